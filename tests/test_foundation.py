@@ -1,0 +1,43 @@
+"""The schema and the region mirror, on a real Postgres."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+
+from queries import audit, db, schema
+
+
+def test_migrations_are_at_head_and_idempotent(runtime):
+    before = schema.current_heads(runtime.database_url)
+    assert before and not schema.pending(runtime.database_url)
+    assert schema.upgrade(runtime.database_url) == before
+
+
+def test_units_and_offices_mirror_the_config(runtime):
+    cfg = runtime.config
+    with runtime.connection() as conn:
+        units = {r["code"]: r for r in db.rows(conn, "SELECT code, path, schedule_code FROM units WHERE active")}
+        offices = db.scalar(conn, "SELECT count(*) FROM offices WHERE active")
+    assert set(units) == {u.code for u in cfg.units}
+    assert offices == len(cfg.offices)
+    some = cfg.units[-1]
+    assert units[some.code]["path"] == "/".join(cfg.unit_path(some.code)) + "/"
+    assert units[some.code]["schedule_code"] == cfg.unit_schedule(some.code)
+
+
+def test_audit_log_refuses_update_and_delete(runtime):
+    with runtime.transaction() as conn:
+        audit.record(conn, "tester", "test.write", "x", "why", before={"a": 1}, after={"a": 2})
+    for sql in ("UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            with runtime.transaction() as conn:
+                db.run(conn, sql)
+    with runtime.connection() as conn:
+        assert db.scalar(conn, "SELECT count(*) FROM audit_log WHERE actor = 'mallory'") == 0
+
+
+def test_redis_is_reachable_under_the_prefix(runtime):
+    key = runtime.key("probe")
+    runtime.redis.set(key, "1", ex=10)
+    assert runtime.redis.get(key) == "1"
+    assert key.startswith(runtime.settings.redis_prefix + ":")
