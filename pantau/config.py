@@ -218,6 +218,19 @@ class Holidays(_Model):
     remove: list[dt.date] = []
 
 
+class DashboardOptions(_Model):
+    """The web dashboard (issue 6): map tiles, sessions, logins, the wall."""
+
+    # {z}/{x}/{y} raster tiles; null draws points and geofences on a blank map (offline offices)
+    tile_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "&copy; OpenStreetMap contributors"
+    session_hours: float = Field(default=10, gt=0)
+    login_attempts: str = "10 per 15 minutes"  # per client address (Flask-Limiter syntax)
+    selfie_roles: list[str] = ["bkpp", "kepala_unit"]
+    wall_stale_seconds: int = Field(default=120, gt=0)
+    wall_ticker_size: int = Field(default=10, ge=1, le=50)
+
+
 class Config(_Model):
     region: Region
     default_schedule: str
@@ -227,6 +240,7 @@ class Config(_Model):
     ramadan: list[DateRange] = []
     rules: Rules
     holidays: Holidays = Holidays()
+    dashboard: DashboardOptions = DashboardOptions()
 
     # --- lookups (built once; the config is frozen) -------------------------------
     @cached_property

@@ -1,0 +1,129 @@
+"""The Dash app, built by a factory (Flask's create_app pattern) for gunicorn.
+
+    gunicorn "dashboard.app:create_server()"
+
+One module per page in dashboard/pages/; each exposes `layout(viewer, params)` and
+`register(app)`. The router below picks the page from the URL and the viewer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qs
+
+import dash
+from dash import Input, Output, dcc, html
+from flask import Flask, redirect, request
+from flask_caching import Cache
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect, generate_csrf
+
+from pantau.runtime import Runtime, boot
+from pantau.settings import ROOT
+
+from . import auth
+from .pages import downloads, login, map as map_page, overview, trends, wall
+
+PAGES = {"/": overview, "/overview": overview, "/map": map_page, "/trends": trends,
+         "/downloads": downloads, "/wall": wall}
+NAV = (("/overview", "Ringkasan"), ("/trends", "Tren keterlambatan"), ("/map", "Peta"),
+       ("/downloads", "Unduh"), ("/wall", "Layar dinding"))
+# paths a browser may fetch without a login (the wall checks its kiosk token itself)
+PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/wall", "/favicon")
+
+
+def _redis_storage_uri(url: str) -> str:
+    """Flask-Limiter (limits) names unix-socket Redis 'redis+unix://'."""
+    return "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
+
+
+def create_flask(rt: Runtime) -> Flask:
+    server = Flask("pantau", static_folder=None)
+    server.config.update(
+        SECRET_KEY=rt.settings.secret_key,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=rt.config.dashboard.session_hours),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        # the token lives as long as the session; the wall ticks all day
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_STORAGE_URI=_redis_storage_uri(rt.urls.redis_url),
+        RATELIMIT_KEY_PREFIX=rt.key("limits"),
+        RATELIMIT_HEADERS_ENABLED=True,
+    )
+    server.extensions["pantau"] = rt
+    server.extensions["pantau_cache"] = Cache(server, config={
+        "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": rt.urls.redis_url,
+        "CACHE_KEY_PREFIX": rt.key("cache") + ":", "CACHE_DEFAULT_TIMEOUT": 60,
+    })
+    CSRFProtect(server)
+    auth.login_manager.init_app(server)
+    login.limiter.init_app(server)
+    server.register_blueprint(login.blueprint)
+    server.register_blueprint(downloads.blueprint)
+
+    @server.before_request
+    def _require_login():
+        path = request.path
+        if path.startswith(PUBLIC_PREFIXES) or (current_user and current_user.is_authenticated):
+            return None
+        if path.startswith("/download/"):
+            return ("Silakan masuk. / Please log in.", 401)
+        return redirect("/login?next=" + path)
+
+    @server.after_request
+    def _csrf_cookie(response):
+        # dash-renderer sends the `_csrf_token` cookie back as X-CSRFToken on every callback
+        if request.path.startswith(("/assets/", "/_dash-component-suites")):
+            return response
+        response.set_cookie("_csrf_token", generate_csrf(), samesite="Lax", secure=request.is_secure)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+    return server
+
+
+def create_app(rt: Runtime | None = None) -> dash.Dash:
+    rt = rt or boot()
+    server = create_flask(rt)
+    app = dash.Dash(
+        __name__, server=server, title="Pantau", update_title=None,
+        assets_folder=str(ROOT / "assets"), assets_ignore=r"vendor/.*",
+        suppress_callback_exceptions=True,
+    )
+    app.layout = html.Div([
+        dcc.Location(id="url", refresh="callback-nav"),
+        html.Div(id="page"),
+    ])
+
+    @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
+    def _route(pathname, search):
+        page = PAGES.get(pathname or "/")
+        params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+        viewer = auth.viewer(params.get("kiosk"))
+        if page is None:
+            return _frame(viewer, html.H2("Halaman tidak ditemukan / Page not found"))
+        if viewer is None:
+            return html.Div(["Sesi berakhir. / Session expired. ", html.A("Masuk", href="/login")],
+                            className="notice")
+        if viewer.is_kiosk and page is not wall:
+            return html.Div("Tautan layar dinding hanya untuk /wall.", className="notice")
+        body = page.layout(viewer, params)
+        return body if page is wall else _frame(viewer, body, pathname)
+
+    for page in (overview, map_page, trends, downloads, wall):
+        page.register(app)
+    return app
+
+
+def _frame(viewer, body, pathname: str | None = None):
+    role = auth.ROLE_LABELS.get(viewer.role, viewer.role) if viewer else ""
+    nav = [dcc.Link(label, href=href, className="nav-link active" if pathname == href else "nav-link")
+           for href, label in NAV]
+    who = html.Span([f"{viewer.name} · {role}" if viewer else "", " ",
+                     html.A("Keluar", href="/logout", className="nav-link")], className="who")
+    return html.Div([html.Header([html.Strong("Pantau", className="brand"), html.Nav(nav), who],
+                                 className="topbar"),
+                     html.Main(body, className="content")])
+
+
+def create_server():
+    """The WSGI application for gunicorn (Procfile: web)."""
+    return create_app().server

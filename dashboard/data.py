@@ -1,0 +1,67 @@
+"""Scoped, cached reads for the pages (flask-caching on Redis, shared by gunicorn workers).
+
+The scope travels into queries/ with every call; the cache key includes it, so two
+viewers with different scopes never share an entry.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any, Callable
+
+from flask import current_app
+
+from queries import dashboard as q
+from queries import dashboard_map as qmap
+
+PAST_TTL = 300   # closed days change only on recompute
+TODAY_TTL = 10   # today's counts move with every check-in
+
+
+def runtime():
+    return current_app.extensions["pantau"]
+
+
+def today(config=None) -> dt.date:
+    config = config or runtime().config
+    return dt.datetime.now(config.zone).date()
+
+
+def _cached(name: str, ttl: int, fn: Callable, *args: Any) -> Any:
+    cache = current_app.extensions["pantau_cache"]
+    key = "q:" + name + ":" + hashlib.sha1(repr(args).encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        with runtime().connection() as conn:
+            value = fn(conn, *args)
+        cache.set(key, value, timeout=ttl)
+    return value
+
+
+def _ttl(date_to: dt.date) -> int:
+    return TODAY_TTL if date_to >= today() else PAST_TTL
+
+
+def unit_day_counts(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
+    return _cached("udc", _ttl(d1), q.unit_day_counts, d0, d1, viewer.scope)
+
+
+def people(viewer, unit_code: str, d0: dt.date, d1: dt.date, status: str | None) -> list[dict]:
+    return _cached("people", _ttl(d1), q.people, unit_code, d0, d1, viewer.scope, status)
+
+
+def employee(viewer, employee_id: int) -> dict | None:
+    with runtime().connection() as conn:
+        return q.employee(conn, employee_id, viewer.scope)
+
+
+def employee_days(viewer, employee_id: int, d0: dt.date, d1: dt.date) -> list[dict]:
+    return _cached("empdays", _ttl(d1), q.employee_days, employee_id, d0, d1, viewer.scope)
+
+
+def arrival_buckets(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
+    return _cached("arrivals", _ttl(d1), q.arrival_buckets, d0, d1, viewer.scope)
+
+
+def check_ins_on(viewer, day: dt.date, unit_code: str | None) -> list[dict]:
+    return _cached("map", _ttl(day), qmap.check_ins_on, day, viewer.scope, unit_code)

@@ -1,0 +1,81 @@
+"""/login and /logout: a plain Flask form (Flask-WTF: CSRF token; Flask-Limiter: attempts)."""
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template_string, request, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .. import auth
+
+blueprint = Blueprint("login", __name__)
+limiter = Limiter(get_remote_address, default_limits=[])
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Nama pengguna", validators=[DataRequired(), Length(max=100)])
+    password = PasswordField("Kata sandi", validators=[DataRequired(), Length(max=200)])
+
+
+PAGE = """<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><title>Masuk · Pantau</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/assets/pantau.css"></head>
+<body class="login-body"><main class="login-box">
+<h1>Pantau</h1><p class="muted">{{ region }}</p>
+{% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
+<form method="post" action="/login{% if next %}?next={{ next|urlencode }}{% endif %}">
+  {{ form.csrf_token }}
+  <label for="username">Nama pengguna</label>{{ form.username(id="username", autocomplete="username", autofocus=True) }}
+  <label for="password">Kata sandi</label>{{ form.password(id="password", autocomplete="current-password") }}
+  <button type="submit" id="login-button">Masuk</button>
+</form></main></body></html>"""
+
+
+def _login_limit() -> str:
+    return current_app.extensions["pantau"].config.dashboard.login_attempts
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: an open redirect would make the login page a phishing aid."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    rt = current_app.extensions["pantau"]
+    form = LoginForm()
+    error = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            row = auth.authenticate(rt, form.username.data, form.password.data)
+            if row:
+                session.clear()
+                session.permanent = True
+                session["login_at"] = dt.datetime.now(dt.timezone.utc).timestamp()
+                login_user(auth.DashboardUser(row))
+                return redirect(_safe_next(request.args.get("next")))
+        error = "Nama pengguna atau kata sandi salah. / Wrong username or password."
+        status = 401
+    return render_template_string(PAGE, form=form, error=error, region=rt.config.region.name,
+                                  next=request.args.get("next")), status
+
+
+@blueprint.route("/logout", methods=["POST", "GET"])
+def logout():
+    logout_user()
+    session.clear()
+    return redirect("/login")

@@ -1,0 +1,114 @@
+"""/trends: lateness over time (?from=&to=&grain=day|week|month&unit=CODE)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from dash import Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from .. import auth, data, summary
+from .. import trend_figures as tf
+from .common import href, nothing, parse_date
+
+PATH = "/trends"
+GRAIN_OPTIONS = [{"label": "Harian", "value": "day"}, {"label": "Mingguan", "value": "week"},
+                 {"label": "Bulanan", "value": "month"}]
+
+
+def _starts(config, units: list[str]) -> list[int]:
+    """Morning start times (minutes) of the schedules these units follow."""
+    out = set()
+    for code in {config.unit_schedule(u) for u in units}:
+        for day in config.schedule_by_code[code].day_types.values():
+            if day.start.minutes < 12 * 60:
+                out.add(day.start.minutes)
+    return sorted(out)
+
+
+def _offsets(config, units: list[str]) -> dict[str, int]:
+    now = dt.datetime.now(dt.timezone.utc)
+    return {u: int(config.unit_zone(u).utcoffset(now).total_seconds() // 60) for u in units}
+
+
+def content(viewer, params: dict) -> dict | None:
+    """Everything the page shows, as data and figures (None: outside the viewer's scope)."""
+    config = data.runtime().config
+    today = data.today(config)
+    d1 = parse_date(params.get("to"), today)
+    d0 = parse_date(params.get("from"), d1 - dt.timedelta(days=29))
+    if d1 < d0:
+        d0, d1 = d1, d0
+    d0 = max(d0, d1 - dt.timedelta(days=366))
+    unit = params.get("unit") or viewer.unit_code
+    if unit and (unit not in config.unit_by_code or not viewer.can_see_unit(auth.unit_scope(config, unit))):
+        return None
+    p0, p1 = tf.previous_period(d0, d1)
+    rows = data.unit_day_counts(viewer, p0, d1)
+    subtree = set(config.subtree(unit)) if unit else None
+    shaped = []
+    for r in rows:
+        if subtree is not None and r["unit_code"] not in subtree:
+            continue
+        group = summary.child_of(config, r["unit_code"], unit)
+        if group is not None:
+            shaped.append({**r, "group": group})
+    df = tf.frame(shaped)
+    current = df[df["work_date"] >= str(d0)]
+    previous = df[df["work_date"] < str(d0)]
+    names = {u.code: u.name for u in config.units}
+    units = sorted(subtree) if subtree else [u.code for u in config.units]
+    buckets = [b for b in data.arrival_buckets(viewer, d0, d1) if subtree is None or b["unit_code"] in subtree]
+    label = lambda a, b: f"{a:%d/%m/%Y}–{b:%d/%m/%Y}"
+    return {
+        "d0": d0, "d1": d1, "unit": unit,
+        "late_rate": tf.late_rate_figure(current, params.get("grain") or "day", names),
+        "arrivals": tf.arrival_figure(buckets, _offsets(config, units), _starts(config, units)),
+        "heatmap": tf.heatmap_figure(current, names),
+        "weekday": tf.weekday_figure(current),
+        "compare": tf.compare_figure(current, previous, (label(p0, p1), label(d0, d1))),
+        "ranking": tf.ranking(current, previous, names),
+    }
+
+
+def _rank_list(items: list[dict], title: str, id_: str):
+    lis = [html.Li(f"{i['name']}: {i['now']:g}%" + ("" if i["before"] is None else f" (sebelumnya {i['before']:g}%)"))
+           for i in items]
+    return html.Div([html.H4(title), html.Ol(lis or [html.Li("–")], id=id_)], className="rank")
+
+
+def layout(viewer, params: dict):
+    config = data.runtime().config
+    c = content(viewer, params)
+    if c is None:
+        return nothing()
+    graph = lambda key: dcc.Graph(id=f"tr-{key}", figure=c[key], config={"displayModeBar": False})
+    scoped = [u.code for u in config.units if viewer.can_see_unit(auth.unit_scope(config, u.code))]
+    return html.Div([
+        html.Div([
+            dcc.DatePickerRange(id="tr-dates", start_date=c["d0"].isoformat(), end_date=c["d1"].isoformat(),
+                                display_format="DD/MM/YYYY", first_day_of_week=1),
+            dcc.RadioItems(id="tr-grain", options=GRAIN_OPTIONS, value=params.get("grain") or "day", inline=True),
+            dcc.Dropdown(id="tr-unit", value=c["unit"] or "", clearable=False, className="filter",
+                         options=([] if viewer.unit_code else [{"label": "Seluruh daerah", "value": ""}]) +
+                         [{"label": config.unit_by_code[u].name, "value": u} for u in scoped]),
+        ], className="filters"),
+        html.H3("Tingkat keterlambatan"), graph("late_rate"),
+        html.Div([html.Div([html.H3("Sebaran jam masuk"), graph("arrivals")], className="half"),
+                  html.Div([html.H3("Pengaruh hari"), graph("weekday")], className="half")], className="row"),
+        html.H3("Unit × hari (% terlambat)"), graph("heatmap"),
+        html.Div([html.Div([html.H3("Periode ini dibanding sebelumnya"), graph("compare")], className="half"),
+                  html.Div([_rank_list(c["ranking"]["worst"], "Unit paling sering terlambat", "tr-worst"),
+                            _rank_list(c["ranking"]["improved"], "Paling membaik", "tr-improved")],
+                           className="half")], className="row"),
+    ])
+
+
+def register(app) -> None:
+    @app.callback(Output("url", "search", allow_duplicate=True), Input("tr-dates", "start_date"),
+                  Input("tr-dates", "end_date"), Input("tr-grain", "value"), Input("tr-unit", "value"),
+                  State("url", "search"), prevent_initial_call=True)
+    def _choose(start, end, grain, unit, search):
+        if auth.viewer() is None:
+            raise PreventUpdate
+        new = href("", {"from": (start or "")[:10], "to": (end or "")[:10], "grain": grain, "unit": unit}) or "?"
+        return no_update if new == search else new

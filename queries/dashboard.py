@@ -1,0 +1,112 @@
+"""What the drill-down pages read: counts per unit and day, people, one employee's month.
+
+Every function takes `scope`: None (the whole region) or a unit path prefix such as
+'SETDA/DINKES/' (a kepala_unit's subtree). Scoping is applied here, in SQL, so a page
+or callback that forgets to filter still cannot read outside the viewer's units.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.engine import Connection
+
+from .db import one, rows, run
+
+IN_SCOPE = "(CAST(:scope AS text) IS NULL OR starts_with(u.path, CAST(:scope AS text)))"
+LEAVE = "wd.status NOT IN ('hadir', 'tk', 'libur', 'belum')"
+COUNTS = f"""
+    count(*) FILTER (WHERE wd.is_work_day AND wd.status <> 'libur') AS expected,
+    count(*) FILTER (WHERE wd.status = 'hadir') AS present,
+    count(*) FILTER (WHERE wd.status = 'hadir' AND wd.minutes_late > 0) AS late,
+    count(*) FILTER (WHERE {LEAVE}) AS on_leave,
+    count(*) FILTER (WHERE wd.status = 'tk') AS tk,
+    count(*) FILTER (WHERE wd.status = 'belum') AS not_yet,
+    coalesce(sum(wd.minutes_late) FILTER (WHERE wd.status = 'hadir'), 0) AS late_minutes"""
+COUNT_KEYS = ("expected", "present", "late", "on_leave", "tk", "not_yet", "late_minutes")
+# the people list's status filter, in the domain's words
+STATUS_FILTERS = {
+    "hadir": "wd.status = 'hadir'",
+    "terlambat": "wd.status = 'hadir' AND wd.minutes_late > 0",
+    "cuti": LEAVE,
+    "tk": "wd.status = 'tk'",
+    "belum": "wd.status = 'belum'",
+}
+
+
+def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> list[dict]:
+    """One row per (work_date, unit_code): rolled-up closed days plus live days after them."""
+    return rows(conn, f"""
+        WITH mark AS (SELECT coalesce(max(work_date), DATE '1900-01-01') AS upto FROM unit_day_rollup)
+        SELECT r.work_date, r.unit_code, r.expected, r.present, r.late, r.on_leave, r.tk,
+               r.not_yet, r.late_minutes
+        FROM unit_day_rollup r JOIN units u ON u.code = r.unit_code, mark
+        WHERE r.work_date BETWEEN :d0 AND :d1 AND r.work_date <= mark.upto AND {IN_SCOPE}
+        UNION ALL
+        SELECT wd.work_date, wd.unit_code, {COUNTS}
+        FROM work_days wd JOIN units u ON u.code = wd.unit_code, mark
+        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), mark.upto + 1) AND :d1 AND {IN_SCOPE}
+        GROUP BY wd.work_date, wd.unit_code
+        ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope)
+
+
+def people(conn: Connection, unit_code: str, date_from: dt.date, date_to: dt.date,
+           scope: str | None, status: str | None = None, limit: int = 2000) -> list[dict]:
+    """The employees working directly in a unit, with their days in the range."""
+    where = STATUS_FILTERS.get(status or "", "true")
+    return rows(conn, f"""
+        SELECT e.id AS employee_id, e.nip, e.name, e.position, {COUNTS},
+               min(wd.first_in) AS first_in, max(wd.last_out) AS last_out,
+               CASE WHEN count(*) = 1 THEN max(wd.status) END AS status,
+               CASE WHEN count(*) = 1 THEN max(wd.late_band) END AS late_band,
+               CASE WHEN count(*) = 1 THEN max(wd.early_band) END AS early_band,
+               coalesce(sum(wd.deduction_percent), 0) AS deduction_percent
+        FROM work_days wd
+        JOIN employees e ON e.id = wd.employee_id
+        JOIN units u ON u.code = wd.unit_code
+        WHERE wd.unit_code = :unit AND wd.work_date BETWEEN :d0 AND :d1 AND {IN_SCOPE} AND {where}
+        GROUP BY e.id ORDER BY e.name LIMIT :limit""",
+        unit=unit_code, d0=date_from, d1=date_to, scope=scope, limit=limit)
+
+
+def employee(conn: Connection, employee_id: int, scope: str | None) -> dict | None:
+    return one(conn, f"""
+        SELECT e.id, e.nip, e.name, e.position, e.unit_code, u.name AS unit_name
+        FROM employees e JOIN units u ON u.code = e.unit_code
+        WHERE e.id = :id AND {IN_SCOPE}""", id=employee_id, scope=scope)
+
+
+def employee_days(conn: Connection, employee_id: int, date_from: dt.date, date_to: dt.date,
+                  scope: str | None) -> list[dict]:
+    """An employee's work days (the month calendar), only if their unit is in scope."""
+    return rows(conn, f"""
+        SELECT wd.work_date, wd.status, wd.first_in, wd.midday, wd.last_out, wd.minutes_late,
+               wd.minutes_early, wd.late_band, wd.early_band, wd.deduction_percent, wd.is_work_day
+        FROM work_days wd JOIN employees e ON e.id = wd.employee_id
+        JOIN units u ON u.code = e.unit_code
+        WHERE wd.employee_id = :id AND wd.work_date BETWEEN :d0 AND :d1 AND {IN_SCOPE}
+        ORDER BY wd.work_date""", id=employee_id, d0=date_from, d1=date_to, scope=scope)
+
+
+def refresh_rollups(conn: Connection) -> None:
+    """Rebuild the rollups after a day close or a recompute (readers are not blocked)."""
+    for view in ("unit_day_rollup", "arrival_rollup"):
+        run(conn, f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")
+
+
+def arrival_buckets(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> list[dict]:
+    """First check-ins per unit in 5-minute UTC buckets (closed days rolled up, later days live)."""
+    return rows(conn, f"""
+        WITH mark AS (SELECT coalesce(max(work_date), DATE '1900-01-01') AS upto FROM arrival_rollup)
+        SELECT r.unit_code, r.utc_minute, sum(r.people)::int AS people
+        FROM arrival_rollup r JOIN units u ON u.code = r.unit_code, mark
+        WHERE r.work_date BETWEEN :d0 AND :d1 AND r.work_date <= mark.upto AND {IN_SCOPE}
+        GROUP BY 1, 2
+        UNION ALL
+        SELECT wd.unit_code,
+               (floor((extract(hour FROM wd.first_in AT TIME ZONE 'UTC') * 60
+                       + extract(minute FROM wd.first_in AT TIME ZONE 'UTC')) / 5) * 5)::int,
+               count(*)::int
+        FROM work_days wd JOIN units u ON u.code = wd.unit_code, mark
+        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), mark.upto + 1) AND :d1
+          AND wd.first_in IS NOT NULL AND {IN_SCOPE}
+        GROUP BY 1, 2""", d0=date_from, d1=date_to, scope=scope)
