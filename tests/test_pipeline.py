@@ -62,3 +62,21 @@ def test_refused_attempt_is_stored_but_not_counted(runtime):
     with runtime.connection() as conn:
         assert db.scalar(conn, "SELECT reasons FROM check_ins WHERE id = :i", i=rec.check_in_id) == ["mock_location"]
         assert db.scalar(conn, "SELECT count(*) FROM work_days WHERE employee_id = :e", e=emp["id"]) == 0
+
+
+def test_refresh_range_matches_the_live_path(runtime):
+    from ingest.work_days import refresh_range
+
+    emp = factories.employee(runtime, "DINKES")
+    t = dt.datetime(2026, 11, 27, 8, 5, tzinfo=WIB)   # a Friday: 35 min late -> TL2
+    live_day = attendance.record(runtime, emp["id"], _attempt(runtime, t), f"mobile:{uuid.uuid4()}", payload={}).work_day
+    with runtime.transaction() as conn:
+        records = refresh_range(conn, runtime.config, dt.date(2026, 11, 26), dt.date(2026, 11, 29),
+                                employee_ids=[emp["id"]], closed=True)
+    by_day = {r["work_date"]: r for r in records}
+    assert live_day.late_band == by_day[t.date()]["late_band"] == "TL2"
+    assert by_day[t.date()]["early_band"] == "PSW4"           # closed, no check-out
+    assert by_day[dt.date(2026, 11, 26)]["status"] == "tk"    # closed, nothing at all
+    assert dt.date(2026, 11, 28) not in by_day                # Saturday: not a work day
+    with runtime.connection() as conn:
+        assert db.scalar(conn, "SELECT count(*) FROM work_days WHERE employee_id = :e", e=emp["id"]) == 2
