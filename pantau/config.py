@@ -193,6 +193,11 @@ class ClockRules(_Model):
     offline_max_hours: float = Field(default=72, gt=0)
 
 
+class FaceRules(_Model):
+    min_score: float = Field(default=0.8, ge=0, le=1)
+    require_liveness: bool = True
+
+
 class Rules(_Model):
     late_bands: list[Band] = Field(min_length=1)
     early_bands: list[Band] = Field(min_length=1)
@@ -204,6 +209,7 @@ class Rules(_Model):
     discipline_share_percent: float = Field(default=40, gt=0, le=100)
     geofence: GeofenceRules = GeofenceRules()
     clock: ClockRules = ClockRules()
+    face: FaceRules = FaceRules()
 
 
 class LocalHoliday(_Model):
@@ -295,8 +301,15 @@ class Config(_Model):
     def office_zone(self, office: Office) -> ZoneInfo:
         return ZoneInfo(office.timezone or self.region.timezone)
 
+    def unit_offices(self, code: str) -> list[Office]:
+        """A unit's own offices, else the nearest ancestor's (a kelurahan may use its kecamatan's)."""
+        for c in reversed(self.unit_path(code)):
+            if self.offices_by_unit.get(c):
+                return self.offices_by_unit[c]
+        return []
+
     def unit_zone(self, code: str) -> ZoneInfo:
-        offices = self.offices_by_unit.get(code)
+        offices = self.unit_offices(code)
         return self.office_zone(offices[0]) if offices else ZoneInfo(self.region.timezone)
 
     @property

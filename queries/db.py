@@ -111,9 +111,9 @@ def run_many(conn: Connection, sql: str, params: Sequence[dict]) -> None:
 
 def stream(conn: Connection, sql: str, batch: int = 5000, **params: Any) -> Iterator[dict]:
     """Rows from a server-side cursor, so a big result never sits in memory."""
-    result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(
-        _statement(sql), params
-    )
+    # per statement: Connection.execution_options() would change the connection for good
+    result = conn.execute(_statement(sql), params,
+                          execution_options={"stream_results": True, "max_row_buffer": batch})
     for row in result.mappings():
         yield dict(row)
 

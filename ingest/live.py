@@ -1,0 +1,211 @@
+"""Live state in Redis: per-unit counts, latest check-ins, a version and a channel.
+
+Derived from Postgres and rebuildable from it at any time. Each employee has one live
+status per date, and counts move only when that status changes, so a replayed or
+duplicated check-in can never be counted twice. When Redis is unreachable the check-in
+still lands in Postgres; this process marks the date dirty and rebuilds once Redis is back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+
+import redis
+
+from queries import attendance as q
+
+from .rules.calendar import WorkCalendar
+
+log = logging.getLogger("pantau.live")
+
+ON_TIME, LATE, LEAVE, ABSENT = "on_time", "late", "leave", "absent"
+STATES = (ON_TIME, LATE, LEAVE, ABSENT)
+LATEST_KEEP = 50
+TTL_S = 3 * 86400
+
+_dirty: set[dt.date] = set()
+_dirty_lock = threading.Lock()
+
+# Move one employee's status and the unit counts in one atomic step.
+_APPLY = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+local new = ARGV[2]
+local changed = 0
+if (old or '') ~= new then
+  if old then redis.call('HINCRBY', KEYS[2], old, -1) end
+  if new ~= '' then
+    redis.call('HSET', KEYS[1], ARGV[1], new)
+    redis.call('HINCRBY', KEYS[2], new, 1)
+  else
+    redis.call('HDEL', KEYS[1], ARGV[1])
+  end
+  changed = 1
+end
+if ARGV[4] ~= '' then
+  redis.call('LPUSH', KEYS[5], ARGV[4])
+  redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[6]) - 1)
+  changed = 1
+end
+if changed == 1 then
+  redis.call('INCR', KEYS[3])
+  redis.call('SET', KEYS[4], ARGV[3])
+end
+for i = 1, 5 do redis.call('EXPIRE', KEYS[i], tonumber(ARGV[5])) end
+return changed
+"""
+
+
+def live_status(status: str | None, late_band: str | None) -> str | None:
+    """The wall's view of a work-day status; None: not yet arrived (or not expected)."""
+    if status == "hadir":
+        return LATE if late_band else ON_TIME
+    if status == "tk":
+        return ABSENT
+    if status in (None, "belum", "libur"):
+        return None
+    return LEAVE
+
+
+def _keys(rt, day: dt.date) -> dict[str, str]:
+    d = day.isoformat()
+    return {k: rt.key("live", d, k) for k in ("emp", "counts", "version", "updated_at", "latest")}
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def ticker_item(row: dict) -> dict:
+    return {
+        "at": row["captured_at"].astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "nip": row["nip"], "name": row["name"], "unit_code": row["unit_code"],
+        "office_code": row.get("office_code"), "verdict": row["verdict"], "session": row.get("session"),
+        "minutes_late": row.get("minutes_late"), "lat": row.get("lat"), "lon": row.get("lon"),
+        "source": row.get("source"),
+    }
+
+
+def apply(rt, day: dt.date, employee_id: int, unit_code: str, status: str | None, latest: dict | None) -> bool:
+    """Record one employee's new live status. False when Redis could not be reached."""
+    try:
+        _catch_up(rt)
+        keys = _keys(rt, day)
+        if not rt.redis.exists(keys["version"]):
+            rebuild(rt, day)
+        value = f"{unit_code}|{status}" if status else ""
+        changed = rt.redis.eval(
+            _APPLY, 5, keys["emp"], keys["counts"], keys["version"], keys["updated_at"], keys["latest"],
+            str(employee_id), value, _now(), json.dumps(latest, default=str) if latest else "", TTL_S, LATEST_KEEP)
+        if changed:
+            rt.redis.publish(rt.key("live", "events"), json.dumps({"date": day.isoformat(), "employee_id": employee_id}))
+        return True
+    except redis.RedisError as exc:
+        with _dirty_lock:
+            _dirty.add(day)
+        log.warning("live state not updated (%s); will rebuild %s from Postgres when Redis is back", exc, day)
+        return False
+
+
+def _catch_up(rt) -> None:
+    with _dirty_lock:
+        days = sorted(_dirty)
+        _dirty.clear()
+    for day in days:
+        try:
+            rebuild(rt, day)
+        except redis.RedisError:
+            with _dirty_lock:
+                _dirty.add(day)
+            raise
+
+
+def expected_count(calendar: WorkCalendar, config, statuses: list[dict], day: dt.date) -> dict[str, int]:
+    """How many employees of each unit the schedules expect at work on `day`."""
+    expected: dict[str, int] = {}
+    for row in statuses:
+        if calendar.plan(row["schedule_code"], day, config.unit_zone(row["unit_code"])) is not None:
+            expected[row["unit_code"]] = expected.get(row["unit_code"], 0) + 1
+    return expected
+
+
+def rebuild(rt, day: dt.date) -> dict:
+    """Recount a date from Postgres and swap it into Redis in one step."""
+    from .attendance import calendar_for
+
+    with rt.connection() as conn:
+        statuses = q.live_statuses(conn, day)
+        latest = q.latest_check_ins(conn, day, LATEST_KEEP)
+    config = rt.config
+    emp, counts = {}, {}
+    for row in statuses:
+        state = live_status(row["status"], row["late_band"])
+        if state:
+            value = f"{row['unit_code']}|{state}"
+            emp[str(row["employee_id"])] = value
+            counts[value] = counts.get(value, 0) + 1
+    for unit, n in expected_count(calendar_for(config), config, statuses, day).items():
+        counts[f"{unit}|expected"] = n
+    keys = _keys(rt, day)
+    pipe = rt.redis.pipeline(transaction=True)
+    for name in ("emp", "counts", "latest"):
+        pipe.delete(keys[name])
+    if emp:
+        pipe.hset(keys["emp"], mapping=emp)
+    if counts:
+        pipe.hset(keys["counts"], mapping=counts)
+    items = [json.dumps(ticker_item(r), default=str) for r in latest]
+    if items:
+        pipe.rpush(keys["latest"], *items)
+    pipe.incr(keys["version"])
+    pipe.set(keys["updated_at"], _now())
+    for key in keys.values():
+        pipe.expire(key, TTL_S)
+    pipe.publish(rt.key("live", "events"), json.dumps({"date": day.isoformat(), "rebuilt": True}))
+    pipe.execute()
+    return {"employees": len(statuses), "with_status": len(emp)}
+
+
+def version(rt, day: dt.date) -> int:
+    return int(rt.redis.get(_keys(rt, day)["version"]) or 0)
+
+
+def snapshot(rt, day: dt.date) -> dict:
+    """Everything the wall shows, in one round trip."""
+    keys = _keys(rt, day)
+    pipe = rt.redis.pipeline(transaction=False)
+    pipe.get(keys["version"])
+    pipe.get(keys["updated_at"])
+    pipe.hgetall(keys["counts"])
+    pipe.lrange(keys["latest"], 0, LATEST_KEEP - 1)
+    ver, updated, raw_counts, latest = pipe.execute()
+    units: dict[str, dict[str, int]] = {}
+    for field, n in raw_counts.items():
+        unit, _, state = field.rpartition("|")
+        units.setdefault(unit, {}).__setitem__(state, int(n))
+    totals = dict.fromkeys(("expected", "present", *STATES, "not_yet"), 0)
+    for unit, c in units.items():
+        c.setdefault("expected", 0)
+        for s in STATES:
+            c.setdefault(s, 0)
+        c["present"] = c[ON_TIME] + c[LATE]
+        c["not_yet"] = max(0, c["expected"] - c["present"] - c[LEAVE] - c[ABSENT])
+        for k in totals:
+            totals[k] += c[k]
+    return {"date": day.isoformat(), "version": int(ver or 0), "updated_at": updated,
+            "units": units, "totals": totals, "latest": [json.loads(x) for x in latest]}
+
+
+def rebuild_if_empty(rt, day: dt.date) -> bool:
+    """At start-up: a Redis without today's state gets it from Postgres."""
+    try:
+        if rt.redis.exists(_keys(rt, day)["version"]):
+            return False
+        rebuild(rt, day)
+        return True
+    except redis.RedisError as exc:
+        log.warning("Redis unreachable at start (%s); live state will be rebuilt when it is back", exc)
+        with _dirty_lock:
+            _dirty.add(day)
+        return False

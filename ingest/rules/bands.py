@@ -1,0 +1,27 @@
+"""Lateness (TL) and early-leave (PSW) bands: minutes in, band out. Pure."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from pantau.config import Band
+
+
+def band_for(minutes: int, bands: list[Band]) -> Band | None:
+    """The band holding `minutes`; None for 0 (on time)."""
+    if minutes <= 0:
+        return None
+    for band in bands:
+        if band.from_min <= minutes and (band.to_min is None or minutes <= band.to_min):
+            return band
+    return None
+
+
+def band_by_code(code: str | None, bands: list[Band]) -> Band | None:
+    return next((b for b in bands if b.code == code), None) if code else None
+
+
+def minutes_after(moment: dt.datetime, reference: dt.datetime) -> int:
+    """Whole minutes elapsed after `reference`; seconds are dropped as on a clock face,
+    so 07:30:59 is on time for 07:30 and 07:31:00 is 1 minute late."""
+    return max(0, math.floor((moment - reference).total_seconds() / 60))

@@ -1,0 +1,189 @@
+"""The verdict on one check-in attempt: accepted, flagged or refused, and why. Pure.
+
+Every independent check runs, so the reply names every problem at once. Reason codes
+are the API's contract; messages come in Indonesian and English.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
+
+from pantau.config import Config, Office
+
+from . import geofence
+from .bands import minutes_after
+from .calendar import WorkCalendar, locate
+
+# Refusals: the check-in does not count. Flags: it counts, and is marked for review.
+REFUSALS = ("mock_location", "poor_accuracy", "outside_geofence", "face_mismatch",
+            "liveness_failed", "outside_window", "not_work_day", "offline_too_old", "unknown_session")
+FLAGS = ("clock_skew", "late_upload")
+INFO = ("late", "early_leave")
+REVIEW = ("mock_location", "clock_skew", "late_upload", "face_mismatch", "liveness_failed")
+
+
+@dataclass(frozen=True)
+class Attempt:
+    source: str                      # mobile, terminal, qr, manual
+    captured_at: dt.datetime         # aware
+    received_at: dt.datetime         # aware: server time at arrival
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    mock: bool = False
+    offline: bool = False
+    session: str | None = None       # the app may name it; otherwise the windows decide
+    face_score: float | None = None
+    liveness: bool | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    schedule_code: str
+    offices: tuple[Office, ...]      # the offices this employee may use
+    zone: ZoneInfo                   # the zone of the employee's own office
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    reasons: list[str]
+    session: str | None
+    work_date: dt.date
+    minutes_late: int | None = None
+    minutes_early: int | None = None
+    office_code: str | None = None
+    office_name: str | None = None
+    distance_m: float | None = None
+    limit_m: float | None = None
+    message_id: str = ""
+    message_en: str = ""
+    messages: list[dict] = field(default_factory=list)
+
+    @property
+    def counts(self) -> bool:
+        return self.verdict != "refused"
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["work_date"] = self.work_date.isoformat()
+        return d
+
+
+def judge(config: Config, calendar: WorkCalendar, person: Person, attempt: Attempt,
+          check_geofence: bool = True, zone: ZoneInfo | None = None) -> Verdict:
+    rules = config.rules
+    zone = zone or person.zone
+    notes: list[tuple[str, str, str]] = []  # (code, id, en)
+
+    # Clock: the phone's time is trusted only within the configured skew.
+    lag = (attempt.received_at - attempt.captured_at).total_seconds()
+    skew_s = rules.clock.max_skew_minutes * 60
+    if attempt.offline and lag > rules.clock.offline_max_hours * 3600:
+        h = rules.clock.offline_max_hours
+        notes.append(("offline_too_old", f"Unggahan offline lebih dari {h:g} jam setelah presensi",
+                      f"Offline upload more than {h:g} h after capture"))
+    elif attempt.offline and lag > skew_s:
+        notes.append(("late_upload", "Presensi offline diunggah terlambat", "Offline check-in uploaded late"))
+    if (not attempt.offline and abs(lag) > skew_s) or (attempt.offline and lag < -skew_s):
+        notes.append(("clock_skew", f"Jam ponsel berbeda {abs(lag) / 60:.0f} menit dari server",
+                      f"Phone clock differs from server by {abs(lag) / 60:.0f} min"))
+
+    office, distance, limit = None, None, None
+    if attempt.mock:
+        notes.append(("mock_location", "Lokasi palsu (mock location) terdeteksi", "Mock location detected"))
+    if check_geofence:
+        max_acc = rules.geofence.max_accuracy_m
+        if attempt.accuracy_m is not None and attempt.accuracy_m > max_acc:
+            notes.append(("poor_accuracy",
+                          f"Akurasi GPS buruk: {attempt.accuracy_m:.0f} m (maks. {max_acc:.0f} m); coba lagi di tempat terbuka",
+                          f"Poor GPS accuracy: {attempt.accuracy_m:.0f} m (max {max_acc:.0f} m); try again in the open"))
+        fence = geofence.check(attempt.lat, attempt.lon, person.offices, rules.geofence.default_radius_m)
+        office, distance, limit = fence.office, fence.distance_m, fence.limit_m
+        if not fence.inside:
+            if office is None:
+                notes.append(("outside_geofence", "Tidak ada kantor yang terdaftar untuk Anda",
+                              "No office is registered for you"))
+            else:
+                limit_id = f"maks. {limit:.0f} m" if limit else "di luar batas area"
+                limit_en = f"max {limit:.0f} m" if limit else "outside the area boundary"
+                notes.append(("outside_geofence",
+                              f"Di luar radius kantor: {distance:.0f} m dari {office.name} ({limit_id})",
+                              f"Outside the office radius: {distance:.0f} m from {office.name} ({limit_en})"))
+
+    face_min = rules.face.min_score
+    if attempt.face_score is not None and attempt.face_score < face_min:
+        notes.append(("face_mismatch", f"Wajah tidak cocok (skor {attempt.face_score:.2f}, min. {face_min:.2f})",
+                      f"Face does not match (score {attempt.face_score:.2f}, min {face_min:.2f})"))
+    if attempt.liveness is False and rules.face.require_liveness:
+        notes.append(("liveness_failed", "Uji keaslian wajah (liveness) gagal", "Face liveness check failed"))
+
+    plan, session = locate(calendar, person.schedule_code, attempt.captured_at, zone)
+    local = attempt.captured_at.astimezone(zone)
+    if attempt.session is not None and attempt.session != session:
+        wanted = plan.windows.get(attempt.session) if plan else None
+        if plan is not None and wanted and wanted[0] <= local < wanted[1]:
+            session = attempt.session
+        elif plan is not None and attempt.session not in plan.windows:
+            notes.append(("unknown_session", f"Sesi '{attempt.session}' tidak ada pada jadwal hari ini",
+                          f"Session '{attempt.session}' is not in today's schedule"))
+            session = None
+        else:
+            session = None
+    if session is None and plan is None:
+        holiday = calendar.holiday(local.date())
+        what_id = f"hari libur ({holiday})" if holiday else "bukan hari kerja"
+        what_en = f"a holiday ({holiday})" if holiday else "not a work day"
+        notes.append(("not_work_day", f"Hari ini {what_id} menurut jadwal Anda",
+                      f"Today is {what_en} in your schedule"))
+    elif session is None and not any(c == "unknown_session" for c, _, _ in notes):
+        windows = plan.describe_windows()
+        notes.append(("outside_window", f"Di luar jendela waktu presensi ({windows})",
+                      f"Outside the check-in windows ({windows})"))
+
+    minutes_late = minutes_early = None
+    if session == "in":
+        minutes_late = minutes_after(local, plan.start)
+        if minutes_late:
+            notes.append(("late", f"Terlambat {minutes_late} menit", f"{minutes_late} min late"))
+    elif session == "out":
+        minutes_early = minutes_after(plan.end, local)
+        if minutes_early:
+            notes.append(("early_leave", f"Pulang {minutes_early} menit sebelum waktunya",
+                          f"Leaving {minutes_early} min early"))
+
+    codes = [c for c, _, _ in notes]
+    if any(c in REFUSALS for c in codes):
+        verdict = "refused"
+    elif any(c in FLAGS for c in codes):
+        verdict = "flagged"
+    else:
+        verdict = "accepted"
+    work_date = plan.work_date if plan is not None else local.date()
+    head_id, head_en = _headline(verdict, session, local, zone)
+    detail = [(i, e) for c, i, e in notes if verdict != "accepted" or c in INFO]
+    return Verdict(
+        verdict=verdict, reasons=codes, session=session, work_date=work_date,
+        minutes_late=minutes_late, minutes_early=minutes_early,
+        office_code=office.code if office else None, office_name=office.name if office else None,
+        distance_m=distance, limit_m=limit,
+        message_id=". ".join([head_id] + [i for i, _ in detail]),
+        message_en=". ".join([head_en] + [e for _, e in detail]),
+        messages=[{"code": c, "id": i, "en": e} for c, i, e in notes],
+    )
+
+
+SESSION_NAMES = {"in": ("masuk", "check-in"), "midday": ("siang", "midday"), "out": ("pulang", "check-out")}
+
+
+def _headline(verdict: str, session: str | None, local: dt.datetime, zone: ZoneInfo) -> tuple[str, str]:
+    from pantau.config import zone_label
+
+    when = f"{local:%H:%M} {zone_label(zone.key)}"
+    sid, sen = SESSION_NAMES.get(session, ("", ""))
+    if verdict == "refused":
+        return "Presensi ditolak", "Check-in refused"
+    if verdict == "flagged":
+        return f"Presensi {sid} diterima dengan catatan ({when})", f"{sen.capitalize()} accepted, flagged for review ({when})"
+    return f"Presensi {sid} diterima ({when})", f"{sen.capitalize()} accepted ({when})"

@@ -1,0 +1,123 @@
+"""One employee's work day, derived from that day's counted check-ins, leave and rules. Pure.
+
+Status codes never collide: lateness is `late_band` (TL1..TL4) and early leave
+`early_band` (PSW1..PSW4) beside a status of `hadir`; tugas luar is `tugas_luar`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pantau.config import Rules
+
+from .bands import band_by_code, band_for, minutes_after
+from .calendar import DayPlan
+
+# Approved leave types (PP 11/2017 and flexible-work rules) and the recap column they add to.
+LEAVE_TYPES: dict[str, tuple[str, str]] = {
+    # code: (Indonesian label, recap column)
+    "izin": ("Izin", "izin"),
+    "sakit": ("Sakit", "sakit"),
+    "cuti_sakit": ("Cuti sakit", "sakit"),
+    "cuti_tahunan": ("Cuti tahunan", "cuti"),
+    "cuti_besar": ("Cuti besar", "cuti"),
+    "cuti_melahirkan": ("Cuti melahirkan", "cuti"),
+    "cuti_alasan_penting": ("Cuti karena alasan penting", "cuti"),
+    "cuti_bersama": ("Cuti bersama", "cuti"),
+    "cltn": ("Cuti di luar tanggungan negara", "cuti"),
+    "dinas_luar": ("Dinas luar", "dinas_luar"),
+    "tugas_luar": ("Tugas luar", "dinas_luar"),
+    "tugas_belajar": ("Tugas belajar", "dinas_luar"),
+    "diklat": ("Pendidikan dan pelatihan", "dinas_luar"),
+}
+
+HADIR, TK, LIBUR, BELUM = "hadir", "tk", "libur", "belum"
+STATUS_LABELS = {HADIR: "Hadir", TK: "Tanpa keterangan (TK)", LIBUR: "Libur", BELUM: "Belum presensi",
+                 **{k: v[0] for k, v in LEAVE_TYPES.items()}}
+
+
+@dataclass(frozen=True)
+class Punch:
+    """A counted check-in as the work day sees it."""
+
+    session: str
+    at: dt.datetime
+    source: str = "mobile"
+
+
+@dataclass
+class WorkDay:
+    work_date: dt.date
+    schedule_code: str
+    day_type: str | None
+    is_work_day: bool
+    status: str
+    first_in: dt.datetime | None = None
+    midday: dt.datetime | None = None
+    last_out: dt.datetime | None = None
+    minutes_late: int = 0
+    minutes_early: int = 0
+    late_band: str | None = None
+    early_band: str | None = None
+    leave_type: str | None = None
+    deduction_percent: float = 0.0
+    sources: list[str] = field(default_factory=list)
+    closed: bool = False
+
+
+def derive(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan | None,
+           punches: list[Punch], leave_type: str | None = None, closed: bool = False) -> WorkDay:
+    """The work day. `closed` applies the missing-record rules (after the day's last window)."""
+    ins = [p.at for p in punches if p.session == "in"]
+    middays = [p.at for p in punches if p.session == "midday"]
+    outs = [p.at for p in punches if p.session == "out"]
+    day = WorkDay(
+        work_date=work_date, schedule_code=schedule_code,
+        day_type=plan.day_type if plan else None, is_work_day=plan is not None, status=BELUM,
+        # a second "in" never moves the first; "out" is the last one
+        first_in=min(ins, default=None), midday=min(middays, default=None), last_out=max(outs, default=None),
+        sources=sorted({p.source for p in punches}), closed=closed,
+    )
+    if plan is None:
+        day.status = LIBUR
+        return day
+    if leave_type is not None:
+        day.status, day.leave_type = leave_type, leave_type
+        return day
+    if day.first_in is None and day.last_out is None:
+        if closed:
+            day.status, day.deduction_percent = TK, rules.absent_percent
+        return day
+
+    day.status = HADIR
+    if day.first_in is not None:
+        day.minutes_late = minutes_after(day.first_in, plan.start)
+        band = band_for(day.minutes_late, rules.late_bands)
+    elif closed:
+        if rules.missing_check_in == "TK":
+            day.status, day.deduction_percent = TK, rules.absent_percent
+            return day
+        band = band_by_code(rules.missing_check_in, rules.late_bands)
+    else:
+        band = None
+    day.late_band = band.code if band else None
+
+    if day.last_out is not None:
+        day.minutes_early = minutes_after(plan.end, day.last_out)
+        early = band_for(day.minutes_early, rules.early_bands)
+    elif closed:
+        if rules.missing_check_out == "TK":
+            day.status, day.deduction_percent = TK, rules.absent_percent
+            day.late_band = None
+            return day
+        early = band_by_code(rules.missing_check_out, rules.early_bands)
+    else:
+        early = None
+    day.early_band = early.code if early else None
+    day.deduction_percent = (band.percent if band else 0.0) + (early.percent if early else 0.0)
+    return day
+
+
+def monthly_deduction(rules: Rules, daily_percents: list[float]) -> float:
+    """The month's deduction in percent of the base, capped by the regulation."""
+    return min(rules.monthly_cap_percent, round(sum(daily_percents), 3))

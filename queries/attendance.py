@@ -1,0 +1,179 @@
+"""Check-ins and work days: the statements the ingest pipeline runs."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy.engine import Connection
+
+from .db import one, rows, run, scalar
+
+CHECK_IN_COLUMNS = (
+    "event_key", "source", "employee_id", "captured_at", "work_date", "session", "verdict",
+    "reasons", "minutes_late", "minutes_early", "office_code", "distance_m", "lat", "lon",
+    "accuracy_m", "device_ref", "terminal_sn", "selfie_sha256", "payload",
+)
+
+
+def employee(conn: Connection, employee_id: int) -> dict | None:
+    return one(conn, """
+        SELECT e.id, e.nip, e.name, e.unit_code, e.active, e.assigned_units, e.terminal_pin,
+               COALESCE(e.schedule_code, u.schedule_code) AS schedule_code
+        FROM employees e JOIN units u ON u.code = e.unit_code WHERE e.id = :id""", id=employee_id)
+
+
+def lock_employee(conn: Connection, employee_id: int) -> None:
+    """Serialise one employee's writes so a work day always sees all its check-ins."""
+    run(conn, "SELECT pg_advisory_xact_lock(:ns, :id)", ns=1, id=employee_id)
+
+
+def insert_check_in(conn: Connection, **fields) -> int | None:
+    """The new row's id, or None when the event_key was seen before (a retry)."""
+    values = {c: fields.get(c) for c in CHECK_IN_COLUMNS}
+    values["reasons"] = list(values["reasons"] or [])
+    values["payload"] = json.dumps(values["payload"] or {}, default=str)
+    return scalar(conn, f"""
+        INSERT INTO check_ins ({', '.join(CHECK_IN_COLUMNS)})
+        VALUES ({', '.join(':' + c if c != 'payload' else 'CAST(:payload AS jsonb)' for c in CHECK_IN_COLUMNS)})
+        ON CONFLICT (event_key) DO NOTHING RETURNING id""", **values)
+
+
+def check_in_by_key(conn: Connection, event_key: str) -> dict | None:
+    return one(conn, "SELECT * FROM check_ins WHERE event_key = :k", k=event_key)
+
+
+def counted_punches(conn: Connection, employee_id: int, work_date: dt.date) -> list[dict]:
+    return rows(conn, """
+        SELECT session, captured_at, source FROM check_ins
+        WHERE employee_id = :e AND work_date = :d AND verdict <> 'refused' AND session IS NOT NULL
+        ORDER BY captured_at""", e=employee_id, d=work_date)
+
+
+def approved_leave(conn: Connection, employee_id: int, work_date: dt.date) -> str | None:
+    return scalar(conn, """
+        SELECT leave_type FROM leaves
+        WHERE employee_id = :e AND state = 'approved' AND :d BETWEEN date_from AND date_to
+        ORDER BY decided_at DESC NULLS LAST, id DESC LIMIT 1""", e=employee_id, d=work_date)
+
+
+def work_day(conn: Connection, employee_id: int, work_date: dt.date) -> dict | None:
+    return one(conn, "SELECT * FROM work_days WHERE employee_id = :e AND work_date = :d",
+               e=employee_id, d=work_date)
+
+
+WORK_DAY_COLUMNS = (
+    "employee_id", "work_date", "unit_code", "schedule_code", "day_type", "is_work_day", "first_in",
+    "midday", "last_out", "minutes_late", "minutes_early", "late_band", "early_band", "status",
+    "leave_type", "deduction_percent", "sources", "closed",
+)
+
+
+def upsert_work_day(conn: Connection, record: dict) -> None:
+    cols = WORK_DAY_COLUMNS
+    run(conn, f"""
+        INSERT INTO work_days ({', '.join(cols)}, updated_at)
+        VALUES ({', '.join(':' + c for c in cols)}, now())
+        ON CONFLICT (employee_id, work_date) DO UPDATE SET
+            {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now()""",
+        **{c: record.get(c) for c in cols})
+
+
+def today_for_employee(conn: Connection, employee_id: int, work_date: dt.date) -> list[dict]:
+    return rows(conn, """
+        SELECT c.event_key, c.source, c.captured_at, c.session, c.verdict, c.reasons, c.minutes_late,
+               c.minutes_early, c.office_code, c.distance_m, n.reason AS late_reason
+        FROM check_ins c LEFT JOIN check_in_notes n ON n.check_in_id = c.id
+        WHERE c.employee_id = :e AND c.work_date = :d ORDER BY c.captured_at""",
+        e=employee_id, d=work_date)
+
+
+# --- live state rebuild -----------------------------------------------------------------
+
+def live_statuses(conn: Connection, work_date: dt.date) -> list[dict]:
+    """Every active employee's unit and work-day status on a date (no row: not yet)."""
+    return rows(conn, """
+        SELECT e.id AS employee_id, e.unit_code, w.status, w.late_band,
+               COALESCE(e.schedule_code, u.schedule_code) AS schedule_code
+        FROM employees e JOIN units u ON u.code = e.unit_code
+        LEFT JOIN work_days w ON w.employee_id = e.id AND w.work_date = :d
+        WHERE e.active""", d=work_date)
+
+
+def latest_check_ins(conn: Connection, work_date: dt.date, limit: int = 30) -> list[dict]:
+    return rows(conn, """
+        SELECT c.id, c.captured_at, c.received_at, c.session, c.verdict, c.minutes_late, c.office_code,
+               c.lat, c.lon, c.source, e.nip, e.name, e.unit_code
+        FROM check_ins c JOIN employees e ON e.id = c.employee_id
+        WHERE c.work_date = :d AND c.verdict <> 'refused'
+        ORDER BY c.received_at DESC, c.id DESC LIMIT :n""", d=work_date, n=limit)
+
+
+# --- many work days at once (terminal backlogs, recompute, demo history) ------------------
+
+def employees_for_refresh(conn: Connection, employee_ids: list[int] | None, unit_codes: list[str] | None = None) -> list[dict]:
+    return rows(conn, """
+        SELECT e.id, e.nip, e.name, e.unit_code, e.assigned_units,
+               COALESCE(e.schedule_code, u.schedule_code) AS schedule_code
+        FROM employees e JOIN units u ON u.code = e.unit_code
+        WHERE e.active
+          AND (CAST(:ids AS bigint[]) IS NULL OR e.id = ANY(:ids))
+          AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units))
+        ORDER BY e.id""", ids=employee_ids, units=unit_codes)
+
+
+def counted_punches_range(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date):
+    """Counted check-ins of these employees in a date range, streamed in (employee, date) order."""
+    from .db import stream
+
+    return stream(conn, """
+        SELECT employee_id, work_date, session, captured_at, source FROM check_ins
+        WHERE work_date BETWEEN :first AND :last AND employee_id = ANY(:ids)
+          AND verdict <> 'refused' AND session IS NOT NULL
+        ORDER BY employee_id, work_date, captured_at""", ids=employee_ids, first=first, last=last)
+
+
+def approved_leaves_range(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[dict]:
+    return rows(conn, """
+        SELECT employee_id, leave_type, date_from, date_to FROM leaves
+        WHERE state = 'approved' AND date_to >= :first AND date_from <= :last AND employee_id = ANY(:ids)
+        ORDER BY decided_at NULLS FIRST, id""", ids=employee_ids, first=first, last=last)
+
+
+def closed_days_range(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> set[tuple[int, dt.date]]:
+    return {(r["employee_id"], r["work_date"]) for r in rows(conn, """
+        SELECT employee_id, work_date FROM work_days
+        WHERE closed AND work_date BETWEEN :first AND :last AND employee_id = ANY(:ids)""",
+        ids=employee_ids, first=first, last=last)}
+
+
+def work_days_range(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[dict]:
+    return rows(conn, """
+        SELECT * FROM work_days WHERE work_date BETWEEN :first AND :last AND employee_id = ANY(:ids)""",
+        ids=employee_ids, first=first, last=last)
+
+
+def upsert_work_days(conn: Connection, records: list[dict]) -> int:
+    """Write many work days at once: COPY into a temporary table, then one upsert."""
+    from .db import copy_rows
+
+    if not records:
+        return 0
+    cols = WORK_DAY_COLUMNS
+    run(conn, "CREATE TEMP TABLE IF NOT EXISTS work_days_in (LIKE work_days INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    run(conn, "TRUNCATE work_days_in")
+    copy_rows(conn, "work_days_in", cols, (
+        [_copy_value(r.get(c)) for c in cols] for r in records))
+    run(conn, f"""
+        INSERT INTO work_days ({', '.join(cols)}, updated_at)
+        SELECT {', '.join(cols)}, now() FROM work_days_in
+        ON CONFLICT (employee_id, work_date) DO UPDATE SET
+            {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now()""")
+    return len(records)
+
+
+def _copy_value(value):
+    if isinstance(value, (list, tuple)):
+        return "{" + ",".join(value) + "}"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return value
