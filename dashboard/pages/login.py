@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template_string, request, session
+from flask import Blueprint, current_app, g, redirect, render_template_string, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
@@ -63,7 +63,8 @@ def login():
         if form.validate_on_submit():
             row = auth.authenticate(rt, form.username.data, form.password.data)
             if row:
-                session.clear()
+                session.clear()  # a fresh session at login (no fixation)
+                g.pop("csrf_token", None)  # so the CSRF token is re-issued into the new session
                 session.permanent = True
                 session["login_at"] = dt.datetime.now(dt.timezone.utc).timestamp()
                 login_user(auth.DashboardUser(row))

@@ -1,0 +1,131 @@
+"""/wall: the TV in the regional head's office. Reads only Redis (ingest.live), never Postgres.
+
+A 1 s tick asks live.version (one GET); the same version means nothing is sent back but a
+heartbeat, so nothing is redrawn. Opened with /wall?kiosk=TOKEN (revocable, read-only)
+or by a logged-in user.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from ingest import live
+from pantau import clock
+from pantau.config import zone_label
+
+from .. import auth, data, figures
+from .common import tiles
+
+MAX_BARS = 40
+SESSION_LABELS = {"in": "masuk", "midday": "siang", "out": "pulang"}
+
+
+def unit_rows(snapshot: dict, config) -> list[dict]:
+    """The live counts as ranked unit rows (units expected today only)."""
+    out = []
+    for code, c in snapshot["units"].items():
+        if not c.get("expected") or code not in config.unit_by_code:
+            continue
+        out.append({"unit_code": code, "name": config.unit_by_code[code].name, "expected": c["expected"],
+                    "present": c["present"], "late": c["late"], "on_leave": c["leave"], "tk": c["absent"],
+                    "not_yet": c["not_yet"]})
+    out.sort(key=lambda r: (-r["present"] / r["expected"], r["name"]))
+    if len(out) > MAX_BARS:  # the TV shows the units that need attention: lowest presence
+        out = out[-MAX_BARS:]
+    return out
+
+
+def ticker_lines(snapshot: dict, config, show_names: bool, size: int) -> list[str]:
+    lines = []
+    for item in snapshot["latest"][:size]:
+        unit = item.get("unit_code")
+        zone = config.unit_zone(unit) if unit in config.unit_by_code else config.zone
+        at = dt.datetime.fromisoformat(item["at"]).astimezone(zone)
+        unit_name = config.unit_by_code[unit].name if unit in config.unit_by_code else (unit or "")
+        who = f"{item['name']} · {unit_name}" if show_names else unit_name
+        late = f" · terlambat {item['minutes_late']} mnt" if (item.get("minutes_late") or 0) > 0 else ""
+        session = SESSION_LABELS.get(item.get("session"), item.get("session") or "")
+        lines.append(f"{at:%H:%M} {zone_label(zone.key)} · {who} · {session}{late}")
+    return lines
+
+
+def scoped(snapshot: dict, config, viewer) -> dict:
+    """The snapshot cut to a kepala_unit's subtree (the region's viewers see it whole)."""
+    if viewer.scope is None:
+        return snapshot
+    from ..auth import unit_scope
+
+    units = {c: v for c, v in snapshot["units"].items()
+             if c in config.unit_by_code and viewer.can_see_unit(unit_scope(config, c))}
+    totals = {k: sum(v.get(k, 0) for v in units.values()) for k in snapshot["totals"]}
+    latest = [i for i in snapshot["latest"] if i.get("unit_code") in units]
+    return {**snapshot, "units": units, "totals": totals, "latest": latest}
+
+
+def view(snapshot: dict, config, viewer) -> dict:
+    """Everything the wall draws for one snapshot (pure: testable without a browser)."""
+    snapshot = scoped(snapshot, config, viewer)
+    totals = snapshot["totals"]
+    counts = {"expected": totals["expected"], "present": totals["present"], "late": totals["late"],
+              "on_leave": totals["leave"], "not_yet": totals["not_yet"]}
+    offices = [{"name": o.name, "lat": o.lat, "lon": o.lon, "radius_m": o.radius_m, "polygon": o.polygon}
+               for o in config.offices]
+    return {"tiles": counts, "units": unit_rows(snapshot, config),
+            "ticker": ticker_lines(snapshot, config, viewer.show_names, config.dashboard.wall_ticker_size),
+            "map": figures.wall_map(offices, snapshot["latest"])}
+
+
+def layout(viewer, params: dict):
+    config = data.runtime().config
+    return html.Div([
+        dcc.Store(id="wall-token", data=params.get("kiosk")),
+        dcc.Store(id="wall-version", data=-1),
+        dcc.Store(id="wall-heartbeat", data=None),
+        dcc.Store(id="wall-clock-setup", data={"stale": config.dashboard.wall_stale_seconds,
+                                               "zone": config.zone.key, "label": zone_label(config.zone.key)}),
+        dcc.Interval(id="wall-tick", interval=1000),
+        html.Header([html.Div(config.region.name, className="wall-title"),
+                     html.Div(id="wall-date", className="wall-date"),
+                     html.Div([html.Span(id="wall-fresh", className="fresh"),
+                               html.Span(id="wall-clock", className="wall-clock")], className="wall-right")],
+                    className="wall-header"),
+        html.Div(id="wall-tiles", className="wall-tiles"),
+        html.Div([
+            html.Div(dcc.Graph(id="wall-bars", config={"displayModeBar": False, "staticPlot": True},
+                               figure=figures.unit_bars([], wall=True), className="wall-graph", responsive=True),
+                     className="wall-bars"),
+            html.Div([dcc.Graph(id="wall-map", config={"displayModeBar": False, "staticPlot": True},
+                                figure=figures.wall_map([], []), className="wall-graph", responsive=True),
+                      html.Ul(id="wall-ticker", className="wall-ticker")], className="wall-side"),
+        ], className="wall-main"),
+    ], className="wall")
+
+
+def register(app) -> None:
+    @app.callback(
+        Output("wall-tiles", "children"), Output("wall-bars", "figure"), Output("wall-map", "figure"),
+        Output("wall-ticker", "children"), Output("wall-date", "children"), Output("wall-version", "data"),
+        Output("wall-heartbeat", "data"),
+        Input("wall-tick", "n_intervals"), State("wall-version", "data"), State("wall-token", "data"))
+    def _tick(_, shown_version, token):
+        viewer = auth.viewer(token)
+        if viewer is None:
+            raise PreventUpdate
+        rt = data.runtime()
+        day = clock.today(rt.config.zone)
+        beat = clock.now().isoformat(timespec="seconds")
+        version = live.version(rt, day)
+        if version == shown_version:
+            return (no_update,) * 6 + (beat,)
+        snap = live.snapshot(rt, day)
+        v = view(snap, rt.config, viewer)
+        items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]
+        return (tiles(v["tiles"], "tiles wall-tile-row"), figures.unit_bars(v["units"], wall=True), v["map"],
+                items, f"{day:%d/%m/%Y}", snap["version"], beat)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="pantau", function_name="wallClock"),
+        Output("wall-clock", "children"), Output("wall-fresh", "className"),
+        Input("wall-tick", "n_intervals"), State("wall-heartbeat", "data"), State("wall-clock-setup", "data"))

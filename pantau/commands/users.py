@@ -1,0 +1,170 @@
+"""pantau users add|list|disable|password; pantau kiosk add|list|revoke. Every change is audited."""
+from __future__ import annotations
+
+import getpass
+import sys
+
+from sqlalchemy.exc import IntegrityError
+
+from queries import audit, users as q
+
+ROLES = ("kepala_daerah", "sekda", "bkpp", "kepala_unit", "admin_unit")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("users", help="dashboard logins")
+    us = p.add_subparsers(dest="users_command", metavar="ACTION")
+    add = us.add_parser("add", help="create a login")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--unit", help="unit code (required for kepala_unit / admin_unit)")
+    add.add_argument("--name", default="", help="full name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.add_argument("--actor", default=getpass.getuser(), help="who is making the change (audit log)")
+    add.set_defaults(handler=_add)
+    ls = us.add_parser("list", help="list logins")
+    ls.set_defaults(handler=_list)
+    dis = us.add_parser("disable", help="disable a login")
+    dis.add_argument("username")
+    dis.add_argument("--reason", required=True)
+    dis.add_argument("--actor", default=getpass.getuser())
+    dis.set_defaults(handler=_disable)
+    pw = us.add_parser("password", help="set a new password")
+    pw.add_argument("username")
+    pw.add_argument("--password-stdin", action="store_true")
+    pw.add_argument("--actor", default=getpass.getuser())
+    pw.set_defaults(handler=_password)
+    p.set_defaults(handler=lambda a: p.print_help() or 2)
+
+    k = sub.add_parser("kiosk", help="read-only links for the wall display")
+    ks = k.add_subparsers(dest="kiosk_command", metavar="ACTION")
+    kadd = ks.add_parser("add", help="create a kiosk link and print it once")
+    kadd.add_argument("label")
+    kadd.add_argument("--show-names", action="store_true", help="show employee names in the ticker")
+    kadd.add_argument("--base-url", default="http://localhost:8050")
+    kadd.add_argument("--actor", default=getpass.getuser())
+    kadd.set_defaults(handler=_kiosk_add)
+    kls = ks.add_parser("list", help="list kiosk links")
+    kls.set_defaults(handler=_kiosk_list)
+    krev = ks.add_parser("revoke", help="revoke a kiosk link (the TV goes blank within 30 s)")
+    krev.add_argument("id", type=int)
+    krev.add_argument("--reason", default="")
+    krev.add_argument("--actor", default=getpass.getuser())
+    krev.set_defaults(handler=_kiosk_revoke)
+    k.set_defaults(handler=lambda a: k.print_help() or 2)
+
+
+def _runtime():
+    from ..runtime import boot
+
+    return boot()
+
+
+def _read_password(args) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            raise SystemExit("error: the passwords differ")
+    if len(password) < 10:
+        raise SystemExit("error: the password must have at least 10 characters")
+    return password
+
+
+def _add(args) -> int:
+    from dashboard.auth import UNIT_ROLES, hash_password
+
+    rt = _runtime()
+    if args.role in UNIT_ROLES and not args.unit:
+        print(f"error: --unit is required for role {args.role}", file=sys.stderr)
+        return 2
+    if args.unit and args.unit not in rt.config.unit_by_code:
+        print(f"error: --unit {args.unit!r} is not a unit code in {rt.settings.config_path}", file=sys.stderr)
+        return 2
+    password = _read_password(args)
+    try:
+        with rt.transaction() as conn:
+            row = q.add_user(conn, args.username, hash_password(password), args.role,
+                             args.unit if args.role in UNIT_ROLES else None, args.name)
+            audit.record(conn, args.actor, "user.add", args.username,
+                         after={"role": row["role"], "unit_code": row["unit_code"], "full_name": row["full_name"]})
+    except IntegrityError:
+        print(f"error: user {args.username!r} already exists", file=sys.stderr)
+        return 1
+    print(f"user {args.username} ({args.role}) created")
+    return 0
+
+
+def _list(args) -> int:
+    rt = _runtime()
+    with rt.connection() as conn:
+        for u in q.list_users(conn):
+            state = "active" if u["active"] else "disabled"
+            print(f"{u['username']:<20} {u['role']:<14} {u['unit_code'] or '-':<12} {state}")
+    return 0
+
+
+def _user_or_fail(conn, username):
+    row = q.user_by_username(conn, username)
+    if row is None:
+        raise SystemExit(f"error: no user {username!r}")
+    return row
+
+
+def _disable(args) -> int:
+    rt = _runtime()
+    with rt.transaction() as conn:
+        row = _user_or_fail(conn, args.username)
+        q.set_active(conn, row["id"], False)
+        audit.record(conn, args.actor, "user.disable", args.username, args.reason,
+                     before={"active": row["active"]}, after={"active": False})
+    print(f"user {args.username} disabled")
+    return 0
+
+
+def _password(args) -> int:
+    from dashboard.auth import hash_password
+
+    rt = _runtime()
+    password = _read_password(args)
+    with rt.transaction() as conn:
+        row = _user_or_fail(conn, args.username)
+        q.set_password(conn, row["id"], hash_password(password))
+        audit.record(conn, args.actor, "user.password", args.username)
+    print(f"password of {args.username} changed")
+    return 0
+
+
+def _kiosk_add(args) -> int:
+    from dashboard.auth import hash_token, new_kiosk_token
+
+    rt = _runtime()
+    token = new_kiosk_token()
+    with rt.transaction() as conn:
+        row = q.add_kiosk_token(conn, args.label, hash_token(token), args.show_names, args.actor)
+        audit.record(conn, args.actor, "kiosk.add", f"kiosk:{row['id']}",
+                     after={"label": args.label, "show_names": args.show_names})
+    print(f"kiosk link {row['id']} ({args.label}); shown once, keep it:")
+    print(f"{args.base_url.rstrip('/')}/wall?kiosk={token}")
+    return 0
+
+
+def _kiosk_list(args) -> int:
+    rt = _runtime()
+    with rt.connection() as conn:
+        for t in q.list_kiosk_tokens(conn):
+            state = f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "active"
+            print(f"{t['id']:>4} {t['label']:<30} names={'yes' if t['show_names'] else 'no'} {state}")
+    return 0
+
+
+def _kiosk_revoke(args) -> int:
+    rt = _runtime()
+    with rt.transaction() as conn:
+        if not q.revoke_kiosk_token(conn, args.id):
+            print(f"error: no active kiosk link {args.id}", file=sys.stderr)
+            return 1
+        audit.record(conn, args.actor, "kiosk.revoke", f"kiosk:{args.id}", args.reason)
+    print(f"kiosk link {args.id} revoked")
+    return 0
