@@ -17,24 +17,32 @@ class DashClient:
             cookie = self.http.get_cookie("_csrf_token")
         return cookie.value
 
-    def login(self, username: str, password: str, next_path: str | None = None):
+    def login(self, username: str, password: str, next_path: str | None = None, environ_base=None):
         page = self.http.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
         url = "/login" + (f"?next={next_path}" if next_path else "")
-        return self.http.post(url, data={"csrf_token": token, "username": username, "password": password})
+        return self.http.post(url, data={"csrf_token": token, "username": username, "password": password},
+                              environ_base=environ_base or {})
+
+    def output_key(self, input_id: str) -> str:
+        """The registered output key of the callback fed by `input_id` (allow_duplicate adds a hash)."""
+        for key, cb in self.app.callback_map.items():
+            if any(i["id"] == input_id for i in cb["inputs"]):
+                return key
+        raise KeyError(input_id)
 
     def callback(self, outputs: list[tuple[str, str]], inputs: list[tuple[str, str, object]],
-                 state: list[tuple[str, str, object]] = (), changed: str | None = None):
+                 state: list[tuple[str, str, object]] = (), changed: str | None = None, key: str | None = None):
         """POST one callback; returns (status, {output_id: {prop: value}})."""
         outs = [{"id": i, "property": p} for i, p in outputs]
         body = {
-            "output": "..".join(f"{i}.{p}" for i, p in outputs) if len(outputs) > 1 else f"{outputs[0][0]}.{outputs[0][1]}",
+            "output": key or "...".join(f"{i}.{p}" for i, p in outputs),
             "outputs": outs if len(outs) > 1 else outs[0],
             "inputs": [{"id": i, "property": p, "value": v} for i, p, v in inputs],
             "state": [{"id": i, "property": p, "value": v} for i, p, v in state],
             "changedPropIds": [changed or f"{inputs[0][0]}.{inputs[0][1]}"],
         }
-        if len(outs) > 1:
+        if len(outs) > 1 and not key:
             body["output"] = ".." + body["output"] + ".."
         res = self.http.post("/_dash-update-component", data=json.dumps(body),
                              headers={"Content-Type": "application/json", "X-CSRFToken": self.csrf()})

@@ -53,7 +53,8 @@ def _safe_next(target: str | None) -> str:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+# only failed attempts count, so an office of colleagues behind one address can still log in
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
 def login():
     rt = current_app.extensions["pantau"]
     form = LoginForm()

@@ -71,7 +71,7 @@ def view(snapshot: dict, config, viewer) -> dict:
     counts = {"expected": totals["expected"], "present": totals["present"], "late": totals["late"],
               "on_leave": totals["leave"], "not_yet": totals["not_yet"]}
     offices = [{"name": o.name, "lat": o.lat, "lon": o.lon, "radius_m": o.radius_m, "polygon": o.polygon}
-               for o in config.offices]
+               for o in config.offices if viewer.scope is None or o.unit in snapshot["units"]]
     return {"tiles": counts, "units": unit_rows(snapshot, config),
             "ticker": ticker_lines(snapshot, config, viewer.show_names, config.dashboard.wall_ticker_size),
             "map": figures.wall_map(offices, snapshot["latest"])}
