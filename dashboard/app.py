@@ -17,6 +17,8 @@ from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
+from ingest import live
+from pantau import clock
 from pantau.runtime import Runtime, boot
 from pantau.settings import ROOT
 
@@ -82,6 +84,7 @@ def create_flask(rt: Runtime) -> Flask:
 
 def create_app(rt: Runtime | None = None) -> dash.Dash:
     rt = rt or boot()
+    live.rebuild_if_empty(rt, clock.today(rt.config.zone))  # a fresh Redis: the wall starts right
     server = create_flask(rt)
     app = dash.Dash(
         __name__, server=server, title="Pantau", update_title=None,

@@ -58,8 +58,7 @@ def check_in_map(offices: list, points: list[dict], config, *, show_names: bool,
     lats = [o.lat for o in offices] or [p["lat"] for p in points] or [config.offices[0].lat]
     lons = [o.lon for o in offices] or [p["lon"] for p in points] or [config.offices[0].lon]
     tiles = config.dashboard.tile_url
-    m = folium.Map(location=[sum(lats) / len(lats), sum(lons) / len(lons)], zoom_start=14, tiles=None,
-                   prefer_canvas=True)
+    m = folium.Map(location=[sum(lats) / len(lats), sum(lons) / len(lons)], zoom_start=14, tiles=None)
     m.default_js, m.default_css = JS, CSS
     if tiles:
         folium.TileLayer(tiles=tiles, attr=config.dashboard.tile_attribution, name="Peta").add_to(m)

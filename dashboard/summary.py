@@ -53,7 +53,8 @@ def by_child(rows: Iterable[dict], config, parent: str | None, kind: str | None 
         unit = config.unit_by_code[code]
         if kind and unit.kind != kind:
             continue
-        out.append({"unit_code": code, "name": unit.name, "kind": unit.kind,
+        name = f"{unit.name} (langsung)" if code == parent else unit.name  # the parent's own people
+        out.append({"unit_code": code, "name": name, "kind": unit.kind,
                     "has_children": bool(config.children.get(code)) and code != parent,
                     **g, **{f"{k}_pct": percent(g[k], g["expected"]) for k in TILE_KEYS}})
     out.sort(key=lambda r: (-r["present_pct"], r["name"]))

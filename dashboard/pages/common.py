@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from dash import html
 
@@ -17,6 +17,23 @@ KIND_LABELS = {"sekretariat": "Sekretariat", "dinas": "Dinas", "badan": "Badan",
 STATUS_OPTIONS = [{"label": "Semua", "value": ""}, {"label": "Hadir", "value": "hadir"},
                   {"label": "Terlambat", "value": "terlambat"}, {"label": "Cuti / izin", "value": "cuti"},
                   {"label": "TK", "value": "tk"}, {"label": "Belum hadir", "value": "belum"}]
+
+
+DAY_NAMES = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
+STATUS_LABELS = {"hadir": "Hadir", "tk": "TK (tanpa keterangan)", "belum": "Belum hadir", "libur": "Libur"}
+
+
+def status_label(status: str | None, minutes_late: int | None = 0) -> str:
+    """A work-day status in words: leave types such as cuti_tahunan become 'Cuti tahunan'."""
+    if status == "hadir" and (minutes_late or 0) > 0:
+        return "Terlambat"
+    if not status:
+        return "–"
+    return STATUS_LABELS.get(status, status.replace("_", " ").capitalize())
+
+
+def day_label(day: dt.date) -> str:
+    return f"{DAY_NAMES[day.weekday()]} {day:%d/%m}"
 
 
 def parse_date(value: str | None, default: dt.date) -> dt.date:
@@ -42,6 +59,19 @@ def parse_int(value: str | None) -> int | None:
         return int(value) if value not in (None, "") else None
     except ValueError:
         return None
+
+
+def search_params(search: str | None) -> dict:
+    return {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+
+
+def filters_changed(search: str | None, chosen: dict, shown: dict) -> bool:
+    """Whether filter values differ from what the page was drawn with.
+
+    Dash components may report their values once when mounted; that must not count as a
+    choice (it would, for example, drop ?employee= from a reloaded URL)."""
+    params = search_params(search)
+    return any((v or "") != (params.get(k) or shown.get(k) or "") for k, v in chosen.items())
 
 
 def href(path: str, params: dict) -> str:

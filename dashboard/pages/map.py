@@ -6,7 +6,7 @@ from dash.exceptions import PreventUpdate
 
 from .. import auth, data, maps
 from ..figures import COLORS, VERDICT_LABELS
-from .common import href, nothing, parse_date
+from .common import filters_changed, href, nothing, parse_date
 
 PATH = "/map"
 
@@ -66,5 +66,8 @@ def register(app) -> None:
     def _choose(day, unit, search):
         if auth.viewer() is None:
             raise PreventUpdate
-        new = href("", {"date": (day or "")[:10], "unit": unit}) or "?"
+        chosen = {"date": (day or "")[:10], "unit": unit}
+        if not filters_changed(search, chosen, {"date": data.today().isoformat()}):
+            raise PreventUpdate
+        new = href("", chosen) or "?"
         return no_update if new == search else new

@@ -5,17 +5,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import parse_qs
-
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from .. import auth, data, figures, summary
-from .common import (KIND_LABELS, STATUS_OPTIONS, date_range, href, local_time, nothing,
-                     parse_date, parse_int, tiles, zone_name)
+from .common import (KIND_LABELS, day_label, status_label, STATUS_OPTIONS, date_range, filters_changed, href, local_time,
+                     nothing, parse_date, parse_int, search_params, tiles, zone_name)
 
 PATH = "/overview"
-STATUS_LABELS = {"hadir": "Hadir", "tk": "TK", "belum": "Belum hadir", "libur": "Libur"}
 
 
 def layout(viewer, params: dict):
@@ -90,9 +87,7 @@ def _people_table(viewer, unit: str, params: dict, d0: dt.date, d1: dt.date):
     for p in people:
         link = dcc.Link(p["name"], href=href(PATH, {"employee": p["employee_id"], "month": d1.strftime("%Y-%m")}))
         if single:
-            late = p["late"] > 0
-            status = "Terlambat" if late else STATUS_LABELS.get(p["status"], p["status"] or "–")
-            cells = [status, local_time(config, unit, p["first_in"]), local_time(config, unit, p["last_out"]),
+            cells = [status_label(p["status"], 1 if p["late"] else 0), local_time(config, unit, p["first_in"]), local_time(config, unit, p["last_out"]),
                      " ".join(b for b in (p["late_band"], p["early_band"]) if b) or "–"]
         else:
             cells = [p["expected"], p["present"], p["late"], p["on_leave"], p["tk"], p["late_minutes"]]
@@ -117,7 +112,7 @@ def _employee_view(viewer, employee_id: int, params: dict, d1: dt.date):
     next_month = (last + dt.timedelta(days=1)).strftime("%Y-%m")
     unit = person["unit_code"]
     zone = zone_name(config, unit)
-    rows = [html.Tr([html.Td(d["work_date"].strftime("%a %d/%m")), html.Td(d["status"]),
+    rows = [html.Tr([html.Td(day_label(d["work_date"])), html.Td(status_label(d["status"], d["minutes_late"])),
                      html.Td(local_time(config, unit, d["first_in"])),
                      html.Td(local_time(config, unit, d["last_out"])),
                      html.Td(" ".join(b for b in (d["late_band"], d["early_band"]) if b) or "–"),
@@ -140,7 +135,7 @@ def _employee_view(viewer, employee_id: int, params: dict, d1: dt.date):
 
 def next_search(search: str | None, trigger: str | None, start, end, status, kind, click) -> str | None:
     """The new query string after a filter change or a bar click (None: nothing to do)."""
-    params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    params = search_params(search)
     params.pop("employee", None)
     params.pop("month", None)
     if trigger == "ov-bars":
@@ -160,6 +155,10 @@ def register(app) -> None:
                   Input("ov-status", "value"), Input("ov-kind", "value"),
                   State("url", "search"), prevent_initial_call=True)
     def _filter(start, end, status, kind, search):
+        chosen = {"from": (start or "")[:10], "to": (end or "")[:10], "status": status, "kind": kind}
+        d0, d1 = date_range(search_params(search), data.today())
+        if not filters_changed(search, chosen, {"from": d0.isoformat(), "to": d1.isoformat()}):
+            raise PreventUpdate
         return _go(next_search(search, "filters", start, end, status, kind, None), search)
 
     @app.callback(Output("url", "search", allow_duplicate=True), Input("ov-bars", "clickData"),

@@ -8,7 +8,7 @@ from dash.exceptions import PreventUpdate
 
 from .. import auth, data, summary
 from .. import trend_figures as tf
-from .common import href, nothing, parse_date
+from .common import filters_changed, href, nothing, parse_date, search_params
 
 PATH = "/trends"
 GRAIN_OPTIONS = [{"label": "Harian", "value": "day"}, {"label": "Mingguan", "value": "week"},
@@ -108,7 +108,14 @@ def register(app) -> None:
                   Input("tr-dates", "end_date"), Input("tr-grain", "value"), Input("tr-unit", "value"),
                   State("url", "search"), prevent_initial_call=True)
     def _choose(start, end, grain, unit, search):
-        if auth.viewer() is None:
+        viewer = auth.viewer()
+        if viewer is None:
             raise PreventUpdate
-        new = href("", {"from": (start or "")[:10], "to": (end or "")[:10], "grain": grain, "unit": unit}) or "?"
+        chosen = {"from": (start or "")[:10], "to": (end or "")[:10], "grain": grain, "unit": unit}
+        d1 = parse_date(search_params(search).get("to"), data.today())
+        shown = {"from": (d1 - dt.timedelta(days=29)).isoformat(), "to": d1.isoformat(), "grain": "day",
+                 "unit": viewer.unit_code}
+        if not filters_changed(search, chosen, shown):
+            raise PreventUpdate
+        new = href("", chosen) or "?"
         return no_update if new == search else new

@@ -1,0 +1,231 @@
+"""The dashboard in headless Chromium against a live gunicorn (one server for the module).
+
+The clock is the demo clock set to a Monday 07:20 WIB for the server and this process,
+so a check-in made now is on time and inside the morning window, whatever the real hour.
+Screenshots go to tests/artifacts/ (not committed).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from ingest import attendance, live
+from ingest.rules.judge import Attempt
+from pantau import clock
+from tests.conftest import ROOT, runtime_env
+from tests.dashboard_data import KIOSK_TOKEN, PASSWORD, seed_city
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "tests" / "artifacts"
+WIB = ZoneInfo("Asia/Jakarta")
+MONDAY_0720 = dt.datetime(2026, 11, 23, 7, 20, tzinfo=WIB)
+WAIT_S = 20  # an upper bound for pages to settle, not a speed assertion
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo_clock():
+    old = os.environ.get(clock.ENV)
+    os.environ[clock.ENV] = clock.demo_spec(MONDAY_0720, 1)
+    yield
+    if old is None:
+        os.environ.pop(clock.ENV, None)
+    else:
+        os.environ[clock.ENV] = old
+
+
+@pytest.fixture(scope="module")
+def city(make_runtime, demo_clock):
+    rt = make_runtime(ROOT / "config.yaml", "dashb")
+    data = seed_city(rt)
+    live.rebuild(rt, data["today"])
+    return rt, data
+
+
+@pytest.fixture(scope="module")
+def server(city):
+    rt = city[0]
+    port = _free_port()
+    log = open(ARTIFACTS.joinpath("gunicorn.log") if ARTIFACTS.mkdir(exist_ok=True) is None else os.devnull, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "dashboard.app:create_server()"], cwd=ROOT, env=runtime_env(rt), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"gunicorn did not start; see {ARTIFACTS / 'gunicorn.log'}")
+            time.sleep(0.3)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    downloads = tmp_path_factory.mktemp("downloads")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--window-size=1920,1080", "--disable-dev-shm-usage"):
+        opts.add_argument(arg)
+    opts.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                           "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=opts)
+    driver.downloads = downloads
+    viewport(driver, 1920, 1080)
+    yield driver
+    driver.quit()
+
+
+def viewport(driver, width: int, height: int) -> None:
+    """Exactly this many CSS pixels of page, whatever the headless window's frame takes."""
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
+def wait(driver, condition, timeout=WAIT_S):
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def shot(driver, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def login(driver, base: str, username: str) -> None:
+    driver.delete_all_cookies()
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    shot(driver, "login")
+    driver.find_element(By.ID, "login-button").click()
+    wait(driver, EC.presence_of_element_located((By.ID, "breadcrumbs")))
+
+
+def test_log_in_and_drill_from_region_to_employee(browser, server, city):
+    login(browser, server, "sekda")
+    wait(browser, lambda d: "Sekretariat Daerah" in [t.text for t in d.find_elements(By.CSS_SELECTOR, "#ov-bars g.ytick text")])
+    shot(browser, "overview_region")
+    # region -> SETDA (click its bar) -> DINKES (bar) -> an employee (row link)
+    for unit_name in ("Sekretariat Daerah", "Dinas Kesehatan"):
+        bar = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#ov-bars g.trace.bars g.point path")))
+        bars = browser.find_elements(By.CSS_SELECTOR, "#ov-bars g.trace.bars:first-of-type g.point path")
+        labels = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#ov-bars g.ytick text")]
+        target = bars[labels.index(unit_name)] if unit_name in labels and len(bars) == len(labels) else bar
+        ActionChains(browser).move_to_element(target).click().perform()
+        wait(browser, lambda d: unit_name in d.find_element(By.ID, "breadcrumbs").text)
+    assert "unit=DINKES" in browser.current_url
+    shot(browser, "overview_unit")
+    person = city[1]["people"]["DINKES"][0]
+    browser.find_element(By.LINK_TEXT, person["name"]).click()
+    wait(browser, EC.presence_of_element_located((By.ID, "employee-name")))
+    assert person["nip"] in browser.find_element(By.ID, "employee-name").text
+    assert browser.find_elements(By.CSS_SELECTOR, "#ov-calendar .heatmaplayer, #ov-calendar g.hm")
+    shot(browser, "overview_employee")
+    # the URL holds the state: a reload shows the same employee; breadcrumbs go back up
+    browser.refresh()
+    wait(browser, EC.presence_of_element_located((By.ID, "employee-name")))
+    browser.find_element(By.LINK_TEXT, "Dinas Kesehatan").click()
+    wait(browser, EC.presence_of_element_located((By.ID, "people-table")))
+    assert "unit=DINKES" in browser.current_url and "employee" not in browser.current_url
+
+
+def test_map_renders_points_and_geofences(browser, server, city):
+    login(browser, server, "bkpp")
+    browser.get(server + "/map")
+    frame = wait(browser, EC.presence_of_element_located((By.ID, "map-frame")))
+    browser.switch_to.frame(frame)
+    try:
+        fences = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "path.geofence") or False)
+        assert len(fences) == len(city[0].config.offices)
+        points = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".marker-cluster, path.leaflet-interactive:not(.geofence)") or False)
+        assert points
+    finally:
+        browser.switch_to.default_content()
+    shot(browser, "map")
+
+
+def test_recap_csv_downloads_and_parses(browser, server, city):
+    login(browser, server, "bkpp")
+    browser.get(server + "/downloads")
+    link = wait(browser, lambda d: (e := d.find_element(By.ID, "dl-recap")) and "recap.csv" in (e.get_attribute("href") or "") and e)
+    shot(browser, "downloads")
+    link.click()
+    path = wait(browser, lambda d: next((p for p in d.downloads.glob("rekap_*.csv")), False))
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text[1:])))
+    assert {r["unit_code"] for r in rows} == {"SETDA", "DINKES", "PKM-CLG", "DAMKAR"}
+    assert all(len(r["nip"]) == 18 for r in rows)
+
+
+def test_kepala_unit_cannot_see_another_unit(browser, server, city):
+    login(browser, server, "kadamkar")
+    text = browser.find_element(By.CLASS_NAME, "content").text
+    assert "Dinas Pemadam Kebakaran" in text and "Dinas Kesehatan" not in text
+    browser.get(server + "/overview?unit=DINKES")
+    wait(browser, EC.presence_of_element_located((By.ID, "nothing")))
+    shot(browser, "kepala_unit_other_unit")
+    page = browser.page_source
+    assert not any(p["name"] in page for p in city[1]["people"]["DINKES"])
+
+
+def _no_scroll(driver) -> bool:
+    return driver.execute_script(
+        "return document.documentElement.scrollHeight <= window.innerHeight + 1 && "
+        "document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
+    rt, data = city
+    browser.delete_all_cookies()
+    browser.get(f"{server}/wall?kiosk={KIOSK_TOKEN}")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#wall-ticker li") or False)
+    wait(browser, lambda d: "ok" in d.find_element(By.ID, "wall-fresh").get_attribute("class"))
+    before = browser.find_element(By.ID, "tile-present").text
+    assert _no_scroll(browser)
+    shot(browser, "wall_1920")
+    browser.execute_script("window.pantauMarker = 1")  # gone if the page reloads
+    person = data["people"]["PKM-CLG"][2]  # 'belum' today in the seed
+    office = rt.config.office_by_code["PKM-CLG-1"]
+    now = clock.now()
+    attendance.record(rt, person["id"], Attempt(source="mobile", captured_at=now, received_at=now,
+                                                lat=office.lat, lon=office.lon, accuracy_m=5),
+                      f"mobile:{uuid.uuid4()}", payload={"test": True})
+    wait(browser, lambda d: person["name"] in d.find_element(By.ID, "wall-ticker").text)
+    assert browser.find_element(By.ID, "tile-present").text != before
+    assert browser.execute_script("return window.pantauMarker") == 1
+    viewport(browser, 3840, 2160)
+    time.sleep(1)  # let plotly re-layout to the new size before the screenshot
+    assert _no_scroll(browser)
+    shot(browser, "wall_3840")
+    viewport(browser, 1920, 1080)
