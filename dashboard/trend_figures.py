@@ -89,7 +89,7 @@ def heatmap_figure(df: pd.DataFrame, names: dict[str, str]) -> go.Figure:
 def weekday_figure(df: pd.DataFrame) -> go.Figure:
     if df.empty:
         return _base(go.Figure(), False, 300)
-    g = df.groupby(df["work_date"].dt.weekday)[["late", "present"]].sum()
+    g = df.groupby(df["work_date"].dt.day_of_week)[["late", "present"]].sum()
     fig = go.Figure(go.Bar(x=[WEEKDAYS_ID[i] for i in g.index], y=_rate(g["late"], g["present"]),
                            marker_color=COLORS["late"]))
     fig.update_yaxes(title="% terlambat", rangemode="tozero")

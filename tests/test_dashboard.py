@@ -311,6 +311,8 @@ def test_every_callback_as_another_units_head_returns_nothing_of_theirs(app, cit
         status, out = c.callback(outputs, inputs, state, key=c.output_key(input_id))
         text = json.dumps(out)
         assert status in (200, 204) and not any(s in text for s in secret), input_id
+        if status == 204:
+            continue
         for value in out.values():  # a URL it leads to renders nothing of DINKES either
             search = value.get("search")
             if search:
