@@ -1,0 +1,263 @@
+"""Dashboard speed on the bench city (run `python -m bench.city` first, same DATABASE_URL).
+
+    python -m bench.dashboard [--clients 50] [--seconds 60] [--repeat 15]
+
+1. server-side time of the drill-down and trends callbacks (cold: cache emptied first; warm)
+2. the wall tick: unchanged version (the usual case) and a changed one
+3. first page load in headless Chromium against gunicorn (Procfile's 2 workers)
+4. N simultaneous clients (80 % wall, 20 % drill-down) against the same gunicorn
+Prints JSON lines and a summary; figures go to bench/RESULTS.md by hand.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.city import OUT, city_config  # noqa: E402
+from bench.wall_browser import MONDAY_0720, _browser, _port  # noqa: E402
+
+PASSWORD = "bench-password-123"
+WALL_OUTPUTS = [("wall-tiles", "children"), ("wall-bars", "figure"), ("wall-map", "figure"),
+                ("wall-ticker", "children"), ("wall-date", "children"), ("wall-version", "data"),
+                ("wall-heartbeat", "data")]
+
+
+def p(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 1)
+
+
+def _setup(rt):
+    from dashboard.auth import hash_password, hash_token, new_kiosk_token
+    from queries import users
+
+    token = new_kiosk_token()
+    with rt.transaction() as conn:
+        if users.user_by_username(conn, "bench-sekda") is None:
+            users.add_user(conn, "bench-sekda", hash_password(PASSWORD), "sekda", None)
+            users.add_user(conn, "bench-kadinkes", hash_password(PASSWORD), "kepala_unit", "DINKES")
+        users.add_kiosk_token(conn, "bench", hash_token(token), False, "bench")
+    return token
+
+
+def _cases(rt, day: dt.date) -> list[tuple[str, str, str]]:
+    """(name, path, search) for the callbacks the issue's 300 ms target covers."""
+    from queries import dashboard_seed
+
+    with rt.connection() as conn:
+        emps = dashboard_seed.employee_ids(conn)
+    rnd = random.Random(5)
+    month0 = day.replace(day=1)
+    units = ["DINAS01", "DINAS07", "KEC3", "DINKES", "DISDIK", "PKM04", "SD12", "SETDA"]
+    out = []
+    for i in range(len(units)):
+        d = day - dt.timedelta(days=rnd.randint(0, 200))
+        out += [("overview region, 1 day", "/overview", f"?from={d}&to={d}"),
+                ("overview unit, 1 day", "/overview", f"?unit={units[i]}&from={d}&to={d}"),
+                ("overview unit, month", "/overview", f"?unit={units[i]}&from={month0}&to={day}"),
+                ("employee month", "/overview", f"?employee={rnd.choice(emps)['id']}&month={d:%Y-%m}"),
+                ("trends 30 days", "/trends", f"?to={d}&unit={units[i] if i % 2 else ''}"),
+                ("trends 1 year, monthly", "/trends", f"?from={d - dt.timedelta(days=364)}&to={d}&grain=month"),
+                ("map 1 day, one unit", "/map", f"?date={d}&unit={units[i]}")]
+    return out
+
+
+def server_side(rt, repeat: int) -> dict:
+    from dashboard.app import create_app
+    from tests.dash_client import DashClient
+
+    app = create_app(rt)
+    cache = app.server.extensions["pantau_cache"]
+    client = DashClient(app)
+    client.login("bench-sekda", PASSWORD)
+    last_weekday = dt.date(2026, 11, 20)
+    timings: dict[str, dict[str, list[float]]] = {}
+    for _ in range(max(1, repeat // 8)):
+        for name, path, search in _cases(rt, last_weekday):
+            for kind in ("cold", "warm"):
+                if kind == "cold":
+                    cache.clear()
+                t0 = time.perf_counter()
+                status, _ = client.page(path, search)
+                timings.setdefault(name, {}).setdefault(kind, []).append(time.perf_counter() - t0)
+                assert status == 200, (name, status)
+    summary = {name: {k: {"p50_ms": p(v, 0.5), "p95_ms": p(v, 0.95), "n": len(v)} for k, v in kinds.items()}
+               for name, kinds in timings.items()}
+    # the wall tick, through the same path a browser uses
+    token = _setup(rt)
+    tick = lambda version: client.callback(WALL_OUTPUTS, [("wall-tick", "n_intervals", 1)],
+                                           [("wall-version", "data", version), ("wall-token", "data", token)])
+    status, out = tick(-1)
+    version = out["wall-version"]["data"]
+    same, changed = [], []
+    for i in range(200):
+        t0 = time.perf_counter()
+        tick(version)
+        same.append(time.perf_counter() - t0)
+        if i % 4 == 0:
+            t0 = time.perf_counter()
+            tick(-1)
+            changed.append(time.perf_counter() - t0)
+    summary["wall tick, no change"] = {"p50_ms": p(same, 0.5), "p95_ms": p(same, 0.95), "n": len(same)}
+    summary["wall tick, redraw"] = {"p50_ms": p(changed, 0.5), "p95_ms": p(changed, 0.95), "n": len(changed)}
+    return summary
+
+
+def _server(env: dict):
+    port = _port()
+    log = open(OUT / "dashboard_gunicorn.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                             "dashboard.app:create_server()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/login", timeout=2)
+            return proc, base
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not start")
+
+
+def first_load(base: str, token: str) -> dict:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver = _browser()
+    out = {}
+    try:
+        driver.get(base + "/login")
+        driver.find_element(By.ID, "username").send_keys("bench-sekda")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.ID, "login-button").click()
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "breadcrumbs"))
+        for name, url, css in (("overview (region, today)", "/overview?from=2026-11-20&to=2026-11-20", "#ov-bars .main-svg"),
+                               ("trends (30 days)", "/trends?to=2026-11-20", "#tr-heatmap .main-svg"),
+                               ("wall (kiosk)", f"/wall?kiosk={token}", "#wall-bars .main-svg .bars")):
+            runs = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                driver.get(base + url)
+                WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
+                runs.append(time.perf_counter() - t0)
+            out[name] = {"first_ms": round(runs[0] * 1000), "best_ms": round(min(runs) * 1000)}
+    finally:
+        driver.quit()
+    return out
+
+
+def load_test(base: str, token: str, clients: int, seconds: float) -> dict:
+    """clients threads: 80 % wall ticks every second, 20 % drill-down pages with 1 s think time."""
+    stop = time.monotonic() + seconds
+    lat: dict[str, list[float]] = {"wall tick": [], "drill-down page": []}
+    errors = []
+    lock = threading.Lock()
+    units = ["DINAS01", "DINAS07", "KEC3", "DINKES", "DISDIK", "PKM04", "SD12", "SETDA", "KEL21"]
+
+    def post(http, body):
+        csrf = http.cookies.get("_csrf_token")
+        return http.post(base + "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf or ""})
+
+    def wall_client(i):
+        with httpx.Client(timeout=30) as http:
+            http.get(f"{base}/wall?kiosk={token}")
+            version = -1
+            while time.monotonic() < stop:
+                body = {"output": ".." + "...".join(f"{a}.{b}" for a, b in WALL_OUTPUTS) + "..",
+                        "outputs": [{"id": a, "property": b} for a, b in WALL_OUTPUTS],
+                        "inputs": [{"id": "wall-tick", "property": "n_intervals", "value": 1}],
+                        "state": [{"id": "wall-version", "property": "data", "value": version},
+                                  {"id": "wall-token", "property": "data", "value": token}],
+                        "changedPropIds": ["wall-tick.n_intervals"]}
+                t0 = time.perf_counter()
+                res = post(http, body)
+                dt_ = time.perf_counter() - t0
+                with lock:
+                    lat["wall tick"].append(dt_)
+                    if res.status_code not in (200, 204):
+                        errors.append(res.status_code)
+                if res.status_code == 200:
+                    version = res.json()["response"].get("wall-version", {}).get("data", version)
+                time.sleep(max(0.0, 1.0 - dt_))
+
+    def drill_client(i):
+        rnd = random.Random(i)
+        with httpx.Client(timeout=30, follow_redirects=False) as http:
+            page = http.get(base + "/login").text
+            csrf = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+            http.post(base + "/login", data={"csrf_token": csrf, "username": "bench-sekda", "password": PASSWORD})
+            while time.monotonic() < stop:
+                d = dt.date(2026, 11, 20) - dt.timedelta(days=rnd.randint(0, 60))
+                search = rnd.choice([f"?from={d}&to={d}", f"?unit={rnd.choice(units)}&from={d}&to={d}",
+                                     f"?unit={rnd.choice(units)}&from={d.replace(day=1)}&to={d}"])
+                body = {"output": "page.children", "outputs": {"id": "page", "property": "children"},
+                        "inputs": [{"id": "url", "property": "pathname", "value": "/overview"},
+                                   {"id": "url", "property": "search", "value": search}],
+                        "changedPropIds": ["url.search"]}
+                t0 = time.perf_counter()
+                res = post(http, body)
+                with lock:
+                    lat["drill-down page"].append(time.perf_counter() - t0)
+                    if res.status_code != 200:
+                        errors.append(res.status_code)
+                time.sleep(1.0)
+
+    threads = [threading.Thread(target=wall_client if i % 5 else drill_client, args=(i,)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {k: {"p50_ms": p(v, 0.5), "p95_ms": p(v, 0.95), "n": len(v)} for k, v in lat.items() if v} | {
+        "errors": len(errors), "clients": clients, "seconds": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="dashboard speed on the bench city")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--repeat", type=int, default=16)
+    args = parser.parse_args()
+    from ingest import live
+    from pantau import clock
+    from pantau.runtime import boot
+    from queries import db
+
+    os.environ["PANTAU_CONFIG"] = str(city_config())
+    os.environ[clock.ENV] = clock.demo_spec(MONDAY_0720, 1)
+    os.environ.setdefault("PANTAU_REDIS_PREFIX", "pantau-bench")
+    rt = boot()
+    with rt.connection() as conn:
+        sizes = {t: db.scalar(conn, f"SELECT count(*) FROM {t}") for t in ("employees", "work_days", "check_ins")}
+    print(json.dumps({"data": sizes}), flush=True)
+    live.rebuild(rt, clock.today(rt.config.zone))
+    results = {"data": sizes, "server_side": server_side(rt, args.repeat)}
+    print(json.dumps(results["server_side"], indent=1), flush=True)
+    token = _setup(rt)
+    proc, base = _server(dict(os.environ, DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url))
+    try:
+        results["first_load"] = first_load(base, token)
+        print(json.dumps(results["first_load"]), flush=True)
+        results["load"] = load_test(base, token, args.clients, args.seconds)
+        print(json.dumps(results["load"]), flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    (OUT / "dashboard.json").write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
