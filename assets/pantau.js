@@ -2,6 +2,9 @@
    server's 1 s tick can send nothing when nothing changed. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   pantau: {
+    wallScale: function () {
+      return Math.round(window.innerHeight / 1080 * 100) / 100;
+    },
     wallClock: function (n, beat, setup) {
       var state = window.pantauBeat || (window.pantauBeat = {value: null, at: Date.now()});
       if (beat && beat !== state.value) { state.value = beat; state.at = Date.now(); }

@@ -101,7 +101,7 @@ def server_side(rt, repeat: int) -> dict:
     # the wall tick, through the same path a browser uses
     token = _setup(rt)
     tick = lambda version: client.callback(WALL_OUTPUTS, [("wall-tick", "n_intervals", 1)],
-                                           [("wall-version", "data", version), ("wall-token", "data", token)])
+                                           [("wall-version", "data", version), ("wall-token", "data", token), ("wall-scale", "data", 1)])
     status, out = tick(-1)
     version = out["wall-version"]["data"]
     same, changed = [], []
@@ -181,7 +181,8 @@ def load_test(base: str, token: str, clients: int, seconds: float) -> dict:
                         "outputs": [{"id": a, "property": b} for a, b in WALL_OUTPUTS],
                         "inputs": [{"id": "wall-tick", "property": "n_intervals", "value": 1}],
                         "state": [{"id": "wall-version", "property": "data", "value": version},
-                                  {"id": "wall-token", "property": "data", "value": token}],
+                                  {"id": "wall-token", "property": "data", "value": token},
+                                  {"id": "wall-scale", "property": "data", "value": 1}],
                         "changedPropIds": ["wall-tick.n_intervals"]}
                 t0 = time.perf_counter()
                 res = post(http, body)

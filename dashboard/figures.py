@@ -23,14 +23,14 @@ def check_in_kind(verdict: str, minutes_late: int | None) -> str:
     return "late" if (minutes_late or 0) > 0 else "on_time"
 
 
-def _base(fig: go.Figure, wall: bool, height: int | None = None) -> go.Figure:
+def _base(fig: go.Figure, wall: bool, height: int | None = None, scale: float = 1.0) -> go.Figure:
     layout = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.08, x=0),
                   barmode="stack", hovermode="closest")
     if height:
         layout["height"] = height
     if wall:
         layout.update(paper_bgcolor=WALL["bg"], plot_bgcolor=WALL["bg"],
-                      font=dict(color=WALL["fg"], family=WALL["font"], size=18),
+                      font=dict(color=WALL["fg"], family=WALL["font"], size=round(18 * scale)),
                       margin=dict(l=10, r=20, t=10, b=10), legend=dict(orientation="h", y=1.02, x=0))
     else:
         layout.update(template="plotly_white")
@@ -38,7 +38,7 @@ def _base(fig: go.Figure, wall: bool, height: int | None = None) -> go.Figure:
     return fig
 
 
-def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None) -> go.Figure:
+def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, scale: float = 1.0) -> go.Figure:
     """Units ranked by presence: on time and late apart, then leave and not-yet, as % of expected.
 
     Each bar carries its unit code in customdata, so a click drills one level down."""
@@ -59,10 +59,10 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None) -
                     hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>")
     fig.update_xaxes(range=[0, 100], ticksuffix="%", showgrid=not wall)
     fig.update_yaxes(automargin=True)
-    return _base(fig, wall, height=None if wall else max(260, 34 * len(units) + 80))
+    return _base(fig, wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
 
 
-def wall_map(offices: list[dict], points: list[dict]) -> go.Figure:
+def wall_map(offices: list[dict], points: list[dict], scale: float = 1.0) -> go.Figure:
     """The wall's small live map: offices with their geofence and the latest check-ins.
 
     Plain x/y (lon/lat) scatter, not tiles: it needs no network or WebGL on the TV and
@@ -77,18 +77,18 @@ def wall_map(offices: list[dict], points: list[dict]) -> go.Figure:
         fig.add_scatter(x=lons, y=lats, mode="lines", line=dict(color=COLORS["geofence"], width=2),
                         hoverinfo="skip", showlegend=False)
     fig.add_scatter(x=[o["lon"] for o in offices], y=[o["lat"] for o in offices], mode="markers",
-                    marker=dict(symbol="square", size=9, color=COLORS["geofence"]),
+                    marker=dict(symbol="square", size=9 * scale, color=COLORS["geofence"]),
                     text=[o["name"] for o in offices], hoverinfo="text", showlegend=False)
     for kind in ("on_time", "late", "flagged", "refused"):
         pts = [p for p in points if check_in_kind(p.get("verdict"), p.get("minutes_late")) == kind
                and p.get("lat") is not None]
         fig.add_scatter(x=[p["lon"] for p in pts], y=[p["lat"] for p in pts], mode="markers",
-                        name=VERDICT_LABELS[kind], marker=dict(size=12, color=COLORS[kind],
+                        name=VERDICT_LABELS[kind], marker=dict(size=12 * scale, color=COLORS[kind],
                                                                line=dict(width=1, color="#fff")))
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
     fig.update_layout(uirevision="wall-map", showlegend=False)
-    return _base(fig, wall=True)
+    return _base(fig, wall=True, scale=scale)
 
 
 def _circle(lat: float, lon: float, radius_m: float, n: int = 36) -> tuple[list[float], list[float]]:

@@ -195,7 +195,7 @@ def test_kepala_unit_callbacks_do_not_leak(app, city):
     status, out = c.callback(
         [("wall-tiles", "children"), ("wall-bars", "figure"), ("wall-map", "figure"), ("wall-ticker", "children"),
          ("wall-date", "children"), ("wall-version", "data"), ("wall-heartbeat", "data")],
-        [("wall-tick", "n_intervals", 1)], [("wall-version", "data", -1), ("wall-token", "data", None)])
+        [("wall-tick", "n_intervals", 1)], [("wall-version", "data", -1), ("wall-token", "data", None), ("wall-scale", "data", 1)])
     text = json.dumps(out)
     assert status == 200 and "Dinas Kesehatan" not in text and "Pegawai DINKES" not in text
     # navigation callbacks only rewrite the URL; the page they lead to is checked above
@@ -225,7 +225,7 @@ def test_wall_kiosk_token_and_revocation(app, city):
                ("wall-ticker", "children"), ("wall-date", "children"), ("wall-version", "data"),
                ("wall-heartbeat", "data")]
     tick = lambda token, version=-1: c.callback(outputs, [("wall-tick", "n_intervals", 1)],
-                                                [("wall-version", "data", version), ("wall-token", "data", token)])
+                                                [("wall-version", "data", version), ("wall-token", "data", token), ("wall-scale", "data", 1)])
     assert tick("wrong-token")[0] == 204
     status, out = tick(KIOSK_TOKEN)
     assert status == 200 and "wall-tiles" in out
@@ -302,7 +302,7 @@ def test_every_callback_as_another_units_head_returns_nothing_of_theirs(app, cit
         "wall-tick": ([("wall-tiles", "children"), ("wall-bars", "figure"), ("wall-map", "figure"),
                        ("wall-ticker", "children"), ("wall-date", "children"), ("wall-version", "data"),
                        ("wall-heartbeat", "data")], [("wall-tick", "n_intervals", 1)],
-                      [("wall-version", "data", -1), ("wall-token", "data", None)]),
+                      [("wall-version", "data", -1), ("wall-token", "data", None), ("wall-scale", "data", 1)]),
     }
     server_side = {cb["inputs"][0]["id"] for cb in app.callback_map.values() if cb.get("callback")}
     assert server_side == set(calls)  # a new callback must be added here

@@ -224,8 +224,10 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     wait(browser, lambda d: person["name"] in d.find_element(By.ID, "wall-ticker").text)
     assert browser.find_element(By.ID, "tile-present").text != before
     assert browser.execute_script("return window.pantauMarker") == 1
-    viewport(browser, 3840, 2160)
-    time.sleep(1)  # let plotly re-layout to the new size before the screenshot
+    viewport(browser, 3840, 2160)  # a 4K TV loads the page at its size (text scales with it)
+    browser.refresh()
+    wait(browser, lambda d: person["name"] in d.find_element(By.ID, "wall-ticker").text)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#wall-bars g.trace.bars"))
     assert _no_scroll(browser)
     shot(browser, "wall_3840")
     viewport(browser, 1920, 1080)

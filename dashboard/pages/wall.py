@@ -64,7 +64,7 @@ def scoped(snapshot: dict, config, viewer) -> dict:
     return {**snapshot, "units": units, "totals": totals, "latest": latest}
 
 
-def view(snapshot: dict, config, viewer) -> dict:
+def view(snapshot: dict, config, viewer, scale: float = 1.0) -> dict:
     """Everything the wall draws for one snapshot (pure: testable without a browser)."""
     snapshot = scoped(snapshot, config, viewer)
     totals = snapshot["totals"]
@@ -74,7 +74,7 @@ def view(snapshot: dict, config, viewer) -> dict:
                for o in config.offices if viewer.scope is None or o.unit in snapshot["units"]]
     return {"tiles": counts, "units": unit_rows(snapshot, config),
             "ticker": ticker_lines(snapshot, config, viewer.show_names, config.dashboard.wall_ticker_size),
-            "map": figures.wall_map(offices, snapshot["latest"])}
+            "map": figures.wall_map(offices, snapshot["latest"], scale)}
 
 
 def layout(viewer, params: dict):
@@ -83,6 +83,7 @@ def layout(viewer, params: dict):
         dcc.Store(id="wall-token", data=params.get("kiosk")),
         dcc.Store(id="wall-version", data=-1),
         dcc.Store(id="wall-heartbeat", data=None),
+        dcc.Store(id="wall-scale", data=1.0),  # the screen's height / 1080, so 4K text is as big
         dcc.Store(id="wall-clock-setup", data={"stale": config.dashboard.wall_stale_seconds,
                                                "zone": config.zone.key, "label": zone_label(config.zone.key)}),
         dcc.Interval(id="wall-tick", interval=1000),
@@ -108,8 +109,9 @@ def register(app) -> None:
         Output("wall-tiles", "children"), Output("wall-bars", "figure"), Output("wall-map", "figure"),
         Output("wall-ticker", "children"), Output("wall-date", "children"), Output("wall-version", "data"),
         Output("wall-heartbeat", "data"),
-        Input("wall-tick", "n_intervals"), State("wall-version", "data"), State("wall-token", "data"))
-    def _tick(_, shown_version, token):
+        Input("wall-tick", "n_intervals"), State("wall-version", "data"), State("wall-token", "data"),
+        State("wall-scale", "data"))
+    def _tick(_, shown_version, token, scale):
         viewer = auth.viewer(token)
         if viewer is None:
             raise PreventUpdate
@@ -120,10 +122,15 @@ def register(app) -> None:
         if version == shown_version:
             return (no_update,) * 6 + (beat,)
         snap = live.snapshot(rt, day)
-        v = view(snap, rt.config, viewer)
+        scale = min(max(float(scale or 1), 0.5), 4.0)
+        v = view(snap, rt.config, viewer, scale)
         items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]
-        return (tiles(v["tiles"], "tiles wall-tile-row"), figures.unit_bars(v["units"], wall=True), v["map"],
+        return (tiles(v["tiles"], "tiles wall-tile-row"), figures.unit_bars(v["units"], wall=True, scale=scale), v["map"],
                 items, f"{day:%d/%m/%Y}", snap["version"], beat)
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="pantau", function_name="wallScale"),
+        Output("wall-scale", "data"), Input("wall-clock-setup", "data"))
 
     app.clientside_callback(
         ClientsideFunction(namespace="pantau", function_name="wallClock"),

@@ -96,13 +96,16 @@ def _add(args) -> int:
     return 0
 
 
-def _list(args) -> int:
-    rt = _runtime()
-    with rt.connection() as conn:
-        for u in q.list_users(conn):
-            state = "active" if u["active"] else "disabled"
-            print(f"{u['username']:<20} {u['role']:<14} {u['unit_code'] or '-':<12} {state}")
+def _print_all(fetch, line) -> int:
+    with _runtime().connection() as conn:
+        for row in fetch(conn):
+            print(line(row))
     return 0
+
+
+def _list(args) -> int:
+    return _print_all(q.list_users, lambda u: f"{u['username']:<20} {u['role']:<14} {u['unit_code'] or '-':<12} "
+                                              f"{'active' if u['active'] else 'disabled'}")
 
 
 def _user_or_fail(conn, username):
@@ -151,12 +154,9 @@ def _kiosk_add(args) -> int:
 
 
 def _kiosk_list(args) -> int:
-    rt = _runtime()
-    with rt.connection() as conn:
-        for t in q.list_kiosk_tokens(conn):
-            state = f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "active"
-            print(f"{t['id']:>4} {t['label']:<30} names={'yes' if t['show_names'] else 'no'} {state}")
-    return 0
+    return _print_all(q.list_kiosk_tokens, lambda t: (
+        f"{t['id']:>4} {t['label']:<30} names={'yes' if t['show_names'] else 'no'} "
+        + (f"revoked {t['revoked_at']:%Y-%m-%d}" if t["revoked_at"] else "active")))
 
 
 def _kiosk_revoke(args) -> int:
