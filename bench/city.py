@@ -109,6 +109,7 @@ def load(rt, employees: int, days: int, check_in_days: int) -> dict:
             ci_rows += seed.copy_check_ins(conn, check_ins)
     with rt.transaction() as conn:
         qd.refresh_rollups(conn)
+        seed.analyze(conn)
     return {"employees": employees, "work_days": wd_rows, "check_ins": ci_rows, "dates": len(dates),
             "seconds": round(time.monotonic() - started, 1)}
 

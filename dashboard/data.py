@@ -29,27 +29,36 @@ def today(config=None) -> dt.date:
     return clock.today(config.zone)  # the demo's accelerated clock too
 
 
-def _cached(name: str, ttl: int, fn: Callable, *args: Any) -> Any:
+def memo(name: str, ttl: int, fn: Callable, *args: Any) -> Any:
+    """fn(*args) through the shared cache; args (the viewer's scope among them) form the key."""
     cache = current_app.extensions["pantau_cache"]
     key = "q:" + name + ":" + hashlib.sha1(repr(args).encode()).hexdigest()
     value = cache.get(key)
     if value is None:
-        with runtime().connection() as conn:
-            value = fn(conn, *args)
+        value = fn(*args)
         cache.set(key, value, timeout=ttl)
     return value
 
 
-def _ttl(date_to: dt.date) -> int:
+def _query(fn: Callable, *args: Any) -> Any:
+    with runtime().connection() as conn:
+        return fn(conn, *args)
+
+
+def _cached(name: str, ttl: int, fn: Callable, *args: Any) -> Any:
+    return memo(name, ttl, _query, fn, *args)
+
+
+def ttl(date_to: dt.date) -> int:
     return TODAY_TTL if date_to >= today() else PAST_TTL
 
 
 def unit_day_counts(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
-    return _cached("udc", _ttl(d1), q.unit_day_counts, d0, d1, viewer.scope)
+    return _cached("udc", ttl(d1), q.unit_day_counts, d0, d1, viewer.scope)
 
 
 def people(viewer, unit_code: str, d0: dt.date, d1: dt.date, status: str | None) -> list[dict]:
-    return _cached("people", _ttl(d1), q.people, unit_code, d0, d1, viewer.scope, status)
+    return _cached("people", ttl(d1), q.people, unit_code, d0, d1, viewer.scope, status)
 
 
 def employee(viewer, employee_id: int) -> dict | None:
@@ -58,12 +67,12 @@ def employee(viewer, employee_id: int) -> dict | None:
 
 
 def employee_days(viewer, employee_id: int, d0: dt.date, d1: dt.date) -> list[dict]:
-    return _cached("empdays", _ttl(d1), q.employee_days, employee_id, d0, d1, viewer.scope)
+    return _cached("empdays", ttl(d1), q.employee_days, employee_id, d0, d1, viewer.scope)
 
 
 def arrival_buckets(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
-    return _cached("arrivals", _ttl(d1), q.arrival_buckets, d0, d1, viewer.scope)
+    return _cached("arrivals", ttl(d1), q.arrival_buckets, d0, d1, viewer.scope)
 
 
 def check_ins_on(viewer, day: dt.date, unit_code: str | None) -> list[dict]:
-    return _cached("map", _ttl(day), qmap.check_ins_on, day, viewer.scope, unit_code)
+    return _cached("map", ttl(day), qmap.check_ins_on, day, viewer.scope, unit_code)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
-import plotly.graph_objects as go
 
 COLORS = {
     "on_time": "#1a9850", "late": "#f28e2b", "on_leave": "#4e79a7", "tk": "#d62728",
@@ -23,82 +23,98 @@ def check_in_kind(verdict: str, minutes_late: int | None) -> str:
     return "late" if (minutes_late or 0) > 0 else "on_time"
 
 
-def _base(fig: go.Figure, wall: bool, height: int | None = None, scale: float = 1.0) -> go.Figure:
-    layout = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.08, x=0),
-                  barmode="stack", hovermode="closest")
+def _light_template() -> dict:
+    """plotly_white as plain JSON, built once: applying a template by name deep-copies it on
+    every figure (~40 ms each), which dominated the trends page."""
+    import plotly.io as pio
+
+    return pio.templates["plotly_white"].to_plotly_json()
+
+
+LIGHT = _light_template()
+
+
+def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, height: int | None = None,
+           scale: float = 1.0) -> dict:
+    """A figure as a plain dict (dcc.Graph takes it as is; no validation cost per update)."""
+    base = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.08, x=0),
+                barmode="stack", hovermode="closest")
     if height:
-        layout["height"] = height
+        base["height"] = height
     if wall:
-        layout.update(paper_bgcolor=WALL["bg"], plot_bgcolor=WALL["bg"],
-                      font=dict(color=WALL["fg"], family=WALL["font"], size=round(18 * scale)),
-                      margin=dict(l=10, r=20, t=10, b=10), legend=dict(orientation="h", y=1.02, x=0))
+        base.update(paper_bgcolor=WALL["bg"], plot_bgcolor=WALL["bg"],
+                    font=dict(color=WALL["fg"], family=WALL["font"], size=round(18 * scale)),
+                    margin=dict(l=10, r=20, t=10, b=10), legend=dict(orientation="h", y=1.02, x=0))
     else:
-        layout.update(template="plotly_white")
-    fig.update_layout(**layout)
-    return fig
+        base["template"] = LIGHT
+    for key, value in (layout or {}).items():
+        base[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return {"data": data, "layout": base}
 
 
-def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, scale: float = 1.0) -> go.Figure:
+def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, scale: float = 1.0) -> dict:
     """Units ranked by presence: on time and late apart, then leave and not-yet, as % of expected.
 
     Each bar carries its unit code in customdata, so a click drills one level down."""
     units = units[:limit] if limit else units
     names = [u["name"] for u in units][::-1]  # highest first at the top
     codes = [u["unit_code"] for u in units][::-1]
-    fig = go.Figure()
     parts = (("on_time", "Tepat waktu", lambda u: u["present"] - u["late"]),
              ("late", "Terlambat", lambda u: u["late"]),
              ("on_leave", "Cuti / izin", lambda u: u["on_leave"]),
              ("not_yet", "Belum / TK", lambda u: u["not_yet"] + u["tk"]))
+    data = []
     for key, label, value in parts:
         counts = [value(u) for u in units][::-1]
         pct = [round(100 * c / u["expected"], 1) if u["expected"] else 0 for c, u in zip(counts, units[::-1])]
-        fig.add_bar(y=names, x=pct, orientation="h", name=label, marker_color=COLORS[key],
-                    customdata=codes, text=[f"{p:g}%" if p >= 8 else "" for p in pct],
-                    textposition="inside", insidetextanchor="middle",
-                    hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>")
-    fig.update_xaxes(range=[0, 100], ticksuffix="%", showgrid=not wall)
-    fig.update_yaxes(automargin=True)
-    return _base(fig, wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
+        data.append(dict(type="bar", y=names, x=pct, orientation="h", name=label, marker=dict(color=COLORS[key]),
+                         customdata=codes, text=[f"{p:g}%" if p >= 8 else "" for p in pct],
+                         textposition="inside", insidetextanchor="middle",
+                         hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
+    return figure(data, dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall),
+                             yaxis=dict(automargin=True)),
+                  wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
 
 
-def wall_map(offices: list[dict], points: list[dict], scale: float = 1.0) -> go.Figure:
+def wall_map(offices: list[dict], points: list[dict], scale: float = 1.0) -> dict:
     """The wall's small live map: offices with their geofence and the latest check-ins.
 
     Plain x/y (lon/lat) scatter, not tiles: it needs no network or WebGL on the TV and
     keeps its view across updates (uirevision), which a folium iframe would lose."""
-    fig = go.Figure()
-    for o in offices:
+    fence_lats: list = []
+    fence_lons: list = []
+    for o in offices:  # every geofence in one trace, separated by gaps
         if o.get("polygon"):
             lats = [p[0] for p in o["polygon"]] + [o["polygon"][0][0]]
             lons = [p[1] for p in o["polygon"]] + [o["polygon"][0][1]]
         else:
-            lats, lons = _circle(o["lat"], o["lon"], o.get("radius_m") or 150)
-        fig.add_scatter(x=lons, y=lats, mode="lines", line=dict(color=COLORS["geofence"], width=2),
-                        hoverinfo="skip", showlegend=False)
-    fig.add_scatter(x=[o["lon"] for o in offices], y=[o["lat"] for o in offices], mode="markers",
-                    marker=dict(symbol="square", size=9 * scale, color=COLORS["geofence"]),
-                    text=[o["name"] for o in offices], hoverinfo="text", showlegend=False)
+            lats, lons = _circle(o["lat"], o["lon"], o.get("radius_m") or 150, n=24)
+        fence_lats += [*lats, None]
+        fence_lons += [*lons, None]
+    data = [dict(type="scatter", x=fence_lons, y=fence_lats, mode="lines", hoverinfo="skip", showlegend=False,
+                 line=dict(color=COLORS["geofence"], width=2)),
+            dict(type="scatter", x=[o["lon"] for o in offices], y=[o["lat"] for o in offices], mode="markers",
+                 marker=dict(symbol="square", size=9 * scale, color=COLORS["geofence"]),
+                 text=[o["name"] for o in offices], hoverinfo="text", showlegend=False)]
     for kind in ("on_time", "late", "flagged", "refused"):
         pts = [p for p in points if check_in_kind(p.get("verdict"), p.get("minutes_late")) == kind
                and p.get("lat") is not None]
-        fig.add_scatter(x=[p["lon"] for p in pts], y=[p["lat"] for p in pts], mode="markers",
-                        name=VERDICT_LABELS[kind], marker=dict(size=12 * scale, color=COLORS[kind],
-                                                               line=dict(width=1, color="#fff")))
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
-    fig.update_layout(uirevision="wall-map", showlegend=False)
-    return _base(fig, wall=True, scale=scale)
+        data.append(dict(type="scatter", x=[p["lon"] for p in pts], y=[p["lat"] for p in pts], mode="markers",
+                         name=VERDICT_LABELS[kind],
+                         marker=dict(size=12 * scale, color=COLORS[kind], line=dict(width=1, color="#fff"))))
+    return figure(data, dict(xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x", scaleratio=1),
+                             uirevision="wall-map", showlegend=False), wall=True, scale=scale)
 
 
+@lru_cache(maxsize=4096)  # offices do not move: the wall redraws the same outlines all day
 def _circle(lat: float, lon: float, radius_m: float, n: int = 36) -> tuple[list[float], list[float]]:
     dlat = radius_m / 111_320
     dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
     angles = [2 * math.pi * i / n for i in range(n + 1)]
-    return [lat + dlat * math.sin(a) for a in angles], [lon + dlon * math.cos(a) for a in angles]
+    return tuple(lat + dlat * math.sin(a) for a in angles), tuple(lon + dlon * math.cos(a) for a in angles)
 
 
-def calendar(days: list[dict], year: int, month: int) -> go.Figure:
+def calendar(days: list[dict], year: int, month: int) -> dict:
     """One employee's month: a week-by-weekday grid coloured by status."""
     import calendar as cal
 
@@ -117,12 +133,10 @@ def calendar(days: list[dict], year: int, month: int) -> go.Figure:
         text.append(tr)
     scale = [[0, "#e0e0e0"], [0.2, "#e0e0e0"], [0.2, COLORS["on_time"]], [0.4, COLORS["on_time"]],
              [0.4, COLORS["late"]], [0.6, COLORS["on_leave"]], [0.8, COLORS["tk"]], [1, COLORS["not_yet"]]]
-    fig = go.Figure(go.Heatmap(z=z, text=text, texttemplate="%{text}", zmin=0, zmax=5, colorscale=scale,
-                               showscale=False, hoverinfo="text", xgap=3, ygap=3,
-                               x=["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"]))
-    fig.update_yaxes(autorange="reversed", visible=False)
-    fig.update_xaxes(side="top")
-    return _base(fig, wall=False, height=60 * len(weeks) + 60)
+    heat = dict(type="heatmap", z=z, text=text, texttemplate="%{text}", zmin=0, zmax=5, colorscale=scale,
+                showscale=False, hoverinfo="text", xgap=3, ygap=3, x=["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"])
+    return figure([heat], dict(yaxis=dict(autorange="reversed", visible=False), xaxis=dict(side="top")),
+                  height=60 * len(weeks) + 60)
 
 
 def _day_key(d: dict) -> str:

@@ -9,19 +9,23 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-import plotly.graph_objects as go
-
-from .figures import COLORS, _base
+from .figures import COLORS, figure
 
 GRAINS = {"day": "D", "week": "W-MON", "month": "MS"}
 WEEKDAYS_ID = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 
 
-def frame(rows: list[dict]) -> pd.DataFrame:
-    cols = ["work_date", "unit_code", "group", "expected", "present", "late", "on_leave", "tk", "not_yet"]
-    df = pd.DataFrame(rows, columns=cols)
+COUNTS = ["expected", "present", "late", "on_leave", "tk", "not_yet"]
+
+
+def frame(rows: list[dict], group_of: dict[str, str]) -> pd.DataFrame:
+    """Rows of unit_day_counts with a `group` column (the unit's branch); other units dropped."""
+    cols = ["work_date", "unit_code", *COUNTS]
+    df = pd.DataFrame.from_records([tuple(r[c] for c in cols) for r in rows], columns=cols)
+    df["group"] = df["unit_code"].map(group_of)
+    df = df[df["group"].notna()].copy()
     df["work_date"] = pd.to_datetime(df["work_date"])
-    for c in cols[3:]:
+    for c in COUNTS:
         df[c] = pd.to_numeric(df[c]).fillna(0).astype(int)
     return df
 
@@ -30,11 +34,19 @@ def _rate(late: pd.Series, present: pd.Series) -> pd.Series:
     return (100 * late / present.where(present > 0)).round(1)
 
 
-def late_rate_figure(df: pd.DataFrame, grain: str, names: dict[str, str], top: int = 8) -> go.Figure:
+def _values(series: pd.Series) -> list:
+    return [None if pd.isna(v) else float(v) for v in series]
+
+
+def _dates(index) -> list[str]:
+    return [d.strftime("%Y-%m-%d") for d in index]
+
+
+def late_rate_figure(df: pd.DataFrame, grain: str, names: dict[str, str], top: int = 8) -> dict:
     """Region (or node) late rate per day/week/month, and the units with most lateness."""
-    fig = go.Figure()
+    layout = dict(yaxis=dict(title=dict(text="% terlambat dari yang hadir"), rangemode="tozero"))
     if df.empty:
-        return _base(fig, False, 360)
+        return figure([], layout, height=380)
     if grain == "week":
         period = df["work_date"].dt.to_period("W-SUN").dt.start_time
     elif grain == "month":
@@ -43,18 +55,17 @@ def late_rate_figure(df: pd.DataFrame, grain: str, names: dict[str, str], top: i
         period = df["work_date"]
     df = df.assign(period=period)
     total = df.groupby("period")[["late", "present"]].sum()
-    fig.add_scatter(x=total.index, y=_rate(total["late"], total["present"]), name="Semua",
-                    line=dict(width=4, color="#222"))
+    data = [dict(type="scatter", x=_dates(total.index), y=_values(_rate(total["late"], total["present"])),
+                 name="Semua", line=dict(width=4, color="#222"))]
     worst = df.groupby("group")["late"].sum().nlargest(top).index
     for g in worst:
         part = df[df["group"] == g].groupby("period")[["late", "present"]].sum()
-        fig.add_scatter(x=part.index, y=_rate(part["late"], part["present"]), name=names.get(g, g),
-                        line=dict(width=1.5), mode="lines+markers")
-    fig.update_yaxes(title="% terlambat dari yang hadir", rangemode="tozero")
-    return _base(fig, False, 380)
+        data.append(dict(type="scatter", x=_dates(part.index), y=_values(_rate(part["late"], part["present"])),
+                         name=names.get(g, g), line=dict(width=1.5), mode="lines+markers"))
+    return figure(data, layout, height=380)
 
 
-def arrival_figure(buckets: list[dict], offsets: dict[str, int], starts: list[int]) -> go.Figure:
+def arrival_figure(buckets: list[dict], offsets: dict[str, int], starts: list[int]) -> dict:
     """First check-in times (local, 5-minute buckets) against the start time(s).
 
     offsets: each unit's UTC offset in minutes (WIB 420, WITA 480, WIT 540)."""
@@ -63,54 +74,51 @@ def arrival_figure(buckets: list[dict], offsets: dict[str, int], starts: list[in
         minute = (b["utc_minute"] + offsets.get(b["unit_code"], 420)) % 1440
         counts[minute] = counts.get(minute, 0) + int(b["people"])
     xs = sorted(counts)
-    fig = go.Figure(go.Bar(x=[f"{m // 60:02d}:{m % 60:02d}" for m in xs], y=[counts[m] for m in xs],
-                           marker_color=[COLORS["late"] if starts and m >= min(starts) else COLORS["on_time"]
-                                         for m in xs], name="Pegawai"))
-    for s in sorted(set(starts)):
-        fig.add_vline(x=f"{s // 60:02d}:{s % 60:02d}", line=dict(color="#d62728", dash="dash", width=2))
-    fig.update_xaxes(type="category", title="Jam masuk (waktu setempat)")
-    fig.update_yaxes(title="Orang")
-    return _base(fig, False, 340)
+    label = lambda m: f"{m // 60:02d}:{m % 60:02d}"
+    bar = dict(type="bar", x=[label(m) for m in xs], y=[counts[m] for m in xs], name="Pegawai",
+               marker=dict(color=[COLORS["late"] if starts and m >= min(starts) else COLORS["on_time"] for m in xs]))
+    lines = [dict(type="line", xref="x", yref="paper", x0=label(s), x1=label(s), y0=0, y1=1,
+                  line=dict(color="#d62728", dash="dash", width=2)) for s in sorted(set(starts)) if s in counts]
+    return figure([bar], dict(shapes=lines, xaxis=dict(type="category", title=dict(text="Jam masuk (waktu setempat)")),
+                              yaxis=dict(title=dict(text="Orang"))), height=340)
 
 
-def heatmap_figure(df: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+def heatmap_figure(df: pd.DataFrame, names: dict[str, str]) -> dict:
     """Late rate by unit (rows) and day (columns)."""
     if df.empty:
-        return _base(go.Figure(), False, 300)
+        return figure([], height=300)
     g = df.groupby(["group", "work_date"])[["late", "present"]].sum()
     pivot = _rate(g["late"], g["present"]).unstack("work_date")
-    fig = go.Figure(go.Heatmap(z=pivot.values, x=[d.strftime("%d/%m") for d in pivot.columns],
-                               y=[names.get(c, c) for c in pivot.index], colorscale="OrRd", zmin=0,
-                               colorbar=dict(title="% TL"), hoverongaps=False))
-    fig.update_xaxes(type="category")
-    return _base(fig, False, max(300, 26 * len(pivot.index) + 120))
+    z = [[None if pd.isna(v) else float(v) for v in row] for row in pivot.values]
+    heat = dict(type="heatmap", z=z, x=[d.strftime("%d/%m") for d in pivot.columns],
+                y=[names.get(c, c) for c in pivot.index], colorscale="OrRd", zmin=0,
+                colorbar=dict(title=dict(text="% TL")), hoverongaps=False)
+    return figure([heat], dict(xaxis=dict(type="category")), height=max(300, 26 * len(pivot.index) + 120))
 
 
-def weekday_figure(df: pd.DataFrame) -> go.Figure:
+def weekday_figure(df: pd.DataFrame) -> dict:
     if df.empty:
-        return _base(go.Figure(), False, 300)
+        return figure([], height=300)
     g = df.groupby(df["work_date"].dt.day_of_week)[["late", "present"]].sum()
-    fig = go.Figure(go.Bar(x=[WEEKDAYS_ID[i] for i in g.index], y=_rate(g["late"], g["present"]),
-                           marker_color=COLORS["late"]))
-    fig.update_yaxes(title="% terlambat", rangemode="tozero")
-    return _base(fig, False, 300)
+    bar = dict(type="bar", x=[WEEKDAYS_ID[i] for i in g.index], y=_values(_rate(g["late"], g["present"])),
+               marker=dict(color=COLORS["late"]))
+    return figure([bar], dict(yaxis=dict(title=dict(text="% terlambat"), rangemode="tozero")), height=300)
 
 
 def rates(df: pd.DataFrame) -> dict[str, float]:
     s = df[["expected", "present", "late", "on_leave", "tk"]].sum()
     exp = s["expected"] or 0
-    pct = (lambda v: round(100 * v / exp, 1) if exp else 0.0)
-    return {"Hadir": pct(s["present"]), "Terlambat": round(100 * s["late"] / s["present"], 1) if s["present"] else 0.0,
+    pct = (lambda v: round(100 * float(v) / exp, 1) if exp else 0.0)
+    return {"Hadir": pct(s["present"]),
+            "Terlambat": round(100 * float(s["late"]) / s["present"], 1) if s["present"] else 0.0,
             "Cuti / izin": pct(s["on_leave"]), "TK": pct(s["tk"])}
 
 
-def compare_figure(current: pd.DataFrame, previous: pd.DataFrame, labels: tuple[str, str]) -> go.Figure:
+def compare_figure(current: pd.DataFrame, previous: pd.DataFrame, labels: tuple[str, str]) -> dict:
     a, b = rates(previous), rates(current)
-    fig = go.Figure([go.Bar(x=list(a), y=list(a.values()), name=labels[0], marker_color="#9c9c9c"),
-                     go.Bar(x=list(b), y=list(b.values()), name=labels[1], marker_color="#4e79a7")])
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(ticksuffix="%")
-    return _base(fig, False, 300).update_layout(barmode="group")
+    bars = [dict(type="bar", x=list(a), y=list(a.values()), name=labels[0], marker=dict(color="#9c9c9c")),
+            dict(type="bar", x=list(b), y=list(b.values()), name=labels[1], marker=dict(color="#4e79a7"))]
+    return figure(bars, dict(barmode="group", yaxis=dict(ticksuffix="%")), height=300)
 
 
 def ranking(current: pd.DataFrame, previous: pd.DataFrame, names: dict[str, str], n: int = 5) -> dict:

@@ -59,3 +59,9 @@ def copy_check_ins(conn: Connection, data: Iterable[Sequence]) -> int:
 
 def employee_ids(conn: Connection) -> list[dict]:
     return rows(conn, "SELECT id, unit_code FROM employees WHERE active ORDER BY id")
+
+
+def analyze(conn: Connection) -> None:
+    """Fresh planner statistics after a bulk load (autovacuum may not have run yet)."""
+    for table in ("employees", "work_days", "check_ins"):
+        run_many(conn, f"ANALYZE {table}", [{}])

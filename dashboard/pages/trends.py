@@ -30,6 +30,17 @@ def _offsets(config, units: list[str]) -> dict[str, int]:
     return {u: int(config.unit_zone(u).utcoffset(now).total_seconds() // 60) for u in units}
 
 
+def cached_content(viewer, params: dict) -> dict | None:
+    """content() through the shared cache (building the figures costs more than the queries)."""
+    keep = tuple(sorted((k, params.get(k) or "") for k in ("from", "to", "grain", "unit")))
+    to = parse_date(params.get("to"), data.today())
+    return data.memo("trends", data.ttl(to), _content_for, viewer, keep)
+
+
+def _content_for(viewer, keep: tuple) -> dict | None:
+    return content(viewer, dict(keep))
+
+
 def content(viewer, params: dict) -> dict | None:
     """Everything the page shows, as data and figures (None: outside the viewer's scope)."""
     config = data.runtime().config
@@ -45,14 +56,9 @@ def content(viewer, params: dict) -> dict | None:
     p0, p1 = tf.previous_period(d0, d1)
     rows = data.unit_day_counts(viewer, p0, d1)
     subtree = set(config.subtree(unit)) if unit else None
-    shaped = []
-    for r in rows:
-        if subtree is not None and r["unit_code"] not in subtree:
-            continue
-        group = summary.child_of(config, r["unit_code"], unit)
-        if group is not None:
-            shaped.append({**r, "group": group})
-    df = tf.frame(shaped)
+    group_of = {u.code: g for u in config.units
+                if (subtree is None or u.code in subtree) and (g := summary.child_of(config, u.code, unit))}
+    df = tf.frame(rows, group_of)
     current = df[df["work_date"] >= str(d0)]
     previous = df[df["work_date"] < str(d0)]
     names = {u.code: u.name for u in config.units}
@@ -78,7 +84,7 @@ def _rank_list(items: list[dict], title: str, id_: str):
 
 def layout(viewer, params: dict):
     config = data.runtime().config
-    c = content(viewer, params)
+    c = cached_content(viewer, params)
     if c is None:
         return nothing()
     graph = lambda key: dcc.Graph(id=f"tr-{key}", figure=c[key], config={"displayModeBar": False})
