@@ -57,6 +57,10 @@ def unit_day_counts(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
     return _cached("udc", ttl(d1), q.unit_day_counts, d0, d1, viewer.scope)
 
 
+def branch_counts(viewer, d0: dt.date, d1: dt.date, node_path: str, by_day: bool) -> list[dict]:
+    return _cached("branch", ttl(d1), q.branch_counts, d0, d1, viewer.scope, node_path, by_day)
+
+
 def people(viewer, unit_code: str, d0: dt.date, d1: dt.date, status: str | None) -> list[dict]:
     return _cached("people", ttl(d1), q.people, unit_code, d0, d1, viewer.scope, status)
 

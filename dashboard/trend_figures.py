@@ -18,12 +18,14 @@ WEEKDAYS_ID = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
 COUNTS = ["expected", "present", "late", "on_leave", "tk", "not_yet"]
 
 
-def frame(rows: list[dict], group_of: dict[str, str]) -> pd.DataFrame:
-    """Rows of unit_day_counts with a `group` column (the unit's branch); other units dropped."""
-    cols = ["work_date", "unit_code", *COUNTS]
+def frame(rows: list[dict], own_code: str | None = None) -> pd.DataFrame:
+    """Rows of queries.dashboard.branch_counts as a frame; `group` is the branch, the node's
+    own people (branch '') under the node's code."""
+    cols = ["work_date", "branch", *COUNTS]
     df = pd.DataFrame.from_records([tuple(r[c] for c in cols) for r in rows], columns=cols)
-    df["group"] = df["unit_code"].map(group_of)
-    df = df[df["group"].notna()].copy()
+    df = df.rename(columns={"branch": "group"})
+    if own_code:
+        df["group"] = df["group"].replace("", own_code)
     df["work_date"] = pd.to_datetime(df["work_date"])
     for c in COUNTS:
         df[c] = pd.to_numeric(df[c]).fillna(0).astype(int)

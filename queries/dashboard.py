@@ -33,20 +33,44 @@ STATUS_FILTERS = {
 }
 
 
-def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> list[dict]:
-    """One row per (work_date, unit_code): rolled-up closed days plus live days after them."""
-    return rows(conn, f"""
-        WITH mark AS (SELECT coalesce(max(work_date), DATE '1900-01-01') AS upto FROM unit_day_rollup)
+# per (work_date, unit_code): rolled-up closed days, then live days after the newest of them
+_DAYS = f"""
+    mark AS (SELECT coalesce(max(work_date), DATE '1900-01-01') AS upto FROM unit_day_rollup),
+    days AS (
         SELECT r.work_date, r.unit_code, r.expected, r.present, r.late, r.on_leave, r.tk,
                r.not_yet, r.late_minutes
-        FROM unit_day_rollup r JOIN units u ON u.code = r.unit_code, mark
-        WHERE r.work_date BETWEEN :d0 AND :d1 AND r.work_date <= mark.upto AND {IN_SCOPE}
+        FROM unit_day_rollup r, mark
+        WHERE r.work_date BETWEEN :d0 AND :d1 AND r.work_date <= mark.upto
         UNION ALL
         SELECT wd.work_date, wd.unit_code, {COUNTS}
-        FROM work_days wd JOIN units u ON u.code = wd.unit_code, mark
-        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), mark.upto + 1) AND :d1 AND {IN_SCOPE}
-        GROUP BY wd.work_date, wd.unit_code
-        ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope)
+        FROM work_days wd, mark
+        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), mark.upto + 1) AND :d1
+        GROUP BY wd.work_date, wd.unit_code)"""
+
+
+def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> list[dict]:
+    """One row per (work_date, unit_code) in scope."""
+    return rows(conn, f"""
+        WITH {_DAYS}
+        SELECT d.* FROM days d JOIN units u ON u.code = d.unit_code
+        WHERE {IN_SCOPE} ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope)
+
+
+def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None,
+                  node_path: str, by_day: bool = True) -> list[dict]:
+    """Counts per branch under a node (per day, or for the whole range), summed in SQL.
+
+    node_path: the node's unit path ('SETDA/DINKES/'), '' for the region. `branch` is the
+    code of the node's child the unit sits under; '' for the node's own people."""
+    day = "d.work_date" if by_day else "NULL::date"
+    return rows(conn, f"""
+        WITH {_DAYS}
+        SELECT {day} AS work_date,
+               split_part(substr(u.path, length(CAST(:node AS text)) + 1), '/', 1) AS branch,
+               {', '.join(f'sum(d.{k})::int AS {k}' for k in COUNT_KEYS)}
+        FROM days d JOIN units u ON u.code = d.unit_code
+        WHERE {IN_SCOPE} AND starts_with(u.path, CAST(:node AS text))
+        GROUP BY 1, 2 ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, node=node_path)
 
 
 def people(conn: Connection, unit_code: str, date_from: dt.date, date_to: dt.date,

@@ -322,3 +322,25 @@ def test_every_callback_as_another_units_head_returns_nothing_of_theirs(app, cit
         for href in (v.get("href") for v in out.values()):
             if href:
                 assert not any(s in c.http.get(href).get_data(as_text=True) for s in secret), href
+
+
+def test_branch_counts_sum_subtrees_like_unit_counts(city):
+    rt, data = city
+    d0, d1 = data["days"][0], data["today"]
+    with rt.connection() as conn:
+        units = qd.unit_day_counts(conn, d0, d1, None)
+        branches = qd.branch_counts(conn, d0, d1, None, "SETDA/", by_day=False)
+        scoped = qd.branch_counts(conn, d0, d1, "SETDA/DAMKAR/", "SETDA/", by_day=True)
+    by_branch = {b["branch"]: b for b in branches}
+    dinkes = [u for u in units if u["unit_code"] in ("DINKES", "PKM-CLG")]
+    assert by_branch["DINKES"]["present"] == sum(u["present"] for u in dinkes)
+    assert by_branch[""]["expected"] == sum(u["expected"] for u in units if u["unit_code"] == "SETDA")
+    assert {b["branch"] for b in scoped} == {"DAMKAR"}
+
+
+def test_trends_page_shows_branches_and_ranking(app, city):
+    c = client(app, "sekda")
+    d0, d1 = city[1]["days"][0], city[1]["today"]
+    status, text = c.page("/trends", f"?from={d0}&to={d1}&unit=SETDA&grain=week")
+    assert status == 200 and "tr-heatmap" in text and "Dinas Kesehatan" in text and "Dinas Pemadam" in text
+    assert '"tr-worst"' in text

@@ -6,7 +6,7 @@ import datetime as dt
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from .. import auth, data, summary
+from .. import auth, data
 from .. import trend_figures as tf
 from .common import filters_changed, href, nothing, parse_date, search_params
 
@@ -54,13 +54,10 @@ def content(viewer, params: dict) -> dict | None:
     if unit and (unit not in config.unit_by_code or not viewer.can_see_unit(auth.unit_scope(config, unit))):
         return None
     p0, p1 = tf.previous_period(d0, d1)
-    rows = data.unit_day_counts(viewer, p0, d1)
+    node = auth.unit_scope(config, unit) if unit else ""
+    current = tf.frame(data.branch_counts(viewer, d0, d1, node, True), unit)
+    previous = tf.frame(data.branch_counts(viewer, p0, p1, node, False), unit)
     subtree = set(config.subtree(unit)) if unit else None
-    group_of = {u.code: g for u in config.units
-                if (subtree is None or u.code in subtree) and (g := summary.child_of(config, u.code, unit))}
-    df = tf.frame(rows, group_of)
-    current = df[df["work_date"] >= str(d0)]
-    previous = df[df["work_date"] < str(d0)]
     names = {u.code: u.name for u in config.units}
     units = sorted(subtree) if subtree else [u.code for u in config.units]
     buckets = [b for b in data.arrival_buckets(viewer, d0, d1) if subtree is None or b["unit_code"] in subtree]
