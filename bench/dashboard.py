@@ -29,9 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.city import OUT, city_config  # noqa: E402
-from bench.wall_browser import MONDAY_0720, _browser, _port  # noqa: E402
+from bench.wall_browser import BENCH_PASSWORD as PASSWORD, MONDAY_0720, _browser, _port  # noqa: E402
 
-PASSWORD = "bench-password-123"
+
 WALL_OUTPUTS = [("wall-tiles", "children"), ("wall-bars", "figure"), ("wall-map", "figure"),
                 ("wall-ticker", "children"), ("wall-date", "children"), ("wall-version", "data"),
                 ("wall-heartbeat", "data")]

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from bench.city import OUT, city_config  # noqa: E402
 
 MONDAY_0720 = dt.datetime(2026, 11, 23, 7, 20, tzinfo=ZoneInfo("Asia/Jakarta"))
+BENCH_PASSWORD = "bench-password-123"
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration", "JSHeapUsedSize",
            "Nodes", "JSEventListeners", "LayoutCount")
 
@@ -52,6 +53,10 @@ def _setup():
     token = new_kiosk_token()
     with rt.transaction() as conn:
         users.add_kiosk_token(conn, "bench", hash_token(token), True, "bench")
+        if users.user_by_username(conn, "bench-sekda") is None:
+            from dashboard.auth import hash_password
+
+            users.add_user(conn, "bench-sekda", hash_password(BENCH_PASSWORD), "sekda", None)
         from queries import dashboard_seed
 
         people = dashboard_seed.employee_ids(conn)
@@ -93,6 +98,63 @@ def _browser():
     return driver
 
 
+def _cpu_seconds(root_pid: int) -> float:
+    """user+system CPU of a process tree (chromedriver and every Chromium process under it):
+    CPU actually spent, unlike CDP TaskDuration, which stretches when the machine is busy."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        stats[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total, stack = 0.0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += stats.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+DRILL_JS = """
+const [path, want, done] = arguments;
+const t0 = performance.now();
+window.history.pushState({}, '', path);
+window.dispatchEvent(new PopStateEvent('popstate'));
+(function poll() {
+  const h = document.querySelector('#people-table');
+  const title = document.querySelector('h2');
+  if (h && title && title.textContent.startsWith(want)) { done(performance.now() - t0); }
+  else { requestAnimationFrame(poll); }
+})();
+"""
+
+
+def drill_times(driver, base: str, password: str, rounds: int = 12) -> dict:
+    """Browser time for a drill-down step: the router returns a whole page (a unit with its
+    people table), which is what Dash 4.2+ is reported to re-render slowly."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "username").send_keys("bench-sekda")
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login-button").click()
+    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "breadcrumbs"))
+    driver.set_script_timeout(60)
+    times = []
+    for i in range(rounds):
+        unit, name = (("DINAS01", "Dinas 01"), ("DINAS02", "Dinas 02"))[i % 2]
+        times.append(driver.execute_async_script(DRILL_JS, f"/overview?unit={unit}&from=2026-11-20&to=2026-11-20", name))
+    times = sorted(times[2:])  # the first two warm the cache
+    return {"drill_p50_ms": round(times[len(times) // 2]), "drill_max_ms": round(times[-1])}
+
+
 def _metrics(driver, gc: bool = False) -> dict:
     if gc:
         driver.execute_cdp_cmd("HeapProfiler.collectGarbage", {})
@@ -126,15 +188,18 @@ def run_one(python: str, minutes: float, env: dict, token: str, rt, day, people)
         feeder.start()
         time.sleep(5)
         first = _metrics(driver, gc=True)
+        cpu0 = _cpu_seconds(driver.service.process.pid)
         samples.append(first)
         end = time.monotonic() + minutes * 60
         while time.monotonic() < end:
             time.sleep(15)
             samples.append(_metrics(driver))
         stop.set()
+        cpu1 = _cpu_seconds(driver.service.process.pid)
         last = _metrics(driver, gc=True)
         samples.append(last)
         ticker = driver.execute_script("return document.querySelectorAll('#wall-ticker li').length")
+        drill = drill_times(driver, base, BENCH_PASSWORD)
     finally:
         stop.set()
         driver.quit()
@@ -145,6 +210,7 @@ def run_one(python: str, minutes: float, env: dict, token: str, rt, day, people)
     cpu = lambda k: (last[k] - first[k]) / span * 100
     return {
         "dash": version, "seconds": round(span, 1), "ticker_items": ticker,
+        "process_cpu_percent": round((cpu1 - cpu0) / span * 100, 2), **drill,
         "cpu_percent": round(cpu("TaskDuration"), 2), "script_percent": round(cpu("ScriptDuration"), 2),
         "layout_percent": round(cpu("LayoutDuration") + cpu("RecalcStyleDuration"), 2),
         "heap_start_mb": round(first["JSHeapUsedSize"] / 2**20, 2), "heap_end_mb": round(last["JSHeapUsedSize"] / 2**20, 2),
@@ -159,6 +225,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="wall page browser CPU and memory per Dash version")
     parser.add_argument("--python", action="append", help="server interpreter (repeat to compare)")
     parser.add_argument("--minutes", type=float, default=3)
+    parser.add_argument("--rounds", type=int, default=1, help="run the interpreters in turn this many times")
     args = parser.parse_args()
     from pantau import clock
 
@@ -168,17 +235,18 @@ def main() -> None:
     rt, token, day, people = _setup()
     env = dict(os.environ, DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url)
     results = []
-    for python in args.python or [sys.executable]:
+    for python in (args.python or [sys.executable]) * args.rounds:
         res = run_one(python, args.minutes, env, token, rt, day, people)
         print(json.dumps(res), flush=True)
         results.append(res)
     (OUT / "wall_browser.json").write_text(json.dumps(results, indent=2))
-    print("\n| Dash | minutes | browser CPU % | script % | layout+style % | heap start→end MB (max) | DOM nodes start→end | layouts/min |")
+    print("\n| Dash | minutes | Chromium CPU % (process) | main-thread busy % (CDP) | script % | "
+          "heap start→end MB (max) | DOM nodes start→end | drill-down render p50 / max ms |")
     print("|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['dash']} | {r['seconds'] / 60:.1f} | {r['cpu_percent']} | {r['script_percent']} | "
-              f"{r['layout_percent']} | {r['heap_start_mb']}→{r['heap_end_mb']} ({r['heap_max_mb']}) | "
-              f"{r['nodes_start']}→{r['nodes_end']} | {r['layouts_per_min']} |")
+        print(f"| {r['dash']} | {r['seconds'] / 60:.1f} | {r['process_cpu_percent']} | {r['cpu_percent']} | "
+              f"{r['script_percent']} | {r['heap_start_mb']}→{r['heap_end_mb']} ({r['heap_max_mb']}) | "
+              f"{r['nodes_start']}→{r['nodes_end']} | {r['drill_p50_ms']} / {r['drill_max_ms']} |")
 
 
 if __name__ == "__main__":
