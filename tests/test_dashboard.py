@@ -344,3 +344,51 @@ def test_trends_page_shows_branches_and_ranking(app, city):
     status, text = c.page("/trends", f"?from={d0}&to={d1}&unit=SETDA&grain=week")
     assert status == 200 and "tr-heatmap" in text and "Dinas Kesehatan" in text and "Dinas Pemadam" in text
     assert '"tr-worst"' in text
+
+
+BAD_INPUTS = [
+    ("/overview", "?employee=abc&month=2026-13"), ("/overview", "?from=kemarin&to=2026-02-30"),
+    ("/overview", "?unit=TIDAK-ADA"), ("/overview", "?from=1900-01-01&to=2999-12-31&status=xyz&kind=zz"),
+    ("/trends", "?grain=decade&from=x"), ("/trends", "?unit=TIDAK-ADA"), ("/map", "?date=31-12-2026"),
+    ("/map", "?unit=TIDAK-ADA"), ("/nowhere", ""),
+]
+
+
+@pytest.mark.parametrize("path,search", BAD_INPUTS)
+def test_bad_url_input_is_answered_not_crashed(app, path, search):
+    status, text = client(app, "bkpp").page(path, search)
+    assert status == 200 and text
+
+
+@pytest.mark.parametrize("url", ["/download/recap.csv?month=2026-99", "/download/checkins.csv?from=x&to=y",
+                                 "/download/units.csv?from=2001-01-01&to=2099-01-01", "/download/map.html?date=no"])
+def test_bad_download_input_is_answered_not_crashed(app, url):
+    res = client(app, "bkpp").http.get(url)
+    assert res.status_code == 200 and res.get_data()
+
+
+def test_selfie_needs_role_scope_and_a_real_hash(app, city):
+    import datetime as dt
+    import hashlib
+
+    from queries import dashboard_seed
+
+    rt, data = city
+    photo = b"\xff\xd8\xff\xe0 not really a jpeg"
+    real = hashlib.sha256(photo).hexdigest()
+    person = data["people"]["DINKES"][1]
+    with rt.transaction() as conn:
+        dashboard_seed.add_check_ins(conn, [{
+            "event_key": f"test:selfie:{real}", "source": "mobile", "employee_id": person["id"],
+            "captured_at": dt.datetime.now(dt.timezone.utc), "work_date": data["today"], "session": "out",
+            "verdict": "accepted", "reasons": [], "selfie_sha256": real}])
+    folder = rt.settings.selfie_dir / real[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{real}.jpg").write_bytes(photo)
+    assert client(app, "kadinkes").http.get(f"/selfie/{real}").data == photo
+    assert client(app, "kadamkar").http.get(f"/selfie/{real}").status_code == 404  # another unit
+    sha = "a" * 64
+    assert client(app, "bkpp").http.get("/selfie/not-a-hash").status_code == 404
+    assert client(app, "bkpp").http.get(f"/selfie/{sha}").status_code == 404  # no such check-in
+    assert client(app, "sekda").http.get(f"/selfie/{sha}").status_code == 404  # role not in selfie_roles
+    assert client(app).http.get(f"/selfie/{sha}").status_code == 302  # not logged in: to the login page
