@@ -198,6 +198,28 @@ class FaceRules(_Model):
     require_liveness: bool = True
 
 
+class TkSanction(_Model):
+    """A PP 94/2021 discipline level reached by yearly TK days (work days absent without notice)."""
+
+    from_days: int = Field(ge=1)
+    level: Literal["ringan", "sedang", "berat"]
+    sanction: str = Field(min_length=1)
+
+
+# PP 94/2021 art. 9-11: cumulative TK work days in one year -> the sanction it calls for.
+PP94_TK_SANCTIONS = [
+    {"from_days": 3, "level": "ringan", "sanction": "teguran lisan"},
+    {"from_days": 4, "level": "ringan", "sanction": "teguran tertulis"},
+    {"from_days": 7, "level": "ringan", "sanction": "pernyataan tidak puas secara tertulis"},
+    {"from_days": 11, "level": "sedang", "sanction": "pemotongan tunjangan kinerja 25% selama 6 bulan"},
+    {"from_days": 14, "level": "sedang", "sanction": "pemotongan tunjangan kinerja 25% selama 9 bulan"},
+    {"from_days": 17, "level": "sedang", "sanction": "pemotongan tunjangan kinerja 25% selama 12 bulan"},
+    {"from_days": 21, "level": "berat", "sanction": "penurunan jabatan setingkat lebih rendah selama 12 bulan"},
+    {"from_days": 25, "level": "berat", "sanction": "pembebasan dari jabatan menjadi jabatan pelaksana selama 12 bulan"},
+    {"from_days": 28, "level": "berat", "sanction": "pemberhentian dengan hormat tidak atas permintaan sendiri"},
+]
+
+
 class Rules(_Model):
     late_bands: list[Band] = Field(min_length=1)
     early_bands: list[Band] = Field(min_length=1)
@@ -207,6 +229,13 @@ class Rules(_Model):
     monthly_cap_percent: float = Field(gt=0, le=100)
     deduction_base: Literal["whole", "discipline"] = "whole"
     discipline_share_percent: float = Field(default=40, gt=0, le=100)
+    # Per-day deduction for an approved leave type (e.g. izin: 1.0); unlisted types cost 0.
+    leave_deductions: dict[str, float] = {}
+    tk_sanctions: list[TkSanction] = Field(default_factory=lambda: [TkSanction(**s) for s in PP94_TK_SANCTIONS])
+    # PP 94/2021 art. 11: this many consecutive TK work days also calls for dismissal.
+    tk_consecutive_dismissal_days: int | None = Field(default=10, ge=1)
+    # The worker closes a date this long after the day's last check-in window closes.
+    day_close_margin_minutes: int = Field(default=30, ge=0, le=24 * 60)
     geofence: GeofenceRules = GeofenceRules()
     clock: ClockRules = ClockRules()
     face: FaceRules = FaceRules()
@@ -219,6 +248,7 @@ class LocalHoliday(_Model):
 
 class Holidays(_Model):
     country: str = "ID"
+    language: str = "id"  # holiday names as shown to users
     categories: list[Literal["public", "government"]] = ["public", "government"]
     add: list[LocalHoliday] = []
     remove: list[dt.date] = []
@@ -435,11 +465,33 @@ def _check_references(raw: dict) -> list[str]:
             problems.append(f"rules.{key}: {rules[key]!r} is not one of rules.{bands_key} ({', '.join(sorted(map(str, codes)))}) or 'TK'")
         problems += _check_bands(f"rules.{bands_key}", bands)
 
+    problems += _check_leave_rules(rules)
+
     for i, r in _items(raw, "ramadan"):
         a, b = r.get("from"), r.get("to")
         if isinstance(a, dt.date) and isinstance(b, dt.date) and b < a:
             problems.append(f"ramadan[{i}].to: {b} is before from {a}")
     return problems
+
+
+def _check_leave_rules(rules: dict) -> list[str]:
+    from ingest.rules.leave_types import LEAVE_TYPES  # the regulation's list lives with the rules
+
+    out = []
+    deductions = rules.get("leave_deductions")
+    if isinstance(deductions, dict):
+        for code, pct in deductions.items():
+            if code not in LEAVE_TYPES:
+                out.append(f"rules.leave_deductions.{code}: not a leave type ({', '.join(LEAVE_TYPES)})")
+            elif isinstance(pct, (int, float)) and not 0 <= pct <= 100:
+                out.append(f"rules.leave_deductions.{code}: must be between 0 and 100, got {pct}")
+    sanctions = rules.get("tk_sanctions")
+    if isinstance(sanctions, list):
+        days = [s.get("from_days") for s in sanctions if isinstance(s, dict)]
+        for j, (a, b) in enumerate(zip(days, days[1:]), start=1):
+            if isinstance(a, int) and isinstance(b, int) and b <= a:
+                out.append(f"rules.tk_sanctions[{j}].from_days: must be above the previous level's {a}, got {b}")
+    return out
 
 
 def _has_office_above(unit: dict, parents: dict, with_office: set) -> bool:

@@ -22,6 +22,12 @@ def band_by_code(code: str | None, bands: list[Band]) -> Band | None:
 
 
 def minutes_after(moment: dt.datetime, reference: dt.datetime) -> int:
-    """Whole minutes elapsed after `reference`; seconds are dropped as on a clock face,
-    so 07:30:59 is on time for 07:30 and 07:31:00 is 1 minute late."""
-    return max(0, math.floor((moment - reference).total_seconds() / 60))
+    """Whole minutes from `reference` to `moment`, read off a clock face (seconds dropped
+    from both): 07:30:59 is on time for 07:30, 07:31:00 is 1 minute late, and a check-out
+    at 15:59:30 is 1 minute before 16:00, as the clock showed 15:59."""
+    return max(0, math.floor((_minute(moment) - _minute(reference)).total_seconds() / 60))
+
+
+def _minute(moment: dt.datetime) -> dt.datetime:
+    # every Indonesian zone is a whole number of hours from UTC: truncating is zone-free
+    return moment.replace(second=0, microsecond=0)

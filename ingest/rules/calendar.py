@@ -57,7 +57,8 @@ class WorkCalendar:
     @lru_cache(maxsize=64)
     def _national(self, year: int) -> dict[dt.date, str]:
         h = self.config.holidays
-        return dict(holidays_lib.country_holidays(h.country, years=year, categories=tuple(h.categories)))
+        return dict(holidays_lib.country_holidays(h.country, years=year, categories=tuple(h.categories),
+                                                  language=h.language))
 
     def holiday(self, day: dt.date) -> str | None:
         """The holiday's name, or None on an ordinary day."""

@@ -8,28 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pantau.config import Rules
+from pantau.config import Rules, TkSanction
 
 from .bands import band_by_code, band_for, minutes_after
 from .calendar import DayPlan
-
-# Approved leave types (PP 11/2017 and flexible-work rules) and the recap column they add to.
-LEAVE_TYPES: dict[str, tuple[str, str]] = {
-    # code: (Indonesian label, recap column)
-    "izin": ("Izin", "izin"),
-    "sakit": ("Sakit", "sakit"),
-    "cuti_sakit": ("Cuti sakit", "sakit"),
-    "cuti_tahunan": ("Cuti tahunan", "cuti"),
-    "cuti_besar": ("Cuti besar", "cuti"),
-    "cuti_melahirkan": ("Cuti melahirkan", "cuti"),
-    "cuti_alasan_penting": ("Cuti karena alasan penting", "cuti"),
-    "cuti_bersama": ("Cuti bersama", "cuti"),
-    "cltn": ("Cuti di luar tanggungan negara", "cuti"),
-    "dinas_luar": ("Dinas luar", "dinas_luar"),
-    "tugas_luar": ("Tugas luar", "dinas_luar"),
-    "tugas_belajar": ("Tugas belajar", "dinas_luar"),
-    "diklat": ("Pendidikan dan pelatihan", "dinas_luar"),
-}
+from .leave_types import LEAVE_TYPES
 
 HADIR, TK, LIBUR, BELUM = "hadir", "tk", "libur", "belum"
 STATUS_LABELS = {HADIR: "Hadir", TK: "Tanpa keterangan (TK)", LIBUR: "Libur", BELUM: "Belum presensi",
@@ -81,8 +64,9 @@ def derive(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan |
     if plan is None:
         day.status = LIBUR
         return day
-    if leave_type is not None:
+    if leave_type is not None:  # approved leave wins over TK and over the day's check-ins
         day.status, day.leave_type = leave_type, leave_type
+        day.deduction_percent = rules.leave_deductions.get(leave_type, 0.0)
         return day
     if day.first_in is None and day.last_out is None:
         if closed:
@@ -119,5 +103,15 @@ def derive(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan |
 
 
 def monthly_deduction(rules: Rules, daily_percents: list[float]) -> float:
-    """The month's deduction in percent of the base, capped by the regulation."""
+    """The month's deduction in percent of the base (`rules.deduction_base`), capped."""
     return min(rules.monthly_cap_percent, round(sum(daily_percents), 3))
+
+
+def tk_sanction(rules: Rules, tk_days: int, longest_run: int = 0) -> TkSanction | None:
+    """The PP 94/2021 sanction a year's TK calls for: the highest level whose threshold is
+    reached, or dismissal after the configured run of consecutive TK work days."""
+    reached = [s for s in rules.tk_sanctions if tk_days >= s.from_days]
+    run_limit = rules.tk_consecutive_dismissal_days
+    if run_limit and longest_run >= run_limit and rules.tk_sanctions:
+        return rules.tk_sanctions[-1]
+    return reached[-1] if reached else None
