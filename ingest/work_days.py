@@ -1,64 +1,107 @@
-"""Many work days at once: terminal backlogs, recompute, day close, demo history.
+"""Many work days at once: terminal backlogs, recompute, day close, leave, history.
 
-The same pure `derive` as the live path, fed by set-based reads and one bulk write,
-so a month of a city (hundreds of thousands of work days) is rebuilt in seconds.
+The same pure `derive` as the live path, fed by set-based reads per chunk of employees
+and staged with COPY, so a month of a city (hundreds of thousands of work days) is
+rebuilt in seconds and never sits in memory whole. Only rows that differ are written.
+
+History keeps its unit: a stored work day is re-derived under the unit it was written
+with (a transfer does not move last month's days); new rows take the current unit.
 """
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict
-from itertools import groupby
+from itertools import groupby, islice
+from typing import Iterator
 
 from queries import attendance as q
+from queries import work_days as qw
 
 from .attendance import calendar_for
 from .rules.work_day import Punch, derive
 
+COLUMNS = q.WORK_DAY_COLUMNS
+_DERIVED = COLUMNS[3:]  # schedule_code onwards come from the WorkDay itself
+CHUNK = 2000  # employees read and derived at a time
 
-def _days(first: dt.date, last: dt.date):
-    for n in range((last - first).days + 1):
-        yield first + dt.timedelta(days=n)
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def refresh_range(conn, config, first: dt.date, last: dt.date, *, employee_ids: list[int] | None = None,
-                  unit_codes: list[str] | None = None, closed: bool | None = None,
-                  only: set[tuple[int, dt.date]] | None = None) -> list[dict]:
-    """Re-derive work days for employees over [first, last] and write them.
+def _chunks(items: list, size: int) -> Iterator[list]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
 
-    `closed`: None keeps each day's closed flag; True closes (missing-record rules apply).
-    `only`: restrict to these (employee_id, date) pairs (e.g. a terminal batch).
-    Days off with no check-in and no earlier row are not written. Returns the records.
+
+def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: list[int] | None = None,
+                unit_codes: list[str] | None = None, closed: bool | None = None,
+                only: set[tuple[int, dt.date]] | None = None) -> Iterator[tuple]:
+    """Work-day tuples (WORK_DAY_COLUMNS order) for the employees in scope over [first, last].
+
+    `closed`: True applies the missing-record rules (day close); None keeps each stored
+    day's flag, and a new row is closed when its date has been closed. A new row with no
+    check-in and no leave is made only for an active employee from `active_from` on, and
+    never on a day off.
     """
-    employees = q.employees_for_refresh(conn, employee_ids, unit_codes)
-    if not employees:
-        return []
-    ids = [e["id"] for e in employees]
-    calendar = calendar_for(config)
-    punches: dict[tuple[int, dt.date], list[Punch]] = {}
-    for key, group in groupby(q.counted_punches_range(conn, ids, first, last),
-                              key=lambda r: (r["employee_id"], r["work_date"])):
-        punches[key] = [Punch(r["session"], r["captured_at"], r["source"]) for r in group]
-    leaves: dict[tuple[int, dt.date], str] = {}
-    for lv in q.approved_leaves_range(conn, ids, first, last):  # later decisions win
-        for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
-            leaves[(lv["employee_id"], day)] = lv["leave_type"]
-    closed_before = q.closed_days_range(conn, ids, first, last) if closed is None else set()
-    existing = {(r["employee_id"], r["work_date"]) for r in q.work_days_range(conn, ids, first, last)} \
-        if closed is None or only is None else set()
+    employees = qw.scope_employees(conn, employee_ids, unit_codes, first, last)
+    units = set(unit_codes) if unit_codes else None
+    closed_dates = qw.closed_dates(conn, first, last) if closed is None else set()
+    calendar, rules, days = calendar_for(config), config.rules, _days(first, last)
+    zones: dict[str, object] = {}
+    for chunk in _chunks(employees, CHUNK):
+        ids = [e["id"] for e in chunk]
+        punches: dict[tuple[int, dt.date], list[Punch]] = {}
+        for key, group in groupby(q.counted_punches_range(conn, ids, first, last),
+                                  key=lambda r: (r["employee_id"], r["work_date"])):
+            punches[key] = [Punch(r["session"], r["captured_at"], r["source"]) for r in group]
+        leaves: dict[tuple[int, dt.date], str] = {}
+        for lv in q.approved_leaves_range(conn, ids, first, last):  # later decisions win
+            for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
+                leaves[(lv["employee_id"], day)] = lv["leave_type"]
+        stored = {(r["employee_id"], r["work_date"]): r for r in qw.existing_days(conn, ids, first, last)}
+        for emp in chunk:
+            for day in days:
+                key = (emp["id"], day)
+                if only is not None and key not in only:
+                    continue
+                row, day_punches, leave = stored.get(key), punches.get(key, []), leaves.get(key)
+                unit = row["unit_code"] if row and row["unit_code"] in config.unit_by_code else emp["unit_code"]
+                if units is not None and unit not in units:
+                    continue
+                if row is None and not day_punches and leave is None and (
+                        not emp["active"] or (emp["active_from"] and day < emp["active_from"])):
+                    continue
+                schedule = emp["own_schedule"] or config.unit_schedule(unit)
+                zone = zones.get(unit) or zones.setdefault(unit, config.unit_zone(unit))
+                plan = calendar.plan(schedule, day, zone)
+                if plan is None and row is None and not day_punches and leave is None:
+                    continue
+                is_closed = closed if closed is not None else (row["closed"] if row else day in closed_dates)
+                wd = derive(rules, day, schedule, plan, day_punches, leave, is_closed)
+                yield (emp["id"], day, unit, *[getattr(wd, c) for c in _DERIVED])
 
-    records = []
-    for emp in employees:
-        zone = config.unit_zone(emp["unit_code"])
-        for day in _days(first, last):
-            key = (emp["id"], day)
-            if only is not None and key not in only:
-                continue
-            plan = calendar.plan(emp["schedule_code"], day, zone)
-            day_punches = punches.get(key, [])
-            if plan is None and not day_punches and key not in existing and key not in leaves:
-                continue
-            is_closed = (key in closed_before) if closed is None else closed
-            wd = derive(config.rules, day, emp["schedule_code"], plan, day_punches, leaves.get(key), is_closed)
-            records.append({**asdict(wd), "employee_id": emp["id"], "unit_code": emp["unit_code"]})
-    q.upsert_work_days(conn, records)
+
+def refresh_range(conn, config, first: dt.date, last: dt.date, **scope) -> list[dict]:
+    """Re-derive and write work days (see `derive_rows` for the scope); returns the records.
+
+    For small ranges (a terminal batch, one employee's leave); big ones use `rebuild_range`.
+    """
+    records = [dict(zip(COLUMNS, r)) for r in derive_rows(conn, config, first, last, **scope)]
+    if records:
+        qw.stage(conn, ([r[c] for c in COLUMNS] for r in records))
+        qw.apply_stage(conn)
     return records
+
+
+def rebuild_range(conn, config, first: dt.date, last: dt.date, *, sample: int = 10, **scope) -> dict:
+    """Re-derive and write work days chunk by chunk; returns what changed:
+    {staged, written, inserted, updated, sample: [{employee_id, work_date, before, after}]}."""
+    pending: list[tuple] = []
+    for record in derive_rows(conn, config, first, last, **scope):
+        pending.append(record)
+        if len(pending) >= 50_000:
+            qw.stage(conn, pending)
+            pending = []
+    qw.stage(conn, pending)
+    return qw.apply_stage(conn, sample=sample)

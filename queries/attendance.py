@@ -153,27 +153,11 @@ def work_days_range(conn: Connection, employee_ids: list[int], first: dt.date, l
 
 
 def upsert_work_days(conn: Connection, records: list[dict]) -> int:
-    """Write many work days at once: COPY into a temporary table, then one upsert."""
-    from .db import copy_rows
+    """Write many work days at once: COPY into a staging table, then one upsert of the changed."""
+    from .work_days import apply_stage, stage
 
     if not records:
         return 0
-    cols = WORK_DAY_COLUMNS
-    run(conn, "CREATE TEMP TABLE IF NOT EXISTS work_days_in (LIKE work_days INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-    run(conn, "TRUNCATE work_days_in")
-    copy_rows(conn, "work_days_in", cols, (
-        [_copy_value(r.get(c)) for c in cols] for r in records))
-    run(conn, f"""
-        INSERT INTO work_days ({', '.join(cols)}, updated_at)
-        SELECT {', '.join(cols)}, now() FROM work_days_in
-        ON CONFLICT (employee_id, work_date) DO UPDATE SET
-            {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now()""")
+    stage(conn, ([r.get(c) for c in WORK_DAY_COLUMNS] for r in records))
+    apply_stage(conn)
     return len(records)
-
-
-def _copy_value(value):
-    if isinstance(value, (list, tuple)):
-        return "{" + ",".join(value) + "}"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return value
