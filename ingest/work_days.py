@@ -105,3 +105,16 @@ def rebuild_range(conn, config, first: dt.date, last: dt.date, *, sample: int = 
             pending = []
     qw.stage(conn, pending)
     return qw.apply_stage(conn, sample=sample)
+
+
+def settle(rt, since: dt.datetime, first: dt.date, last: dt.date) -> int:
+    """Re-derive the days whose check-ins arrived while a bulk rebuild ran (its snapshot could
+    not see them, and its write may have overtaken the live path's). Returns how many."""
+    with rt.transaction() as conn:
+        pairs = qw.touched_since(conn, since - dt.timedelta(minutes=1), first, last)
+        ids = sorted({e for e, _ in pairs})
+        for employee_id in ids:  # in id order, as one transaction, like the live path's lock
+            q.lock_employee(conn, employee_id)
+        if pairs:
+            refresh_range(conn, rt.config, first, last, employee_ids=ids, only=pairs)
+    return len(pairs)

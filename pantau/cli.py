@@ -11,6 +11,9 @@ from .config import ConfigError
 COMMAND_MODULES = [
     "pantau.commands.db",
     "pantau.commands.live",
+    "pantau.commands.days",
+    "pantau.commands.leave",
+    "pantau.commands.recap",
 ]
 
 

@@ -138,3 +138,15 @@ def status_counts(conn: Connection, work_date: dt.date) -> dict[str, int]:
     out["no_check_out"] = sum(r["no_check_out"] for r in found)
     return out
 
+
+
+def touched_since(conn: Connection, since: dt.datetime, first: dt.date, last: dt.date) -> set[tuple[int, dt.date]]:
+    """(employee, date) pairs whose check-ins arrived since `since` (during a bulk rebuild)."""
+    return {(r["employee_id"], r["work_date"]) for r in rows(conn, """
+        SELECT DISTINCT employee_id, work_date FROM check_ins
+        WHERE received_at >= :since AND work_date BETWEEN :first AND :last AND employee_id IS NOT NULL""",
+        since=since, first=first, last=last)}
+
+
+def database_now(conn: Connection) -> dt.datetime:
+    return scalar(conn, "SELECT now()")
