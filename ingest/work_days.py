@@ -48,7 +48,7 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
     units = set(unit_codes) if unit_codes else None
     closed_dates = qw.closed_dates(conn, first, last) if closed is None else set()
     calendar, rules, days = calendar_for(config), config.rules, _days(first, last)
-    zones: dict[str, object] = {}
+    zones, schedules = {}, {}  # per unit: a city's month asks each unit thousands of times
     for chunk in _chunks(employees, CHUNK):
         ids = [e["id"] for e in chunk]
         punches: dict[tuple[int, dt.date], list[Punch]] = {}
@@ -72,8 +72,9 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
                 if row is None and not day_punches and leave is None and (
                         not emp["active"] or (emp["active_from"] and day < emp["active_from"])):
                     continue
-                schedule = emp["own_schedule"] or config.unit_schedule(unit)
-                zone = zones.get(unit) or zones.setdefault(unit, config.unit_zone(unit))
+                if unit not in zones:
+                    zones[unit], schedules[unit] = config.unit_zone(unit), config.unit_schedule(unit)
+                schedule, zone = emp["own_schedule"] or schedules[unit], zones[unit]
                 plan = calendar.plan(schedule, day, zone)
                 if plan is None and row is None and not day_punches and leave is None:
                     continue

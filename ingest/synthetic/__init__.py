@@ -1,0 +1,1 @@
+"""Synthetic data for demos and benchmarks: realistic people, habits and history."""
