@@ -52,21 +52,20 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
     for chunk in _chunks(employees, CHUNK):
         ids = [e["id"] for e in chunk]
         punches: dict[tuple[int, dt.date], list[Punch]] = {}
-        for key, group in groupby(q.counted_punches_range(conn, ids, first, last),
-                                  key=lambda r: (r["employee_id"], r["work_date"])):
-            punches[key] = [Punch(r["session"], r["captured_at"], r["source"]) for r in group]
+        for key, group in groupby(qw.counted_punches(conn, ids, first, last), key=lambda r: (r[0], r[1])):
+            punches[key] = [Punch(session, at, source) for _, _, session, at, source in group]
         leaves: dict[tuple[int, dt.date], str] = {}
         for lv in q.approved_leaves_range(conn, ids, first, last):  # later decisions win
             for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
                 leaves[(lv["employee_id"], day)] = lv["leave_type"]
-        stored = {(r["employee_id"], r["work_date"]): r for r in qw.existing_days(conn, ids, first, last)}
+        stored = {(e, d): (unit, was_closed) for e, d, unit, was_closed in qw.existing_days(conn, ids, first, last)}
         for emp in chunk:
             for day in days:
                 key = (emp["id"], day)
                 if only is not None and key not in only:
                     continue
                 row, day_punches, leave = stored.get(key), punches.get(key, []), leaves.get(key)
-                unit = row["unit_code"] if row and row["unit_code"] in config.unit_by_code else emp["unit_code"]
+                unit = row[0] if row and row[0] in config.unit_by_code else emp["unit_code"]
                 if units is not None and unit not in units:
                     continue
                 if row is None and not day_punches and leave is None and (
@@ -78,7 +77,7 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
                 plan = calendar.plan(schedule, day, zone)
                 if plan is None and row is None and not day_punches and leave is None:
                     continue
-                is_closed = closed if closed is not None else (row["closed"] if row else day in closed_dates)
+                is_closed = closed if closed is not None else (row[1] if row else day in closed_dates)
                 wd = derive(rules, day, schedule, plan, day_punches, leave, is_closed)
                 yield (emp["id"], day, unit, *[getattr(wd, c) for c in _DERIVED])
 

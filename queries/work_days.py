@@ -7,12 +7,12 @@ nothing writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy.engine import Connection
 
 from .attendance import WORK_DAY_COLUMNS
-from .db import copy_rows, one, rows, run, scalar
+from .db import copy_rows, one, rows, run, scalar, stream
 
 # Columns a recompute may change (the key is employee_id, work_date).
 _VALUES = WORK_DAY_COLUMNS[2:]
@@ -34,12 +34,22 @@ def scope_employees(conn: Connection, employee_ids: list[int] | None, unit_codes
         ORDER BY e.id""", ids=employee_ids, units=unit_codes, first=first, last=last)
 
 
-def existing_days(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[dict]:
-    """The unit and closed flag each stored work day was written with."""
-    return rows(conn, """
+def counted_punches(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> Iterator[tuple]:
+    """(employee_id, work_date, session, captured_at, source) of counted check-ins, streamed
+    in (employee, date, time) order."""
+    return stream(conn, """
+        SELECT employee_id, work_date, session, captured_at, source FROM check_ins
+        WHERE work_date BETWEEN :first AND :last AND employee_id = ANY(:ids)
+          AND verdict <> 'refused' AND session IS NOT NULL
+        ORDER BY employee_id, work_date, captured_at""", as_tuples=True, ids=employee_ids, first=first, last=last)
+
+
+def existing_days(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> Iterator[tuple]:
+    """(employee_id, work_date, unit_code, closed): what each stored work day was written with."""
+    return stream(conn, """
         SELECT employee_id, work_date, unit_code, closed FROM work_days
         WHERE work_date BETWEEN :first AND :last AND employee_id = ANY(:ids)""",
-        ids=employee_ids, first=first, last=last)
+        as_tuples=True, ids=employee_ids, first=first, last=last)
 
 
 # --- staging and applying --------------------------------------------------------------
@@ -47,16 +57,17 @@ def existing_days(conn: Connection, employee_ids: list[int], first: dt.date, las
 def stage(conn: Connection, records: Iterable[Sequence]) -> int:
     """COPY work-day tuples (WORK_DAY_COLUMNS order) into this transaction's staging table."""
     run(conn, "CREATE TEMP TABLE IF NOT EXISTS work_days_in (LIKE work_days INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-    return copy_rows(conn, "work_days_in", WORK_DAY_COLUMNS,
-                     ([_copy_value(v) for v in record] for record in records))
+    return copy_rows(conn, "work_days_in", WORK_DAY_COLUMNS, (_copyable(r) for r in records))
 
 
-def _copy_value(value):
-    if isinstance(value, (list, tuple)):
-        return "{" + ",".join(value) + "}"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return value
+_SOURCES = WORK_DAY_COLUMNS.index("sources")
+
+
+def _copyable(record: Sequence) -> list:
+    # The one array column, as a Postgres array literal; COPY reads True/False as is.
+    out = list(record)
+    out[_SOURCES] = "{" + ",".join(out[_SOURCES] or ()) + "}"
+    return out
 
 
 def apply_stage(conn: Connection, sample: int = 0) -> dict:

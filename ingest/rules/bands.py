@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from pantau.config import Band
 
@@ -25,9 +24,5 @@ def minutes_after(moment: dt.datetime, reference: dt.datetime) -> int:
     """Whole minutes from `reference` to `moment`, read off a clock face (seconds dropped
     from both): 07:30:59 is on time for 07:30, 07:31:00 is 1 minute late, and a check-out
     at 15:59:30 is 1 minute before 16:00, as the clock showed 15:59."""
-    return max(0, math.floor((_minute(moment) - _minute(reference)).total_seconds() / 60))
-
-
-def _minute(moment: dt.datetime) -> dt.datetime:
-    # every Indonesian zone is a whole number of hours from UTC: truncating is zone-free
-    return moment.replace(second=0, microsecond=0)
+    # Every Indonesian zone is whole hours from UTC, so epoch minutes are clock-face minutes.
+    return max(0, int(moment.timestamp() // 60) - int(reference.timestamp() // 60))
