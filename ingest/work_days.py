@@ -10,14 +10,14 @@ with (a transfer does not move last month's days); new rows take the current uni
 from __future__ import annotations
 
 import datetime as dt
-from itertools import groupby, islice
+from itertools import islice
 from typing import Iterator
 
 from queries import attendance as q
 from queries import work_days as qw
 
 from .attendance import calendar_for
-from .rules.work_day import Punch, derive
+from .rules.work_day import derive_from
 
 COLUMNS = q.WORK_DAY_COLUMNS
 _DERIVED = COLUMNS[3:]  # schedule_code onwards come from the WorkDay itself
@@ -51,34 +51,35 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
     zones, schedules = {}, {}  # per unit: a city's month asks each unit thousands of times
     for chunk in _chunks(employees, CHUNK):
         ids = [e["id"] for e in chunk]
-        punches: dict[tuple[int, dt.date], list[Punch]] = {}
-        for key, group in groupby(qw.counted_punches(conn, ids, first, last), key=lambda r: (r[0], r[1])):
-            punches[key] = [Punch(session, at, source) for _, _, session, at, source in group]
+        records = {(r[0], r[1]): r for r in qw.day_records(conn, ids, first, last)}
         leaves: dict[tuple[int, dt.date], str] = {}
         for lv in q.approved_leaves_range(conn, ids, first, last):  # later decisions win
             for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
                 leaves[(lv["employee_id"], day)] = lv["leave_type"]
-        stored = {(e, d): (unit, was_closed) for e, d, unit, was_closed in qw.existing_days(conn, ids, first, last)}
         for emp in chunk:
             for day in days:
                 key = (emp["id"], day)
                 if only is not None and key not in only:
                     continue
-                row, day_punches, leave = stored.get(key), punches.get(key, []), leaves.get(key)
-                unit = row[0] if row and row[0] in config.unit_by_code else emp["unit_code"]
+                found, leave = records.get(key), leaves.get(key)
+                punched = found is not None and found[5] is not None
+                stored = found is not None and found[6] is not None
+                unit = found[6] if stored and found[6] in config.unit_by_code else emp["unit_code"]
                 if units is not None and unit not in units:
                     continue
-                if row is None and not day_punches and leave is None and (
+                if not stored and not punched and leave is None and (
                         not emp["active"] or (emp["active_from"] and day < emp["active_from"])):
                     continue
                 if unit not in zones:
                     zones[unit], schedules[unit] = config.unit_zone(unit), config.unit_schedule(unit)
                 schedule, zone = emp["own_schedule"] or schedules[unit], zones[unit]
                 plan = calendar.plan(schedule, day, zone)
-                if plan is None and row is None and not day_punches and leave is None:
+                if plan is None and not stored and not punched and leave is None:
                     continue
-                is_closed = closed if closed is not None else (row[1] if row else day in closed_dates)
-                wd = derive(rules, day, schedule, plan, day_punches, leave, is_closed)
+                is_closed = closed if closed is not None else (found[7] if stored else day in closed_dates)
+                wd = derive_from(rules, day, schedule, plan, first_in=found and found[2], midday=found and found[3],
+                                 last_out=found and found[4], sources=(found and found[5]) or [],
+                                 leave_type=leave, closed=is_closed)
                 yield (emp["id"], day, unit, *[getattr(wd, c) for c in _DERIVED])
 
 

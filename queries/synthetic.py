@@ -58,3 +58,8 @@ def copy_leaves(conn: Connection, records: Iterable[Sequence]) -> int:
                               AND o.date_from <= n.date_to AND o.date_to >= n.date_from)
             RETURNING 1)
         SELECT count(*) FROM added""")
+
+
+def analyze(conn: Connection) -> None:
+    """Fresh planner statistics after a bulk load (autovacuum would get there later)."""
+    run(conn, "ANALYZE employees, check_ins, leaves, work_days")

@@ -51,15 +51,24 @@ class WorkDay:
 def derive(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan | None,
            punches: list[Punch], leave_type: str | None = None, closed: bool = False) -> WorkDay:
     """The work day. `closed` applies the missing-record rules (after the day's last window)."""
-    ins = [p.at for p in punches if p.session == "in"]
-    middays = [p.at for p in punches if p.session == "midday"]
-    outs = [p.at for p in punches if p.session == "out"]
+    # a second "in" never moves the first; "out" is the last one
+    return derive_from(
+        rules, work_date, schedule_code, plan,
+        first_in=min((p.at for p in punches if p.session == "in"), default=None),
+        midday=min((p.at for p in punches if p.session == "midday"), default=None),
+        last_out=max((p.at for p in punches if p.session == "out"), default=None),
+        sources=sorted({p.source for p in punches}), leave_type=leave_type, closed=closed)
+
+
+def derive_from(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan | None, *,
+                first_in: dt.datetime | None, midday: dt.datetime | None, last_out: dt.datetime | None,
+                sources: list[str], leave_type: str | None = None, closed: bool = False) -> WorkDay:
+    """`derive` from the day's summary (first in, first midday, last out, sources), as a
+    month's rebuild reads it aggregated from Postgres."""
     day = WorkDay(
         work_date=work_date, schedule_code=schedule_code,
         day_type=plan.day_type if plan else None, is_work_day=plan is not None, status=BELUM,
-        # a second "in" never moves the first; "out" is the last one
-        first_in=min(ins, default=None), midday=min(middays, default=None), last_out=max(outs, default=None),
-        sources=sorted({p.source for p in punches}), closed=closed,
+        first_in=first_in, midday=midday, last_out=last_out, sources=sources, closed=closed,
     )
     if plan is None:
         day.status = LIBUR

@@ -164,6 +164,7 @@ def load(rt, employees: list[dict], first: dt.date, last: dt.date, *, seed: int 
                                   for n in range((lv_row[3] - lv_row[2]).days + 1))
             counts["check_ins"] += qs.copy_check_ins(conn, rows)
             counts["leaves"] += qs.copy_leaves(conn, leaves)
+        qs.analyze(conn)
         ids = [e["id"] for e in employees]
         if first <= closed_through:
             end = min(last, closed_through)
