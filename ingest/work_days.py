@@ -1,7 +1,7 @@
 """Many work days at once: terminal backlogs, recompute, day close, leave, history.
 
-The same pure `derive` as the live path, fed by set-based reads per chunk of employees
-and staged with COPY, so a month of a city (hundreds of thousands of work days) is
+The same pure `derive` as the live path, fed by one streamed pass over the range and
+staged with COPY, so a month of a city (hundreds of thousands of work days) is
 rebuilt in seconds and never sits in memory whole. Only rows that differ are written.
 
 History keeps its unit: a stored work day is re-derived under the unit it was written
@@ -10,7 +10,6 @@ with (a transfer does not move last month's days); new rows take the current uni
 from __future__ import annotations
 
 import datetime as dt
-from itertools import islice
 from typing import Iterator
 
 from queries import attendance as q
@@ -21,17 +20,10 @@ from .rules.work_day import derive_from
 
 COLUMNS = q.WORK_DAY_COLUMNS
 _DERIVED = COLUMNS[3:]  # schedule_code onwards come from the WorkDay itself
-CHUNK = 2000  # employees read and derived at a time
 
 
 def _days(first: dt.date, last: dt.date) -> list[dt.date]:
     return [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    it = iter(items)
-    while batch := list(islice(it, size)):
-        yield batch
 
 
 def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: list[int] | None = None,
@@ -49,38 +41,43 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
     closed_dates = qw.closed_dates(conn, first, last) if closed is None else set()
     calendar, rules, days = calendar_for(config), config.rules, _days(first, last)
     zones, schedules = {}, {}  # per unit: a city's month asks each unit thousands of times
-    for chunk in _chunks(employees, CHUNK):
-        ids = [e["id"] for e in chunk]
-        records = {(r[0], r[1]): r for r in qw.day_records(conn, ids, first, last)}
-        leaves: dict[tuple[int, dt.date], str] = {}
-        for lv in q.approved_leaves_range(conn, ids, first, last):  # later decisions win
-            for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
-                leaves[(lv["employee_id"], day)] = lv["leave_type"]
-        for emp in chunk:
-            for day in days:
-                key = (emp["id"], day)
-                if only is not None and key not in only:
-                    continue
-                found, leave = records.get(key), leaves.get(key)
-                punched = found is not None and found[5] is not None
-                stored = found is not None and found[6] is not None
-                unit = found[6] if stored and found[6] in config.unit_by_code else emp["unit_code"]
-                if units is not None and unit not in units:
-                    continue
-                if not stored and not punched and leave is None and (
-                        not emp["active"] or (emp["active_from"] and day < emp["active_from"])):
-                    continue
-                if unit not in zones:
-                    zones[unit], schedules[unit] = config.unit_zone(unit), config.unit_schedule(unit)
-                schedule, zone = emp["own_schedule"] or schedules[unit], zones[unit]
-                plan = calendar.plan(schedule, day, zone)
-                if plan is None and not stored and not punched and leave is None:
-                    continue
-                is_closed = closed if closed is not None else (found[7] if stored else day in closed_dates)
-                wd = derive_from(rules, day, schedule, plan, first_in=found and found[2], midday=found and found[3],
-                                 last_out=found and found[4], sources=(found and found[5]) or [],
-                                 leave_type=leave, closed=is_closed)
-                yield (emp["id"], day, unit, *[getattr(wd, c) for c in _DERIVED])
+    ids = [e["id"] for e in employees]
+    leaves: dict[tuple[int, dt.date], str] = {}
+    for lv in q.approved_leaves_range(conn, ids, first, last):  # later decisions win
+        for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
+            leaves[(lv["employee_id"], day)] = lv["leave_type"]
+    # Employees and day records both come in employee id order: walk them side by side.
+    found_rows = qw.day_records(conn, ids if employee_ids is not None else None, first, last)
+    pending = next(found_rows, None)
+    for emp in employees:
+        records = {}
+        while pending is not None and pending[0] <= emp["id"]:
+            if pending[0] == emp["id"]:
+                records[pending[1]] = pending
+            pending = next(found_rows, None)
+        for day in days:
+            if only is not None and (emp["id"], day) not in only:
+                continue
+            found, leave = records.get(day), leaves.get((emp["id"], day))
+            punched = found is not None and found[5] is not None
+            stored = found is not None and found[6] is not None
+            unit = found[6] if stored and found[6] in config.unit_by_code else emp["unit_code"]
+            if units is not None and unit not in units:
+                continue
+            if not stored and not punched and leave is None and (
+                    not emp["active"] or (emp["active_from"] and day < emp["active_from"])):
+                continue
+            if unit not in zones:
+                zones[unit], schedules[unit] = config.unit_zone(unit), config.unit_schedule(unit)
+            schedule, zone = emp["own_schedule"] or schedules[unit], zones[unit]
+            plan = calendar.plan(schedule, day, zone)
+            if plan is None and not stored and not punched and leave is None:
+                continue
+            is_closed = closed if closed is not None else (found[7] if stored else day in closed_dates)
+            wd = derive_from(rules, day, schedule, plan, first_in=found and found[2], midday=found and found[3],
+                             last_out=found and found[4], sources=(found and found[5]) or [],
+                             leave_type=leave, closed=is_closed)
+            yield (emp["id"], day, unit, *[getattr(wd, c) for c in _DERIVED])
 
 
 def refresh_range(conn, config, first: dt.date, last: dt.date, **scope) -> list[dict]:

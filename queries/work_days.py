@@ -7,12 +7,12 @@ nothing writes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy.engine import Connection
 
 from .attendance import WORK_DAY_COLUMNS
-from .db import copy_rows, one, rows, run, scalar
+from .db import copy_rows, one, rows, run, scalar, stream
 
 # Columns a recompute may change (the key is employee_id, work_date).
 _VALUES = WORK_DAY_COLUMNS[2:]
@@ -34,29 +34,30 @@ def scope_employees(conn: Connection, employee_ids: list[int] | None, unit_codes
         ORDER BY e.id""", ids=employee_ids, units=unit_codes, first=first, last=last)
 
 
-def day_records(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[tuple]:
-    """What a rebuild needs per (employee, date) with a counted check-in or a stored work day:
-    (employee_id, work_date, first_in, midday, last_out, sources, stored unit_code, stored closed)."""
-    # Joined to the id list, not `= ANY(ids)`: with stale statistics the planner may walk a
-    # date index and test each of a month's rows against 2,000 ids (seconds, not milliseconds).
-    return [tuple(r) for r in run(conn, """
-        WITH ids AS (SELECT unnest(CAST(:ids AS bigint[])) AS id),
-        punched AS (
+def day_records(conn: Connection, employee_ids: list[int] | None, first: dt.date, last: dt.date) -> Iterator[tuple]:
+    """What a rebuild needs per (employee, date) with a counted check-in or a stored work day,
+    streamed in (employee, date) order: (employee_id, work_date, first_in, midday, last_out,
+    sources, stored unit_code, stored closed). `employee_ids` None: everyone (one pass over
+    the range, which beats a lookup per employee once they are thousands)."""
+    return stream(conn, """
+        WITH punched AS (
             SELECT c.employee_id, c.work_date,
                    min(c.captured_at) FILTER (WHERE c.session = 'in') AS first_in,
                    min(c.captured_at) FILTER (WHERE c.session = 'midday') AS midday,
                    max(c.captured_at) FILTER (WHERE c.session = 'out') AS last_out,
                    array_agg(DISTINCT c.source ORDER BY c.source) AS sources
-            FROM ids JOIN check_ins c ON c.employee_id = ids.id AND c.work_date BETWEEN :first AND :last
-            WHERE c.verdict <> 'refused' AND c.session IS NOT NULL
+            FROM check_ins c
+            WHERE c.work_date BETWEEN :first AND :last AND c.verdict <> 'refused' AND c.session IS NOT NULL
+              AND (CAST(:ids AS bigint[]) IS NULL OR c.employee_id = ANY(:ids))
             GROUP BY c.employee_id, c.work_date),
         stored AS (
-            SELECT w.employee_id, w.work_date, w.unit_code, w.closed
-            FROM ids JOIN work_days w ON w.employee_id = ids.id AND w.work_date BETWEEN :first AND :last)
-        SELECT COALESCE(p.employee_id, s.employee_id), COALESCE(p.work_date, s.work_date),
+            SELECT w.employee_id, w.work_date, w.unit_code, w.closed FROM work_days w
+            WHERE w.work_date BETWEEN :first AND :last
+              AND (CAST(:ids AS bigint[]) IS NULL OR w.employee_id = ANY(:ids)))
+        SELECT COALESCE(p.employee_id, s.employee_id) AS employee_id, COALESCE(p.work_date, s.work_date) AS work_date,
                p.first_in, p.midday, p.last_out, p.sources, s.unit_code, s.closed
-        FROM punched p FULL JOIN stored s ON s.employee_id = p.employee_id AND s.work_date = p.work_date""",
-        ids=employee_ids, first=first, last=last)]
+        FROM punched p FULL JOIN stored s ON s.employee_id = p.employee_id AND s.work_date = p.work_date
+        ORDER BY 1, 2""", as_tuples=True, ids=employee_ids, first=first, last=last)
 
 
 # --- staging and applying --------------------------------------------------------------
