@@ -33,8 +33,8 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
 
     `closed`: True applies the missing-record rules (day close); None keeps each stored
     day's flag, and a new row is closed when its date has been closed. A new row with no
-    check-in and no leave is made only for an active employee from `active_from` on, and
-    never on a day off.
+    check-in and no leave is made only on a closed work day, for an active employee from
+    `active_from` on (an open day without records has no row, as on the live path).
     """
     employees = qw.scope_employees(conn, employee_ids, unit_codes, first, last)
     units = set(unit_codes) if unit_codes else None
@@ -64,16 +64,16 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
             unit = found[6] if stored and found[6] in config.unit_by_code else emp["unit_code"]
             if units is not None and unit not in units:
                 continue
+            is_closed = closed if closed is not None else (found[7] if stored else day in closed_dates)
             if not stored and not punched and leave is None and (
-                    not emp["active"] or (emp["active_from"] and day < emp["active_from"])):
-                continue
+                    not is_closed or not emp["active"] or (emp["active_from"] and day < emp["active_from"])):
+                continue  # nothing to say yet (the live path writes no row either), or not employed
             if unit not in zones:
                 zones[unit], schedules[unit] = config.unit_zone(unit), config.unit_schedule(unit)
             schedule, zone = emp["own_schedule"] or schedules[unit], zones[unit]
             plan = calendar.plan(schedule, day, zone)
             if plan is None and not stored and not punched and leave is None:
                 continue
-            is_closed = closed if closed is not None else (found[7] if stored else day in closed_dates)
             wd = derive_from(rules, day, schedule, plan, first_in=found and found[2], midday=found and found[3],
                              last_out=found and found[4], sources=(found and found[5]) or [],
                              leave_type=leave, closed=is_closed)

@@ -14,15 +14,34 @@ LEAVE_COLUMNS = ("employee_id", "leave_type", "date_from", "date_to", "reason", 
                  "decided_by", "decided_at")
 
 
-def copy_employees(conn: Connection, records: Iterable[Sequence]) -> int:
-    """Insert employees (EMPLOYEE_COLUMNS order); an existing NIP is left as it is."""
-    run(conn, "CREATE TEMP TABLE IF NOT EXISTS employees_in (LIKE employees INCLUDING DEFAULTS) ON COMMIT DROP")
-    copy_rows(conn, "employees_in", EMPLOYEE_COLUMNS, records)
+def _load(conn: Connection, table: str, columns: Sequence[str], records: Iterable[Sequence], keep: str) -> int:
+    """COPY into a staging copy of `table`, insert the rows `keep` (a suffix: a WHERE on the
+    staged row `n`, or an ON CONFLICT clause) lets through; returns how many were added."""
+    run(conn, f"CREATE TEMP TABLE IF NOT EXISTS {table}_in (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
+    run(conn, f"TRUNCATE {table}_in")
+    copy_rows(conn, f"{table}_in", columns, records)
     return scalar(conn, f"""
         WITH added AS (
-            INSERT INTO employees ({', '.join(EMPLOYEE_COLUMNS)})
-            SELECT {', '.join(EMPLOYEE_COLUMNS)} FROM employees_in ON CONFLICT (nip) DO NOTHING RETURNING 1)
+            INSERT INTO {table} ({', '.join(columns)})
+            SELECT {', '.join('n.' + c for c in columns)} FROM {table}_in n {keep} RETURNING 1)
         SELECT count(*) FROM added""")
+
+
+def copy_employees(conn: Connection, records: Iterable[Sequence]) -> int:
+    """Insert employees (EMPLOYEE_COLUMNS order); an existing NIP is left as it is."""
+    return _load(conn, "employees", EMPLOYEE_COLUMNS, records, "ON CONFLICT (nip) DO NOTHING")
+
+
+def copy_check_ins(conn: Connection, records: Iterable[Sequence]) -> int:
+    """Insert check-ins (CHECK_IN_COLUMNS order); a seen event_key is skipped, as a retry is."""
+    return _load(conn, "check_ins", CHECK_IN_COLUMNS, records, "ON CONFLICT (event_key) DO NOTHING")
+
+
+def copy_leaves(conn: Connection, records: Iterable[Sequence]) -> int:
+    """Insert leaves (LEAVE_COLUMNS order) unless the employee already has approved leave then."""
+    return _load(conn, "leaves", LEAVE_COLUMNS, records, """
+        WHERE NOT EXISTS (SELECT 1 FROM leaves o WHERE o.employee_id = n.employee_id AND o.state = 'approved'
+                          AND o.date_from <= n.date_to AND o.date_to >= n.date_from)""")
 
 
 def active_employees(conn: Connection, unit_codes: list[str] | None = None) -> list[dict]:
@@ -31,33 +50,6 @@ def active_employees(conn: Connection, unit_codes: list[str] | None = None) -> l
         FROM employees e JOIN units u ON u.code = e.unit_code
         WHERE e.active AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units))
         ORDER BY e.id""", units=unit_codes)
-
-
-def copy_check_ins(conn: Connection, records: Iterable[Sequence]) -> int:
-    """Insert check-ins (CHECK_IN_COLUMNS order); a seen event_key is skipped, as a retry is."""
-    run(conn, "CREATE TEMP TABLE IF NOT EXISTS check_ins_in (LIKE check_ins INCLUDING DEFAULTS) ON COMMIT DROP")
-    run(conn, "TRUNCATE check_ins_in")
-    copy_rows(conn, "check_ins_in", CHECK_IN_COLUMNS, records)
-    return scalar(conn, f"""
-        WITH added AS (
-            INSERT INTO check_ins ({', '.join(CHECK_IN_COLUMNS)})
-            SELECT {', '.join(CHECK_IN_COLUMNS)} FROM check_ins_in ON CONFLICT (event_key) DO NOTHING RETURNING 1)
-        SELECT count(*) FROM added""")
-
-
-def copy_leaves(conn: Connection, records: Iterable[Sequence]) -> int:
-    """Insert leaves (LEAVE_COLUMNS order) unless the employee already has approved leave then."""
-    run(conn, "CREATE TEMP TABLE IF NOT EXISTS leaves_in (LIKE leaves INCLUDING DEFAULTS) ON COMMIT DROP")
-    run(conn, "TRUNCATE leaves_in")
-    copy_rows(conn, "leaves_in", LEAVE_COLUMNS, records)
-    return scalar(conn, f"""
-        WITH added AS (
-            INSERT INTO leaves ({', '.join(LEAVE_COLUMNS)})
-            SELECT {', '.join('n.' + c for c in LEAVE_COLUMNS)} FROM leaves_in n
-            WHERE NOT EXISTS (SELECT 1 FROM leaves o WHERE o.employee_id = n.employee_id AND o.state = 'approved'
-                              AND o.date_from <= n.date_to AND o.date_to >= n.date_from)
-            RETURNING 1)
-        SELECT count(*) FROM added""")
 
 
 def analyze(conn: Connection) -> None:

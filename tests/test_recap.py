@@ -118,7 +118,7 @@ def test_recompute_matches_the_live_path_and_then_changes_nothing(rt, unit, punc
         close(rt, emp, WEEK[0], WEEK[2])
     before = {r["work_date"]: r for r in work_days(rt, emp["id"], WEEK[0], WEEK[-1])}
     first = recompute(rt, WEEK[0], WEEK[-1], unit_code=unit, actor="t")
-    assert first["updated"] == 0                      # the live path already wrote what recompute derives
+    assert first["written"] == 0                      # the live path already wrote what recompute derives
     after = {r["work_date"]: r for r in work_days(rt, emp["id"], WEEK[0], WEEK[-1])}
     assert all(after[d]["updated_at"] == before[d]["updated_at"] for d in before)
     assert recompute(rt, WEEK[0], WEEK[-1], unit_code=unit, actor="t")["written"] == 0
