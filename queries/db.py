@@ -116,7 +116,8 @@ def stream(conn: Connection, sql: str, batch: int = 5000, *, as_tuples: bool = F
     result = conn.execute(_statement(sql), params,
                           execution_options={"stream_results": True, "max_row_buffer": batch})
     if as_tuples:
-        yield from result.tuples()
+        for row in result:
+            yield tuple(row)
         return
     for row in result.mappings():
         yield dict(row)

@@ -55,3 +55,7 @@ def active_employees(conn: Connection, unit_codes: list[str] | None = None) -> l
 def analyze(conn: Connection) -> None:
     """Fresh planner statistics after a bulk load (autovacuum would get there later)."""
     run(conn, "ANALYZE employees, check_ins, leaves, work_days")
+
+
+def check_in_count(conn: Connection, first, last) -> int:
+    return scalar(conn, "SELECT count(*) FROM check_ins WHERE work_date BETWEEN :f AND :l", f=first, l=last)
