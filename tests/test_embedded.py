@@ -14,6 +14,7 @@ from pantau.runtime import boot
 from queries import db
 rt = boot()
 with rt.transaction() as conn:
+    db.run(conn, "SELECT pg_advisory_xact_lock(42)")  # CREATE IF NOT EXISTS races otherwise
     db.run(conn, "CREATE TABLE IF NOT EXISTS probe (who text)")
     db.run(conn, "INSERT INTO probe VALUES (:w)", w=sys.argv[1])
     pid = db.scalar(conn, "SELECT pg_backend_pid() > 0 AND true")
