@@ -196,6 +196,9 @@ class Schedule(_Model):
     ramadan_week: dict[Literal[WEEKDAYS], str] | None = None  # type: ignore[valid-type]
     cycle_start: dt.date | None = None
     cycle: list[str] | None = Field(default=None, min_length=1)
+    # Shift groups (regu) on one roster: group -> days into the cycle it is ahead.
+    # An employee's schedule is then written 'regu:B'.
+    groups: dict[str, int] | None = None
     observes_holidays: bool = True
 
     @property
@@ -312,6 +315,19 @@ class Config(_Model):
             if self.unit_by_code[c].schedule:
                 return self.unit_by_code[c].schedule
         return self.default_schedule
+
+    def resolve_schedule(self, jadwal: str) -> tuple[Schedule, int]:
+        """An employee's schedule: 'enam_hari' -> (schedule, 0); 'regu:B' -> (regu, B's cycle offset).
+
+        Raises KeyError for an unknown schedule or group.
+        """
+        code, _, group = jadwal.partition(":")
+        schedule = self.schedule_by_code[code]
+        if not group:
+            return schedule, 0
+        if not schedule.groups or group not in schedule.groups:
+            raise KeyError(jadwal)
+        return schedule, schedule.groups[group]
 
     def office_zone(self, office: Office) -> ZoneInfo:
         return ZoneInfo(office.timezone or self.region.timezone)

@@ -8,6 +8,7 @@ YAML data, so they still run, and report, when pydantic already found type error
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import yaml
@@ -245,8 +246,23 @@ def _check_schedule(i: int, s: dict) -> list[str]:
                 out.append(f"{where}.cycle[{j}]: {name!r} is not '{REST_DAY}' or one of {where}.day_types")
         if cycle and all(name == REST_DAY for name in cycle):
             out.append(f"{where}.cycle: has no working day")
+    out += _check_groups(where, s.get("groups"), cycle)
     for name, day in types.items():
         out += _check_day_type(f"{where}.day_types.{name}", day)
+    return out
+
+
+def _check_groups(where: str, groups: Any, cycle: Any) -> list[str]:
+    if not isinstance(groups, dict):
+        return []
+    if not isinstance(cycle, list):
+        return [f"{where}.groups: shift groups need a cycle"]
+    out = []
+    for name, offset in groups.items():
+        if not re.fullmatch(r"[A-Z0-9]+", str(name)):
+            out.append(f"{where}.groups.{name}: a group name must be upper-case letters or digits (e.g. A, B, C)")
+        if isinstance(offset, int) and not 0 <= offset < len(cycle):
+            out.append(f"{where}.groups.{name}: offset must be 0..{len(cycle) - 1} (days into the cycle), got {offset}")
     return out
 
 

@@ -70,6 +70,11 @@ def test_sample_city_is_a_realistic_cilegon():
         if u.kind in ("sekolah", "puskesmas"):
             assert cfg.unit_schedule(u.code) == "enam_hari", u.code
     assert cfg.unit_schedule("DAMKAR") == "regu" and cfg.schedule_by_code["regu"].is_shift
+    assert cfg.resolve_schedule("regu:B") == (cfg.schedule_by_code["regu"], 2)
+    assert cfg.resolve_schedule("enam_hari") == (cfg.schedule_by_code["enam_hari"], 0)
+    for wrong in ("regu:Z", "reguler:A", "shift"):
+        with pytest.raises(KeyError):
+            cfg.resolve_schedule(wrong)
     for o in cfg.offices:  # inside Kota Cilegon
         assert -6.10 <= o.lat <= -5.90 and 105.95 <= o.lon <= 106.10, o.code
     assert sum(1 for o in cfg.offices if o.polygon) >= 1
@@ -200,6 +205,12 @@ MISTAKES = {
     "removing a day that is no holiday": (
         [(["holidays", "remove"], [dt.date(2026, 8, 18)])],
         ["holidays.remove[0]: 2026-08-18 is not a holiday in ID, nothing to remove"]),
+    "shift group beyond its cycle": (
+        [(["schedules", 2, "groups", "D"], 6)],
+        ["schedules[2].groups.D: offset must be 0..5 (days into the cycle), got 6"]),
+    "shift groups on a fixed week": (
+        [(["schedules", 0, "groups"], {"A": 0})],
+        ["schedules[0].groups: shift groups need a cycle"]),
     "missing section": (
         [(["rules"], DELETE)],
         ["rules: is required"]),
