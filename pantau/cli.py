@@ -10,6 +10,7 @@ from .config import ConfigError
 # One module per area; each defines register(subparsers).
 COMMAND_MODULES = [
     "pantau.commands.db",
+    "pantau.commands.employees",
 ]
 
 
