@@ -22,18 +22,26 @@ OPTIONAL = ("jadwal", "pin", "penugasan")
 COLUMNS = REQUIRED + OPTIONAL
 _PIN = re.compile(r"^[0-9]{1,9}$")  # ZKTeco user IDs: digits, at most 9 on most firmware
 MAX_NAME = 120
+_REPEATED = {"nip": ("NIP {} sudah ada di baris {}", "NIP {} is already on line {}"),
+             "pin": ("PIN {} sudah dipakai di baris {}", "PIN {} is already used on line {}")}
 
 
 @dataclass(frozen=True)
-class EmployeeRow:
-    line: int
+class Employee:
+    """One employee as BKPP's file describes them."""
+
     nip: str
     name: str
     unit_code: str
     position: str
-    schedule_code: str | None = None
-    terminal_pin: str | None = None
+    schedule_code: str | None = None    # jadwal: a schedule code or 'regu:B'; None: the unit's
+    terminal_pin: str | None = None     # None: the NIP is the PIN
     assigned_units: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EmployeeRow(Employee):
+    line: int = 0
 
 
 @dataclass
@@ -120,8 +128,7 @@ class _RowChecker:
 
     def __init__(self, config, today: dt.date):
         self.config, self.today = config, today
-        self.nip_lines: dict[str, int] = {}
-        self.pin_lines: dict[str, int] = {}
+        self.first_line: dict[str, dict[str, int]] = {"nip": {}, "pin": {}}
 
     def check(self, line: int, cell: dict[str, str]) -> tuple[EmployeeRow | None, list[str]]:
         out: list[str] = []
@@ -137,6 +144,8 @@ class _RowChecker:
             unit = None
         schedule = self._schedule(line, cell.get("jadwal", ""), out)
         pin = self._pin(line, cell.get("pin", ""), out)
+        self._once(line, "nip", nip, out)
+        self._once(line, "pin", pin, out)
         assigned = self._assigned(line, cell.get("penugasan", ""), unit, out)
         if out:
             return None, out
@@ -152,12 +161,16 @@ class _RowChecker:
         except NipError as exc:
             out.append(problem(line, "nip", exc.id, exc.en))
             return None
-        if nip in self.nip_lines:
-            out.append(problem(line, "nip", f"NIP {nip} sudah ada di baris {self.nip_lines[nip]}",
-                               f"NIP {nip} is already on line {self.nip_lines[nip]}"))
-        else:
-            self.nip_lines[nip] = line
         return nip
+
+    def _once(self, line: int, column: str, value: str | None, out: list[str]) -> None:
+        """NIPs and PINs are unique within the file."""
+        seen = self.first_line[column]
+        if value and value in seen:
+            id_text, en_text = _REPEATED[column]
+            out.append(problem(line, column, id_text.format(value, seen[value]), en_text.format(value, seen[value])))
+        elif value:
+            seen[value] = line
 
     def _known_unit(self, line: int, column: str, code: str, out: list[str]) -> bool:
         if code in self.config.unit_by_code:
@@ -191,11 +204,6 @@ class _RowChecker:
             out.append(problem(line, "pin", f"PIN harus 1-9 digit angka, tertulis {value!r}",
                                f"PIN must be 1-9 digits, got {value!r}"))
             return None
-        if value in self.pin_lines:
-            out.append(problem(line, "pin", f"PIN {value} sudah dipakai di baris {self.pin_lines[value]}",
-                               f"PIN {value} is already used on line {self.pin_lines[value]}"))
-        else:
-            self.pin_lines[value] = line
         return value
 
     def _assigned(self, line: int, value: str, unit: str | None, out: list[str]) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from .employees_import import COLUMNS
+from .employees_import import COLUMNS, Employee
 from .nip import age_at, make_nip
 
 # A fixed "today" so the same seed gives the same people whatever the date.
@@ -125,14 +125,7 @@ class Person:
 
 
 @dataclass(frozen=True)
-class SyntheticEmployee:
-    nip: str
-    name: str
-    unit_code: str
-    position: str
-    schedule_code: str | None = None
-    terminal_pin: str | None = None
-    assigned_units: tuple[str, ...] = ()
+class SyntheticEmployee(Employee):
     sex: str = "L"
     birth_date: dt.date = REFERENCE
 

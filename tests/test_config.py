@@ -289,3 +289,19 @@ def test_unreadable_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path / "missing.yaml")
     assert info.value.problems == ["cannot read file: No such file or directory"]
+
+
+def test_start_up_with_a_broken_config_fails_before_touching_any_server(tmp_path):
+    from pantau.runtime import boot
+    from pantau.settings import Settings
+
+    raw, expected = _many_mistakes()
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    settings = Settings(database_url="postgresql://nobody@127.0.0.1:1/none", redis_url="redis://127.0.0.1:1/0",
+                        config_path=path, var_dir=tmp_path / "var", redis_prefix="unused",
+                        selfie_dir=tmp_path / "var" / "selfies", secret_key="unused")
+    with pytest.raises(ConfigError) as info:
+        boot(settings)
+    assert sorted(info.value.problems) == sorted(expected)
+    assert not (tmp_path / "var").exists()

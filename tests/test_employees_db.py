@@ -139,3 +139,11 @@ def test_cli_generate_writes_an_importable_file(rt, tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"{out}: 120 employees over 86 units" in done.stdout
     assert out.read_bytes() == csv_bytes(generate_employees(rt.config, 120, seed=4))
+
+
+def test_dry_run_counts_but_writes_nothing(rt):
+    before, audits = snapshot(rt), audit_count(rt)
+    data = csv_bytes([replace(p, terminal_pin=None) for p in generate_employees(rt.config, 40, seed=123)])
+    result = import_employees(rt, data, actor="cli", source="coba.csv", dry_run=True)
+    assert result.problems == [] and not result.written and result.counts["inserted"] == 40
+    assert snapshot(rt) == before and audit_count(rt) == audits
