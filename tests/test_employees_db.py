@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from ingest.synthetic import generate_employees, write_csv
+from ingest.synthetic.people import generate_employees, write_csv
 from pantau.commands.employees import import_employees
 from queries import audit, db, employees
 

@@ -7,7 +7,7 @@ import io
 import pytest
 
 from ingest.employees_import import plan_import, read_employees, row_values
-from ingest.synthetic import generate_employees, headcounts, write_csv
+from ingest.synthetic.people import generate_employees, headcounts, write_csv
 from pantau.config import load_config
 
 from conftest import ROOT

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ingest.nip import NipError, make_nip, parse_nip
-from ingest.synthetic import People
+from ingest.synthetic.people import People
 
 TODAY = dt.date(2026, 1, 15)
 

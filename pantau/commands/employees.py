@@ -91,7 +91,7 @@ def _import(args) -> int:
 
 
 def _generate(args) -> int:
-    from ingest.synthetic import generate_employees, write_csv
+    from ingest.synthetic.people import generate_employees, write_csv
 
     from ..config import load_config
     from ..settings import load_settings

@@ -12,8 +12,8 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
-from .employees_import import COLUMNS, Employee
-from .nip import age_at, make_nip
+from ..employees_import import COLUMNS, Employee
+from ..nip import age_at, make_nip
 
 # A fixed "today" so the same seed gives the same people whatever the date.
 REFERENCE = dt.date(2026, 1, 1)
