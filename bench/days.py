@@ -36,8 +36,12 @@ def _pantau(env: dict, *args: str) -> tuple[float, str]:
 
 
 def _prepare(employees: int, first: dt.date, last: dt.date) -> dict:
+    from dataclasses import asdict
+
     from ingest.synthetic import history
+    from ingest.synthetic.people import generate_employees
     from pantau.runtime import boot
+    from queries import employees as qe
     from queries import synthetic as qs
 
     from ingest.work_days import rebuild_range
@@ -52,7 +56,7 @@ def _prepare(employees: int, first: dt.date, last: dt.date) -> dict:
         return {"check_ins": loaded, "employees": employees, "reused": True}
     if len(have) < employees:
         with rt.transaction() as conn:
-            qs.copy_employees(conn, history.people(rt.config, employees - len(have), seed=len(have) + 7))
+            qe.insert_many(conn, [asdict(e) for e in generate_employees(rt.config, employees - len(have), seed=7)])
         with rt.connection() as conn:
             have = qs.active_employees(conn)
     started = time.perf_counter()

@@ -26,9 +26,10 @@ def close_time(config, day: dt.date) -> dt.datetime:
     """When `day` may be closed: the latest window close over the schedules in use (a night
     shift's runs into the next morning), plus `rules.day_close_margin_minutes`."""
     calendar = calendar_for(config)
-    in_use = {(config.unit_schedule(u.code), config.unit_zone(u.code)) for u in config.units}
-    in_use |= {(s.code, config.zone) for s in config.schedules}  # employees' own schedules
-    closes = [p.last_close for code, zone in in_use if (p := calendar.plan(code, day, zone)) is not None]
+    codes = {f"{s.code}:{g}" for s in config.schedules for g in (s.groups or ())}  # each shift group
+    codes |= {s.code for s in config.schedules}
+    zones = {config.unit_zone(u.code) for u in config.units} | {config.zone}
+    closes = [p.last_close for code in codes for zone in zones if (p := calendar.plan(code, day, zone)) is not None]
     latest = max(closes) if closes else dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), config.zone)
     return latest + dt.timedelta(minutes=config.rules.day_close_margin_minutes)
 

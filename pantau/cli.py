@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "pantau.commands.days",
     "pantau.commands.leave",
     "pantau.commands.recap",
+    "pantau.commands.employees",
 ]
 
 

@@ -9,7 +9,6 @@ from sqlalchemy.engine import Connection
 from .attendance import CHECK_IN_COLUMNS
 from .db import copy_rows, rows, run, scalar
 
-EMPLOYEE_COLUMNS = ("nip", "name", "unit_code", "position", "active_from")
 LEAVE_COLUMNS = ("employee_id", "leave_type", "date_from", "date_to", "reason", "state", "source",
                  "decided_by", "decided_at")
 
@@ -25,11 +24,6 @@ def _load(conn: Connection, table: str, columns: Sequence[str], records: Iterabl
             INSERT INTO {table} ({', '.join(columns)})
             SELECT {', '.join('n.' + c for c in columns)} FROM {table}_in n {keep} RETURNING 1)
         SELECT count(*) FROM added""")
-
-
-def copy_employees(conn: Connection, records: Iterable[Sequence]) -> int:
-    """Insert employees (EMPLOYEE_COLUMNS order); an existing NIP is left as it is."""
-    return _load(conn, "employees", EMPLOYEE_COLUMNS, records, "ON CONFLICT (nip) DO NOTHING")
 
 
 def copy_check_ins(conn: Connection, records: Iterable[Sequence]) -> int:

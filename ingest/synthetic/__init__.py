@@ -1,1 +1,1 @@
-"""Synthetic data for demos and benchmarks: realistic people, habits and history."""
+"""Synthetic but realistic data for the demo, tests and benchmarks."""

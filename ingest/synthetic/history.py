@@ -6,8 +6,8 @@ now and then, a few forget a check-in, refused out-of-geofence attempts are retr
 sick days, annual leave, official trips and the odd TK day happen. Holidays and days off
 are skipped, as the calendar says. Deterministic for a given seed.
 
-    employees = synthetic.people(config, 15000)      # rows for queries.synthetic.copy_employees
-    load(rt, employees_from_db, first, last)         # check-ins, leave, then work days
+    people.generate_employees(config, 15000)   # then queries.employees.insert_many
+    load(rt, employees_from_db, first, last)   # check-ins, leave, then work days
 """
 from __future__ import annotations
 
@@ -25,13 +25,6 @@ from ..attendance import calendar_for
 from ..rules.bands import minutes_after
 from ..work_days import rebuild_range
 
-FIRST_NAMES = ("Agus", "Budi", "Dewi", "Eko", "Fitri", "Hendra", "Indah", "Joko", "Kartika", "Lestari", "Made",
-               "Nur", "Putri", "Rahmat", "Siti", "Taufik", "Wahyu", "Yanti", "Ahmad", "Rina", "Sri", "Andi",
-               "Nurul", "Dedi", "Ratna", "Yusuf", "Ayu", "Bambang", "Citra", "Fajar")
-LAST_NAMES = ("Santoso", "Wijaya", "Hidayat", "Saputra", "Lestari", "Pratama", "Kurniawan", "Rahayu", "Setiawan",
-              "Nugroho", "Susanti", "Hasanah", "Siregar", "Nasution", "Sulistyo", "Permana", "Wulandari",
-              "Maulana", "Fauzi", "Utami")
-POSITIONS = ("Pelaksana", "Analis", "Pengadministrasi Umum", "Perawat", "Guru", "Penyuluh", "Kepala Seksi")
 LEAVE_MIX = (("sakit", 0.40), ("cuti_tahunan", 0.35), ("dinas_luar", 0.20), ("izin", 0.05))
 
 
@@ -58,23 +51,6 @@ def habit(rng: random.Random) -> Habit:
         arrive, spread, absent = rng.gauss(22, 10), 22, 0.03
     return Habit(arrive, spread, rng.gauss(12, 8), 15 if rng.random() < 0.9 else 35, absent,
                  0.012, 0.015, 0.85, rng.random() < 0.15)
-
-
-def people(config, count: int, seed: int = 1):
-    """(nip, name, unit_code, position, active_from) rows with valid, unique 18-digit NIPs."""
-    rng = random.Random(seed)
-    weights = [3 if u.kind in ("dinas", "badan", "sekolah", "puskesmas", "rsud") else 1 for u in config.units]
-    units = [u.code for u in config.units]
-    seen: set[str] = set()
-    while len(seen) < count:
-        born = dt.date(1965, 1, 1) + dt.timedelta(days=rng.randrange(365 * 35))
-        appointed = born.year + rng.randint(22, 30)
-        nip = f"{born:%Y%m%d}{min(appointed, 2024)}{rng.randint(1, 12):02d}{rng.randint(1, 2)}{rng.randrange(1000):03d}"
-        if nip in seen:
-            continue
-        seen.add(nip)
-        yield (nip, f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", rng.choices(units, weights)[0],
-               rng.choice(POSITIONS), None)
 
 
 def _moment(rng, anchor: dt.datetime, mean: float, spread: float, window: tuple[dt.datetime, dt.datetime]):
