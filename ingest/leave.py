@@ -13,6 +13,7 @@ from pathlib import Path
 
 import redis
 
+from pantau import clock
 from queries import attendance as qa
 from queries import audit
 from queries import leave as ql
@@ -143,7 +144,7 @@ def add(rt, items: list[LeaveInput], *, actor: str, source: str) -> list[dict]:
         valid = validate(conn, items)
         done = [approve(conn, rt.config, emp, code, first, last, reason=reason, actor=actor, source=source)
                 for emp, code, first, last, reason in valid]
-    today = dt.datetime.now(rt.config.zone).date()
+    today = clock.today(rt.config.zone)
     if any(first <= today <= last for _, _, first, last, _ in valid):
         try:
             live.rebuild(rt, today)

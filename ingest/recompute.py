@@ -10,6 +10,7 @@ import logging
 
 import redis
 
+from pantau import clock
 from queries import audit
 from queries import work_days as qw
 
@@ -37,7 +38,7 @@ def recompute(rt, first: dt.date, last: dt.date, *, actor: str, unit_code: str |
         target = f"{first}..{last}" + (f" unit {unit_code}" if unit_code else "")
         audit.record(conn, actor, "work_days.recompute", target, reason, after=report)
     report["settled"] = settle(rt, started, first, last)
-    today = dt.datetime.now(config.zone).date()
+    today = clock.today(config.zone)
     if first <= today <= last and changes["written"]:
         try:
             live.rebuild(rt, today)

@@ -12,6 +12,7 @@ import threading
 
 import redis
 
+from pantau import clock
 from queries import work_days as qw
 from queries.db import DatabaseUnavailable
 
@@ -33,7 +34,7 @@ class Worker:
 
     @staticmethod
     def _now() -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return clock.now()  # the demo's accelerated clock too
 
     def tick(self, now: dt.datetime | None = None) -> list[dict]:
         """One pass: close what is due, refresh the live state if it is time. Returns the closes."""

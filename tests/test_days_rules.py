@@ -171,19 +171,23 @@ def test_config_rejects_unknown_leave_deduction_and_unordered_sanctions():
 
 # --- the close time -----------------------------------------------------------------------
 def test_close_time_waits_for_the_night_shift_and_the_margin():
-    malam = dt.date(2026, 12, 3)
-    assert close_time(CFG, malam) == on(malam + dt.timedelta(days=1), "11:30")   # malam out closes 11:00+1
-    pagi = dt.date(2026, 12, 1)                                                   # roster: pagi
-    assert close_time(CFG, pagi) == on(pagi, "21:30")                             # reguler out closes 21:00
+    # regu A, B and C run the roster two days apart: some regu is on the night shift every
+    # night, whose check-out window closes at 11:00 the next morning
+    day = dt.date(2026, 12, 1)
+    assert close_time(CFG, day) == on(day + dt.timedelta(days=1), "11:30")
+    wit = load_config(REGIONS / "wit.yaml")                         # office hours only
+    assert close_time(wit, day) == on(day, "21:30", WIT)            # out window closes 21:00 WIT
 
 
 def test_due_dates_catch_up_from_the_last_close_but_not_before_go_live():
-    now = on(dt.date(2026, 12, 3), "21:31")
-    assert due_dates(CFG, now, dt.date(2026, 11, 29), dt.date(2026, 11, 1)) == [
-        dt.date(2026, 11, 30), dt.date(2026, 12, 1), dt.date(2026, 12, 2)]  # 12-03 has a night shift
-    assert due_dates(CFG, now, None, dt.date(2026, 12, 3)) == []              # closes 12-04 11:30
-    assert due_dates(CFG, on(dt.date(2026, 12, 4), "11:31"), None, dt.date(2026, 12, 3)) == [dt.date(2026, 12, 3)]
-    assert due_dates(CFG, now, dt.date(2026, 10, 1), dt.date(2026, 1, 1), catch_up_days=2)[0] == dt.date(2026, 12, 1)
+    wit = load_config(REGIONS / "wit.yaml")
+    now = on(dt.date(2026, 12, 3), "21:31", WIT)
+    assert due_dates(wit, now, dt.date(2026, 11, 29), dt.date(2026, 11, 1)) == [
+        dt.date(2026, 11, 30), dt.date(2026, 12, 1), dt.date(2026, 12, 2), dt.date(2026, 12, 3)]
+    assert due_dates(wit, on(dt.date(2026, 12, 3), "21:29", WIT), None, dt.date(2026, 12, 3)) == []
+    assert due_dates(wit, now, None, dt.date(2026, 12, 3)) == [dt.date(2026, 12, 3)]   # never before go-live
+    assert due_dates(wit, now, dt.date(2026, 10, 1), dt.date(2026, 1, 1), catch_up_days=2)[0] == dt.date(2026, 12, 1)
+    assert due_dates(CFG, on(dt.date(2026, 12, 4), "11:29"), dt.date(2026, 12, 2), dt.date(2026, 1, 1)) == []
 
 
 # --- properties ---------------------------------------------------------------------------

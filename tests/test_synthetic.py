@@ -28,7 +28,8 @@ def test_history_is_realistic_idempotent_and_matches_a_recompute(make_runtime):
     with rt.connection() as conn:
         morning = db.rows(conn, """
             SELECT c.minutes_late, c.verdict, c.work_date FROM check_ins c JOIN employees e ON e.id = c.employee_id
-            WHERE c.session = 'in' AND e.unit_code IN ('SETDA', 'DINKES')""")   # office hours, not the roster
+            JOIN units u ON u.code = e.unit_code
+            WHERE c.session = 'in' AND COALESCE(e.schedule_code, u.schedule_code) = 'reguler'""")  # not the roster
         statuses = {r["status"]: r["n"] for r in db.rows(
             conn, "SELECT status, count(*) AS n FROM work_days GROUP BY status")}
         open_last = db.scalar(conn, "SELECT bool_and(NOT closed) FROM work_days WHERE work_date = :d", d=last)
