@@ -158,3 +158,27 @@ def test_worker_closes_each_due_date_once_and_rebuilds_live(rt):
     done = worker.tick(due + dt.timedelta(minutes=1))
     assert [d["date"] for d in done] == ["2027-01-04"] and worker.tick(due + dt.timedelta(minutes=2)) == []
     assert work_day(rt, emp["id"], dt.date(2027, 1, 4))["status"] == "tk"
+
+
+def test_worker_process_stops_cleanly_on_sigterm(rt):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import runtime_env
+
+    proc = subprocess.Popen([sys.executable, "-m", "pantau", "worker", "--tick", "0.2", "--since", "2027-01-04"],
+                            cwd=ROOT, env=runtime_env(rt), stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        line = ""
+        while "worker started" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+        assert "worker started" in line
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert "worker stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
