@@ -11,6 +11,7 @@ from .config import ConfigError
 COMMAND_MODULES = [
     "pantau.commands.db",
     "pantau.commands.live",
+    "pantau.commands.terminals",
 ]
 
 
