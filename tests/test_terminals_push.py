@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import os
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -23,26 +21,13 @@ from queries import db
 from tests import factories
 from tests.conftest import ROOT, runtime_env
 from tests.terminal_sim import Record, Terminal
-
-WIB = ZoneInfo("Asia/Jakarta")
-DAY = dt.date(2026, 12, 8)            # a Tuesday, a work day
-START = dt.datetime(2026, 12, 8, 7, 45, tzinfo=WIB)
-
+from tests.terminals_support import (DAY, DAYS, WIB, at, check_ins, cli, cli_process, demo_clock, logs, pin_of,  # noqa: F401
+                                     q, sn, staff)
 
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def demo_clock():
-    from pantau import clock
-
-    spec = clock.demo_spec(START, 1.0)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(clock.ENV, spec)
-        yield spec
 
 
 @pytest.fixture(scope="module")
@@ -80,47 +65,18 @@ def client(server):
         yield c
 
 
-def _sn() -> str:
-    return "TST" + uuid.uuid4().hex[:10].upper()
-
-
 def _terminal(client, runtime, office: str | None = "DINKES-1", **kw) -> Terminal:
-    term = Terminal(client, _sn(), **kw)
+    term = Terminal(client, sn(), **kw)
     term.handshake()
     if office:
         registry.approve(runtime, term.sn, office, actor="test")
     return term
 
 
-def _at(day: dt.date, hh: int, mm: int) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(hh, mm))
-
-
-def _q(runtime, sql, **params):
-    with runtime.connection() as conn:
-        return db.rows(conn, sql, **params)
-
-
-def _check_ins(runtime, sn):
-    return _q(runtime, """SELECT event_key, employee_id, captured_at, work_date, session, verdict, minutes_late,
-                                 minutes_early, office_code, source, terminal_sn
-                          FROM check_ins WHERE terminal_sn = :sn ORDER BY captured_at, employee_id""", sn=sn)
-
-
-def _logs(runtime, sn):
-    return _q(runtime, "SELECT * FROM terminal_logs WHERE sn = :sn ORDER BY local_time, pin", sn=sn)
-
-
-def _cli(runtime, demo_clock, *args) -> subprocess.CompletedProcess:
-    env = {**runtime_env(runtime), "PANTAU_DEMO_CLOCK": demo_clock}
-    return subprocess.run([sys.executable, "-m", "pantau", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-
-
 # --- handshake and heartbeat -------------------------------------------------------------------
 
 def test_handshake_registers_unknown_terminal_and_answers_options(client, runtime):
-    term = Terminal(client, _sn())
+    term = Terminal(client, sn())
     r = term.handshake()
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/plain"
@@ -131,7 +87,7 @@ def test_handshake_registers_unknown_terminal_and_answers_options(client, runtim
     assert term.options["TimeZone"] == "7" and term.options["Realtime"] == "1"
     date = email.utils.parsedate_to_datetime(r.headers["date"])
     assert abs((date - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 120
-    row = _q(runtime, "SELECT status, info, last_heartbeat_at FROM terminals WHERE sn = :sn", sn=term.sn)[0]
+    row = q(runtime, "SELECT status, info, last_heartbeat_at FROM terminals WHERE sn = :sn", sn=term.sn)[0]
     assert row["status"] == "pending" and row["info"]["pushver"] == "2.4.1" and row["last_heartbeat_at"]
 
 
@@ -160,19 +116,19 @@ def test_heartbeat_hands_out_queued_commands_and_records_results(client, runtime
 
     assert abs((sent - clock.now().astimezone(WIB).replace(tzinfo=None)).total_seconds()) < 120
     term.report([(sync, 0, "SET OPTION"), (reboot, 0, "REBOOT"), (users, -1002, "DATA")])
-    rows = {r["id"]: r for r in _q(runtime, "SELECT * FROM terminal_commands WHERE sn = :sn", sn=term.sn)}
+    rows = {r["id"]: r for r in q(runtime, "SELECT * FROM terminal_commands WHERE sn = :sn", sn=term.sn)}
     assert rows[sync]["result"] == 0 and rows[sync]["result_at"] is not None
     assert rows[users]["result"] == -1002 and rows[reboot]["attempts"] == 1
     assert term.heartbeat() == []        # answered commands are not sent again
-    firmware = _q(runtime, "SELECT firmware FROM terminals WHERE sn = :sn", sn=term.sn)[0]["firmware"]
+    firmware = q(runtime, "SELECT firmware FROM terminals WHERE sn = :sn", sn=term.sn)[0]["firmware"]
     assert firmware == term.firmware
-    audit = _q(runtime, "SELECT action FROM audit_log WHERE target = :sn ORDER BY id", sn=term.sn)
+    audit = q(runtime, "SELECT action FROM audit_log WHERE target = :sn ORDER BY id", sn=term.sn)
     assert [a["action"] for a in audit] == ["terminal.approve", "terminal.command.time_sync",
                                             "terminal.command.reboot", "terminal.command.query_users"]
 
 
 def test_pending_terminal_gets_no_commands(client, runtime):
-    term = Terminal(client, _sn())
+    term = Terminal(client, sn())
     term.handshake()
     registry.queue_command(runtime, term.sn, "reboot", actor="bkpp1")
     assert term.heartbeat() == []
@@ -183,140 +139,125 @@ def test_pending_terminal_gets_no_commands(client, runtime):
 def test_realtime_punch_becomes_a_terminal_check_in_and_moves_the_wall(client, runtime):
     term = _terminal(client, runtime)
     emp = factories.employee(runtime, "DINKES", terminal_pin=f"9{uuid.uuid4().int % 10**6:06d}")
-    r = term.punch(_pin(runtime, emp), _at(DAY, 7, 41))
+    r = term.punch(pin_of(runtime, emp), at(DAY, 7, 41))
     assert r.status_code == 200 and r.text == "OK:1"
-    [ci] = _check_ins(runtime, term.sn)
+    [ci] = check_ins(runtime, term.sn)
     assert ci["source"] == "terminal" and ci["employee_id"] == emp["id"] and ci["office_code"] == "DINKES-1"
     assert ci["session"] == "in" and ci["verdict"] == "accepted" and ci["minutes_late"] == 11
     assert ci["captured_at"] == dt.datetime(2026, 12, 8, 7, 41, tzinfo=WIB)
-    [line] = _logs(runtime, term.sn)
+    [line] = logs(runtime, term.sn)
     assert line["state"] == "applied" and line["employee_id"] == emp["id"] and line["via"] == "push"
-    wd = _q(runtime, "SELECT status, late_band, sources FROM work_days WHERE employee_id = :e AND work_date = :d",
+    wd = q(runtime, "SELECT status, late_band, sources FROM work_days WHERE employee_id = :e AND work_date = :d",
             e=emp["id"], d=DAY)[0]
     assert wd == {"status": "hadir", "late_band": "TL1", "sources": ["terminal"]}
     assert runtime.redis.hget(runtime.key("live", DAY.isoformat(), "emp"), str(emp["id"])) == "DINKES|late"
 
 
-def _pin(runtime, emp) -> str:
-    return _q(runtime, "SELECT COALESCE(terminal_pin, nip) AS pin FROM employees WHERE id = :e", e=emp["id"])[0]["pin"]
-
-
-def _staff(runtime, n: int, unit: str = "DINKES") -> list[tuple[dict, str]]:
-    out = []
-    for _ in range(n):
-        emp = factories.employee(runtime, unit, terminal_pin=str(uuid.uuid4().int % 10**8))
-        out.append((emp, _pin(runtime, emp)))
-    return out
-
-
-def _week(term: Terminal, staff, days: list[dt.date]) -> None:
+def _week(term: Terminal, people, days: list[dt.date]) -> None:
     for day in days:
-        for i, (_, pin) in enumerate(staff):
-            term.punch(pin, _at(day, 7, 20 + i), 0, realtime=False)
-            term.punch(pin, _at(day, 16, 5 + i), 1, realtime=False)
-
-
-DAYS = [dt.date(2026, 12, d) for d in (1, 2, 3, 4, 7)]
+        for i, (_, pin) in enumerate(people):
+            term.punch(pin, at(day, 7, 20 + i), 0, realtime=False)
+            term.punch(pin, at(day, 16, 5 + i), 1, realtime=False)
 
 
 def test_catch_up_batches_after_an_outage_are_all_stored_once(client, runtime):
     term = _terminal(client, runtime)
-    staff = _staff(runtime, 3)
-    _week(term, staff, DAYS)
+    people = staff(runtime, 3)
+    _week(term, people, DAYS)
     r = term.upload(chunk=7)
     assert r.status_code == 200 and r.text.startswith("OK:")
     assert term.sent == len(term.log) == 30
-    cis = _check_ins(runtime, term.sn)
+    cis = check_ins(runtime, term.sn)
     assert len(cis) == 30 and len({c["event_key"] for c in cis}) == 30
     assert {c["session"] for c in cis} == {"in", "out"} and all(c["verdict"] == "accepted" for c in cis)
-    days = _q(runtime, """SELECT employee_id, work_date, status, first_in, last_out FROM work_days
-                          WHERE employee_id = ANY(:ids) ORDER BY 1, 2""", ids=[e["id"] for e, _ in staff])
+    days = q(runtime, """SELECT employee_id, work_date, status, first_in, last_out FROM work_days
+                          WHERE employee_id = ANY(:ids) ORDER BY 1, 2""", ids=[e["id"] for e, _ in people])
     assert len(days) == 15 and {d["status"] for d in days} == {"hadir"}
     assert all(d["first_in"] and d["last_out"] for d in days)
-    stamp = _q(runtime, "SELECT attlog_stamp, last_log_at FROM terminals WHERE sn = :sn", sn=term.sn)[0]
+    stamp = q(runtime, "SELECT attlog_stamp, last_log_at FROM terminals WHERE sn = :sn", sn=term.sn)[0]
     assert stamp["attlog_stamp"] == "30" and stamp["last_log_at"] is not None   # the last batch's Stamp
 
 
 def test_resend_after_a_lost_reply_counts_once(client, runtime):
     term = _terminal(client, runtime)
-    staff = _staff(runtime, 2)
-    _week(term, staff, DAYS[:2])
+    people = staff(runtime, 2)
+    _week(term, people, DAYS[:2])
     lost = term.upload(lose_reply=True)
     assert lost.text == "OK:8" and term.sent == 0
     again = term.upload()
     assert again.status_code == 200 and again.text == "OK:8" and term.sent == 8
-    assert len(_check_ins(runtime, term.sn)) == 8 and len(_logs(runtime, term.sn)) == 8
+    assert len(check_ins(runtime, term.sn)) == 8 and len(logs(runtime, term.sn)) == 8
 
 
 def test_reboot_resending_everything_changes_nothing(client, runtime):
     term = _terminal(client, runtime)
-    staff = _staff(runtime, 2)
-    _week(term, staff, DAYS)
+    people = staff(runtime, 2)
+    _week(term, people, DAYS)
     term.upload(chunk=6)
-    before_days = _q(runtime, "SELECT * FROM work_days WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
-                     ids=[e["id"] for e, _ in staff])
+    before_days = q(runtime, "SELECT * FROM work_days WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
+                     ids=[e["id"] for e, _ in people])
     r = term.reboot()
     assert r.status_code == 200 and r.text == "OK:20"
     assert term.options["ATTLOGStamp"] == "20"     # the server remembers where the terminal was
-    assert len(_check_ins(runtime, term.sn)) == 20 and len(_logs(runtime, term.sn)) == 20
-    after_days = _q(runtime, "SELECT * FROM work_days WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
-                    ids=[e["id"] for e, _ in staff])
+    assert len(check_ins(runtime, term.sn)) == 20 and len(logs(runtime, term.sn)) == 20
+    after_days = q(runtime, "SELECT * FROM work_days WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
+                    ids=[e["id"] for e, _ in people])
     assert [(d["status"], d["first_in"], d["last_out"]) for d in after_days] == \
         [(d["status"], d["first_in"], d["last_out"]) for d in before_days]
 
 
 def test_malformed_lines_are_rejected_and_the_rest_is_stored(client, runtime):
     term = _terminal(client, runtime)
-    [(emp, pin)] = _staff(runtime, 1)
-    good = [term.line(Record(pin, _at(DAYS[0], 7, 25))), term.line(Record(pin, _at(DAYS[0], 16, 10), 1))]
+    [(emp, pin)] = staff(runtime, 1)
+    good = [term.line(Record(pin, at(DAYS[0], 7, 25))), term.line(Record(pin, at(DAYS[0], 16, 10), 1))]
     bad = [f"{pin}\t2026-13-45 07:00:00\t0\t1", "\t2026-12-01 07:00:00\t0\t1", "garbage-without-tabs",
            f"{pin}\t2031-12-01 07:00:00\t0\t1"]
     r = term.post_lines([good[0], bad[0], bad[1], bad[2], bad[3], good[1]])
     assert r.status_code == 200 and r.text == "OK:6"
-    assert len(_check_ins(runtime, term.sn)) == 2
-    rejected = _q(runtime, "SELECT raw, reason FROM terminal_bad_lines WHERE sn = :sn ORDER BY raw", sn=term.sn)
+    assert len(check_ins(runtime, term.sn)) == 2
+    rejected = q(runtime, "SELECT raw, reason FROM terminal_bad_lines WHERE sn = :sn ORDER BY raw", sn=term.sn)
     reasons = {x["raw"]: x["reason"] for x in rejected}
     assert "not YYYY-MM-DD HH:MM:SS" in reasons[bad[0]] and "PIN is empty" in reasons[bad[1]]
     assert "at least PIN and time" in reasons[bad[2]]
-    future = [x for x in _logs(runtime, term.sn) if x["state"] == "rejected"]
+    future = [x for x in logs(runtime, term.sn) if x["state"] == "rejected"]
     assert len(future) == 1 and "in the future" in future[0]["reason"]
     r2 = term.post_lines([good[0], bad[0], bad[1], bad[2], bad[3], good[1]])     # resent as is
     assert r2.text == "OK:6"
-    assert len(_q(runtime, "SELECT 1 FROM terminal_bad_lines WHERE sn = :sn", sn=term.sn)) == 3
-    assert len(_check_ins(runtime, term.sn)) == 2
+    assert len(q(runtime, "SELECT 1 FROM terminal_bad_lines WHERE sn = :sn", sn=term.sn)) == 3
+    assert len(check_ins(runtime, term.sn)) == 2
 
 
 @pytest.mark.parametrize("fields,newline", [(4, "\n"), (10, "\r\n"), (5, "\r\n")])
 def test_line_variants_without_content_type(client, runtime, fields, newline):
     term = _terminal(client, runtime, fields=fields, newline=newline)
-    staff = _staff(runtime, 1)
-    _week(term, staff, DAYS[:1])
+    people = staff(runtime, 1)
+    _week(term, people, DAYS[:1])
     r = term.upload()
     assert r.status_code == 200 and r.text == "OK:2"
     assert "content-type" not in {k.lower() for k in r.request.headers}
-    logs = _logs(runtime, term.sn)
-    assert [(x["punch_state"], x["verify"], x["state"]) for x in logs] == [("0", "1", "applied"), ("1", "1", "applied")]
-    assert not logs[0]["raw"].endswith("\r") and logs[0]["raw"].count("\t") == fields - 1
-    assert [c["session"] for c in _check_ins(runtime, term.sn)] == ["in", "out"]
+    lines = logs(runtime, term.sn)
+    assert [(x["punch_state"], x["verify"], x["state"]) for x in lines] == [("0", "1", "applied"), ("1", "1", "applied")]
+    assert not lines[0]["raw"].endswith("\r") and lines[0]["raw"].count("\t") == fields - 1
+    assert [c["session"] for c in check_ins(runtime, term.sn)] == ["in", "out"]
 
 
 # --- terminals and people the server does not know yet ------------------------------------------
 
 def test_unknown_terminal_keeps_logs_until_approved(client, runtime, demo_clock):
     term = _terminal(client, runtime, office=None)
-    staff = _staff(runtime, 2)
-    _week(term, staff, DAYS[:2])
+    people = staff(runtime, 2)
+    _week(term, people, DAYS[:2])
     assert term.upload().text == "OK:8"
-    assert {x["state"] for x in _logs(runtime, term.sn)} == {"pending"}
-    assert _check_ins(runtime, term.sn) == []
-    done = _cli(runtime, demo_clock, "terminals", "approve", term.sn, "--office", "DINKES-1",
+    assert {x["state"] for x in logs(runtime, term.sn)} == {"pending"}
+    assert check_ins(runtime, term.sn) == []
+    done = cli_process(runtime, demo_clock, "terminals", "approve", term.sn, "--office", "DINKES-1",
                 "--reason", "Mesin baru lobi Dinkes")
     assert done.returncode == 0, done.stderr
     assert "8 applied" in done.stdout
-    assert {x["state"] for x in _logs(runtime, term.sn)} == {"applied"}
-    cis = _check_ins(runtime, term.sn)
+    assert {x["state"] for x in logs(runtime, term.sn)} == {"applied"}
+    cis = check_ins(runtime, term.sn)
     assert len(cis) == 8 and {c["office_code"] for c in cis} == {"DINKES-1"}
-    audit = _q(runtime, "SELECT actor, reason, before, after FROM audit_log WHERE action = 'terminal.approve' "
+    audit = q(runtime, "SELECT actor, reason, before, after FROM audit_log WHERE action = 'terminal.approve' "
                         "AND target = :sn", sn=term.sn)
     assert audit[0]["before"]["status"] == "pending" and audit[0]["after"]["office_code"] == "DINKES-1"
     assert audit[0]["reason"] == "Mesin baru lobi Dinkes" and audit[0]["actor"].startswith("cli:")
@@ -325,28 +266,28 @@ def test_unknown_terminal_keeps_logs_until_approved(client, runtime, demo_clock)
 def test_unknown_pin_is_kept_until_mapped(client, runtime, demo_clock):
     term = _terminal(client, runtime)
     pin = str(uuid.uuid4().int % 10**7)
-    term.punch(pin, _at(DAYS[0], 7, 10), realtime=False)
-    term.punch(pin, _at(DAYS[0], 16, 20), 1, realtime=False)
+    term.punch(pin, at(DAYS[0], 7, 10), realtime=False)
+    term.punch(pin, at(DAYS[0], 16, 20), 1, realtime=False)
     assert term.upload().text == "OK:2"
-    logs = _logs(runtime, term.sn)
-    assert {x["state"] for x in logs} == {"unmatched"} and _check_ins(runtime, term.sn) == []
+    lines = logs(runtime, term.sn)
+    assert {x["state"] for x in lines} == {"unmatched"} and check_ins(runtime, term.sn) == []
     emp = factories.employee(runtime, "DINKES")
     with runtime.transaction() as conn:     # what `pantau employees import` does for a mapped PIN
         db.run(conn, "UPDATE employees SET terminal_pin = :p WHERE id = :e", p=pin, e=emp["id"])
-    done = _cli(runtime, demo_clock, "terminals", "rematch")
+    done = cli(runtime, demo_clock, "terminals", "rematch")
     assert done.returncode == 0, done.stderr
-    assert {x["state"] for x in _logs(runtime, term.sn)} == {"applied"}
-    assert [c["employee_id"] for c in _check_ins(runtime, term.sn)] == [emp["id"], emp["id"]]
-    wd = _q(runtime, "SELECT status FROM work_days WHERE employee_id = :e AND work_date = :d", e=emp["id"], d=DAYS[0])
+    assert {x["state"] for x in logs(runtime, term.sn)} == {"applied"}
+    assert [c["employee_id"] for c in check_ins(runtime, term.sn)] == [emp["id"], emp["id"]]
+    wd = q(runtime, "SELECT status FROM work_days WHERE employee_id = :e AND work_date = :d", e=emp["id"], d=DAYS[0])
     assert wd == [{"status": "hadir"}]
 
 
 def test_nip_is_the_default_pin(client, runtime):
     term = _terminal(client, runtime)
     emp = factories.employee(runtime, "DINKES")
-    term.punch(emp["nip"], _at(DAYS[1], 7, 30), realtime=False)
+    term.punch(emp["nip"], at(DAYS[1], 7, 30), realtime=False)
     assert term.upload().text == "OK:1"
-    assert [c["employee_id"] for c in _check_ins(runtime, term.sn)] == [emp["id"]]
+    assert [c["employee_id"] for c in check_ins(runtime, term.sn)] == [emp["id"]]
 
 
 # --- clocks and health ------------------------------------------------------------------------------
@@ -355,17 +296,17 @@ def test_terminal_stuck_at_utc_plus_8_is_read_in_its_own_clock(client, runtime):
     from pantau import clock
 
     term = _terminal(client, runtime)
-    [(emp, pin)] = _staff(runtime, 1)
+    [(emp, pin)] = staff(runtime, 1)
     ahead = clock.now().astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None, microsecond=0)
     term.punch(pin, ahead)                       # a realtime punch an hour "ahead" of WIB
-    [row] = _q(runtime, "SELECT clock_drift_s FROM terminals WHERE sn = :sn", sn=term.sn)
+    [row] = q(runtime, "SELECT clock_drift_s FROM terminals WHERE sn = :sn", sn=term.sn)
     assert 3500 < row["clock_drift_s"] < 3700
     health = {t["sn"]: t for t in registry.health(runtime)["terminals"]}
     assert health[term.sn]["health"] == "clock_drift"
     registry.approve(runtime, term.sn, "DINKES-1", utc_offset="+480", actor="bkpp1")
     assert term.handshake().status_code == 200 and term.options["TimeZone"] == "8"
-    term.punch(pin, _at(DAYS[2], 8, 41))         # 08:41 at +8 is 07:41 WIB
-    ci = [c for c in _check_ins(runtime, term.sn) if c["work_date"] == DAYS[2]][0]
+    term.punch(pin, at(DAYS[2], 8, 41))         # 08:41 at +8 is 07:41 WIB
+    ci = [c for c in check_ins(runtime, term.sn) if c["work_date"] == DAYS[2]][0]
     assert ci["captured_at"] == dt.datetime(2026, 12, 3, 7, 41, tzinfo=WIB) and ci["minutes_late"] == 11
 
 
@@ -392,12 +333,12 @@ def test_operlog_and_photos_are_acknowledged_and_kept_without_templates(client, 
             "FP PIN=42\tFID=6\tSize=1200\tValid=1\tTMP=SECRETTEMPLATEBASE64==\n")
     r = client.post("/iclock/cdata", params={"SN": term.sn, "table": "OPERLOG", "Stamp": "77"}, content=body.encode())
     assert r.status_code == 200 and r.text == "OK:3"
-    rows = _q(runtime, "SELECT kind, pin, content FROM terminal_operlogs WHERE sn = :sn ORDER BY kind", sn=term.sn)
+    rows = q(runtime, "SELECT kind, pin, content FROM terminal_operlogs WHERE sn = :sn ORDER BY kind", sn=term.sn)
     assert [x["kind"] for x in rows] == ["FP", "OPLOG", "USER"]
     assert "SECRETTEMPLATE" not in rows[0]["content"] and rows[2]["pin"] == "42" and "Siti" in rows[2]["content"]
     photo = b"PIN=20261208074100-42.jpg\nSN=" + term.sn.encode() + b"\nsize=4\nCMD=uploadphoto\x00\xff\xd8\xff\xe0"
     r = client.post("/iclock/cdata", params={"SN": term.sn, "table": "ATTPHOTO", "Stamp": "1"}, content=photo)
     assert r.status_code == 200 and r.text == "OK"
-    [p] = _q(runtime, "SELECT filename, pin, size FROM terminal_photos WHERE sn = :sn", sn=term.sn)
+    [p] = q(runtime, "SELECT filename, pin, size FROM terminal_photos WHERE sn = :sn", sn=term.sn)
     assert p == {"filename": "20261208074100-42.jpg", "pin": "42", "size": 4}
-    assert _q(runtime, "SELECT operlog_stamp FROM terminals WHERE sn = :sn", sn=term.sn)[0]["operlog_stamp"] == "77"
+    assert q(runtime, "SELECT operlog_stamp FROM terminals WHERE sn = :sn", sn=term.sn)[0]["operlog_stamp"] == "77"

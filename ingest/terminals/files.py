@@ -42,7 +42,7 @@ def read(path: Path) -> Parsed:
     first = next((line for line in text.splitlines() if line.strip()), "")
     if not first:
         raise ImportFileError(f"{path}: the file is empty")
-    if _is_header(first):
+    if _is_header(first) or ("\t" not in first and re.search(r"[,;]", first)):
         return Parsed(_read_csv(path, text), "csv")
     return Parsed({None: protocol.parse_attlog(text)}, "attlog")
 

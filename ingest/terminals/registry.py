@@ -69,6 +69,8 @@ def parse_utc_offset(text: str) -> int:
         raise TerminalError(f"UTC offset {text!r} is not like +480 (minutes), +8 (hours) or +08:00")
     sign = -1 if m[1] == "-" else 1
     if m[4] is not None:
+        if 14 < int(m[4]) < 60:
+            raise TerminalError(f"UTC offset {text!r} is ambiguous: write hours (+8) or minutes (+480)")
         minutes = int(m[4]) * 60 if int(m[4]) <= 14 else int(m[4])
     else:
         minutes = int(m[2]) * 60 + int(m[3])
