@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 from sqlalchemy.engine import Connection
+from psycopg2.errors import UniqueViolation
 
 from .db import copy_rows, one, rows, run, run_many, scalar
 
@@ -91,18 +92,27 @@ LOG_COLUMNS = ("sn", "pin", "local_time", "punch_state", "verify", "workcode", "
                "reason", "employee_id", "received_at", "applied_at")
 
 
-def insert_logs(conn: Connection, records: list[tuple]) -> set[tuple[str, dt.datetime]]:
-    """Store lines (tuples in LOG_COLUMNS order); returns the (pin, local_time) that were new."""
+def insert_logs(conn: Connection, sn: str, records: list[tuple]) -> set[tuple[str, dt.datetime]]:
+    """Store one terminal's lines (tuples in LOG_COLUMNS order); returns the (pin, local_time) that were new.
+
+    Callers hold the terminal's row lock (`touch`), so this terminal's uploads run one at a
+    time: the lines seen before are looked up, and only the new ones are copied in.
+    """
     if not records:
         return set()
-    run(conn, """CREATE TEMP TABLE IF NOT EXISTS terminal_logs_in
-                 (LIKE terminal_logs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS""")
-    run(conn, "TRUNCATE terminal_logs_in")
-    copy_rows(conn, "terminal_logs_in", LOG_COLUMNS, records)
-    cols = ", ".join(LOG_COLUMNS)
-    return {(r[0], r[1]) for r in run(conn, f"""
-        INSERT INTO terminal_logs ({cols}) SELECT {cols} FROM terminal_logs_in
-        ON CONFLICT (sn, pin, local_time) DO NOTHING RETURNING pin, local_time""")}
+    seen = {(r[0], r[1]) for r in run(conn, """
+        SELECT l.pin, l.local_time
+        FROM unnest(CAST(:pins AS text[]), CAST(:times AS timestamp[])) AS k(pin, local_time)
+        JOIN terminal_logs l ON l.sn = :sn AND l.pin = k.pin AND l.local_time = k.local_time""",
+        sn=sn, pins=[r[1] for r in records], times=[r[2] for r in records])}
+    fresh, new = [], set()
+    for r in records:
+        key = (r[1], r[2])
+        if key not in seen and key not in new:   # a line twice in one upload is stored once
+            new.add(key)
+            fresh.append(r)
+    copy_rows(conn, "terminal_logs", LOG_COLUMNS, fresh)
+    return new
 
 
 def log_exists(conn: Connection, sn: str, pin: str, local_time: dt.datetime) -> bool:
@@ -175,13 +185,21 @@ CHECK_IN_COLUMNS = ("event_key", "employee_id", "captured_at", "work_date", "ses
 
 
 def insert_check_ins(conn: Connection, records: list[tuple]) -> set[str]:
-    """Terminal check-ins (tuples in CHECK_IN_COLUMNS order, reasons as '{a,b}', payload as JSON).
-
-    COPY into a temporary table, then one INSERT .. ON CONFLICT (event_key) DO NOTHING:
+    """Terminal check-ins (tuples in CHECK_IN_COLUMNS order, reasons as '{a,b}', payload as JSON);
     returns the event keys that were new (a resent punch is never stored twice).
+
+    The lines were new in terminal_logs, so their keys almost always are: one COPY straight
+    into check_ins. Should one exist already (a realtime punch stored just before its line),
+    the COPY is undone and the rows go through a temporary table and ON CONFLICT DO NOTHING.
     """
     if not records:
         return set()
+    try:
+        with conn.begin_nested():
+            copy_rows(conn, "check_ins", ("source",) + CHECK_IN_COLUMNS, (("terminal",) + r for r in records))
+        return {r[0] for r in records}
+    except UniqueViolation:     # raised by the driver's COPY; the savepoint is rolled back
+        pass
     run(conn, """CREATE TEMP TABLE IF NOT EXISTS terminal_check_ins_in (
                    event_key text, employee_id bigint, captured_at timestamptz, work_date date,
                    session text, verdict text, reasons text[], minutes_late int, minutes_early int,

@@ -342,3 +342,26 @@ def test_operlog_and_photos_are_acknowledged_and_kept_without_templates(client, 
     [p] = q(runtime, "SELECT filename, pin, size FROM terminal_photos WHERE sn = :sn", sn=term.sn)
     assert p == {"filename": "20261208074100-42.jpg", "pin": "42", "size": 4}
     assert q(runtime, "SELECT operlog_stamp FROM terminals WHERE sn = :sn", sn=term.sn)[0]["operlog_stamp"] == "77"
+
+
+def test_batch_holding_a_punch_already_stored_as_a_check_in(client, runtime):
+    """A realtime punch whose check-in was stored but whose line was not (the server stopped
+    in between): the terminal's resend stores the line, and the punch still counts once."""
+    from ingest import attendance
+    from ingest.rules.judge import Attempt
+
+    term = _terminal(client, runtime)
+    [(emp, pin)] = staff(runtime, 1)
+    first = at(DAYS[1], 7, 35)
+    moment = first.replace(tzinfo=WIB)
+    attendance.record(runtime, emp["id"], Attempt(source="terminal", captured_at=moment, received_at=moment),
+                      f"terminal:{term.sn}:{pin}:{first:%Y-%m-%d %H:%M:%S}", payload={}, check_geofence=False,
+                      zone=WIB, terminal_sn=term.sn, office_code="DINKES-1")
+    term.punch(pin, first, realtime=False)
+    term.punch(pin, at(DAYS[1], 16, 40), 1, realtime=False)
+    assert term.upload().text == "OK:2"
+    assert [c["session"] for c in check_ins(runtime, term.sn)] == ["in", "out"]
+    assert [x["state"] for x in logs(runtime, term.sn)] == ["applied", "applied"]
+    wd = q(runtime, "SELECT first_in, last_out FROM work_days WHERE employee_id = :e AND work_date = :d",
+           e=emp["id"], d=DAYS[1])[0]
+    assert wd["first_in"] == moment and wd["last_out"] is not None

@@ -110,7 +110,7 @@ def _receive_one(rt, sn: str, record: AttLog, stamp: str | None, now: dt.datetim
         if state != "applied":
             outcome = _count_new([(state, record)], {(record.pin, record.local_time)})
             outcome.lines = 1
-            q.insert_logs(conn, [_log_row(terminal, record, "push", state, reason, None, now)])
+            q.insert_logs(conn, sn, [_log_row(terminal, record, "push", state, reason, None, now)])
             q.finish_log_batch(conn, sn, now, stamp, _drift(config, terminal, [record], now))
             return outcome
     employee = employees[record.pin]
@@ -121,7 +121,8 @@ def _receive_one(rt, sn: str, record: AttLog, stamp: str | None, now: dt.datetim
                       terminal_sn=sn, office_code=terminal["office_code"])
     # the check-in first, then the line: a failure in between is healed by the terminal's resend
     with rt.transaction() as conn:
-        new = q.insert_logs(conn, [_log_row(terminal, record, "push", "applied", None, employee["id"], now)])
+        touch(conn, sn, now)     # this terminal's uploads one at a time (see insert_logs)
+        new = q.insert_logs(conn, sn, [_log_row(terminal, record, "push", "applied", None, employee["id"], now)])
         q.finish_log_batch(conn, sn, now, stamp, _drift(config, terminal, [record], now))
     outcome = _count_new([("applied", record)], new)
     outcome.lines, outcome.check_ins = 1, len(new)
@@ -136,7 +137,7 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
     active = terminal["status"] == "active"
     employees = q.employees_by_pin(conn, sorted({r.pin for r in records})) if active else {}
     judged = [(_state(config, terminal, r, employees, now), r) for r in records]
-    new = q.insert_logs(conn, [
+    new = q.insert_logs(conn, terminal["sn"], [
         _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, now)
         for (state, reason), r in judged])
     outcome = _count_new([(state, r) for (state, _), r in judged], new)
@@ -210,7 +211,9 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
                                                           received_at=captured),
                         check_geofence=False, zone=office_zone)
         verdict.office_code, verdict.office_name = terminal["office_code"], office.name if office else None
-        stored = {**verdict.__dict__, "work_date": verdict.work_date.isoformat()}
+        stored = {"verdict": verdict.verdict, "session": verdict.session, "work_date": verdict.work_date.isoformat(),
+                  "office_code": verdict.office_code, "message_id": verdict.message_id,
+                  "message_en": verdict.message_en}
         key = event_key(sn, r)
         rows.append((key, employee["id"], captured, verdict.work_date, verdict.session, verdict.verdict,
                      "{" + ",".join(verdict.reasons) + "}", verdict.minutes_late, verdict.minutes_early,
