@@ -50,11 +50,22 @@ def set_registration(conn: Connection, sn: str, *, status: str, office_code: str
 
 
 def finish_log_batch(conn: Connection, sn: str, now: dt.datetime, stamp: str | None,
-                     drift_s: float | None) -> None:
+                     drift: tuple[list[float], float] | None) -> None:
+    """After an upload: when, the terminal's Stamp, and its clock-drift samples and estimate."""
+    samples, drift_s = drift if drift else (None, None)
     run(conn, """
         UPDATE terminals SET last_log_at = :now, attlog_stamp = COALESCE(:stamp, attlog_stamp),
-               clock_drift_s = COALESCE(:drift, clock_drift_s)
-        WHERE sn = :sn""", sn=sn, now=now, stamp=stamp, drift=drift_s)
+               clock_drift_s = COALESCE(:drift, clock_drift_s),
+               info = CASE WHEN CAST(:samples AS jsonb) IS NULL THEN info
+                           ELSE jsonb_set(info, '{drift_samples}', CAST(:samples AS jsonb)) END
+        WHERE sn = :sn""", sn=sn, now=now, stamp=stamp, drift=drift_s,
+        samples=None if samples is None else json.dumps(samples))
+
+
+def reset_drift(conn: Connection, sn: str) -> None:
+    """A clock just set by a time sync: forget what was measured before."""
+    run(conn, """UPDATE terminals SET clock_drift_s = NULL, info = info - 'drift_samples'
+                 WHERE sn = :sn""", sn=sn)
 
 
 def set_drift(conn: Connection, sn: str, drift_s: float) -> None:

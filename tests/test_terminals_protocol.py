@@ -96,7 +96,16 @@ def test_drift_from_uploads():
     assert registry.drift_sample(now + dt.timedelta(minutes=61), now, 500, 3600) == 3660    # ahead: always told
     assert registry.drift_sample(now - dt.timedelta(seconds=4), now, 1, 3600) == -4          # realtime punch
     assert registry.drift_sample(now - dt.timedelta(hours=5), now, 1, 3600) is None          # an old one
+    assert registry.drift_sample(now - dt.timedelta(minutes=15), now, 1, 600) is None
     assert registry.drift_sample(now - dt.timedelta(minutes=9), now, 400, 3600) is None      # a catch-up batch
+
+
+def test_drift_estimate_ignores_late_uploads():
+    kept, drift = registry.drift_estimate([-3.0, -2.0], -500.0)
+    assert kept == [-3.0, -2.0, -500.0] and drift == -2.0
+    kept, drift = registry.drift_estimate([0.0] * 10, 3600.0)
+    assert len(kept) == 10 and drift == 3600.0
+    assert registry.drift_estimate([1.0], None) is None
 
 
 def test_plausible_times():

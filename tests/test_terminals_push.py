@@ -303,6 +303,10 @@ def test_terminal_stuck_at_utc_plus_8_is_read_in_its_own_clock(client, runtime):
     assert 3500 < row["clock_drift_s"] < 3700
     health = {t["sn"]: t for t in registry.health(runtime)["terminals"]}
     assert health[term.sn]["health"] == "clock_drift"
+    sync = registry.queue_time_sync(runtime, term.sn, actor="bkpp1")      # the dashboard's button
+    assert [c for c, _ in term.heartbeat()] == [sync]
+    term.report([(sync, 0, "SET OPTION")])
+    assert q(runtime, "SELECT clock_drift_s FROM terminals WHERE sn = :sn", sn=term.sn)[0]["clock_drift_s"] is None
     registry.approve(runtime, term.sn, "DINKES-1", utc_offset="+480", actor="bkpp1")
     assert term.handshake().status_code == 200 and term.options["TimeZone"] == "8"
     term.punch(pin, at(DAYS[2], 8, 41))         # 08:41 at +8 is 07:41 WIB
@@ -365,3 +369,24 @@ def test_batch_holding_a_punch_already_stored_as_a_check_in(client, runtime):
     wd = q(runtime, "SELECT first_in, last_out FROM work_days WHERE employee_id = :e AND work_date = :d",
            e=emp["id"], d=DAYS[1])[0]
     assert wd["first_in"] == moment and wd["last_out"] is not None
+
+
+def test_demo_fleet_wrong_zone_and_reboot(server, runtime):
+    """The demo's simulated terminals (ingest.simulate.terminals) against the server."""
+    import asyncio
+
+    from ingest.simulate import terminals as sim
+
+    people = {"DINKES-1": [p for _, p in staff(runtime, 4)], "PKM-CLG-1": [p for _, p in staff(runtime, 3, "PKM-CLG")]}
+    fleet = sim.plan(runtime, people, day_start=dt.datetime(2026, 12, 8, 7, 0, tzinfo=WIB), spread_min=30,
+                     wrong_zone=1, rebooting=1, prefix=sn()[:9])
+    assert fleet[1].reboot_at is not None
+    report = asyncio.run(sim.morning(server, fleet, until=dt.datetime(2026, 12, 8, 9, 0, tzinfo=WIB), tick_s=0.05))
+    assert report.reboots == 1 and not report.errors
+    wrong, rebooted = fleet
+    assert len(check_ins(runtime, rebooted.sn)) == 3 and len(logs(runtime, rebooted.sn)) == 3
+    assert report.lines == 4 + 3 + 3          # the rebooted terminal sent its 3 lines twice
+    shifted = check_ins(runtime, wrong.sn)
+    assert len(shifted) == 4 and all(c["captured_at"] >= dt.datetime(2026, 12, 8, 8, 0, tzinfo=WIB) for c in shifted)
+    health = {t["sn"]: t["health"] for t in registry.health(runtime)["terminals"]}
+    assert health[wrong.sn] == "clock_drift" and health[rebooted.sn] == "online"

@@ -31,7 +31,7 @@ log = logging.getLogger("pantau.terminals")
 
 CHUNK = 5000            # lines per transaction
 LIVE_APPLY_MAX = 20     # more employees changed today than this: one recount instead
-REALTIME_WINDOW_S = 3600
+REALTIME_WINDOW_S = 600   # a realtime upload later than this says nothing about the clock
 
 
 @dataclass
@@ -171,11 +171,12 @@ def _state(config, terminal: dict, record: AttLog, employees: dict, now: dt.date
     return "applied", None
 
 
-def _drift(config, terminal: dict, records: list[AttLog], now: dt.datetime) -> float | None:
+def _drift(config, terminal: dict, records: list[AttLog], now: dt.datetime) -> tuple[list[float], float] | None:
     if not records:
         return None
     newest = max(r.local_time for r in records).replace(tzinfo=registry.clock_zone(config, terminal))
-    return registry.drift_sample(newest, now, len(records), REALTIME_WINDOW_S)
+    return registry.drift_estimate((terminal.get("info") or {}).get("drift_samples", []),
+                                   registry.drift_sample(newest, now, len(records), REALTIME_WINDOW_S))
 
 
 def _log_row(terminal: dict, r: AttLog, via: str, state: str, reason: str | None, employee_id: int | None,

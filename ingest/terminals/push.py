@@ -168,6 +168,8 @@ def _command_results(rt, sn: str, _params: dict, body: bytes) -> str:
             if done is None:
                 log.info("terminal %s: result for unknown command %s ignored", sn, result.id)
                 continue
+            if done["kind"] == "time_sync" and result.code == 0:
+                q.reset_drift(conn, sn)
             device_time = protocol.device_time(result.data)
             if device_time is not None:
                 moment = device_time.replace(tzinfo=registry.clock_zone(rt.config, terminal))

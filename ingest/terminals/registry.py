@@ -52,6 +52,18 @@ def drift_sample(newest: dt.datetime, received_at: dt.datetime, lines: int, wind
     return None
 
 
+def drift_estimate(samples: list[float], sample: float | None, keep: int = 10) -> tuple[list[float], float] | None:
+    """The last `keep` samples with the new one, and the estimate: the largest of them.
+
+    Delays only ever make a log look older, so the sample nearest to "ahead" is the best
+    guess of the clock's offset; one late upload cannot make a good clock look slow.
+    """
+    if sample is None:
+        return None
+    kept = (list(samples) + [sample])[-keep:]
+    return kept, max(kept)
+
+
 def plausible(local: dt.datetime, zone: dt.tzinfo, now: dt.datetime, settings) -> str | None:
     """Why a log time cannot be a real punch (a reset or wildly wrong clock), or None."""
     moment = local.replace(tzinfo=zone)
