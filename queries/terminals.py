@@ -106,19 +106,28 @@ LOG_COLUMNS = ("sn", "pin", "local_time", "punch_state", "verify", "workcode", "
 def insert_logs(conn: Connection, sn: str, records: list[tuple]) -> set[tuple[str, dt.datetime]]:
     """Store one terminal's lines (tuples in LOG_COLUMNS order); returns the (pin, local_time) that were new.
 
-    Callers hold the terminal's row lock (`touch`), so this terminal's uploads run one at a
-    time: the lines seen before are looked up, and only the new ones are copied in.
+    A backlog is new: one COPY inside a savepoint. When some lines were seen before (a
+    resend, a reboot), the COPY is undone, they are looked up and only the others copied.
+    Callers hold the terminal's row lock (`touch`), so one terminal's uploads run one at a
+    time and the lookup cannot race another upload of the same lines.
     """
     if not records:
         return set()
+    keys = [(r[1], r[2]) for r in records]
+    if len(set(keys)) == len(keys):
+        try:
+            with conn.begin_nested():
+                copy_rows(conn, "terminal_logs", LOG_COLUMNS, records)
+            return set(keys)
+        except UniqueViolation:     # raised by the driver's COPY; the savepoint is rolled back
+            pass
     seen = {(r[0], r[1]) for r in run(conn, """
         SELECT l.pin, l.local_time
         FROM unnest(CAST(:pins AS text[]), CAST(:times AS timestamp[])) AS k(pin, local_time)
         JOIN terminal_logs l ON l.sn = :sn AND l.pin = k.pin AND l.local_time = k.local_time""",
-        sn=sn, pins=[r[1] for r in records], times=[r[2] for r in records])}
+        sn=sn, pins=[k[0] for k in keys], times=[k[1] for k in keys])}
     fresh, new = [], set()
-    for r in records:
-        key = (r[1], r[2])
+    for key, r in zip(keys, records):
         if key not in seen and key not in new:   # a line twice in one upload is stored once
             new.add(key)
             fresh.append(r)

@@ -390,3 +390,11 @@ def test_demo_fleet_wrong_zone_and_reboot(server, runtime):
     assert len(shifted) == 4 and all(c["captured_at"] >= dt.datetime(2026, 12, 8, 8, 0, tzinfo=WIB) for c in shifted)
     health = {t["sn"]: t["health"] for t in registry.health(runtime)["terminals"]}
     assert health[wrong.sn] == "clock_drift" and health[rebooted.sn] == "online"
+
+
+def test_same_line_twice_in_one_upload_is_stored_once(client, runtime):
+    term = _terminal(client, runtime)
+    [(emp, pin)] = staff(runtime, 1)
+    line = term.line(Record(pin, at(DAYS[2], 7, 28)))
+    assert term.post_lines([line, line, term.line(Record(pin, at(DAYS[2], 16, 1), 1))]).text == "OK:3"
+    assert len(logs(runtime, term.sn)) == 2 and len(check_ins(runtime, term.sn)) == 2

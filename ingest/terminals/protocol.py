@@ -52,8 +52,10 @@ def valid_sn(sn: str | None) -> bool:
     return bool(sn) and bool(_SN.match(sn))
 
 
-def decode(body: bytes) -> str:
+def decode(body: bytes | str) -> str:
     """Text of a body: UTF-8 where it is, Latin-1 for the odd OEM byte (never fails)."""
+    if isinstance(body, str):
+        return body
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -94,7 +96,7 @@ def parse_attlog_line(raw: str, line_no: int = 1) -> AttLog | BadLine:
 
 def parse_attlog(body: bytes | str) -> tuple[list[AttLog], list[BadLine]]:
     """Every line of an ATTLOG body: the records, and the lines that are not records."""
-    text = decode(body) if isinstance(body, bytes) else body
+    text = decode(body)
     records: list[AttLog] = []
     bad: list[BadLine] = []
     for n, line in enumerate(text.splitlines(), 1):
@@ -120,7 +122,7 @@ class OperLine:
 
 
 def parse_operlog(body: bytes | str) -> list[OperLine]:
-    text = decode(body) if isinstance(body, bytes) else body
+    text = decode(body)
     out = []
     for line in text.splitlines():
         line = line.strip().replace("\x00", "")
@@ -189,7 +191,7 @@ class CommandResult:
 
 def parse_command_results(body: bytes | str) -> list[CommandResult]:
     """`ID=12&Return=0&CMD=DATA` lines; lines without ID= belong to the result above (INFO data)."""
-    text = decode(body) if isinstance(body, bytes) else body
+    text = decode(body)
     out: list[CommandResult] = []
     for line in text.splitlines():
         if not line.strip():

@@ -199,7 +199,6 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
     calendar = attendance.calendar_for(config)
     office_zone = registry.office_zone(config, terminal)
     clock_zone = registry.clock_zone(config, terminal)
-    office = config.office_by_code.get(terminal["office_code"])
     sn = terminal["sn"]
     persons: dict[int, object] = {}
     rows, counted = [], {}
@@ -211,15 +210,14 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
         verdict = judge(config, calendar, person, Attempt(source="terminal", captured_at=captured,
                                                           received_at=captured),
                         check_geofence=False, zone=office_zone)
-        verdict.office_code, verdict.office_name = terminal["office_code"], office.name if office else None
         stored = {"verdict": verdict.verdict, "session": verdict.session, "work_date": verdict.work_date.isoformat(),
-                  "office_code": verdict.office_code, "message_id": verdict.message_id,
-                  "message_en": verdict.message_en}
+                  "message_id": verdict.message_id, "message_en": verdict.message_en}
         key = event_key(sn, r)
         rows.append((key, employee["id"], captured, verdict.work_date, verdict.session, verdict.verdict,
                      "{" + ",".join(verdict.reasons) + "}", verdict.minutes_late, verdict.minutes_early,
                      terminal["office_code"], sn,
-                     json.dumps({"request": _request(sn, r, via, now), "verdict": stored}, default=str)))
+                     # the line itself is in terminal_logs under the same (SN, PIN, time)
+                     json.dumps({"request": {"via": via}, "verdict": stored})))
         if verdict.counts:
             counted[key] = (employee["id"], verdict.work_date)
     q.lock_employees(conn, [e["id"] for e, _ in fresh])
