@@ -106,7 +106,7 @@ def _receive_one(rt, sn: str, record: AttLog, stamp: str | None, now: dt.datetim
             q.finish_log_batch(conn, sn, now, stamp, None)
             return Outcome(lines=1, duplicate=1)
         employees = q.employees_by_pin(conn, [record.pin]) if terminal["status"] == "active" else {}
-        state, reason = _state(config, terminal, record, employees, now)
+        state, reason = _state(config, terminal, record, employees, now, registry.clock_zone(config, terminal))
         if state != "applied":
             outcome = _count_new([(state, record)], {(record.pin, record.local_time)})
             outcome.lines = 1
@@ -136,7 +136,8 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
         return Outcome(), []
     active = terminal["status"] == "active"
     employees = q.employees_by_pin(conn, sorted({r.pin for r in records})) if active else {}
-    judged = [(_state(config, terminal, r, employees, now), r) for r in records]
+    zone = registry.clock_zone(config, terminal)
+    judged = [(_state(config, terminal, r, employees, now, zone), r) for r in records]
     new = q.insert_logs(conn, terminal["sn"], [
         _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, now)
         for (state, reason), r in judged])
@@ -159,8 +160,8 @@ def _count_new(states: list[tuple[str, AttLog]], new: set) -> Outcome:
     return out
 
 
-def _state(config, terminal: dict, record: AttLog, employees: dict, now: dt.datetime) -> tuple[str, str | None]:
-    zone = registry.clock_zone(config, terminal)
+def _state(config, terminal: dict, record: AttLog, employees: dict, now: dt.datetime,
+           zone: dt.tzinfo) -> tuple[str, str | None]:
     why = registry.plausible(record.local_time, zone, now, config.terminals)
     if why:
         return "rejected", why
