@@ -5,9 +5,10 @@
 Each terminal (ZKTeco push protocol over HTTP, the real `ingest` server under gunicorn) has
 50 employees and a backlog of 50 work days x 2 punches = 5,000 lines, sent in ATTLOG
 batches of --chunk lines, one batch at a time per terminal as firmware does; a tenth of
-the batches are sent twice (reply lost). Reported: lines/s stored (unique lines stored
-over wall time, from the first request to the last reply), and the duplicate check: every
-line is one terminal_logs row and one check-in, never two. Bar: >= 20,000 lines/s.
+the batches are sent twice (reply lost); then 20 terminals reboot and re-send it all.
+Reported: lines/s stored (unique lines stored over wall time, from the first request to
+the last reply), the reboot resend rate, and the duplicate check: every line is one
+terminal_logs row and one check-in, never two. Bar: >= 20,000 lines/s.
 Uses DATABASE_URL / REDIS_URL when set (give it a database of its own), else embedded
 servers under PANTAU_VAR_DIR (./var/bench-terminals by the wrapper script).
 """
@@ -64,7 +65,7 @@ def _prepare(rt, run: int, terminals: int) -> list[dict]:
         for n in range(PER_TERMINAL_STAFF):
             i = t * PER_TERMINAL_STAFF + n
             nip = (f"{1970 + i % 30}{(i // 30) % 12 + 1:02d}{(i // 360) % 28 + 1:02d}"
-                   f"{2000 + run % 25}{(run // 25) % 12 + 1:02d}1{i % 1000:03d}")
+                   f"{1990 + run % 35}{(run // 35) % 12 + 1:02d}{1 + (run // 420) % 2}{i % 1000:03d}")
             pin = f"{run % 1000:03d}{i:05d}"
             people.append((nip, f"Pegawai Bench {i}", office.unit, "Pelaksana", pin))
             pins.append(pin)
@@ -169,18 +170,25 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--concurrency", type=int, default=8, help="terminals uploading at once")
     parser.add_argument("--resend", type=float, default=0.1, help="share of batches sent twice")
+    parser.add_argument("--reboots", type=int, default=20, help="terminals that then re-send everything")
     args = parser.parse_args()
 
     from pantau import clock
     from pantau.runtime import boot
 
     rt = boot()
-    run = int(time.time()) % 1_000_000
     today = clock.today(rt.config.zone)
     days = _work_days(rt, (args.lines + 2 * PER_TERMINAL_STAFF - 1) // (2 * PER_TERMINAL_STAFF), today - dt.timedelta(days=1))
     print(f"preparing {args.terminals} terminals x {PER_TERMINAL_STAFF} employees, backlog {days[0]}..{days[-1]}",
           flush=True)
-    plan = _prepare(rt, run, args.terminals)
+    for attempt in range(20):      # a run's NIPs and PINs must not meet an earlier run's
+        run = random.randrange(1_000_000)
+        try:
+            plan = _prepare(rt, run, args.terminals)
+            break
+        except Exception as exc:   # unique violation from an earlier run's employees
+            if "already exists" not in str(exc) or attempt == 19:
+                raise
     for n, t in enumerate(plan):
         t["lines"] = _backlog(t, days, args.lines, seed=n)
     total_lines = sum(len(t["lines"]) for t in plan)
@@ -193,6 +201,9 @@ def main() -> int:
         print(f"pushing {total_lines:,} lines in batches of {args.chunk} from {args.terminals} terminals "
               f"({args.concurrency} at once, {args.workers} workers) ...", flush=True)
         elapsed, latencies, sent = asyncio.run(_push(url, plan, args.chunk, args.concurrency, args.resend, run))
+        rebooted = plan[:args.reboots]
+        print(f"{len(rebooted)} terminals reboot and re-send their whole log in one upload each ...", flush=True)
+        reboot_s, _, reboot_sent = asyncio.run(_push(url, rebooted, args.lines, args.concurrency, 0.0, run))
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -209,6 +220,8 @@ def main() -> int:
     if not ok:
         print(f"FAILED: expected {total_lines} lines and check-ins, no duplicates: {counts}")
         return 1
+    print(f"reboot resend: {reboot_sent['lines']:,} duplicate lines absorbed in {reboot_s:.1f} s "
+          f"({reboot_sent['lines'] / reboot_s:,.0f} lines/s), stored rows unchanged")
     print("result:", "meets the bar" if rate >= BAR else "BELOW the bar")
     return 0
 
