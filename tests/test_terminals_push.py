@@ -94,6 +94,15 @@ def test_handshake_registers_unknown_terminal_and_answers_options(client, runtim
 def test_missing_serial_number_is_a_plain_error(client):
     r = client.get("/iclock/cdata", params={"options": "all"})
     assert r.status_code == 400 and r.text.startswith("ERROR") and "SN" in r.text
+    assert client.get("/iclock/cdata", params={"SN": "A B/C"}).status_code == 400
+
+
+def test_odd_parameters_are_not_a_server_error(client, runtime):
+    term = sn()
+    r = client.get("/iclock/getrequest", params={"SN": term, "INFO": "Ver\x00 1,2\x00"})
+    assert r.status_code == 200 and r.text == "OK"
+    info = q(runtime, "SELECT info FROM terminals WHERE sn = :sn", sn=term)[0]["info"]
+    assert info["device"]["firmware"] == "Ver 1"
 
 
 def test_heartbeat_hands_out_queued_commands_and_records_results(client, runtime, demo_clock):
@@ -212,18 +221,18 @@ def test_malformed_lines_are_rejected_and_the_rest_is_stored(client, runtime):
     good = [term.line(Record(pin, at(DAYS[0], 7, 25))), term.line(Record(pin, at(DAYS[0], 16, 10), 1))]
     bad = [f"{pin}\t2026-13-45 07:00:00\t0\t1", "\t2026-12-01 07:00:00\t0\t1", "garbage-without-tabs",
            f"{pin}\t2031-12-01 07:00:00\t0\t1"]
-    r = term.post_lines([good[0], bad[0], bad[1], bad[2], bad[3], good[1]])
-    assert r.status_code == 200 and r.text == "OK:6"
+    r = term.post_lines([good[0], bad[0], bad[1], bad[2], bad[3], "\x00\x01\x02binary\t\x00", good[1]])
+    assert r.status_code == 200 and r.text == "OK:7"
     assert len(check_ins(runtime, term.sn)) == 2
     rejected = q(runtime, "SELECT raw, reason FROM terminal_bad_lines WHERE sn = :sn ORDER BY raw", sn=term.sn)
     reasons = {x["raw"]: x["reason"] for x in rejected}
     assert "not YYYY-MM-DD HH:MM:SS" in reasons[bad[0]] and "PIN is empty" in reasons[bad[1]]
-    assert "at least PIN and time" in reasons[bad[2]]
+    assert "at least PIN and time" in reasons[bad[2]] and "binary data" in reasons["\\0\x01\x02binary\t\\0"]
     future = [x for x in logs(runtime, term.sn) if x["state"] == "rejected"]
     assert len(future) == 1 and "in the future" in future[0]["reason"]
     r2 = term.post_lines([good[0], bad[0], bad[1], bad[2], bad[3], good[1]])     # resent as is
     assert r2.text == "OK:6"
-    assert len(q(runtime, "SELECT 1 FROM terminal_bad_lines WHERE sn = :sn", sn=term.sn)) == 3
+    assert len(q(runtime, "SELECT 1 FROM terminal_bad_lines WHERE sn = :sn", sn=term.sn)) == 4
     assert len(check_ins(runtime, term.sn)) == 2
 
 

@@ -43,6 +43,10 @@ class BadLine:
     reason: str
     line_no: int
 
+    def __post_init__(self):
+        # kept as text in Postgres, which refuses NUL characters
+        object.__setattr__(self, "raw", self.raw.replace("\x00", "\\0")[:2000])
+
     @property
     def line_hash(self) -> str:
         return hashlib.md5(self.raw.encode("utf-8", "replace")).hexdigest()

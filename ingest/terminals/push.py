@@ -39,7 +39,8 @@ def _runtime(request: Request):
 
 
 def _params(request: Request) -> dict[str, str]:
-    return {k.lower(): v for k, v in request.query_params.items()}
+    # NUL cannot be stored in Postgres text or jsonb; no real parameter carries one
+    return {k.lower(): v.replace("\x00", "") for k, v in request.query_params.items()}
 
 
 async def _handle(request: Request, work, *, body: bool = False) -> Response:

@@ -68,9 +68,9 @@ def plausible(local: dt.datetime, zone: dt.tzinfo, now: dt.datetime, settings) -
     """Why a log time cannot be a real punch (a reset or wildly wrong clock), or None."""
     moment = local.replace(tzinfo=zone)
     if moment - now > dt.timedelta(minutes=settings.max_future_minutes):
-        return f"time {local:%Y-%m-%d %H:%M:%S} is in the future (server time {now.astimezone(zone):%Y-%m-%d %H:%M})"
+        return f"time {local.isoformat(' ')} is in the future (server time {now.astimezone(zone):%Y-%m-%d %H:%M})"
     if now - moment > dt.timedelta(days=settings.max_age_days):
-        return f"time {local:%Y-%m-%d %H:%M:%S} is more than {settings.max_age_days} days old"
+        return f"time {local.isoformat(' ')} is more than {settings.max_age_days} days old"
     return None
 
 
