@@ -147,21 +147,6 @@ def _serve(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"ingest server did not start; see {log.name}")
 
 
-def _verify(rt, sns: list[str], run: int) -> dict:
-    from queries import db
-
-    with rt.connection() as conn:
-        return db.one(conn, """
-            SELECT (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns)) AS log_rows,
-                   (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns) AND state = 'applied') AS applied,
-                   (SELECT count(*) FROM check_ins WHERE terminal_sn = ANY(:sns)) AS check_ins,
-                   (SELECT count(*) - count(DISTINCT (terminal_sn, employee_id, captured_at))
-                      FROM check_ins WHERE terminal_sn = ANY(:sns)) AS duplicate_check_ins,
-                   (SELECT count(*) FROM work_days w JOIN employees e ON e.id = w.employee_id
-                      WHERE e.terminal_pin LIKE :pins AND w.status = 'hadir') AS hadir_days""",
-            sns=sns, pins=f"{run % 1000:03d}%")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--terminals", type=int, default=200)
@@ -175,6 +160,7 @@ def main() -> int:
 
     from pantau import clock
     from pantau.runtime import boot
+    from queries import terminals as qt
 
     rt = boot()
     today = clock.today(rt.config.zone)
@@ -207,7 +193,8 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    counts = _verify(rt, [t["sn"] for t in plan], run)
+    with rt.connection() as conn:
+        counts = qt.stored_counts(conn, [t["sn"] for t in plan])
     rate = total_lines / elapsed
     latencies.sort()
     print(f"stored {counts['log_rows']:,} lines ({counts['check_ins']:,} check-ins, "

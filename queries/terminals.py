@@ -188,6 +188,17 @@ def log_counts(conn: Connection, sn: str | None = None) -> dict[str, int]:
     return counts
 
 
+def stored_counts(conn: Connection, sns: list[str]) -> dict:
+    """For these terminals: lines kept, lines applied, check-ins, and check-ins stored twice
+    (same terminal, employee and moment: must be 0)."""
+    return one(conn, """
+        SELECT (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns)) AS log_rows,
+               (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns) AND state = 'applied') AS applied,
+               (SELECT count(*) FROM check_ins WHERE terminal_sn = ANY(:sns)) AS check_ins,
+               (SELECT count(*) - count(DISTINCT (terminal_sn, employee_id, captured_at))
+                  FROM check_ins WHERE terminal_sn = ANY(:sns)) AS duplicate_check_ins""", sns=sns)
+
+
 def unmatched_pins(conn: Connection, limit: int = 200) -> list[dict]:
     """PINs no employee has, with the name the terminal knows (from its USER lines) when any."""
     return rows(conn, """

@@ -21,7 +21,7 @@ from queries import db
 from tests import factories
 from tests.conftest import ROOT, runtime_env
 from tests.terminal_sim import Record, Terminal
-from tests.terminals_support import (DAY, DAYS, WIB, at, check_ins, cli, cli_process, demo_clock, logs, pin_of,  # noqa: F401
+from tests.terminals_support import (DAY, DAYS, START, WIB, at, check_ins, cli, cli_process, demo_clock, logs, pin_of,  # noqa: F401
                                      q, sn, staff)
 
 def _free_port() -> int:
@@ -323,18 +323,20 @@ def test_terminal_stuck_at_utc_plus_8_is_read_in_its_own_clock(client, runtime):
     assert ci["captured_at"] == dt.datetime(2026, 12, 3, 7, 41, tzinfo=WIB) and ci["minutes_late"] == 11
 
 
-def test_health_lists_silent_terminals(client, runtime):
-    from pantau import clock
-
+def test_health_lists_silent_terminals(client, runtime, demo_clock):
     quiet, alive = _terminal(client, runtime), _terminal(client, runtime)
     with runtime.transaction() as conn:
         db.run(conn, "UPDATE terminals SET last_heartbeat_at = :t, last_log_at = NULL WHERE sn = :sn",
-               t=clock.now() - dt.timedelta(hours=3), sn=quiet.sn)
+               t=START - dt.timedelta(hours=3), sn=quiet.sn)
     alive.heartbeat()
     report = registry.health(runtime)
     states = {t["sn"]: t["health"] for t in report["terminals"]}
     assert states[quiet.sn] == "silent" and states[alive.sn] == "online"
     assert report["silent"] == report["counts"]["silent"] >= 1
+    listed = cli(runtime, demo_clock, "terminals", "list")
+    assert listed.returncode == 0
+    [row] = [line.split() for line in listed.stdout.splitlines() if line.startswith(quiet.sn)]
+    assert row[1:4] == ["active", "silent", "DINKES-1"] and row[4:6] == ["2026-12-08", "04:45"]   # in WIB
 
 
 # --- other tables ------------------------------------------------------------------------------------

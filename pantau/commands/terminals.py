@@ -82,10 +82,15 @@ def _outcome(o) -> str:
 def _list(args) -> int:
     from ingest.terminals import registry
 
-    report = registry.health(_boot())
-    print(f"{'SN':<20} {'status':<8} {'health':<12} {'office':<16} {'last seen':<20} {'drift s':>8}  firmware")
+    from ..config import zone_label
+
+    rt = _boot()
+    report = registry.health(rt)
+    zone = rt.config.zone
+    print(f"{'SN':<20} {'status':<8} {'health':<12} {'office':<16} {'last seen (' + zone_label(zone.key) + ')':<20} "
+          f"{'drift s':>8}  firmware")
     for t in report["terminals"]:
-        seen = t["last_seen_at"].strftime("%Y-%m-%d %H:%M") if t["last_seen_at"] else "-"
+        seen = t["last_seen_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M") if t["last_seen_at"] else "-"
         drift = f"{t['clock_drift_s']:.0f}" if t["clock_drift_s"] is not None else "-"
         print(f"{t['sn']:<20} {t['status']:<8} {t['health']:<12} {t['office_code'] or '-':<16} {seen:<20} "
               f"{drift:>8}  {t['firmware'] or '-'}")
