@@ -15,6 +15,7 @@ COMMAND_MODULES = [
     "pantau.commands.leave",
     "pantau.commands.recap",
     "pantau.commands.employees",
+    "pantau.commands.terminals",
 ]
 
 

@@ -292,6 +292,19 @@ class Holidays(_Model):
     remove: list[dt.date] = []
 
 
+class Terminals(_Model):
+    """Fingerprint / face terminals (ZKTeco push protocol); every key has a default."""
+
+    heartbeat_s: int = Field(default=30, ge=5, le=3600)        # the terminal's Delay option
+    error_delay_s: int = Field(default=60, ge=5, le=3600)      # retry after a failed request
+    trans_interval_min: int = Field(default=1, ge=1, le=1440)  # how often it uploads when not realtime
+    silent_after_minutes: float = Field(default=15, gt=0)      # no heartbeat or log for longer: silent
+    max_drift_s: float = Field(default=300, gt=0)              # clock further off: clock_drift
+    command_retry_s: int = Field(default=600, ge=30)           # re-send a command with no result after
+    max_future_minutes: float = Field(default=1440, gt=0)      # a log further ahead of the server is rejected
+    max_age_days: int = Field(default=400, ge=1)               # a log older than this is rejected
+
+
 class Config(_Model):
     region: Region
     default_schedule: str
@@ -301,6 +314,7 @@ class Config(_Model):
     ramadan: list[DateRange] = []
     rules: Rules
     holidays: Holidays = Holidays()
+    terminals: Terminals = Terminals()
 
     # --- lookups (built once; the config is frozen) -------------------------------
     @cached_property
