@@ -16,6 +16,7 @@ COMMAND_MODULES = [
     "pantau.commands.recap",
     "pantau.commands.employees",
     "pantau.commands.terminals",
+    "pantau.commands.demo",
 ]
 
 
