@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "pantau.commands.db",
     "pantau.commands.live",
     "pantau.commands.employees",
+    "pantau.commands.devices",
 ]
 
 
