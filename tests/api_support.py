@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import os
 import signal
 import socket
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from ingest import devices
-from ingest.clock import offset_to
+from ingest.clock import Clock
 from tests import factories
 from tests.conftest import ROOT, runtime_env
 
@@ -55,6 +54,13 @@ def body(rt, moment: dt.datetime, office: str = "DINKES-1", north_m: float = 0.0
     return out
 
 
+class Server:
+    """A running API: its URL and the clock it judges by."""
+
+    def __init__(self, url: str, clock: Clock):
+        self.url, self.clock = url, clock
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,8 +73,8 @@ def gunicorn(rt, clock_at: dt.datetime | None = None, env: dict | None = None, w
     port = free_port()
     full_env = runtime_env(rt)
     full_env.update(PANTAU_LOG_LEVEL="WARNING", **(env or {}))
-    if clock_at is not None:
-        full_env["PANTAU_CLOCK_OFFSET_S"] = str(offset_to(clock_at))
+    clock = Clock.starting_at(clock_at) if clock_at is not None else Clock()
+    full_env.update(clock.env())
     cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
            "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", f"127.0.0.1:{port}",
            "--graceful-timeout", "5", "ingest.app:create_app()"]
@@ -78,7 +84,7 @@ def gunicorn(rt, clock_at: dt.datetime | None = None, env: dict | None = None, w
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(proc, base, workers, log)
-        yield base
+        yield Server(base, clock)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -104,7 +110,3 @@ def _wait_ready(proc, base: str, workers: int, log: Path) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn not ready: {log.read_text()[-3000:]}")
-
-
-def server_env_note() -> str:
-    return os.environ.get("DATABASE_URL", "embedded")
