@@ -14,7 +14,7 @@ from ingest.rules.judge import Attempt
 from queries import mobile as q
 
 from . import auth
-from .errors import ApiError, field_error, from_pydantic
+from .errors import ApiError, field_error, from_pydantic, validation_error
 from .schemas import CheckInBody, ErrorEnvelope, Reason, ReasonBody, Verdict
 
 router = APIRouter(tags=["check-ins"])
@@ -37,7 +37,7 @@ def event_key(employee_id: int, event_id: uuid.UUID) -> str:
     return f"mobile:{employee_id}:{event_id}"
 
 
-async def _read(request: Request) -> tuple[bytes | str, bytes | None, list[dict]]:
+async def _read(request: Request) -> tuple[bytes | str | None, bytes | None, list[dict]]:
     """The JSON text, the selfie bytes and any problems with the multipart framing."""
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype in ("", "application/json"):
@@ -51,10 +51,9 @@ async def _read(request: Request) -> tuple[bytes | str, bytes | None, list[dict]
     data, selfie = form.get("data"), form.get("selfie")
     if data is None:
         problems.append(field_error("data", "missing", "wajib diisi (JSON presensi)", "is required (the check-in JSON)"))
-        data = "{}"
     elif not isinstance(data, str):
         problems.append(field_error("data", "string_type", "harus teks JSON, bukan berkas", "must be JSON text, not a file"))
-        data = "{}"
+        data = None
     raw = None
     if isinstance(selfie, UploadFile):
         raw = await selfie.read(selfies.MAX_BYTES + 1)
@@ -84,12 +83,11 @@ def _record(state, ip: str, credentials, data, selfie: bytes | None, problems: l
     if selfie is not None and (bad := selfies.problem(selfie)):
         problems = [*problems, field_error("selfie", *bad)]
     try:
-        body = CheckInBody.model_validate_json(data)
+        body = CheckInBody.model_validate_json(data) if data is not None else None
     except ValidationError as exc:
         raise from_pydantic(exc, extra=problems) from None
     if problems:
-        raise ApiError(422, "invalid_fields", "Ada isian yang tidak valid: " + ", ".join(p["field"] for p in problems),
-                       "Some fields are not valid: " + ", ".join(p["field"] for p in problems), problems)
+        raise validation_error([], extra=problems)
     sha = selfies.store(rt.settings.selfie_dir, selfie) if selfie is not None else None
     loc, face = body.location, body.face
     attempt = Attempt(
