@@ -85,14 +85,17 @@ async def activate_all(base_url: str, phones: list[Phone], concurrency: int = 32
     async with client(base_url, concurrency) as http:
         async def one(phone: Phone) -> None:
             async with gate:
-                for _ in range(20):
-                    r = await http.post(f"{API}/devices/activate", json={
-                        "nip": phone.nip, "code": phone.code, "device_id": phone.device_id,
-                        "device_model": phone.model})
-                    if r.status_code not in RETRY_STATUSES:
+                for attempt in range(20):
+                    try:
+                        r = await http.post(f"{API}/devices/activate", json={
+                            "nip": phone.nip, "code": phone.code, "device_id": phone.device_id,
+                            "device_model": phone.model})
+                    except httpx.TransportError:
+                        r = None
+                    if r is not None and r.status_code not in RETRY_STATUSES:
                         break
-                    await asyncio.sleep(_retry_after(r))
-                if r.status_code == 201:
+                    await asyncio.sleep(_retry_after(r, attempt))
+                if r is not None and r.status_code == 201:
                     phone.token = r.json()["token"]
         await asyncio.gather(*(one(p) for p in phones))
     return [p for p in phones if p.token]

@@ -1,0 +1,199 @@
+"""Benchmark of the check-in API under gunicorn, exactly as the Procfile runs it.
+
+Many concurrent phones send realistic morning check-ins (10 % with a selfie, 2 % retries
+of the same event_id) for a fixed time; the report gives acknowledged and accepted
+check-ins per second and latency percentiles. Run through `bench/ingest`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ingest import devices  # noqa: E402
+from ingest.clock import Clock  # noqa: E402
+from ingest.simulate import phones as sim  # noqa: E402
+from pantau.runtime import boot  # noqa: E402
+from pantau.settings import Settings  # noqa: E402
+from queries import fleet  # noqa: E402
+
+SYSTEM_DB = "postgresql://postgres@127.0.0.1:5432/postgres"
+SYSTEM_REDIS = "redis://127.0.0.1:6379/0"
+MORNING = dt.datetime(2026, 11, 23, 6, 50, tzinfo=ZoneInfo("Asia/Jakarta"))   # a Monday, in window
+
+
+def procfile_ingest() -> str:
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.startswith("ingest:"):
+            return line.split(":", 1)[1].strip()
+    raise SystemExit("Procfile has no ingest process")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(servers: str, employees: int, var_dir: Path):
+    """A fresh database with `employees` people spread over the city's units, each with a code."""
+    if servers == "system":
+        db_url = fleet.recreate_database(os.environ.get("DATABASE_URL", SYSTEM_DB), "pantau_bench_ingest")
+        redis_url = os.environ.get("REDIS_URL", SYSTEM_REDIS)
+    else:
+        db_url = redis_url = None
+    settings = Settings(database_url=db_url, redis_url=redis_url, config_path=ROOT / "config.yaml", var_dir=var_dir,
+                        redis_prefix=f"pantau-bench-{os.getpid()}", selfie_dir=var_dir / "selfies",
+                        secret_key="bench-secret")
+    rt = boot(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)   # a log line per request would bench the logger
+    units = [u.code for u in rt.config.units if rt.config.unit_offices(u.code)]
+    people = [(f"19800101{i:09d}1", f"Pegawai {i:05d}", units[i % len(units)]) for i in range(employees)]
+    expires = dt.datetime.now(dt.timezone.utc) + devices.CODE_TTL
+    with rt.transaction() as conn:
+        ids = fleet.add_employees(conn, people)
+        codes = {nip: devices.new_code() for nip, _, _ in people}
+        fleet.add_codes(conn, [(ids[nip], devices.code_hash(settings.secret_key, code), "bench", expires)
+                               for nip, code in codes.items()])
+    phones = []
+    for nip, _, unit in people:
+        office = rt.config.unit_offices(unit)[0]
+        phones.append(sim.Phone(nip, codes[nip], office.lat, office.lon))
+    return rt, phones
+
+
+def server_env(rt, clock: Clock, port: int) -> dict:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url,
+               PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
+               PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
+               PANTAU_LOG_LEVEL="WARNING", INGEST_PORT=str(port),
+               # one load generator = one IP: the per-IP limits would refuse the whole bench
+               PANTAU_RATE_IP="100000000/minute", PANTAU_RATE_ACTIVATE_IP="100000000/minute",
+               **clock.env())
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    return env
+
+
+async def drive(url: str, phones: list, clock: Clock, seconds: float, concurrency: int,
+                selfie_share: float, retry_share: float, seed: int) -> sim.Report:
+    """Closed loop: `concurrency` phones-in-flight, each sending its next check-in at once."""
+    rng = random.Random(seed)
+    report = sim.Report()
+    stop = time.monotonic() + seconds
+    turn = iter(range(10**9))
+    async with sim.client(url, concurrency) as http:
+        async def lane():
+            while time.monotonic() < stop:
+                phone = phones[next(turn) % len(phones)]
+                body = sim.check_in_body(phone, clock.now(), rng)
+                selfie = sim.selfie_bytes(rng) if rng.random() < selfie_share else None
+                await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
+                if rng.random() < retry_share:
+                    await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
+        await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return report
+
+
+def run(servers: str, args) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{servers}-") as tmp:
+        var_dir = Path(tmp)
+        print(f"[{servers}] preparing {args.employees} employees ...", flush=True)
+        rt, phones = prepare(servers, args.employees, var_dir)
+        clock = Clock.starting_at(MORNING)
+        port = free_port()
+        cmd = procfile_ingest()
+        log = open(var_dir / "gunicorn.log", "wb")
+        proc = subprocess.Popen(["bash", "-c", f"exec {cmd}"], cwd=ROOT, env=server_env(rt, clock, port),
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(url, proc)
+            started = time.monotonic()
+            active = asyncio.run(sim.activate_all(url, phones, concurrency=32))
+            print(f"[{servers}] {len(active)} phones activated in {time.monotonic() - started:.0f} s; "
+                  f"driving {args.seconds:.0f} s with {args.concurrency} concurrent phones ...", flush=True)
+            began = time.monotonic()
+            report = asyncio.run(drive(url, active, clock, args.seconds, args.concurrency,
+                                       args.selfie_share, args.retry_share, args.seed))
+            elapsed = time.monotonic() - began
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
+            log.close()
+            errors = [line for line in (var_dir / "gunicorn.log").read_text(errors="replace").splitlines()
+                      if "Error" in line or "CRITICAL" in line or "Traceback" in line]
+            if errors:
+                print(f"[{servers}] server log ({len(errors)} error lines), first: " + " | ".join(errors[:5]))
+        acknowledged = report.statuses[200] + report.statuses[201]
+        result = {
+            "servers": servers, "seconds": round(elapsed, 1), "concurrency": args.concurrency,
+            "employees": args.employees, "requests": report.requests,
+            "acknowledged_per_s": round(acknowledged / elapsed, 1),
+            "accepted_per_s": round((report.verdicts["accepted"] + report.verdicts["flagged"]) / elapsed, 1),
+            "p50_ms": round(report.percentile_ms(50), 1), "p95_ms": round(report.percentile_ms(95), 1),
+            "p99_ms": round(report.percentile_ms(99), 1),
+            "statuses": dict(report.statuses), "verdicts": dict(report.verdicts),
+            "retries_answered_as_duplicate": report.duplicates_answered, "gave_up": report.gave_up,
+            "procfile": cmd,
+        }
+        print(json.dumps(result, indent=2), flush=True)
+        return result
+
+
+def wait_ready(url: str, proc) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                time.sleep(2)   # let the second worker finish booting too
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("gunicorn did not become ready")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--servers", choices=["embedded", "system", "both"], default="both")
+    p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--employees", type=int, default=5000)
+    p.add_argument("--selfie-share", type=float, default=0.10)
+    p.add_argument("--retry-share", type=float, default=0.02)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", type=Path, help="also write the results here")
+    args = p.parse_args()
+    results = [run(s, args) for s in (["embedded", "system"] if args.servers == "both" else [args.servers])]
+    print("\nservers    ack/s  accepted/s   p50 ms   p95 ms   p99 ms  (concurrency %d, %.0f s)"
+          % (args.concurrency, args.seconds))
+    for r in results:
+        print(f"{r['servers']:9} {r['acknowledged_per_s']:6} {r['accepted_per_s']:11} {r['p50_ms']:8} "
+              f"{r['p95_ms']:8} {r['p99_ms']:8}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
