@@ -18,7 +18,7 @@ from tests import factories
 from tests.api_support import JPEG, FixedClock, body, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
-MORNING = dt.datetime(2026, 11, 24, 7, 25, tzinfo=WIB)   # a Tuesday, on time
+MORNING = dt.datetime(2026, 12, 1, 7, 25, tzinfo=WIB)   # a Tuesday, on time (dates apart from other tests)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_on_time_check_in_then_status_then_no_reason_needed(runtime, client):
     assert r.json()["verdict"] == "accepted" and r.json()["minutes_late"] == 0
     assert r.json()["message_id"] == "Presensi masuk diterima (07:25 WIB)"
     today = client.get("/api/v1/me/today", headers=phone["headers"]).json()
-    assert today["work_date"] == "2026-11-24" and today["check_ins"][0]["event_id"] == b["event_id"]
+    assert today["work_date"] == "2026-12-01" and today["check_ins"][0]["event_id"] == b["event_id"]
     r = client.post(f"/api/v1/check-ins/{b['event_id']}/reason", json={"reason": "macet"}, headers=phone["headers"])
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_late"
 

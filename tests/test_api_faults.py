@@ -26,7 +26,7 @@ from tests.conftest import ROOT, RUN_ID
 
 WIB = ZoneInfo("Asia/Jakarta")
 DAY = dt.date(2026, 11, 23)
-PHONES = 80
+PHONES = 60
 
 
 class RedisProcess:

@@ -20,7 +20,7 @@ from tests import factories
 from tests.api_support import JPEG, FixedClock, body, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
-MORNING = dt.datetime(2026, 11, 25, 7, 25, tzinfo=WIB)
+MORNING = dt.datetime(2026, 12, 2, 7, 25, tzinfo=WIB)
 EXAMPLES, PER_EXAMPLE = 540, 4     # 2,160 requests; batches keep hypothesis' own overhead small
 
 scalars = st.one_of(

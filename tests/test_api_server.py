@@ -227,7 +227,7 @@ def test_a_fleet_morning_through_the_api(runtime, server):
 
 def test_wit_lateness_is_counted_in_the_office_zone(make_runtime):
     rt = make_runtime(REGIONS / "wit_api.yaml", "wit")
-    with gunicorn(rt, clock_at=dt.datetime(2026, 11, 23, 7, 46, tzinfo=WIT)) as srv, \
+    with gunicorn(rt, clock_at=dt.datetime(2026, 11, 23, 7, 46, tzinfo=WIT), workers=1) as srv, \
             httpx.Client(base_url=srv.url, timeout=30) as http:
         a, b = new_phone(rt, http, "SETDA"), new_phone(rt, http, "SETDA")
         at_wit = dt.datetime(2026, 11, 23, 7, 45, tzinfo=WIT)
