@@ -91,22 +91,36 @@ def server_env(rt, clock: Clock, port: int) -> dict:
 
 
 async def drive(url: str, phones: list, clock: Clock, seconds: float, concurrency: int,
-                selfie_share: float, retry_share: float, seed: int) -> sim.Report:
-    """Closed loop: `concurrency` phones-in-flight, each sending its next check-in at once."""
+                selfie_share: float, retry_share: float, seed: int, rate: float | None = None) -> sim.Report:
+    """Closed loop (default): `concurrency` phones in flight, each sending its next check-in
+    at once: the most the server takes. Open loop (`rate`): Poisson arrivals at that many
+    check-ins per second, as phones arrive at an office: the latency at a given load."""
     rng = random.Random(seed)
     report = sim.Report()
     stop = time.monotonic() + seconds
     turn = iter(range(10**9))
     async with sim.client(url, concurrency) as http:
+        async def one():
+            phone = phones[next(turn) % len(phones)]
+            body = sim.check_in_body(phone, clock.now(), rng)
+            selfie = sim.selfie_bytes(rng) if rng.random() < selfie_share else None
+            await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
+            if rng.random() < retry_share:
+                await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
+
         async def lane():
             while time.monotonic() < stop:
-                phone = phones[next(turn) % len(phones)]
-                body = sim.check_in_body(phone, clock.now(), rng)
-                selfie = sim.selfie_bytes(rng) if rng.random() < selfie_share else None
-                await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
-                if rng.random() < retry_share:
-                    await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
-        await asyncio.gather(*(lane() for _ in range(concurrency)))
+                await one()
+        if rate is None:
+            await asyncio.gather(*(lane() for _ in range(concurrency)))
+            return report
+        pending = set()
+        while time.monotonic() < stop:
+            task = asyncio.create_task(one())
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            await asyncio.sleep(rng.expovariate(rate))
+        await asyncio.gather(*pending)
     return report
 
 
@@ -128,10 +142,11 @@ def run(servers: str, args) -> dict:
             active = asyncio.run(sim.activate_all(url, phones, concurrency=32))
             print(f"[{servers}] {len(active)} phones activated in {time.monotonic() - started:.0f} s; "
                   f"driving {args.seconds:.0f} s with {args.concurrency} concurrent phones ...", flush=True)
-            began = time.monotonic()
+            began, server_cpu, own_cpu = time.monotonic(), cpu_seconds(proc.pid), time.process_time()
             report = asyncio.run(drive(url, active, clock, args.seconds, args.concurrency,
-                                       args.selfie_share, args.retry_share, args.seed))
+                                       args.selfie_share, args.retry_share, args.seed, args.rate))
             elapsed = time.monotonic() - began
+            server_cpu, own_cpu = cpu_seconds(proc.pid) - server_cpu, time.process_time() - own_cpu
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(30)
@@ -143,6 +158,7 @@ def run(servers: str, args) -> dict:
         acknowledged = report.statuses[200] + report.statuses[201]
         result = {
             "servers": servers, "seconds": round(elapsed, 1), "concurrency": args.concurrency,
+            "offered_rate_per_s": args.rate,
             "employees": args.employees, "requests": report.requests,
             "acknowledged_per_s": round(acknowledged / elapsed, 1),
             "accepted_per_s": round((report.verdicts["accepted"] + report.verdicts["flagged"]) / elapsed, 1),
@@ -150,10 +166,26 @@ def run(servers: str, args) -> dict:
             "p99_ms": round(report.percentile_ms(99), 1),
             "statuses": dict(report.statuses), "verdicts": dict(report.verdicts),
             "retries_answered_as_duplicate": report.duplicates_answered, "gave_up": report.gave_up,
+            # where the 2 cores went, per request (Postgres / Redis not included)
+            "api_workers_cpu_ms_per_request": round(1000 * server_cpu / max(1, report.requests), 2),
+            "load_generator_cpu_ms_per_request": round(1000 * own_cpu / max(1, report.requests), 2),
+            "load_average_1m": round(os.getloadavg()[0], 1),
             "procfile": cmd,
         }
         print(json.dumps(result, indent=2), flush=True)
         return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (Linux /proc), in seconds."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (OSError, IndexError, ValueError):
+        return total
+    return total + sum(cpu_seconds(int(c)) for c in children)
 
 
 def wait_ready(url: str, proc) -> None:
@@ -177,7 +209,8 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--servers", choices=["embedded", "system", "both"], default="both")
     p.add_argument("--seconds", type=float, default=60)
-    p.add_argument("--concurrency", type=int, default=64)
+    p.add_argument("--concurrency", type=int, default=32, help="phones in flight (closed loop)")
+    p.add_argument("--rate", type=float, help="open loop: offered check-ins per second (e.g. 60, a city's peak)")
     p.add_argument("--employees", type=int, default=5000)
     p.add_argument("--selfie-share", type=float, default=0.10)
     p.add_argument("--retry-share", type=float, default=0.02)
@@ -185,8 +218,8 @@ def main() -> int:
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args()
     results = [run(s, args) for s in (["embedded", "system"] if args.servers == "both" else [args.servers])]
-    print("\nservers    ack/s  accepted/s   p50 ms   p95 ms   p99 ms  (concurrency %d, %.0f s)"
-          % (args.concurrency, args.seconds))
+    load = f"offered {args.rate:g}/s" if args.rate else f"closed loop, {args.concurrency} in flight"
+    print(f"\nservers    ack/s  accepted/s   p50 ms   p95 ms   p99 ms  ({load}, {args.seconds:.0f} s)")
     for r in results:
         print(f"{r['servers']:9} {r['acknowledged_per_s']:6} {r['accepted_per_s']:11} {r['p50_ms']:8} "
               f"{r['p95_ms']:8} {r['p99_ms']:8}")

@@ -41,39 +41,41 @@ def field_error(field: str, code: str, message_id: str, message_en: str) -> dict
     return {"field": field, "code": code, "message_id": message_id, "message_en": message_en}
 
 
+_KNOWN = {  # pydantic error type -> (Indonesian, English)
+    "missing": ("wajib diisi", "is required"),
+    "extra_forbidden": ("bukan kolom yang dikenal", "is not a known field"),
+    "uuid_parsing": ("harus UUID, mis. 3f2b9c1e-8d4a-4e7b-9a51-0c6d2e8f1a27", "must be a UUID"),
+    "uuid_type": ("harus UUID", "must be a UUID"),
+    "uuid_version": ("harus UUID", "must be a UUID"),
+    "datetime_parsing": ("harus waktu ISO 8601 dengan offset UTC, mis. 2026-03-02T07:21:05+07:00",
+                         "must be an ISO 8601 time with a UTC offset, e.g. 2026-03-02T07:21:05+07:00"),
+    "datetime_from_date_parsing": ("harus waktu ISO 8601 dengan offset UTC", "must be an ISO 8601 time with a UTC offset"),
+    "datetime_type": ("harus waktu ISO 8601 dengan offset UTC", "must be an ISO 8601 time with a UTC offset"),
+    "timezone_aware": ("harus memuat offset UTC, mis. +07:00", "must carry a UTC offset, e.g. +07:00"),
+    "date_parsing": ("harus tanggal YYYY-MM-DD", "must be a date YYYY-MM-DD"),
+    "date_from_datetime_parsing": ("harus tanggal YYYY-MM-DD", "must be a date YYYY-MM-DD"),
+    "date_type": ("harus tanggal YYYY-MM-DD", "must be a date YYYY-MM-DD"),
+    "finite_number": ("harus angka terhingga", "must be a finite number"),
+    "float_parsing": ("harus angka", "must be a number"),
+    "float_type": ("harus angka", "must be a number"),
+    "int_parsing": ("harus bilangan bulat", "must be an integer"),
+    "int_type": ("harus bilangan bulat", "must be an integer"),
+    "bool_parsing": ("harus true atau false", "must be true or false"),
+    "bool_type": ("harus true atau false", "must be true or false"),
+    "string_type": ("harus teks", "must be a string"),
+    "model_type": ("harus objek JSON", "must be a JSON object"),
+    "model_attributes_type": ("harus objek JSON", "must be a JSON object"),
+    "dict_type": ("harus objek JSON", "must be a JSON object"),
+    "json_invalid": ("bukan JSON yang sah", "is not valid JSON"),
+    "json_type": ("bukan JSON yang sah", "is not valid JSON"),
+}
+
+
 def _describe(err: dict) -> tuple[str, str]:
     """Indonesian and English text for one pydantic error."""
     kind, ctx = err["type"], err.get("ctx") or {}
-    known = {
-        "missing": ("wajib diisi", "is required"),
-        "extra_forbidden": ("bukan kolom yang dikenal", "is not a known field"),
-        "uuid_parsing": ("harus UUID, mis. 3f2b9c1e-8d4a-4e7b-9a51-0c6d2e8f1a27", "must be a UUID"),
-        "uuid_type": ("harus UUID", "must be a UUID"),
-        "uuid_version": ("harus UUID", "must be a UUID"),
-        "datetime_parsing": ("harus waktu ISO 8601 dengan offset UTC, mis. 2026-03-02T07:21:05+07:00",
-                             "must be an ISO 8601 time with a UTC offset, e.g. 2026-03-02T07:21:05+07:00"),
-        "datetime_from_date_parsing": ("harus waktu ISO 8601 dengan offset UTC", "must be an ISO 8601 time with a UTC offset"),
-        "datetime_type": ("harus waktu ISO 8601 dengan offset UTC", "must be an ISO 8601 time with a UTC offset"),
-        "timezone_aware": ("harus memuat offset UTC, mis. +07:00", "must carry a UTC offset, e.g. +07:00"),
-        "date_parsing": ("harus tanggal YYYY-MM-DD", "must be a date YYYY-MM-DD"),
-        "date_from_datetime_parsing": ("harus tanggal YYYY-MM-DD", "must be a date YYYY-MM-DD"),
-        "date_type": ("harus tanggal YYYY-MM-DD", "must be a date YYYY-MM-DD"),
-        "finite_number": ("harus angka terhingga", "must be a finite number"),
-        "float_parsing": ("harus angka", "must be a number"),
-        "float_type": ("harus angka", "must be a number"),
-        "int_parsing": ("harus bilangan bulat", "must be an integer"),
-        "int_type": ("harus bilangan bulat", "must be an integer"),
-        "bool_parsing": ("harus true atau false", "must be true or false"),
-        "bool_type": ("harus true atau false", "must be true or false"),
-        "string_type": ("harus teks", "must be a string"),
-        "model_type": ("harus objek JSON", "must be a JSON object"),
-        "model_attributes_type": ("harus objek JSON", "must be a JSON object"),
-        "dict_type": ("harus objek JSON", "must be a JSON object"),
-        "json_invalid": ("bukan JSON yang sah", "is not valid JSON"),
-        "json_type": ("bukan JSON yang sah", "is not valid JSON"),
-    }
-    if kind in known:
-        return known[kind]
+    if kind in _KNOWN:
+        return _KNOWN[kind]
     bounds = {"greater_than_equal": ("ge", ">="), "less_than_equal": ("le", "<="),
               "greater_than": ("gt", ">"), "less_than": ("lt", "<")}
     if kind in bounds:
