@@ -64,12 +64,9 @@ def prepare(servers: str, employees: int, var_dir: Path):
     logging.getLogger("httpx").setLevel(logging.WARNING)   # a log line per request would bench the logger
     units = [u.code for u in rt.config.units if rt.config.unit_offices(u.code)]
     people = [(f"19800101{i:09d}1", f"Pegawai {i:05d}", units[i % len(units)]) for i in range(employees)]
-    expires = dt.datetime.now(dt.timezone.utc) + devices.CODE_TTL
     with rt.transaction() as conn:
-        ids = fleet.add_employees(conn, people)
-        codes = {nip: devices.new_code() for nip, _, _ in people}
-        fleet.add_codes(conn, [(ids[nip], devices.code_hash(settings.secret_key, code), "bench", expires)
-                               for nip, code in codes.items()])
+        fleet.add_employees(conn, people)
+    codes = devices.issue_codes(rt, [nip for nip, _, _ in people], "bench")
     phones = []
     for nip, _, unit in people:
         office = rt.config.unit_offices(unit)[0]

@@ -89,6 +89,24 @@ def issue_code(rt, nip: str, issued_by: str) -> IssuedCode:
     return IssuedCode(nip, employee["name"], code, expires_at)
 
 
+def issue_codes(rt, nips: list[str], issued_by: str) -> dict[str, str]:
+    """Codes for many employees at once (a new office going live, the demo, the benchmark)."""
+    expires_at = dt.datetime.now(dt.timezone.utc) + CODE_TTL
+    codes = {nip: new_code() for nip in nips}
+    with rt.transaction() as conn:
+        ids = q.employee_ids(conn, nips)
+        missing = sorted(set(nips) - set(ids))
+        if missing:
+            raise DeviceError("unknown_employee", f"NIP tidak terdaftar: {', '.join(missing[:5])}",
+                              f"NIP not registered: {', '.join(missing[:5])}")
+        q.expire_open_codes_many(conn, list(ids.values()))
+        q.add_codes(conn, [(ids[nip], code_hash(rt.settings.secret_key, code), issued_by, expires_at)
+                           for nip, code in codes.items()])
+        audit.record(conn, issued_by, "device.issue_codes", f"{len(nips)} employees",
+                     after={"expires_at": expires_at, "nips": nips})
+    return codes
+
+
 def activate(rt, nip: str, code: str, device_id: str, model: str) -> tuple[str, dict]:
     """Bind the phone and return (bearer token, employee). Raises DeviceError."""
     wrong = DeviceError("activation_failed",

@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy.engine import Connection
 
-from .db import one, rows, run, scalar
+from .db import copy_rows, one, rows, run, scalar
 
 
 def employee_by_nip(conn: Connection, nip: str) -> dict | None:
@@ -28,6 +28,22 @@ def expire_open_codes(conn: Connection, employee_id: int) -> int:
     return run(conn, """
         UPDATE activation_codes SET expires_at = now()
         WHERE employee_id = :e AND used_at IS NULL AND expires_at > now()""", e=employee_id).rowcount
+
+
+def expire_open_codes_many(conn: Connection, employee_ids: list[int]) -> None:
+    run(conn, """
+        UPDATE activation_codes SET expires_at = now()
+        WHERE employee_id = ANY(:e) AND used_at IS NULL AND expires_at > now()""", e=employee_ids)
+
+
+def employee_ids(conn: Connection, nips: list[str]) -> dict[str, int]:
+    return {r["nip"]: r["id"] for r in rows(
+        conn, "SELECT id, nip FROM employees WHERE nip = ANY(:n) AND active", n=nips)}
+
+
+def add_codes(conn: Connection, codes: list[tuple[int, str, str, dt.datetime]]) -> int:
+    """Many (employee_id, code_hash, issued_by, expires_at) at once, by COPY."""
+    return copy_rows(conn, "activation_codes", ("employee_id", "code_hash", "issued_by", "expires_at"), codes)
 
 
 def usable_code(conn: Connection, employee_id: int, code_hash: str) -> dict | None:

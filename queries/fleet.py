@@ -1,4 +1,4 @@
-"""Synthetic employees and activation codes in bulk (the ingest benchmark and demos)."""
+"""Synthetic employees in bulk, on a scratch database (the ingest benchmark)."""
 from __future__ import annotations
 
 from sqlalchemy import create_engine, text
@@ -25,7 +25,3 @@ def add_employees(conn: Connection, people: list[tuple[str, str, str]]) -> dict[
     return {r["nip"]: r["id"] for r in rows(conn, "SELECT id, nip FROM employees WHERE nip = ANY(:n)",
                                              n=[p[0] for p in people])}
 
-
-def add_codes(conn: Connection, codes: list[tuple[int, str, str, object]]) -> int:
-    """(employee_id, code_hash, issued_by, expires_at) rows."""
-    return copy_rows(conn, "activation_codes", ("employee_id", "code_hash", "issued_by", "expires_at"), codes)

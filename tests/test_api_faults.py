@@ -75,8 +75,8 @@ def test_redis_killed_mid_burst_loses_nothing_and_live_catches_up(make_database,
     try:
         people = [factories.employee(rt, "DINKES") for _ in range(PHONES)]
         office = rt.config.office_by_code["DINKES-1"]
-        fleet = [sim.Phone(p["nip"], devices.issue_code(rt, p["nip"], "test").code, office.lat, office.lon)
-                 for p in people]
+        codes = devices.issue_codes(rt, [p["nip"] for p in people], "test")
+        fleet = [sim.Phone(nip, code, office.lat, office.lon) for nip, code in codes.items()]
         with gunicorn(rt, clock_at=dt.datetime(2026, 11, 23, 7, 20, tzinfo=WIB)) as server:
             assert len(asyncio.run(sim.activate_all(server.url, fleet))) == PHONES
 

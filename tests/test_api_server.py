@@ -209,8 +209,8 @@ def test_openapi_document_validates_and_docs_are_served(http):
 def test_a_fleet_morning_through_the_api(runtime, server):
     people = [factories.employee(runtime, "DINKES") for _ in range(40)]
     office = runtime.config.office_by_code["DINKES-1"]
-    fleet = [sim.Phone(p["nip"], devices.issue_code(runtime, p["nip"], "demo").code, office.lat, office.lon)
-             for p in people]
+    codes = devices.issue_codes(runtime, [p["nip"] for p in people], "demo")
+    fleet = [sim.Phone(nip, code, office.lat, office.lon) for nip, code in codes.items()]
     active = asyncio.run(sim.activate_all(server.url, fleet))
     assert len(active) == 40
     shares = sim.Shares(offline=0.1, retry=0.1, mock=0.1, outside=0.1, poor_fix=0.05, selfie=0.2)

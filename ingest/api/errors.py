@@ -151,9 +151,20 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _bug(request: Request, exc: Exception):
+        if _database_outage(exc):   # e.g. the pool timed out waiting for a connection
+            log.error("database unavailable: %s", exc)
+            return unavailable().response()
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return ApiError(500, "internal_error", "Terjadi kesalahan di server; presensi tidak tersimpan, coba lagi",
                         "Server error; the check-in was not stored, try again").response()
+
+
+def _database_outage(exc: Exception) -> bool:
+    """A lost or exhausted connection that queries.db did not already call DatabaseUnavailable
+    (named, not imported: only queries/ imports SQLAlchemy)."""
+    kind = type(exc)
+    return kind.__module__.startswith("sqlalchemy") and kind.__name__ in ("TimeoutError", "InterfaceError",
+                                                                          "DisconnectionError", "OperationalError")
 
 
 def unavailable() -> ApiError:
