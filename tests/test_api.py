@@ -52,6 +52,23 @@ def test_on_time_check_in_then_status_then_no_reason_needed(runtime, client):
     assert r.status_code == 409 and r.json()["error"]["code"] == "not_late"
 
 
+def test_a_second_in_is_recorded_but_never_moves_the_first(runtime, client, app):
+    phone = new_phone(runtime, client)
+    first = body(runtime, MORNING)
+    assert client.post("/api/v1/check-ins", json=first, headers=phone["headers"]).status_code == 201
+    later = MORNING + dt.timedelta(minutes=40)
+    app.state.clock = FixedClock(later)
+    try:
+        again = client.post("/api/v1/check-ins", json=body(runtime, later), headers=phone["headers"]).json()
+    finally:
+        app.state.clock = FixedClock(MORNING)
+    assert again["session"] == "in" and again["minutes_late"] == 35
+    today = client.get("/api/v1/me/today", headers=phone["headers"]).json()
+    assert len(today["check_ins"]) == 2
+    assert today["work_day"]["first_in"].startswith("2026-12-01T00:25")   # 07:25 WIB stands
+    assert today["work_day"]["minutes_late"] == 0 and today["work_day"]["late_band"] is None
+
+
 def test_lateness_reason_first_one_stands(runtime, client, app):
     phone = new_phone(runtime, client)
     late = MORNING + dt.timedelta(minutes=50)

@@ -87,7 +87,8 @@ def test_every_reason_code_over_http(runtime, server, http):
         seen[code] = reply
     assert "230 m dari Kantor Dinas Kesehatan (maks. 150 m)" in seen["outside_geofence"]["message_id"]
     assert seen["outside_geofence"]["office_code"] == "DINKES-1" and seen["outside_geofence"]["distance_m"] > 150
-    assert "in 05:30-10:30" in seen["unknown_session"]["message_en"] or seen["unknown_session"]["session"] is None
+    assert "(in 05:30-11:00, midday 11:00-13:30, out 13:30-21:00)" in seen["outside_window"]["message_en"]
+    assert "'midday' tidak ada pada jadwal" in seen["unknown_session"]["message_id"]
     assert seen["early_leave"]["work_date"] == "2026-11-20" and seen["early_leave"]["minutes_early"] == 120
     assert seen["late"]["session"] == "in" and seen["late"]["minutes_late"] >= 10
     stored = _rows(runtime, "SELECT verdict, reasons FROM check_ins WHERE employee_id IN (:a, :b)",
@@ -181,6 +182,8 @@ def test_one_account_one_phone_until_bkpp_resets(runtime, http, server):
     assert ok.status_code == 201 and ok.json()["verdict"] == "accepted"
     audit = _rows(runtime, "SELECT action FROM audit_log WHERE target = :n ORDER BY id", n=nip)
     assert [a["action"] for a in audit].count("device.reset") == 1
+    shown = _cli(runtime, "devices", "show", nip).stdout
+    assert "ACTIVE" in shown and "revoked" in shown and "ganti ponsel" in shown
 
 
 def test_selfie_upload_is_stored_under_its_hash(runtime, server, http):
