@@ -26,22 +26,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ingest import devices  # noqa: E402
-from ingest.clock import Clock  # noqa: E402
+from ingest.employees_import import row_values  # noqa: E402
 from ingest.simulate import phones as sim  # noqa: E402
+from ingest.synthetic.people import generate_employees  # noqa: E402
+from pantau.clock import ENV as CLOCK_ENV, demo_spec  # noqa: E402
+from pantau.processes import procfile  # noqa: E402
 from pantau.runtime import boot  # noqa: E402
 from pantau.settings import Settings  # noqa: E402
-from queries import fleet  # noqa: E402
+from queries import employees, scratch  # noqa: E402
 
 SYSTEM_DB = "postgresql://postgres@127.0.0.1:5432/postgres"
 SYSTEM_REDIS = "redis://127.0.0.1:6379/0"
 MORNING = dt.datetime(2026, 11, 23, 6, 50, tzinfo=ZoneInfo("Asia/Jakarta"))   # a Monday, in window
-
-
-def procfile_ingest() -> str:
-    for line in (ROOT / "Procfile").read_text().splitlines():
-        if line.startswith("ingest:"):
-            return line.split(":", 1)[1].strip()
-    raise SystemExit("Procfile has no ingest process")
 
 
 def free_port() -> int:
@@ -50,10 +46,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(servers: str, employees: int, var_dir: Path):
-    """A fresh database with `employees` people spread over the city's units, each with a code."""
+def prepare(servers: str, count: int, var_dir: Path):
+    """A fresh database with `count` synthetic people over the city's units, each with a code."""
     if servers == "system":
-        db_url = fleet.recreate_database(os.environ.get("DATABASE_URL", SYSTEM_DB), "pantau_bench_ingest")
+        db_url = scratch.recreate_database(os.environ.get("DATABASE_URL", SYSTEM_DB), "pantau_bench_ingest")
         redis_url = os.environ.get("REDIS_URL", SYSTEM_REDIS)
     else:
         db_url = redis_url = None
@@ -62,19 +58,19 @@ def prepare(servers: str, employees: int, var_dir: Path):
                         secret_key="bench-secret")
     rt = boot(settings)
     logging.getLogger("httpx").setLevel(logging.WARNING)   # a log line per request would bench the logger
-    units = [u.code for u in rt.config.units if rt.config.unit_offices(u.code)]
-    people = [(f"19800101{i:09d}1", f"Pegawai {i:05d}", units[i % len(units)]) for i in range(employees)]
+    people = generate_employees(rt.config, count, seed=1)
     with rt.transaction() as conn:
-        fleet.add_employees(conn, people)
-    codes = devices.issue_codes(rt, [nip for nip, _, _ in people], "bench")
+        employees.insert_many(conn, [row_values(p) for p in people])
+    codes = devices.issue_codes(rt, [p.nip for p in people], "bench")
     phones = []
-    for nip, _, unit in people:
-        office = rt.config.unit_offices(unit)[0]
-        phones.append(sim.Phone(nip, codes[nip], office.lat, office.lon))
+    for p in people:   # a phone checks in at its unit's first office (units without one: none)
+        offices = rt.config.unit_offices(p.unit_code)
+        if offices:
+            phones.append(sim.Phone(p.nip, codes[p.nip], offices[0].lat, offices[0].lon))
     return rt, phones
 
 
-def server_env(rt, clock: Clock, port: int) -> dict:
+def server_env(rt, clock_spec: str, port: int) -> dict:
     env = dict(os.environ)
     env.update(DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url,
                PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
@@ -82,12 +78,12 @@ def server_env(rt, clock: Clock, port: int) -> dict:
                PANTAU_LOG_LEVEL="WARNING", INGEST_PORT=str(port),
                # one load generator = one IP: the per-IP limits would refuse the whole bench
                PANTAU_RATE_IP="100000000/minute", PANTAU_RATE_ACTIVATE_IP="100000000/minute",
-               **clock.env())
+               **{CLOCK_ENV: clock_spec})
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     return env
 
 
-async def drive(url: str, phones: list, clock: Clock, seconds: float, concurrency: int,
+async def drive(url: str, phones: list, now, seconds: float, concurrency: int,
                 selfie_share: float, retry_share: float, seed: int, rate: float | None = None) -> sim.Report:
     """Closed loop (default): `concurrency` phones in flight, each sending its next check-in
     at once: the most the server takes. Open loop (`rate`): Poisson arrivals at that many
@@ -99,7 +95,7 @@ async def drive(url: str, phones: list, clock: Clock, seconds: float, concurrenc
     async with sim.client(url, concurrency) as http:
         async def one():
             phone = phones[next(turn) % len(phones)]
-            body = sim.check_in_body(phone, clock.now(), rng)
+            body = sim.check_in_body(phone, now(), rng)
             selfie = sim.selfie_bytes(rng) if rng.random() < selfie_share else None
             await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
             if rng.random() < retry_share:
@@ -126,11 +122,15 @@ def run(servers: str, args) -> dict:
         var_dir = Path(tmp)
         print(f"[{servers}] preparing {args.employees} employees ...", flush=True)
         rt, phones = prepare(servers, args.employees, var_dir)
-        clock = Clock.starting_at(MORNING)
+        real = time.time()
+        spec = demo_spec(MORNING, 1.0, real)      # the server judges as if it were MORNING
+
+        def now() -> dt.datetime:
+            return MORNING + dt.timedelta(seconds=time.time() - real)
         port = free_port()
-        cmd = procfile_ingest()
+        cmd = procfile()["ingest"]
         log = open(var_dir / "gunicorn.log", "wb")
-        proc = subprocess.Popen(["bash", "-c", f"exec {cmd}"], cwd=ROOT, env=server_env(rt, clock, port),
+        proc = subprocess.Popen(["bash", "-c", f"exec {cmd}"], cwd=ROOT, env=server_env(rt, spec, port),
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -140,7 +140,7 @@ def run(servers: str, args) -> dict:
             print(f"[{servers}] {len(active)} phones activated in {time.monotonic() - started:.0f} s; "
                   f"driving {args.seconds:.0f} s with {args.concurrency} concurrent phones ...", flush=True)
             began, server_cpu, own_cpu = time.monotonic(), cpu_seconds(proc.pid), time.process_time()
-            report = asyncio.run(drive(url, active, clock, args.seconds, args.concurrency,
+            report = asyncio.run(drive(url, active, now, args.seconds, args.concurrency,
                                        args.selfie_share, args.retry_share, args.seed, args.rate))
             elapsed = time.monotonic() - began
             server_cpu, own_cpu = cpu_seconds(proc.pid) - server_cpu, time.process_time() - own_cpu

@@ -15,8 +15,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from pantau import clock
+
 from . import live
-from .clock import Clock
 from .api import check_ins, devices, errors, health, me
 from .api.bodylimit import BodyLimit
 from .api.ratelimit import RateLimits
@@ -41,8 +42,7 @@ def create_app(runtime=None) -> FastAPI:
     from pantau.runtime import boot
 
     rt = runtime or boot()
-    clock = Clock.from_env()
-    live.rebuild_if_empty(rt, clock.now().astimezone(rt.config.zone).date())
+    live.rebuild_if_empty(rt, clock.today(rt.config.zone))
 
     @asynccontextmanager
     async def lifespan(app):
@@ -50,7 +50,7 @@ def create_app(runtime=None) -> FastAPI:
 
         # Blocking work (Postgres, Redis) runs in threads; no more of them than connections.
         anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ.get("PANTAU_API_THREADS", "16"))
-        watcher = asyncio.create_task(_watch_live(rt, clock))
+        watcher = asyncio.create_task(_watch_live(rt))
         yield
         watcher.cancel()
 
@@ -58,7 +58,7 @@ def create_app(runtime=None) -> FastAPI:
                   openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None, lifespan=lifespan)
     app.state.rt = rt
     app.state.limits = RateLimits(rt)
-    app.state.clock = clock
+    app.state.now = clock.now   # the server's now (the demo's accelerated clock); tests pin it
     errors.install(app)
     app.add_middleware(BodyLimit)
     for module in (devices, check_ins, me):
@@ -68,14 +68,14 @@ def create_app(runtime=None) -> FastAPI:
     return app
 
 
-async def _watch_live(rt, clock: Clock, every_s: float = LIVE_CATCH_UP_S) -> None:
+async def _watch_live(rt, every_s: float = LIVE_CATCH_UP_S) -> None:
     """Bring the live state back after a Redis outage even if no check-in arrives."""
     from fastapi.concurrency import run_in_threadpool
 
     while True:
         await asyncio.sleep(every_s)
         try:
-            await run_in_threadpool(live.catch_up, rt, clock.now().astimezone(rt.config.zone).date())
+            await run_in_threadpool(live.catch_up, rt, clock.today(rt.config.zone))
         except Exception:  # a watcher must not die; the next round tries again
             log.exception("live catch-up failed")
 

@@ -1,4 +1,4 @@
-"""Helpers for the mobile API tests: phones, bodies, a pinned clock, a real gunicorn."""
+"""Helpers for the mobile API tests: phones, bodies, a real gunicorn on a set clock."""
 from __future__ import annotations
 
 import contextlib
@@ -14,19 +14,11 @@ from pathlib import Path
 import httpx
 
 from ingest import devices
-from ingest.clock import Clock
+from pantau.clock import ENV as CLOCK_ENV, demo_spec
 from tests import factories
 from tests.conftest import ROOT, runtime_env
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 2000 + b"\xff\xd9"
-
-
-class FixedClock:
-    def __init__(self, moment: dt.datetime):
-        self.moment = moment
-
-    def now(self) -> dt.datetime:
-        return self.moment
 
 
 def new_phone(rt, client, unit: str = "DINKES", device_id: str | None = None, **emp) -> dict:
@@ -55,10 +47,15 @@ def body(rt, moment: dt.datetime, office: str = "DINKES-1", north_m: float = 0.0
 
 
 class Server:
-    """A running API: its URL and the clock it judges by."""
+    """A running API: its URL and the clock it judges by (PANTAU_DEMO_CLOCK, speed 1)."""
 
-    def __init__(self, url: str, clock: Clock):
-        self.url, self.clock = url, clock
+    def __init__(self, url: str, start: dt.datetime | None, real: float):
+        self.url, self.start, self.real = url, start, real
+
+    def now(self) -> dt.datetime:
+        if self.start is None:
+            return dt.datetime.now(dt.timezone.utc)
+        return self.start + dt.timedelta(seconds=time.time() - self.real)
 
 
 def free_port() -> int:
@@ -73,8 +70,9 @@ def gunicorn(rt, clock_at: dt.datetime | None = None, env: dict | None = None, w
     port = free_port()
     full_env = runtime_env(rt)
     full_env.update(PANTAU_LOG_LEVEL="WARNING", **(env or {}))
-    clock = Clock.starting_at(clock_at) if clock_at is not None else Clock()
-    full_env.update(clock.env())
+    real = time.time()
+    if clock_at is not None:
+        full_env[CLOCK_ENV] = demo_spec(clock_at, 1.0, real)
     cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
            "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", f"127.0.0.1:{port}",
            "--graceful-timeout", "5", "ingest.app:create_app()"]
@@ -84,7 +82,7 @@ def gunicorn(rt, clock_at: dt.datetime | None = None, env: dict | None = None, w
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(proc, base, workers, log)
-        yield Server(base, clock)
+        yield Server(base, clock_at, real)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

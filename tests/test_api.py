@@ -15,7 +15,7 @@ from ingest.app import create_app
 from pantau.services import ServiceUrls
 from queries import db
 from tests import factories
-from tests.api_support import JPEG, FixedClock, body, new_phone
+from tests.api_support import JPEG, body, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
 MORNING = dt.datetime(2026, 12, 1, 7, 25, tzinfo=WIB)   # a Tuesday, on time (dates apart from other tests)
@@ -24,7 +24,7 @@ MORNING = dt.datetime(2026, 12, 1, 7, 25, tzinfo=WIB)   # a Tuesday, on time (da
 @pytest.fixture(scope="module")
 def app(runtime):
     app = create_app(runtime)
-    app.state.clock = FixedClock(MORNING)
+    app.state.now = lambda: MORNING
     return app
 
 
@@ -57,11 +57,11 @@ def test_a_second_in_is_recorded_but_never_moves_the_first(runtime, client, app)
     first = body(runtime, MORNING)
     assert client.post("/api/v1/check-ins", json=first, headers=phone["headers"]).status_code == 201
     later = MORNING + dt.timedelta(minutes=40)
-    app.state.clock = FixedClock(later)
+    app.state.now = lambda: later
     try:
         again = client.post("/api/v1/check-ins", json=body(runtime, later), headers=phone["headers"]).json()
     finally:
-        app.state.clock = FixedClock(MORNING)
+        app.state.now = lambda: MORNING
     assert again["session"] == "in" and again["minutes_late"] == 35
     today = client.get("/api/v1/me/today", headers=phone["headers"]).json()
     assert len(today["check_ins"]) == 2
@@ -72,7 +72,7 @@ def test_a_second_in_is_recorded_but_never_moves_the_first(runtime, client, app)
 def test_lateness_reason_first_one_stands(runtime, client, app):
     phone = new_phone(runtime, client)
     late = MORNING + dt.timedelta(minutes=50)
-    app.state.clock = FixedClock(late)
+    app.state.now = lambda: late
     try:
         b = body(runtime, late)
         assert client.post("/api/v1/check-ins", json=b, headers=phone["headers"]).json()["minutes_late"] == 45
@@ -87,7 +87,7 @@ def test_lateness_reason_first_one_stands(runtime, client, app):
         today = client.get("/api/v1/me/today", headers=phone["headers"]).json()
         assert today["check_ins"][0]["late_reason"] == "Ban motor bocor"
     finally:
-        app.state.clock = FixedClock(MORNING)
+        app.state.now = lambda: MORNING
 
 
 def test_another_employees_event_id_is_not_theirs(runtime, client):
@@ -215,7 +215,7 @@ def test_same_phone_reactivating_gets_a_new_token_and_the_old_one_stops(runtime,
 def test_rate_limits_say_when_to_retry(runtime, monkeypatch):
     monkeypatch.setenv("PANTAU_RATE_DEVICE", "3/minute")
     limited = create_app(runtime)
-    limited.state.clock = FixedClock(MORNING)
+    limited.state.now = lambda: MORNING
     with TestClient(limited) as c:
         phone = new_phone(runtime, c)
         replies = [c.get("/api/v1/me/today", headers=phone["headers"]) for _ in range(4)]
@@ -228,7 +228,7 @@ def test_rate_limits_fail_open_when_redis_is_down(runtime, client):
     phone = new_phone(runtime, client)
     broken = dataclasses.replace(runtime, urls=dataclasses.replace(runtime.urls, redis_url="redis://127.0.0.1:1/0"))
     app = create_app(broken)
-    app.state.clock = FixedClock(MORNING)
+    app.state.now = lambda: MORNING
     with TestClient(app) as c:
         r = c.post("/api/v1/check-ins", json=body(runtime, MORNING), headers=phone["headers"])
         health = c.get("/healthz")

@@ -82,7 +82,7 @@ def test_redis_killed_mid_burst_loses_nothing_and_live_catches_up(make_database,
 
             async def burst_with_outage():
                 shares = sim.Shares(offline=0.05, retry=0.1, mock=0.0, outside=0.0, poor_fix=0.0, selfie=0.1)
-                morning = asyncio.create_task(sim.morning(server.url, fleet, clock=server.clock, duration_s=4,
+                morning = asyncio.create_task(sim.morning(server.url, fleet, now=server.now, duration_s=4,
                                                           shares=shares, concurrency=16, seed=11))
                 await asyncio.sleep(1.2)
                 redis_server.kill()                      # mid-burst

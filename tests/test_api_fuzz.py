@@ -17,7 +17,7 @@ from ingest import devices
 from ingest.app import create_app
 from queries import db
 from tests import factories
-from tests.api_support import JPEG, FixedClock, body, new_phone
+from tests.api_support import JPEG, body, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
 MORNING = dt.datetime(2026, 12, 2, 7, 25, tzinfo=WIB)
@@ -115,7 +115,7 @@ def test_malformed_requests_never_500_and_never_half_write(runtime, monkeypatch)
     for name in ("PANTAU_RATE_DEVICE", "PANTAU_RATE_IP", "PANTAU_RATE_ACTIVATE_IP", "PANTAU_RATE_ACTIVATE_NIP"):
         monkeypatch.setenv(name, "1000000/minute")
     app = create_app(runtime)
-    app.state.clock = FixedClock(MORNING)
+    app.state.now = lambda: MORNING
     statuses: Counter = Counter()
     client = AsgiClient(app)   # app exceptions propagate: a 500 would fail the test
     try:

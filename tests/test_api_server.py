@@ -1,6 +1,6 @@
 """The check-in API end to end: the Procfile's gunicorn + uvicorn workers, real HTTP.
 
-The server's clock is set to Monday 2026-11-23 07:40 WIB (PANTAU_CLOCK_*), so the rules
+The server's clock is set to Monday 2026-11-23 07:40 WIB (PANTAU_DEMO_CLOCK), so the rules
 judge as they would on a weekday morning whatever the hour the tests run.
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ def _recount_matches_live(rt, day: dt.date) -> None:
 def test_every_reason_code_over_http(runtime, server, http):
     phone = new_phone(runtime, http)
     six_day = new_phone(runtime, http, schedule_code="enam_hari")
-    now = server.clock.now().astimezone(WIB)
+    now = server.now().astimezone(WIB)
     cases = [  # (phone, body overrides, reason code, verdict)
         (phone, {}, "late", "accepted"),
         (phone, {"location": {"mock": True}}, "mock_location", "refused"),
@@ -78,7 +78,7 @@ def test_every_reason_code_over_http(runtime, server, http):
     seen = {}
     for who, overrides, code, verdict in cases:
         overrides = dict(overrides)
-        moment = overrides.pop("moment", server.clock.now())
+        moment = overrides.pop("moment", server.now())
         r = http.post("/api/v1/check-ins", json=body(runtime, moment, **overrides), headers=who["headers"])
         assert r.status_code == 201, r.text
         reply = r.json()
@@ -101,7 +101,7 @@ def test_retries_with_the_same_event_id_count_once(runtime, server):
     async def go():
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
             phone = await asyncio.to_thread(new_phone, runtime, httpx.Client(base_url=server.url))
-            b = body(runtime, server.clock.now())
+            b = body(runtime, server.now())
             replies = await asyncio.gather(*(client.post("/api/v1/check-ins", json=b, headers=phone["headers"])
                                              for _ in range(6)))
             again = await client.post("/api/v1/check-ins", json=b, headers=phone["headers"])
@@ -170,14 +170,14 @@ def test_one_account_one_phone_until_bkpp_resets(runtime, http, server):
 
     reset = _cli(runtime, "devices", "reset", nip, "--reason", "ganti ponsel", "--by", "bkpp:rina")
     assert reset.returncode == 0, reset.stderr
-    refused = http.post("/api/v1/check-ins", json=body(runtime, server.clock.now()), headers=token_a)
+    refused = http.post("/api/v1/check-ins", json=body(runtime, server.now()), headers=token_a)
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "device_revoked" and "BKPP" in refused.json()["error"]["message_id"]
 
     third_code = devices.issue_code(runtime, nip, "bkpp:rina").code
     bound = activate(third_code, "phone-B")
     assert bound.status_code == 201
-    ok = http.post("/api/v1/check-ins", json=body(runtime, server.clock.now()),
+    ok = http.post("/api/v1/check-ins", json=body(runtime, server.now()),
                    headers={"Authorization": f"Bearer {bound.json()['token']}"})
     assert ok.status_code == 201 and ok.json()["verdict"] == "accepted"
     audit = _rows(runtime, "SELECT action FROM audit_log WHERE target = :n ORDER BY id", n=nip)
@@ -188,7 +188,7 @@ def test_one_account_one_phone_until_bkpp_resets(runtime, http, server):
 
 def test_selfie_upload_is_stored_under_its_hash(runtime, server, http):
     phone = new_phone(runtime, http)
-    b = body(runtime, server.clock.now())
+    b = body(runtime, server.now())
     r = http.post("/api/v1/check-ins", headers=phone["headers"],
                   files={"data": (None, __import__("json").dumps(b)), "selfie": ("me.jpg", JPEG, "image/jpeg")})
     assert r.status_code == 201, r.text
@@ -217,7 +217,7 @@ def test_a_fleet_morning_through_the_api(runtime, server):
     active = asyncio.run(sim.activate_all(server.url, fleet))
     assert len(active) == 40
     shares = sim.Shares(offline=0.1, retry=0.1, mock=0.1, outside=0.1, poor_fix=0.05, selfie=0.2)
-    report = asyncio.run(sim.morning(server.url, active, clock=server.clock, duration_s=2, shares=shares, seed=3))
+    report = asyncio.run(sim.morning(server.url, active, now=server.now, duration_s=2, shares=shares, seed=3))
     assert report.gave_up == 0 and len(report.acknowledged) == 40
     assert report.duplicates_answered >= 1
     assert {"mock_location", "outside_geofence"} <= set(report.reasons)
@@ -229,7 +229,7 @@ def test_a_fleet_morning_through_the_api(runtime, server):
 
 
 def test_wit_lateness_is_counted_in_the_office_zone(make_runtime):
-    rt = make_runtime(REGIONS / "wit_api.yaml", "wit")
+    rt = make_runtime(REGIONS / "sofifi.yaml", "wit")
     with gunicorn(rt, clock_at=dt.datetime(2026, 11, 23, 7, 46, tzinfo=WIT), workers=1) as srv, \
             httpx.Client(base_url=srv.url, timeout=30) as http:
         a, b = new_phone(rt, http, "SETDA"), new_phone(rt, http, "SETDA")

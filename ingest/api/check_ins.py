@@ -91,7 +91,7 @@ def _record(state, ip: str, credentials, data, selfie: bytes | None, problems: l
     sha = selfies.store(rt.settings.selfie_dir, selfie) if selfie is not None else None
     loc, face = body.location, body.face
     attempt = Attempt(
-        source="mobile", captured_at=body.captured_at, received_at=state.clock.now(),
+        source="mobile", captured_at=body.captured_at, received_at=state.now(),
         lat=loc.lat, lon=loc.lon, accuracy_m=loc.accuracy_m, mock=loc.mock, offline=body.offline,
         session=body.session, face_score=face.score if face else None, liveness=face.liveness if face else None)
     recorded = attendance.record(rt, device.employee_id, attempt, event_key(device.employee_id, body.event_id),

@@ -24,7 +24,7 @@ def today(request: Request, credentials: HTTPAuthorizationCredentials | None = D
     state = request.app.state
     device = auth.phone(state, auth.client_ip(request), credentials)
     zone = state.rt.config.unit_zone(device.unit_code)
-    day = date or state.clock.now().astimezone(zone).date()
+    day = date or state.now().astimezone(zone).date()
     with state.rt.connection() as conn:
         rows = q.today_for_employee(conn, device.employee_id, day)
         work_day = q.work_day(conn, device.employee_id, day)

@@ -8,11 +8,12 @@ queued without signal as one offline burst later.
 
     phones = [Phone(nip, code, lat, lon) for ...]          # codes from ingest.devices.issue_code
     await activate_all(url, phones)
-    report = await morning(url, phones, clock=Clock.from_env(), duration_s=120)
+    report = await morning(url, phones, duration_s=120)   # captured_at from pantau.clock.now
 """
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import math
 import random
@@ -20,10 +21,11 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 import httpx
 
-from ingest.clock import Clock
+from pantau import clock
 
 API = "/api/v1"
 MODELS = ("Samsung Galaxy A14", "Xiaomi Redmi 12C", "OPPO A17", "vivo Y16", "realme C55", "Infinix Hot 30")
@@ -176,12 +178,14 @@ class Shares:
     selfie: float = 0.10
 
 
-async def morning(base_url: str, phones: list[Phone], *, clock: Clock, duration_s: float = 60.0,
+async def morning(base_url: str, phones: list[Phone], *, now: Callable[[], dt.datetime] = clock.now,
+                  duration_s: float = 60.0,
                   seed: int = 7, shares: Shares = Shares(), concurrency: int = 100,
                   give_up_after_s: float = 600.0) -> Report:
     """Every phone checks in once, arrivals bunched in the middle of `duration_s` (real
     seconds), as a morning bunches between 07:00 and 07:45. Offline phones capture on time
-    and upload together at the end. Returns what the server acknowledged."""
+    and upload together at the end. `now` must agree with the server's clock (PANTAU_DEMO_CLOCK).
+    Returns what the server acknowledged."""
     rng = random.Random(seed)
     report = Report()
     gate = asyncio.Semaphore(concurrency)
@@ -197,9 +201,9 @@ async def morning(base_url: str, phones: list[Phone], *, clock: Clock, duration_
                     "outside" if roll < shares.mock + shares.outside else
                     "poor_fix" if roll < shares.mock + shares.outside + shares.poor_fix else "normal")
             if rng.random() < shares.offline:
-                offline_queue.append((phone, check_in_body(phone, clock.now(), rng, kind, offline=True)))
+                offline_queue.append((phone, check_in_body(phone, now(), rng, kind, offline=True)))
                 return
-            body = check_in_body(phone, clock.now(), rng, kind)
+            body = check_in_body(phone, now(), rng, kind)
             selfie = selfie_bytes(rng) if rng.random() < shares.selfie else None
             async with gate:
                 await send(http, phone, body, report, selfie, deadline)
