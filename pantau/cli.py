@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "pantau.commands.employees",
     "pantau.commands.terminals",
     "pantau.commands.demo",
+    "pantau.commands.devices",
 ]
 
 

@@ -30,12 +30,7 @@ def text(body: str, status: int = 200) -> Response:
 
 
 def _runtime(request: Request):
-    rt = getattr(request.app.state, "runtime", None)
-    if rt is None:
-        from pantau.runtime import get_runtime
-
-        rt = request.app.state.runtime = get_runtime()
-    return rt
+    return request.app.state.rt
 
 
 def _params(request: Request) -> dict[str, str]:
