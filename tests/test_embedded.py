@@ -24,6 +24,8 @@ rt.redis.incr(rt.key("probe"))
 print(json.dumps({"data_dir": data_dir, "redis": rt.urls.redis_url, "embedded": rt.urls.embedded_database,
                   "seen": seen, "hits": int(rt.redis.get(rt.key("probe")))}))
 time.sleep(float(sys.argv[2]))
+from pantau.services import stop_embedded
+stop_embedded()   # as a process that exits cleanly does: the last one out stops the servers
 """
 
 
