@@ -53,8 +53,12 @@ class UnknownEmployee(LookupError):
 
 def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: dict,
            check_geofence: bool = True, zone: ZoneInfo | None = None, **columns) -> Recorded:
-    """Judge and store one attempt. A repeated event_key returns the first verdict unchanged."""
+    """Judge and store one attempt. A repeated event_key returns the first verdict unchanged.
+
+    `office_code` in columns names the office when no geofence does (a terminal's office).
+    """
     config = rt.config
+    office_code = columns.pop("office_code", None)
     calendar = calendar_for(config)
     with rt.transaction() as conn:
         employee = q.employee(conn, employee_id)
@@ -71,7 +75,7 @@ def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: d
             conn, event_key=event_key, source=attempt.source, employee_id=employee_id,
             captured_at=attempt.captured_at, work_date=verdict.work_date, session=verdict.session,
             verdict=verdict.verdict, reasons=verdict.reasons, minutes_late=verdict.minutes_late,
-            minutes_early=verdict.minutes_early, office_code=verdict.office_code,
+            minutes_early=verdict.minutes_early, office_code=office_code or verdict.office_code,
             distance_m=verdict.distance_m, lat=attempt.lat, lon=attempt.lon, accuracy_m=attempt.accuracy_m,
             payload={"request": payload, "verdict": stored}, **columns)
         work_day = refresh_work_day(conn, config, employee, verdict.work_date) if verdict.counts else None
@@ -81,7 +85,7 @@ def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: d
                    latest={**live.ticker_item({**employee, "captured_at": attempt.captured_at,
                                                "verdict": verdict.verdict, "session": verdict.session,
                                                "minutes_late": verdict.minutes_late,
-                                               "office_code": verdict.office_code,
+                                               "office_code": office_code or verdict.office_code,
                                                "lat": attempt.lat, "lon": attempt.lon,
                                                "source": attempt.source})})
     return Recorded(check_in_id, False, stored, work_day)

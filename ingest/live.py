@@ -24,6 +24,7 @@ ON_TIME, LATE, LEAVE, ABSENT = "on_time", "late", "leave", "absent"
 STATES = (ON_TIME, LATE, LEAVE, ABSENT)
 LATEST_KEEP = 50
 TTL_S = 3 * 86400
+REBUILD_TRIES = 5
 
 _dirty: set[dt.date] = set()
 _dirty_lock = threading.Lock()
@@ -131,7 +132,40 @@ def expected_count(calendar: WorkCalendar, config, statuses: list[dict], day: dt
 
 
 def rebuild(rt, day: dt.date) -> dict:
-    """Recount a date from Postgres and swap it into Redis in one step."""
+    """Recount a date from Postgres and swap it into Redis in one step.
+
+    An apply() landing between our Postgres read and our write would be wiped out by the
+    swap, so the version key it bumps is watched and the recount repeated if it moved.
+    """
+    keys = _keys(rt, day)
+    for attempt in range(REBUILD_TRIES):
+        with rt.redis.pipeline(transaction=True) as pipe:
+            if attempt < REBUILD_TRIES - 1:
+                pipe.watch(keys["version"])
+            statuses, emp, counts, items = _recount(rt, day)
+            pipe.multi()
+            for name in ("emp", "counts", "latest"):
+                pipe.delete(keys[name])
+            if emp:
+                pipe.hset(keys["emp"], mapping=emp)
+            if counts:
+                pipe.hset(keys["counts"], mapping=counts)
+            if items:
+                pipe.rpush(keys["latest"], *items)
+            pipe.incr(keys["version"])
+            pipe.set(keys["updated_at"], _now())
+            for key in keys.values():
+                pipe.expire(key, TTL_S)
+            pipe.publish(rt.key("live", "events"), json.dumps({"date": day.isoformat(), "rebuilt": True}))
+            try:
+                pipe.execute()
+            except redis.WatchError:
+                continue
+        return {"employees": len(statuses), "with_status": len(emp)}
+    raise AssertionError("unreachable: the last try is unwatched")
+
+
+def _recount(rt, day: dt.date):
     from .attendance import calendar_for
 
     with rt.connection() as conn:
@@ -147,24 +181,7 @@ def rebuild(rt, day: dt.date) -> dict:
             counts[value] = counts.get(value, 0) + 1
     for unit, n in expected_count(calendar_for(config), config, statuses, day).items():
         counts[f"{unit}|expected"] = n
-    keys = _keys(rt, day)
-    pipe = rt.redis.pipeline(transaction=True)
-    for name in ("emp", "counts", "latest"):
-        pipe.delete(keys[name])
-    if emp:
-        pipe.hset(keys["emp"], mapping=emp)
-    if counts:
-        pipe.hset(keys["counts"], mapping=counts)
-    items = [json.dumps(ticker_item(r), default=str) for r in latest]
-    if items:
-        pipe.rpush(keys["latest"], *items)
-    pipe.incr(keys["version"])
-    pipe.set(keys["updated_at"], _now())
-    for key in keys.values():
-        pipe.expire(key, TTL_S)
-    pipe.publish(rt.key("live", "events"), json.dumps({"date": day.isoformat(), "rebuilt": True}))
-    pipe.execute()
-    return {"employees": len(statuses), "with_status": len(emp)}
+    return statuses, emp, counts, [json.dumps(ticker_item(r), default=str) for r in latest]
 
 
 def version(rt, day: dt.date) -> int:
@@ -209,3 +226,13 @@ def rebuild_if_empty(rt, day: dt.date) -> bool:
         with _dirty_lock:
             _dirty.add(day)
         return False
+
+
+def catch_up(rt, day: dt.date) -> bool:
+    """Rebuild dates missed while Redis was down, and `day` if Redis came back empty.
+    False while Redis is still unreachable. Long-running processes call this now and then."""
+    try:
+        _catch_up(rt)
+    except redis.RedisError:
+        return False
+    return rebuild_if_empty(rt, day) or True

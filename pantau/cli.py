@@ -12,6 +12,13 @@ COMMAND_MODULES = [
     "pantau.commands.db",
     "pantau.commands.live",
     "pantau.commands.users",
+    "pantau.commands.days",
+    "pantau.commands.leave",
+    "pantau.commands.recap",
+    "pantau.commands.employees",
+    "pantau.commands.terminals",
+    "pantau.commands.demo",
+    "pantau.commands.devices",
 ]
 
 

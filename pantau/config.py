@@ -1,7 +1,7 @@
 """config.yaml: the region, loaded once, validated, exposed as typed objects.
 
 Structure and types are checked by pydantic; references between sections (a unit's
-parent, an office's unit, a schedule's day types, band codes) are checked here. Every
+parent, an office's unit, a schedule's day types, band codes) in config_checks. Every
 problem is reported at once with its key path, e.g. `units[12].parent: 'DINKESS' is
 not a unit code`.
 """
@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SESSIONS = ("in", "midday", "out")
@@ -43,6 +43,16 @@ class ConfigError(Exception):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+INDONESIA_LAT = (-11.5, 6.5)
+INDONESIA_LON = (94.5, 141.5)
+
+
+def _inside(what: str, value: float, bounds: tuple[float, float]) -> float:
+    if not bounds[0] <= value <= bounds[1]:
+        raise ValueError(f"{what} must be inside Indonesia ({bounds[0]:g}..{bounds[1]:g}), got {value:g}")
+    return value
 
 
 def _zone(value: str) -> str:
@@ -96,11 +106,21 @@ class Office(_Model):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Z0-9][A-Z0-9_.-]*$")
     name: str = Field(min_length=1)
     unit: str
-    lat: float = Field(ge=-11.5, le=6.5)   # Indonesia's latitude range
-    lon: float = Field(ge=94.5, le=141.5)  # Indonesia's longitude range
+    lat: float
+    lon: float
     radius_m: float | None = None
     polygon: list[tuple[float, float]] | None = None
     timezone: str | None = None  # default: the region's zone
+
+    @field_validator("lat")
+    @classmethod
+    def _lat_in_indonesia(cls, v):
+        return _inside("latitude", v, INDONESIA_LAT)
+
+    @field_validator("lon")
+    @classmethod
+    def _lon_in_indonesia(cls, v):
+        return _inside("longitude", v, INDONESIA_LON)
 
     @field_validator("radius_m")
     @classmethod
@@ -112,16 +132,39 @@ class Office(_Model):
     @field_validator("polygon")
     @classmethod
     def _polygon_shape(cls, v):
-        if v is not None and len(v) < 3:
+        if v is None:
+            return v
+        if len(v) < 3:
             raise ValueError(f"needs at least 3 [lat, lon] points, got {len(v)}")
+        for j, (lat, lon) in enumerate(v):
+            try:
+                _inside("latitude", lat, INDONESIA_LAT)
+                _inside("longitude", lon, INDONESIA_LON)
+            except ValueError as exc:
+                raise ValueError(f"point {j} [{lat:g}, {lon:g}]: {exc} (points are [lat, lon])") from None
         return v
 
     _v_tz = field_validator("timezone")(lambda cls, v: v if v is None else _zone(v))
 
 
 class Window(_Model):
+    """A check-in window, written [opens, closes]."""
+
     opens: ClockTime
     closes: ClockTime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pair(cls, v):
+        if isinstance(v, (list, tuple)):
+            return parse_window(v)
+        return v
+
+
+def parse_window(pair: Any) -> dict:
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        raise ValueError(f"must be [opens, closes], got {pair!r}")
+    return {"opens": ClockTime.parse(pair[0]), "closes": ClockTime.parse(pair[1])}
 
 
 class DayType(_Model):
@@ -141,15 +184,7 @@ class DayType(_Model):
     def _windows(cls, v):
         if not isinstance(v, dict):
             raise ValueError("must map session names (in, midday, out) to [opens, closes]")
-        out = {}
-        for name, pair in v.items():
-            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-                raise ValueError(f"{name}: must be [opens, closes], got {pair!r}")
-            try:
-                out[name] = {"opens": ClockTime.parse(pair[0]), "closes": ClockTime.parse(pair[1])}
-            except ValueError as exc:
-                raise ValueError(f"{name}: {exc}") from None
-        return out
+        return v
 
 
 class Schedule(_Model):
@@ -160,7 +195,10 @@ class Schedule(_Model):
     week: dict[Literal[WEEKDAYS], str] | None = None  # type: ignore[valid-type]
     ramadan_week: dict[Literal[WEEKDAYS], str] | None = None  # type: ignore[valid-type]
     cycle_start: dt.date | None = None
-    cycle: list[str] | None = None
+    cycle: list[str] | None = Field(default=None, min_length=1)
+    # Shift groups (regu) on one roster: group -> days into the cycle it is ahead.
+    # An employee's schedule is then written 'regu:B'.
+    groups: dict[str, int] | None = None
     observes_holidays: bool = True
 
     @property
@@ -198,6 +236,28 @@ class FaceRules(_Model):
     require_liveness: bool = True
 
 
+class TkSanction(_Model):
+    """A PP 94/2021 discipline level reached by yearly TK days (work days absent without notice)."""
+
+    from_days: int = Field(ge=1)
+    level: Literal["ringan", "sedang", "berat"]
+    sanction: str = Field(min_length=1)
+
+
+# PP 94/2021 art. 9-11: cumulative TK work days in one year -> the sanction it calls for.
+PP94_TK_SANCTIONS = [
+    {"from_days": 3, "level": "ringan", "sanction": "teguran lisan"},
+    {"from_days": 4, "level": "ringan", "sanction": "teguran tertulis"},
+    {"from_days": 7, "level": "ringan", "sanction": "pernyataan tidak puas secara tertulis"},
+    {"from_days": 11, "level": "sedang", "sanction": "pemotongan tunjangan kinerja 25% selama 6 bulan"},
+    {"from_days": 14, "level": "sedang", "sanction": "pemotongan tunjangan kinerja 25% selama 9 bulan"},
+    {"from_days": 17, "level": "sedang", "sanction": "pemotongan tunjangan kinerja 25% selama 12 bulan"},
+    {"from_days": 21, "level": "berat", "sanction": "penurunan jabatan setingkat lebih rendah selama 12 bulan"},
+    {"from_days": 25, "level": "berat", "sanction": "pembebasan dari jabatan menjadi jabatan pelaksana selama 12 bulan"},
+    {"from_days": 28, "level": "berat", "sanction": "pemberhentian dengan hormat tidak atas permintaan sendiri"},
+]
+
+
 class Rules(_Model):
     late_bands: list[Band] = Field(min_length=1)
     early_bands: list[Band] = Field(min_length=1)
@@ -207,6 +267,13 @@ class Rules(_Model):
     monthly_cap_percent: float = Field(gt=0, le=100)
     deduction_base: Literal["whole", "discipline"] = "whole"
     discipline_share_percent: float = Field(default=40, gt=0, le=100)
+    # Per-day deduction for an approved leave type (e.g. izin: 1.0); unlisted types cost 0.
+    leave_deductions: dict[str, float] = {}
+    tk_sanctions: list[TkSanction] = Field(default_factory=lambda: [TkSanction(**s) for s in PP94_TK_SANCTIONS])
+    # PP 94/2021 art. 11: this many consecutive TK work days also calls for dismissal.
+    tk_consecutive_dismissal_days: int | None = Field(default=10, ge=1)
+    # The worker closes a date this long after the day's last check-in window closes.
+    day_close_margin_minutes: int = Field(default=30, ge=0, le=24 * 60)
     geofence: GeofenceRules = GeofenceRules()
     clock: ClockRules = ClockRules()
     face: FaceRules = FaceRules()
@@ -219,6 +286,7 @@ class LocalHoliday(_Model):
 
 class Holidays(_Model):
     country: str = "ID"
+    language: str = "id"  # holiday names as shown to users
     categories: list[Literal["public", "government"]] = ["public", "government"]
     add: list[LocalHoliday] = []
     remove: list[dt.date] = []
@@ -237,6 +305,19 @@ class DashboardOptions(_Model):
     wall_ticker_size: int = Field(default=10, ge=1, le=50)
 
 
+class Terminals(_Model):
+    """Fingerprint / face terminals (ZKTeco push protocol); every key has a default."""
+
+    heartbeat_s: int = Field(default=30, ge=5, le=3600)        # the terminal's Delay option
+    error_delay_s: int = Field(default=60, ge=5, le=3600)      # retry after a failed request
+    trans_interval_min: int = Field(default=1, ge=1, le=1440)  # how often it uploads when not realtime
+    silent_after_minutes: float = Field(default=15, gt=0)      # no heartbeat or log for longer: silent
+    max_drift_s: float = Field(default=300, gt=0)              # clock further off: clock_drift
+    command_retry_s: int = Field(default=600, ge=30)           # re-send a command with no result after
+    max_future_minutes: float = Field(default=1440, gt=0)      # a log further ahead of the server is rejected
+    max_age_days: int = Field(default=400, ge=1)               # a log older than this is rejected
+
+
 class Config(_Model):
     region: Region
     default_schedule: str
@@ -247,6 +328,7 @@ class Config(_Model):
     rules: Rules
     holidays: Holidays = Holidays()
     dashboard: DashboardOptions = DashboardOptions()
+    terminals: Terminals = Terminals()
 
     # --- lookups (built once; the config is frozen) -------------------------------
     @cached_property
@@ -298,6 +380,19 @@ class Config(_Model):
                 return self.unit_by_code[c].schedule
         return self.default_schedule
 
+    def resolve_schedule(self, jadwal: str) -> tuple[Schedule, int]:
+        """An employee's schedule: 'enam_hari' -> (schedule, 0); 'regu:B' -> (regu, B's cycle offset).
+
+        Raises KeyError for an unknown schedule or group.
+        """
+        code, _, group = jadwal.partition(":")
+        schedule = self.schedule_by_code[code]
+        if not group:
+            return schedule, 0
+        if not schedule.groups or group not in schedule.groups:
+            raise KeyError(jadwal)
+        return schedule, schedule.groups[group]
+
     def office_zone(self, office: Office) -> ZoneInfo:
         return ZoneInfo(office.timezone or self.region.timezone)
 
@@ -317,9 +412,6 @@ class Config(_Model):
         return ZoneInfo(self.region.timezone)
 
 
-
-
-
 def zone_label(zone_name: str) -> str:
     return ZONE_ABBREVIATIONS.get(zone_name, zone_name)
 
@@ -336,220 +428,24 @@ def load_config(path: str | Path) -> Config:
 
 
 def parse_config(text: str, source: str = "config.yaml") -> Config:
+    """The validated region; raises ConfigError listing every problem with its key path."""
+    from . import config_checks as checks
+
     try:
-        raw = yaml.safe_load(text)
+        raw, problems = checks.load_yaml(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigError(source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+        raise ConfigError(source, [checks.yaml_problem(exc)]) from None
     if not isinstance(raw, dict):
-        raise ConfigError(source, ["(top): must be a mapping of sections (region, units, offices, ...)"])
-    problems: list[str] = []
+        raise ConfigError(source, problems + ["(top): must be a mapping of sections (region, units, offices, ...)"])
     config = None
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(_format_pydantic(exc))
-    problems.extend(_check_references(raw))
+        problems.extend(checks.format_pydantic(exc))
+    problems.extend(checks.check_references(raw))
     if problems:
-        raise ConfigError(source, _unique(problems))
+        raise ConfigError(source, list(dict.fromkeys(problems)))
     return config
-
-
-def _format_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(top)"
-
-
-def _format_pydantic(exc: ValidationError) -> list[str]:
-    out = []
-    for err in exc.errors():
-        # drop pydantic's internal tags such as 'function-after[...]'
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif err["type"] == "missing":
-            msg = "is required"
-        elif err["type"] == "literal_error":
-            msg = f"{msg}, got {err.get('input')!r}"
-        out.append(f"{_format_path(loc)}: {msg}")
-    return out
-
-
-def _unique(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
-
-
-def _items(raw: dict, key: str) -> list[tuple[int, dict]]:
-    value = raw.get(key)
-    if not isinstance(value, list):
-        return []
-    return [(i, v) for i, v in enumerate(value) if isinstance(v, dict)]
-
-
-def _check_references(raw: dict) -> list[str]:
-    """Cross-section checks, tolerant of bad types (pydantic reports those)."""
-    problems: list[str] = []
-    units = _items(raw, "units")
-    unit_codes = [u.get("code") for _, u in units]
-    known_units = set(unit_codes)
-    schedule_items = _items(raw, "schedules")
-    schedule_codes = {s.get("code") for _, s in schedule_items}
-
-    problems += _duplicates("units", units, "code")
-    problems += _duplicates("offices", _items(raw, "offices"), "code")
-    problems += _duplicates("schedules", schedule_items, "code")
-
-    parents = {}
-    for i, u in units:
-        parent = u.get("parent")
-        if parent is not None and parent not in known_units:
-            problems.append(f"units[{i}].parent: {parent!r} is not a unit code")
-        elif parent is not None:
-            parents[u.get("code")] = parent
-        sched = u.get("schedule")
-        if sched is not None and sched not in schedule_codes:
-            problems.append(f"units[{i}].schedule: {sched!r} is not a schedule code")
-    for i, u in units:
-        seen, code = set(), u.get("code")
-        while code in parents and code not in seen:
-            seen.add(code)
-            code = parents[code]
-        if code in seen:
-            problems.append(f"units[{i}].parent: cycle through {u.get('code')!r}")
-
-    if raw.get("default_schedule") is not None and raw["default_schedule"] not in schedule_codes:
-        problems.append(f"default_schedule: {raw['default_schedule']!r} is not a schedule code")
-
-    offices_of_unit: set[str] = set()
-    for i, o in _items(raw, "offices"):
-        if o.get("unit") not in known_units:
-            problems.append(f"offices[{i}].unit: {o.get('unit')!r} is not a unit code")
-        offices_of_unit.add(o.get("unit"))
-        if o.get("radius_m") is not None and o.get("polygon") is not None:
-            problems.append(f"offices[{i}]: give either radius_m or polygon, not both")
-    for i, u in units:
-        if u.get("code") not in offices_of_unit and not _has_office_above(u, parents, offices_of_unit):
-            problems.append(f"units[{i}]: unit {u.get('code')!r} has no office (check-in point) of its own or above it")
-
-    for i, s in schedule_items:
-        problems += _check_schedule(i, s)
-
-    rules = raw.get("rules") if isinstance(raw.get("rules"), dict) else {}
-    for key, bands_key in (("missing_check_in", "late_bands"), ("missing_check_out", "early_bands")):
-        bands = rules.get(bands_key) if isinstance(rules.get(bands_key), list) else []
-        codes = {b.get("code") for b in bands if isinstance(b, dict)}
-        if key in rules and rules[key] not in codes and rules[key] != "TK":
-            problems.append(f"rules.{key}: {rules[key]!r} is not one of rules.{bands_key} ({', '.join(sorted(map(str, codes)))}) or 'TK'")
-        problems += _check_bands(f"rules.{bands_key}", bands)
-
-    for i, r in _items(raw, "ramadan"):
-        a, b = r.get("from"), r.get("to")
-        if isinstance(a, dt.date) and isinstance(b, dt.date) and b < a:
-            problems.append(f"ramadan[{i}].to: {b} is before from {a}")
-    return problems
-
-
-def _has_office_above(unit: dict, parents: dict, with_office: set) -> bool:
-    code, seen = unit.get("code"), set()
-    while code in parents and code not in seen:
-        seen.add(code)
-        code = parents[code]
-        if code in with_office:
-            return True
-    return False
-
-
-def _duplicates(section: str, items: list[tuple[int, dict]], key: str) -> list[str]:
-    seen: dict[Any, int] = {}
-    out = []
-    for i, item in items:
-        value = item.get(key)
-        if value in seen:
-            out.append(f"{section}[{i}].{key}: {value!r} is already used by {section}[{seen[value]}]")
-        else:
-            seen[value] = i
-    return out
-
-
-def _check_schedule(i: int, s: dict) -> list[str]:
-    out = []
-    where = f"schedules[{i}]"
-    types = s.get("day_types") if isinstance(s.get("day_types"), dict) else {}
-    has_week, has_cycle = s.get("week") is not None, s.get("cycle") is not None
-    if has_week == has_cycle:
-        out.append(f"{where}: give either week (fixed days) or cycle with cycle_start (shifts), not {'both' if has_week else 'neither'}")
-    if has_cycle and s.get("cycle_start") is None:
-        out.append(f"{where}.cycle_start: is required with cycle")
-    for key in ("week", "ramadan_week"):
-        mapping = s.get(key)
-        if isinstance(mapping, dict):
-            for day, name in mapping.items():
-                if name not in types:
-                    out.append(f"{where}.{key}.{day}: {name!r} is not one of {where}.day_types")
-    if isinstance(s.get("cycle"), list):
-        for j, name in enumerate(s["cycle"]):
-            if name != REST_DAY and name not in types:
-                out.append(f"{where}.cycle[{j}]: {name!r} is not '{REST_DAY}' or one of {where}.day_types")
-    for name, day in types.items():
-        out += _check_day_type(f"{where}.day_types.{name}", day)
-    return out
-
-
-def _check_day_type(where: str, day: Any) -> list[str]:
-    if not isinstance(day, dict):
-        return []
-    try:
-        start, end = ClockTime.parse(day.get("start")), ClockTime.parse(day.get("end"))
-        sessions = DayType._windows(day.get("sessions"))
-    except (ValueError, TypeError):
-        return []  # shape problems are reported by pydantic
-    out = []
-    if end.minutes <= start.minutes:
-        out.append(f"{where}.end: {end} is not after start {start} (write '+1' for the next day)")
-    if "in" not in sessions or "out" not in sessions:
-        out.append(f"{where}.sessions: needs at least 'in' and 'out' windows")
-    spans = []
-    for name, w in sessions.items():
-        if w["closes"].minutes <= w["opens"].minutes:
-            out.append(f"{where}.sessions.{name}: closes {w['closes']} is not after opens {w['opens']}")
-        spans.append((w["opens"].minutes, w["closes"].minutes, name))
-    spans.sort()
-    for (a0, a1, an), (b0, b1, bn) in zip(spans, spans[1:]):
-        if b0 < a1:
-            out.append(f"{where}.sessions.{bn}: window overlaps {an}")
-    if "in" in sessions and not sessions["in"]["opens"].minutes <= start.minutes < sessions["in"]["closes"].minutes:
-        out.append(f"{where}.sessions.in: window must contain the start time {start}")
-    return out
-
-
-def _check_bands(where: str, bands: list) -> list[str]:
-    out = []
-    prev_to = 0
-    for j, b in enumerate(bands):
-        if not isinstance(b, dict) or not isinstance(b.get("from_min"), int):
-            return out
-        if b["from_min"] != prev_to + 1:
-            out.append(f"{where}[{j}].from_min: must be {prev_to + 1} to follow the previous band, got {b['from_min']}")
-        to = b.get("to_min")
-        if to is None:
-            if j != len(bands) - 1:
-                out.append(f"{where}[{j}].to_min: only the last band may be open-ended")
-            break
-        if not isinstance(to, int) or to < b["from_min"]:
-            out.append(f"{where}[{j}].to_min: must be >= from_min {b['from_min']}, got {to!r}")
-            break
-        prev_to = to
-    else:
-        if bands:
-            out.append(f"{where}[{len(bands) - 1}].to_min: the last band must be open-ended (to_min: null)")
-    return out
 
 
 # --- process-wide instance -----------------------------------------------------------

@@ -108,29 +108,7 @@ def latest_check_ins(conn: Connection, work_date: dt.date, limit: int = 30) -> l
         ORDER BY c.received_at DESC, c.id DESC LIMIT :n""", d=work_date, n=limit)
 
 
-# --- many work days at once (terminal backlogs, recompute, demo history) ------------------
-
-def employees_for_refresh(conn: Connection, employee_ids: list[int] | None, unit_codes: list[str] | None = None) -> list[dict]:
-    return rows(conn, """
-        SELECT e.id, e.nip, e.name, e.unit_code, e.assigned_units,
-               COALESCE(e.schedule_code, u.schedule_code) AS schedule_code
-        FROM employees e JOIN units u ON u.code = e.unit_code
-        WHERE e.active
-          AND (CAST(:ids AS bigint[]) IS NULL OR e.id = ANY(:ids))
-          AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units))
-        ORDER BY e.id""", ids=employee_ids, units=unit_codes)
-
-
-def counted_punches_range(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date):
-    """Counted check-ins of these employees in a date range, streamed in (employee, date) order."""
-    from .db import stream
-
-    return stream(conn, """
-        SELECT employee_id, work_date, session, captured_at, source FROM check_ins
-        WHERE work_date BETWEEN :first AND :last AND employee_id = ANY(:ids)
-          AND verdict <> 'refused' AND session IS NOT NULL
-        ORDER BY employee_id, work_date, captured_at""", ids=employee_ids, first=first, last=last)
-
+# --- many work days at once (see queries/work_days.py) -------------------------------------
 
 def approved_leaves_range(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[dict]:
     return rows(conn, """
@@ -139,41 +117,12 @@ def approved_leaves_range(conn: Connection, employee_ids: list[int], first: dt.d
         ORDER BY decided_at NULLS FIRST, id""", ids=employee_ids, first=first, last=last)
 
 
-def closed_days_range(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> set[tuple[int, dt.date]]:
-    return {(r["employee_id"], r["work_date"]) for r in rows(conn, """
-        SELECT employee_id, work_date FROM work_days
-        WHERE closed AND work_date BETWEEN :first AND :last AND employee_id = ANY(:ids)""",
-        ids=employee_ids, first=first, last=last)}
-
-
-def work_days_range(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[dict]:
-    return rows(conn, """
-        SELECT * FROM work_days WHERE work_date BETWEEN :first AND :last AND employee_id = ANY(:ids)""",
-        ids=employee_ids, first=first, last=last)
-
-
 def upsert_work_days(conn: Connection, records: list[dict]) -> int:
-    """Write many work days at once: COPY into a temporary table, then one upsert."""
-    from .db import copy_rows
+    """Write many work days at once: COPY into a staging table, then one upsert of the changed."""
+    from .work_days import apply_stage, stage
 
     if not records:
         return 0
-    cols = WORK_DAY_COLUMNS
-    run(conn, "CREATE TEMP TABLE IF NOT EXISTS work_days_in (LIKE work_days INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
-    run(conn, "TRUNCATE work_days_in")
-    copy_rows(conn, "work_days_in", cols, (
-        [_copy_value(r.get(c)) for c in cols] for r in records))
-    run(conn, f"""
-        INSERT INTO work_days ({', '.join(cols)}, updated_at)
-        SELECT {', '.join(cols)}, now() FROM work_days_in
-        ON CONFLICT (employee_id, work_date) DO UPDATE SET
-            {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now()""")
+    stage(conn, ([r.get(c) for c in WORK_DAY_COLUMNS] for r in records))
+    apply_stage(conn)
     return len(records)
-
-
-def _copy_value(value):
-    if isinstance(value, (list, tuple)):
-        return "{" + ",".join(value) + "}"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    return value

@@ -103,3 +103,11 @@ def test_derive_bands_and_missing_records():
     assert (absent.status, absent.deduction_percent) == ("tk", 5.0)
     leave = derive(CFG.rules, plan.work_date, "reguler", plan, [], leave_type="tugas_luar", closed=True)
     assert (leave.status, leave.deduction_percent, leave.late_band) == ("tugas_luar", 0.0, None)
+
+
+def test_shift_groups_follow_the_same_cycle_at_their_offsets():
+    day = dt.date(2026, 1, 5)   # cycle_start: group A on day 0 of pagi, pagi, malam, malam, libur, libur
+    a = CAL.plan("regu:A", day, WIB)
+    b = CAL.plan("regu:B", day, WIB)   # B is two days ahead: malam
+    c = CAL.plan("regu:C", day, WIB)   # C is four days ahead: libur
+    assert (a.day_type, b.day_type, c) == ("pagi", "malam", None)

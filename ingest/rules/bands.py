@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 from pantau.config import Band
 
@@ -22,6 +21,8 @@ def band_by_code(code: str | None, bands: list[Band]) -> Band | None:
 
 
 def minutes_after(moment: dt.datetime, reference: dt.datetime) -> int:
-    """Whole minutes elapsed after `reference`; seconds are dropped as on a clock face,
-    so 07:30:59 is on time for 07:30 and 07:31:00 is 1 minute late."""
-    return max(0, math.floor((moment - reference).total_seconds() / 60))
+    """Whole minutes from `reference` to `moment`, read off a clock face (seconds dropped
+    from both): 07:30:59 is on time for 07:30, 07:31:00 is 1 minute late, and a check-out
+    at 15:59:30 is 1 minute before 16:00, as the clock showed 15:59."""
+    # Every Indonesian zone is whole hours from UTC, so epoch minutes are clock-face minutes.
+    return max(0, int(moment.timestamp() // 60) - int(reference.timestamp() // 60))

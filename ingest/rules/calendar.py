@@ -57,7 +57,8 @@ class WorkCalendar:
     @lru_cache(maxsize=64)
     def _national(self, year: int) -> dict[dt.date, str]:
         h = self.config.holidays
-        return dict(holidays_lib.country_holidays(h.country, years=year, categories=tuple(h.categories)))
+        return dict(holidays_lib.country_holidays(h.country, years=year, categories=tuple(h.categories),
+                                                  language=h.language))
 
     def holiday(self, day: dt.date) -> str | None:
         """The holiday's name, or None on an ordinary day."""
@@ -70,12 +71,14 @@ class WorkCalendar:
     def is_ramadan(self, day: dt.date) -> bool:
         return any(day in r for r in self.config.ramadan)
 
-    def day_type(self, schedule: Schedule, day: dt.date) -> tuple[str, DayType] | None:
-        """The schedule's day type for a date, or None on a day off or holiday."""
+    def day_type(self, schedule: Schedule, day: dt.date, offset: int = 0) -> tuple[str, DayType] | None:
+        """The schedule's day type for a date, or None on a day off or holiday.
+
+        `offset` shifts a roster for one shift group (regu A, B, C of the same cycle)."""
         if schedule.observes_holidays and self.holiday(day):
             return None
         if schedule.is_shift:
-            code = schedule.cycle[(day - schedule.cycle_start).days % len(schedule.cycle)]
+            code = schedule.cycle[((day - schedule.cycle_start).days + offset) % len(schedule.cycle)]
         else:
             week = schedule.ramadan_week if schedule.ramadan_week and self.is_ramadan(day) else schedule.week
             code = week.get(WEEKDAYS[day.weekday()])
@@ -89,7 +92,8 @@ class WorkCalendar:
 
 @lru_cache(maxsize=8192)
 def _plan(cal: WorkCalendar, schedule_code: str, day: dt.date, zone: ZoneInfo) -> DayPlan | None:
-    found = cal.day_type(cal.config.schedule_by_code[schedule_code], day)
+    schedule, offset = cal.config.resolve_schedule(schedule_code)  # 'regu:B' -> regu, B's offset
+    found = cal.day_type(schedule, day, offset)
     if found is None:
         return None
     code, dtype = found

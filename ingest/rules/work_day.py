@@ -8,28 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pantau.config import Rules
+from pantau.config import Rules, TkSanction
 
 from .bands import band_by_code, band_for, minutes_after
 from .calendar import DayPlan
-
-# Approved leave types (PP 11/2017 and flexible-work rules) and the recap column they add to.
-LEAVE_TYPES: dict[str, tuple[str, str]] = {
-    # code: (Indonesian label, recap column)
-    "izin": ("Izin", "izin"),
-    "sakit": ("Sakit", "sakit"),
-    "cuti_sakit": ("Cuti sakit", "sakit"),
-    "cuti_tahunan": ("Cuti tahunan", "cuti"),
-    "cuti_besar": ("Cuti besar", "cuti"),
-    "cuti_melahirkan": ("Cuti melahirkan", "cuti"),
-    "cuti_alasan_penting": ("Cuti karena alasan penting", "cuti"),
-    "cuti_bersama": ("Cuti bersama", "cuti"),
-    "cltn": ("Cuti di luar tanggungan negara", "cuti"),
-    "dinas_luar": ("Dinas luar", "dinas_luar"),
-    "tugas_luar": ("Tugas luar", "dinas_luar"),
-    "tugas_belajar": ("Tugas belajar", "dinas_luar"),
-    "diklat": ("Pendidikan dan pelatihan", "dinas_luar"),
-}
+from .leave_types import LEAVE_TYPES
 
 HADIR, TK, LIBUR, BELUM = "hadir", "tk", "libur", "belum"
 STATUS_LABELS = {HADIR: "Hadir", TK: "Tanpa keterangan (TK)", LIBUR: "Libur", BELUM: "Belum presensi",
@@ -68,21 +51,31 @@ class WorkDay:
 def derive(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan | None,
            punches: list[Punch], leave_type: str | None = None, closed: bool = False) -> WorkDay:
     """The work day. `closed` applies the missing-record rules (after the day's last window)."""
-    ins = [p.at for p in punches if p.session == "in"]
-    middays = [p.at for p in punches if p.session == "midday"]
-    outs = [p.at for p in punches if p.session == "out"]
+    # a second "in" never moves the first; "out" is the last one
+    return derive_from(
+        rules, work_date, schedule_code, plan,
+        first_in=min((p.at for p in punches if p.session == "in"), default=None),
+        midday=min((p.at for p in punches if p.session == "midday"), default=None),
+        last_out=max((p.at for p in punches if p.session == "out"), default=None),
+        sources=sorted({p.source for p in punches}), leave_type=leave_type, closed=closed)
+
+
+def derive_from(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan | None, *,
+                first_in: dt.datetime | None, midday: dt.datetime | None, last_out: dt.datetime | None,
+                sources: list[str], leave_type: str | None = None, closed: bool = False) -> WorkDay:
+    """`derive` from the day's summary (first in, first midday, last out, sources), as a
+    month's rebuild reads it aggregated from Postgres."""
     day = WorkDay(
         work_date=work_date, schedule_code=schedule_code,
         day_type=plan.day_type if plan else None, is_work_day=plan is not None, status=BELUM,
-        # a second "in" never moves the first; "out" is the last one
-        first_in=min(ins, default=None), midday=min(middays, default=None), last_out=max(outs, default=None),
-        sources=sorted({p.source for p in punches}), closed=closed,
+        first_in=first_in, midday=midday, last_out=last_out, sources=sources, closed=closed,
     )
     if plan is None:
         day.status = LIBUR
         return day
-    if leave_type is not None:
+    if leave_type is not None:  # approved leave wins over TK and over the day's check-ins
         day.status, day.leave_type = leave_type, leave_type
+        day.deduction_percent = rules.leave_deductions.get(leave_type, 0.0)
         return day
     if day.first_in is None and day.last_out is None:
         if closed:
@@ -119,5 +112,15 @@ def derive(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan |
 
 
 def monthly_deduction(rules: Rules, daily_percents: list[float]) -> float:
-    """The month's deduction in percent of the base, capped by the regulation."""
+    """The month's deduction in percent of the base (`rules.deduction_base`), capped."""
     return min(rules.monthly_cap_percent, round(sum(daily_percents), 3))
+
+
+def tk_sanction(rules: Rules, tk_days: int, longest_run: int = 0) -> TkSanction | None:
+    """The PP 94/2021 sanction a year's TK calls for: the highest level whose threshold is
+    reached, or dismissal after the configured run of consecutive TK work days."""
+    reached = [s for s in rules.tk_sanctions if tk_days >= s.from_days]
+    run_limit = rules.tk_consecutive_dismissal_days
+    if run_limit and longest_run >= run_limit and rules.tk_sanctions:
+        return rules.tk_sanctions[-1]
+    return reached[-1] if reached else None

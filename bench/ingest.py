@@ -1,0 +1,229 @@
+"""Benchmark of the check-in API under gunicorn, exactly as the Procfile runs it.
+
+Many concurrent phones send realistic morning check-ins (10 % with a selfie, 2 % retries
+of the same event_id) for a fixed time; the report gives acknowledged and accepted
+check-ins per second and latency percentiles. Run through `bench/ingest`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import logging
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from ingest import devices  # noqa: E402
+from ingest.employees_import import row_values  # noqa: E402
+from ingest.simulate import phones as sim  # noqa: E402
+from ingest.synthetic.people import generate_employees  # noqa: E402
+from pantau.clock import ENV as CLOCK_ENV, demo_spec  # noqa: E402
+from pantau.processes import procfile  # noqa: E402
+from pantau.runtime import boot  # noqa: E402
+from pantau.settings import Settings  # noqa: E402
+from queries import employees, scratch  # noqa: E402
+
+SYSTEM_DB = "postgresql://postgres@127.0.0.1:5432/postgres"
+SYSTEM_REDIS = "redis://127.0.0.1:6379/0"
+MORNING = dt.datetime(2026, 11, 23, 6, 50, tzinfo=ZoneInfo("Asia/Jakarta"))   # a Monday, in window
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(servers: str, count: int, var_dir: Path):
+    """A fresh database with `count` synthetic people over the city's units, each with a code."""
+    if servers == "system":
+        db_url = scratch.recreate_database(os.environ.get("DATABASE_URL", SYSTEM_DB), "pantau_bench_ingest")
+        redis_url = os.environ.get("REDIS_URL", SYSTEM_REDIS)
+    else:
+        db_url = redis_url = None
+    settings = Settings(database_url=db_url, redis_url=redis_url, config_path=ROOT / "config.yaml", var_dir=var_dir,
+                        redis_prefix=f"pantau-bench-{os.getpid()}", selfie_dir=var_dir / "selfies",
+                        secret_key="bench-secret")
+    rt = boot(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)   # a log line per request would bench the logger
+    people = generate_employees(rt.config, count, seed=1)
+    with rt.transaction() as conn:
+        employees.insert_many(conn, [row_values(p) for p in people])
+    codes = devices.issue_codes(rt, [p.nip for p in people], "bench")
+    phones = []
+    for p in people:   # a phone checks in at its unit's first office (units without one: none)
+        offices = rt.config.unit_offices(p.unit_code)
+        if offices:
+            phones.append(sim.Phone(p.nip, codes[p.nip], offices[0].lat, offices[0].lon))
+    return rt, phones
+
+
+def server_env(rt, clock_spec: str, port: int) -> dict:
+    env = dict(os.environ)
+    env.update(DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url,
+               PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
+               PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
+               PANTAU_LOG_LEVEL="WARNING", INGEST_PORT=str(port),
+               # one load generator = one IP: the per-IP limits would refuse the whole bench
+               PANTAU_RATE_IP="100000000/minute", PANTAU_RATE_ACTIVATE_IP="100000000/minute",
+               **{CLOCK_ENV: clock_spec})
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    return env
+
+
+async def drive(url: str, phones: list, now, seconds: float, concurrency: int,
+                selfie_share: float, retry_share: float, seed: int, rate: float | None = None) -> sim.Report:
+    """Closed loop (default): `concurrency` phones in flight, each sending its next check-in
+    at once: the most the server takes. Open loop (`rate`): Poisson arrivals at that many
+    check-ins per second, as phones arrive at an office: the latency at a given load."""
+    rng = random.Random(seed)
+    report = sim.Report()
+    stop = time.monotonic() + seconds
+    turn = iter(range(10**9))
+    async with sim.client(url, concurrency) as http:
+        async def one():
+            phone = phones[next(turn) % len(phones)]
+            body = sim.check_in_body(phone, now(), rng)
+            selfie = sim.selfie_bytes(rng) if rng.random() < selfie_share else None
+            await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
+            if rng.random() < retry_share:
+                await sim.send(http, phone, body, report, selfie, deadline=stop + 30)
+
+        async def lane():
+            while time.monotonic() < stop:
+                await one()
+        if rate is None:
+            await asyncio.gather(*(lane() for _ in range(concurrency)))
+            return report
+        pending = set()
+        while time.monotonic() < stop:
+            task = asyncio.create_task(one())
+            pending.add(task)
+            task.add_done_callback(pending.discard)
+            await asyncio.sleep(rng.expovariate(rate))
+        await asyncio.gather(*pending)
+    return report
+
+
+def run(servers: str, args) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{servers}-") as tmp:
+        var_dir = Path(tmp)
+        print(f"[{servers}] preparing {args.employees} employees ...", flush=True)
+        rt, phones = prepare(servers, args.employees, var_dir)
+        real = time.time()
+        spec = demo_spec(MORNING, 1.0, real)      # the server judges as if it were MORNING
+
+        def now() -> dt.datetime:
+            return MORNING + dt.timedelta(seconds=time.time() - real)
+        port = free_port()
+        cmd = procfile()["ingest"]
+        log = open(var_dir / "gunicorn.log", "wb")
+        proc = subprocess.Popen(["bash", "-c", f"exec {cmd}"], cwd=ROOT, env=server_env(rt, spec, port),
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_ready(url, proc)
+            started = time.monotonic()
+            active = asyncio.run(sim.activate_all(url, phones, concurrency=32))
+            print(f"[{servers}] {len(active)} phones activated in {time.monotonic() - started:.0f} s; "
+                  f"driving {args.seconds:.0f} s with {args.concurrency} concurrent phones ...", flush=True)
+            began, server_cpu, own_cpu = time.monotonic(), cpu_seconds(proc.pid), time.process_time()
+            report = asyncio.run(drive(url, active, now, args.seconds, args.concurrency,
+                                       args.selfie_share, args.retry_share, args.seed, args.rate))
+            elapsed = time.monotonic() - began
+            server_cpu, own_cpu = cpu_seconds(proc.pid) - server_cpu, time.process_time() - own_cpu
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
+            log.close()
+            errors = [line for line in (var_dir / "gunicorn.log").read_text(errors="replace").splitlines()
+                      if "Error" in line or "CRITICAL" in line or "Traceback" in line]
+            if errors:
+                print(f"[{servers}] server log ({len(errors)} error lines), first: " + " | ".join(errors[:5]))
+        acknowledged = report.statuses[200] + report.statuses[201]
+        result = {
+            "servers": servers, "seconds": round(elapsed, 1), "concurrency": args.concurrency,
+            "offered_rate_per_s": args.rate,
+            "employees": args.employees, "requests": report.requests,
+            "acknowledged_per_s": round(acknowledged / elapsed, 1),
+            "accepted_per_s": round((report.verdicts["accepted"] + report.verdicts["flagged"]) / elapsed, 1),
+            "p50_ms": round(report.percentile_ms(50), 1), "p95_ms": round(report.percentile_ms(95), 1),
+            "p99_ms": round(report.percentile_ms(99), 1),
+            "statuses": dict(report.statuses), "verdicts": dict(report.verdicts),
+            "retries_answered_as_duplicate": report.duplicates_answered, "gave_up": report.gave_up,
+            # where the 2 cores went, per request (Postgres / Redis not included)
+            "api_workers_cpu_ms_per_request": round(1000 * server_cpu / max(1, report.requests), 2),
+            "load_generator_cpu_ms_per_request": round(1000 * own_cpu / max(1, report.requests), 2),
+            "load_average_1m": round(os.getloadavg()[0], 1),
+            "procfile": cmd,
+        }
+        print(json.dumps(result, indent=2), flush=True)
+        return result
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its children (Linux /proc), in seconds."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except (OSError, IndexError, ValueError):
+        return total
+    return total + sum(cpu_seconds(int(c)) for c in children)
+
+
+def wait_ready(url: str, proc) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("gunicorn exited during start-up")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                time.sleep(2)   # let the second worker finish booting too
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit("gunicorn did not become ready")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--servers", choices=["embedded", "system", "both"], default="both")
+    p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--concurrency", type=int, default=32, help="phones in flight (closed loop)")
+    p.add_argument("--rate", type=float, help="open loop: offered check-ins per second (e.g. 60, a city's peak)")
+    p.add_argument("--employees", type=int, default=5000)
+    p.add_argument("--selfie-share", type=float, default=0.10)
+    p.add_argument("--retry-share", type=float, default=0.02)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", type=Path, help="also write the results here")
+    args = p.parse_args()
+    results = [run(s, args) for s in (["embedded", "system"] if args.servers == "both" else [args.servers])]
+    load = f"offered {args.rate:g}/s" if args.rate else f"closed loop, {args.concurrency} in flight"
+    print(f"\nservers    ack/s  accepted/s   p50 ms   p95 ms   p99 ms  ({load}, {args.seconds:.0f} s)")
+    for r in results:
+        print(f"{r['servers']:9} {r['acknowledged_per_s']:6} {r['accepted_per_s']:11} {r['p50_ms']:8} "
+              f"{r['p95_ms']:8} {r['p99_ms']:8}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

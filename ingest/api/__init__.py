@@ -1,0 +1,1 @@
+"""The mobile check-in API (/api/v1): routes and their small shared helpers."""

@@ -1,0 +1,96 @@
+"""The ingest process: the mobile check-in API (FastAPI) under /api/v1 and the
+terminals' push protocol at the root paths they use (/iclock/...). Run by the Procfile:
+
+    gunicorn --worker-class uvicorn.workers.UvicornWorker "ingest.app:create_app()"
+
+Each worker process boots once (settings, config, servers, migrations) and, when Redis
+has no live state for today, rebuilds it from Postgres.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from pantau import clock
+
+from . import live
+from .api import check_ins, devices, errors, health, me
+from .api.bodylimit import BodyLimit
+from .api.ratelimit import RateLimits
+from .api.schemas import CheckInBody
+from .terminals.push import router as terminal_router
+
+API = "/api/v1"
+LIVE_CATCH_UP_S = 5.0
+log = logging.getLogger("pantau.api")
+
+DESCRIPTION = """
+The contract for the mobile attendance app (presensi). Activate the phone once with the
+code from BKPP, then send check-ins with `Authorization: Bearer <token>`.
+
+Every refusal is `{"error": {"code", "message_id", "message_en", "fields"?}}`; 429 and
+503 carry `Retry-After`. A check-in's verdict is in the 201 reply; sending the same
+`event_id` again returns the original verdict with 200 and writes nothing.
+"""
+
+
+def create_app(runtime=None) -> FastAPI:
+    """The ASGI app; `runtime` for tests, otherwise boot from the environment."""
+    from pantau.runtime import boot
+
+    rt = runtime or boot()
+    live.rebuild_if_empty(rt, clock.today(rt.config.zone))
+
+    @asynccontextmanager
+    async def lifespan(app):
+        import anyio.to_thread
+
+        # Blocking work (Postgres, Redis) runs in threads; no more of them than connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ.get("PANTAU_API_THREADS", "16"))
+        watcher = asyncio.create_task(_watch_live(rt))
+        yield
+        watcher.cancel()
+
+    app = FastAPI(title="Pantau check-in API", version="1.0", description=DESCRIPTION,
+                  openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None, lifespan=lifespan)
+    app.state.rt = rt
+    app.state.limits = RateLimits(rt)
+    app.state.now = clock.now   # the server's now (the demo's accelerated clock); tests pin it
+    errors.install(app)
+    app.add_middleware(BodyLimit)
+    for module in (devices, check_ins, me):
+        app.include_router(module.router, prefix=API)
+    app.include_router(health.router)
+    # terminals speak their own protocol, not the app's contract: kept out of the OpenAPI document
+    app.include_router(terminal_router, include_in_schema=False)
+    app.openapi = lambda: _openapi(app)
+    return app
+
+
+async def _watch_live(rt, every_s: float = LIVE_CATCH_UP_S) -> None:
+    """Bring the live state back after a Redis outage even if no check-in arrives."""
+    from fastapi.concurrency import run_in_threadpool
+
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            await run_in_threadpool(live.catch_up, rt, clock.today(rt.config.zone))
+        except Exception:  # a watcher must not die; the next round tries again
+            log.exception("live catch-up failed")
+
+
+def _openapi(app: FastAPI) -> dict:
+    """FastAPI's document plus the check-in body, which the route reads itself (JSON or multipart)."""
+    if app.openapi_schema is None:
+        doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schema = CheckInBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = doc.setdefault("components", {}).setdefault("schemas", {})
+        components.update(schema.pop("$defs", {}))
+        components["CheckInBody"] = schema
+        app.openapi_schema = doc
+    return app.openapi_schema

@@ -1,0 +1,1 @@
+"""Synthetic but realistic data for the demo, tests and benchmarks."""

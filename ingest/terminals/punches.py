@@ -1,0 +1,341 @@
+"""Terminal logs into check-ins and work days, by the same rules as phones.
+
+Every parseable line is kept in terminal_logs once per (SN, PIN, terminal time) with its
+state: applied, unmatched (no employee has the PIN yet), pending (terminal not approved)
+or rejected (impossible time). A single realtime punch goes through the one check-in
+pipeline (`attendance.record`); a batch (catch-up, reboot resend, file, pull, held lines)
+is judged line by line with the same pure `judge`, stored with one COPY per table and
+its work days re-derived set-based, all in one transaction per chunk.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import redis
+
+from pantau import clock
+from queries import terminals as q
+
+from .. import attendance, live
+from ..rules.judge import Attempt, judge
+from ..work_days import refresh_range
+from . import registry
+from .protocol import AttLog, BadLine
+
+log = logging.getLogger("pantau.terminals")
+
+CHUNK = 5000            # lines per transaction
+LIVE_APPLY_MAX = 20     # more employees changed today than this: one recount instead
+REALTIME_WINDOW_S = 600   # a realtime upload later than this says nothing about the clock
+
+
+@dataclass
+class Outcome:
+    """What happened to the lines of one upload, file or pull."""
+
+    lines: int = 0
+    new: int = 0
+    duplicate: int = 0
+    applied: int = 0
+    unmatched: int = 0
+    pending: int = 0
+    rejected: int = 0
+    check_ins: int = 0
+    bad_lines: list[BadLine] = field(default_factory=list)
+
+    def add(self, other: "Outcome") -> None:
+        for name in ("lines", "new", "duplicate", "applied", "unmatched", "pending", "rejected", "check_ins"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.bad_lines += other.bad_lines
+
+    def summary(self) -> dict:
+        return {k: getattr(self, k) for k in ("lines", "new", "duplicate", "applied", "unmatched",
+                                              "pending", "rejected", "check_ins")}
+
+
+def event_key(sn: str, record: AttLog) -> str:
+    return f"terminal:{sn}:{record.pin}:{record.local_text}"
+
+
+# --- upload -----------------------------------------------------------------------------------
+
+def receive(rt, sn: str, records: list[AttLog], bad: list[BadLine], *, via: str, stamp: str | None = None,
+            now: dt.datetime | None = None, defer_live: bool = True) -> Outcome:
+    """Store and apply an upload's lines. Resent lines change nothing."""
+    now = now or clock.now()
+    if via == "push" and len(records) == 1 and not bad:
+        return _receive_one(rt, sn, records[0], stamp, now)
+    total = Outcome(lines=len(records) + len(bad), bad_lines=list(bad))
+    changed: list[dict] = []
+    chunks = [records[i:i + CHUNK] for i in range(0, len(records), CHUNK)] or [[]]
+    for n, chunk in enumerate(chunks):
+        with rt.transaction() as conn:
+            terminal = touch(conn, sn, now)
+            if n == 0 and bad:
+                q.insert_bad_lines(conn, sn, [{"line_hash": b.line_hash, "raw": b.raw, "reason": b.reason}
+                                              for b in bad], via, now)
+            outcome, refreshed = _store(conn, rt.config, terminal, chunk, via, now)
+            drift = _drift(rt.config, terminal, chunk, now) if via == "push" else None
+            q.finish_log_batch(conn, sn, now, stamp if n == len(chunks) - 1 else None, drift)
+        total.add(outcome)
+        changed += refreshed
+    total.rejected += len(bad)
+    follow_live(rt, changed, defer=defer_live)
+    return total
+
+
+def touch(conn, sn: str, now: dt.datetime, **seen) -> dict:
+    """The terminal's row; an unknown SN is registered as pending (and said so in the log)."""
+    terminal = q.touch(conn, sn, now, **seen)
+    if terminal["created"]:
+        log.warning("unknown terminal %s registered as pending; its logs are kept until approved", sn)
+    return terminal
+
+
+def _receive_one(rt, sn: str, record: AttLog, stamp: str | None, now: dt.datetime) -> Outcome:
+    """A realtime punch: through `attendance.record` (its lock, work day and live ticker)."""
+    config = rt.config
+    with rt.transaction() as conn:
+        terminal = touch(conn, sn, now)
+        if q.log_exists(conn, sn, record.pin, record.local_time):
+            q.finish_log_batch(conn, sn, now, stamp, None)
+            return Outcome(lines=1, duplicate=1)
+        employees = q.employees_by_pin(conn, [record.pin]) if terminal["status"] == "active" else {}
+        state, reason = _state(config, terminal, record, employees, now, registry.clock_zone(config, terminal))
+        if state != "applied":
+            outcome = _count_new([(state, record)], {(record.pin, record.local_time)})
+            outcome.lines = 1
+            q.insert_logs(conn, sn, [_log_row(terminal, record, "push", state, reason, None, now)])
+            q.finish_log_batch(conn, sn, now, stamp, _drift(config, terminal, [record], now))
+            return outcome
+    employee = employees[record.pin]
+    captured = record.local_time.replace(tzinfo=registry.clock_zone(config, terminal))
+    attendance.record(rt, employee["id"], Attempt(source="terminal", captured_at=captured, received_at=captured),
+                      event_key(sn, record), payload=_request(sn, record, "push", now),
+                      check_geofence=False, zone=registry.office_zone(config, terminal),
+                      terminal_sn=sn, office_code=terminal["office_code"])
+    # the check-in first, then the line: a failure in between is healed by the terminal's resend
+    with rt.transaction() as conn:
+        touch(conn, sn, now)     # this terminal's uploads one at a time (see insert_logs)
+        new = q.insert_logs(conn, sn, [_log_row(terminal, record, "push", "applied", None, employee["id"], now)])
+        q.finish_log_batch(conn, sn, now, stamp, _drift(config, terminal, [record], now))
+    outcome = _count_new([("applied", record)], new)
+    outcome.lines, outcome.check_ins = 1, len(new)
+    return outcome
+
+
+def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: dt.datetime
+           ) -> tuple[Outcome, list[dict]]:
+    """Keep the lines, then judge and store the new applicable ones; returns the refreshed work days."""
+    if not records:
+        return Outcome(), []
+    active = terminal["status"] == "active"
+    employees = q.employees_by_pin(conn, sorted({r.pin for r in records})) if active else {}
+    zone = registry.clock_zone(config, terminal)
+    judged = [(_state(config, terminal, r, employees, now, zone), r) for r in records]
+    new = q.insert_logs(conn, terminal["sn"], [
+        _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, now)
+        for (state, reason), r in judged])
+    outcome = _count_new([(state, r) for (state, _), r in judged], new)
+    fresh = [(employees[r.pin], r) for (state, _), r in judged
+             if state == "applied" and (r.pin, r.local_time) in new]
+    made, refreshed = _apply(conn, config, terminal, fresh, via, now)
+    outcome.check_ins = made
+    return outcome, refreshed
+
+
+def _count_new(states: list[tuple[str, AttLog]], new: set) -> Outcome:
+    out = Outcome()
+    for state, r in states:
+        if (r.pin, r.local_time) in new:
+            out.new += 1
+            setattr(out, state, getattr(out, state) + 1)
+        else:
+            out.duplicate += 1
+    return out
+
+
+def _state(config, terminal: dict, record: AttLog, employees: dict, now: dt.datetime,
+           zone: dt.tzinfo) -> tuple[str, str | None]:
+    why = registry.plausible(record.local_time, zone, now, config.terminals)
+    if why:
+        return "rejected", why
+    if terminal["status"] != "active":
+        return "pending", f"terminal is {terminal['status']}"
+    if record.pin not in employees:
+        return "unmatched", f"no active employee has PIN {record.pin}"
+    return "applied", None
+
+
+def _drift(config, terminal: dict, records: list[AttLog], now: dt.datetime) -> tuple[list[float], float] | None:
+    if not records:
+        return None
+    newest = max(r.local_time for r in records).replace(tzinfo=registry.clock_zone(config, terminal))
+    return registry.drift_estimate((terminal.get("info") or {}).get("drift_samples", []),
+                                   registry.drift_sample(newest, now, len(records), REALTIME_WINDOW_S))
+
+
+def _log_row(terminal: dict, r: AttLog, via: str, state: str, reason: str | None, employee_id: int | None,
+             now: dt.datetime) -> tuple:
+    return (terminal["sn"], r.pin, r.local_time, r.punch_state, r.verify, r.workcode, r.raw, via, state,
+            reason, employee_id, now, now if state == "applied" else None)
+
+
+def _request(sn: str, r: AttLog, via: str, now: dt.datetime) -> dict:
+    return {"sn": sn, "line": r.raw, "via": via, "received_at": now.isoformat(timespec="seconds")}
+
+
+# --- judging and storing check-ins --------------------------------------------------------------
+
+def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: str, now: dt.datetime
+           ) -> tuple[int, list[dict]]:
+    """Judge each punch as a phone's would be (no geofence, the office's zone) and store them."""
+    if not fresh:
+        return 0, []
+    calendar = attendance.calendar_for(config)
+    office_zone = registry.office_zone(config, terminal)
+    clock_zone = registry.clock_zone(config, terminal)
+    sn = terminal["sn"]
+    persons: dict[int, object] = {}
+    rows, counted = [], {}
+    for employee, r in fresh:
+        person = persons.get(employee["id"])
+        if person is None:
+            person = persons[employee["id"]] = attendance.person_for(config, employee)
+        captured = r.local_time.replace(tzinfo=clock_zone)
+        verdict = judge(config, calendar, person, Attempt(source="terminal", captured_at=captured,
+                                                          received_at=captured),
+                        check_geofence=False, zone=office_zone)
+        stored = {"verdict": verdict.verdict, "session": verdict.session, "work_date": verdict.work_date.isoformat(),
+                  "message_id": verdict.message_id, "message_en": verdict.message_en}
+        key = event_key(sn, r)
+        rows.append((key, employee["id"], captured, verdict.work_date, verdict.session, verdict.verdict,
+                     "{" + ",".join(verdict.reasons) + "}", verdict.minutes_late, verdict.minutes_early,
+                     terminal["office_code"], sn,
+                     # the line itself is in terminal_logs under the same (SN, PIN, time)
+                     json.dumps({"request": {"via": via}, "verdict": stored})))
+        if verdict.counts:
+            counted[key] = (employee["id"], verdict.work_date)
+    q.lock_employees(conn, [e["id"] for e, _ in fresh])
+    new = q.insert_check_ins(conn, rows)
+    pairs = {counted[k] for k in new if k in counted}
+    if not pairs:
+        return len(new), []
+    dates = [d for _, d in pairs]
+    refreshed = refresh_range(conn, config, min(dates), max(dates),
+                              employee_ids=sorted({e for e, _ in pairs}), only=pairs)
+    return len(new), refreshed
+
+
+# --- held lines: approval, PIN mapping ------------------------------------------------------------
+
+def apply_waiting(rt, sn: str | None = None, *, defer_live: bool = False) -> Outcome:
+    """Apply lines held for an approval or a PIN mapping (after `approve`, an employee import or
+    `pantau terminals rematch`). Lines still without an employee stay unmatched."""
+    total = Outcome()
+    with rt.connection() as conn:
+        sns = [sn] if sn else q.waiting_terminals(conn)
+    changed: list[dict] = []
+    now = clock.now()
+    for one_sn in sns:
+        after = None
+        while True:
+            with rt.transaction() as conn:
+                terminal = q.terminal(conn, one_sn)
+                if terminal is None or terminal["status"] != "active":
+                    break
+                held = q.waiting_logs(conn, one_sn, after, CHUNK)
+                if not held:
+                    break
+                after = (held[-1]["pin"], held[-1]["local_time"])
+                outcome, refreshed = _apply_held(conn, rt.config, terminal, held, now)
+            total.add(outcome)
+            changed += refreshed
+    follow_live(rt, changed, defer=defer_live)
+    return total
+
+
+def _apply_held(conn, config, terminal: dict, held: list[dict], now: dt.datetime) -> tuple[Outcome, list[dict]]:
+    records = [AttLog(h["pin"], h["local_time"], h["punch_state"], h["verify"], h["workcode"], h["raw"])
+               for h in held]
+    employees = q.employees_by_pin(conn, sorted({r.pin for r in records}))
+    outcome, changes, fresh = Outcome(lines=len(held)), [], []
+    for h, r in zip(held, records):
+        employee = employees.get(r.pin)
+        if employee is None:
+            outcome.unmatched += 1
+            if h["state"] != "unmatched":
+                changes.append({"pin": r.pin, "local_time": r.local_time, "state": "unmatched",
+                                "reason": f"no active employee has PIN {r.pin}", "employee_id": None,
+                                "applied_at": None})
+            continue
+        outcome.applied += 1
+        fresh.append((employee, r))
+        changes.append({"pin": r.pin, "local_time": r.local_time, "state": "applied", "reason": None,
+                        "employee_id": employee["id"], "applied_at": now})
+    q.set_log_states(conn, terminal["sn"], changes)
+    made, refreshed = _apply(conn, config, terminal, fresh, "held", now)
+    outcome.check_ins = made
+    return outcome, refreshed
+
+
+# --- live state -------------------------------------------------------------------------------
+
+def follow_live(rt, refreshed: list[dict], *, defer: bool) -> None:
+    """Move the wall for work days around today: per employee when few, else one recount."""
+    today = clock.today(rt.config.zone)
+    recent = [r for r in refreshed if abs((r["work_date"] - today).days) <= 1]
+    if not recent:
+        return
+    if len({r["employee_id"] for r in recent}) <= LIVE_APPLY_MAX:
+        for r in recent:
+            live.apply(rt, r["work_date"], r["employee_id"], r["unit_code"],
+                       live.live_status(r["status"], r["late_band"]), latest=None)
+        return
+    for day in sorted({r["work_date"] for r in recent}):
+        if defer:
+            _recounts.request(rt, day)
+        else:
+            _recount(rt, day)
+
+
+def _recount(rt, day: dt.date) -> None:
+    try:
+        live.rebuild(rt, day)
+    except redis.RedisError as exc:  # Postgres holds the truth; the next recount catches up
+        log.warning("live recount of %s failed (%s)", day, exc)
+
+
+class _Recounts:
+    """At most one live recount per interval per process, however many batches arrive."""
+
+    def __init__(self, interval_s: float = 2.0):
+        self.interval_s = interval_s
+        self.lock = threading.Lock()
+        self.days: dict[dt.date, object] = {}
+        self.timer: threading.Timer | None = None
+        self.last = 0.0
+
+    def request(self, rt, day: dt.date) -> None:
+        with self.lock:
+            self.days[day] = rt
+            if self.timer is None:
+                wait = max(0.0, self.last + self.interval_s - time.monotonic())
+                self.timer = threading.Timer(wait, self._run)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def _run(self) -> None:
+        with self.lock:
+            days, self.days, self.timer = self.days, {}, None
+            self.last = time.monotonic()
+        for day, rt in days.items():
+            _recount(rt, day)
+
+
+_recounts = _Recounts()

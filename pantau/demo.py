@@ -1,0 +1,169 @@
+"""`pantau demo`: everything a visitor needs to see Pantau work, in one command.
+
+Embedded servers (unless DATABASE_URL / REDIS_URL are set), migrations, the sample city
+with history, the Procfile's processes (web, ingest, worker), then a live morning on an
+accelerated clock: phones through the mobile API and terminals through the push protocol,
+the same code paths as real check-ins. Ctrl-C stops everything cleanly.
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import secrets
+import time
+
+from . import clock
+from .processes import Children, port_free, procfile
+from .runtime import Runtime, boot
+
+log = logging.getLogger("pantau.demo")
+
+TERMINAL_KINDS = ("sekolah",)     # schools without internet use the fingerprint terminal
+DEMO_USERS = (("sekda", "sekda", None), ("bkpp", "bkpp", None), ("kadinkes", "kepala_unit", "DINKES"))
+
+
+def morning_date(rt: Runtime) -> dt.date:
+    """The first regular work day from today on: the morning must be one to show anything."""
+    from ingest.attendance import calendar_for
+
+    day = clock.today(rt.config.zone)
+    calendar = calendar_for(rt.config)
+    while calendar.plan(rt.config.default_schedule, day, rt.config.zone) is None:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date) -> None:
+    from ingest.synthetic.demo_data import populate, work_days_back
+    from queries import synthetic as qs
+
+    last = day - dt.timedelta(days=1)
+    with rt.connection() as conn:
+        have = len(qs.active_employees(conn))
+        history = qs.check_in_count(conn, work_days_back(rt.config, last, days), last)
+    if have >= employees and history:
+        print(f"data in place: {have} employees, {history} check-ins of history (kept from the last run)")
+        return
+    print(f"generating the sample city: {employees} employees, {days} work days of history ...", flush=True)
+    stats = populate(rt, employees, days, last)
+    print(f"  {stats['check_ins']} check-ins, {stats['leaves']} leaves in {stats['seconds']} s")
+
+
+def _ensure_access(rt: Runtime) -> tuple[dict[str, str], str]:
+    """Demo logins (new passwords each run) and a kiosk link for the wall."""
+    from dashboard import access
+
+    passwords = {}
+    for username, role, unit in DEMO_USERS:
+        passwords[username] = secrets.token_urlsafe(9)
+        access.set_user(rt, username, passwords[username], role, unit, actor="demo")
+    kiosk = access.new_kiosk(rt, "Demo: layar ruang kepala daerah", show_names=True, actor="demo")
+    return passwords, kiosk
+
+
+def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
+    import os
+
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url,
+        PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
+        PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
+        PANTAU_DEMO_CLOCK=clock_spec, PORT=str(args.web_port), INGEST_PORT=str(args.ingest_port),
+    )
+    return env
+
+
+async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.datetime, end: dt.datetime,
+                        speed: float) -> str:
+    from ingest import devices
+    from ingest.simulate import phones as sim_phones
+    from ingest.simulate import terminals as sim_terminals
+    from queries import synthetic as qs
+
+    from ingest.attendance import calendar_for
+
+    config = rt.config
+    calendar = calendar_for(config)
+    with rt.connection() as conn:
+        staff = qs.active_employees(conn)
+    mobile, at_terminal = [], {}
+    for emp in staff:
+        zone = config.unit_zone(emp["unit_code"])
+        plan = calendar.plan(emp["schedule_code"], day, zone)
+        if plan is None or not (start <= plan.start <= end):
+            continue          # off today, or a shift that does not start this morning
+        office = config.unit_offices(emp["unit_code"])[0]
+        if config.unit_by_code[emp["unit_code"]].kind in TERMINAL_KINDS:
+            at_terminal.setdefault(office.code, []).append(emp.get("terminal_pin") or emp["nip"])
+        else:
+            mobile.append((emp["nip"], office))
+    # a phone from an earlier run is still bound: release it as BKPP would for a new phone
+    for nip, _ in mobile:
+        devices.reset(rt, nip, by="demo", reason="demo restart: new simulated phone")
+    codes = devices.issue_codes(rt, [nip for nip, _ in mobile], issued_by="demo")
+    phones = [sim_phones.Phone(nip, codes[nip], office.lat, office.lon) for nip, office in mobile]
+    print(f"activating {len(phones)} simulated phones; {sum(map(len, at_terminal.values()))} staff at "
+          f"{len(at_terminal)} school terminals ...", flush=True)
+    await sim_phones.activate_all(ingest_url, phones)
+    fleet = sim_terminals.plan(rt, at_terminal, day_start=start, spread_min=int((end - start).total_seconds() // 60))
+    duration_s = (end - start).total_seconds() / speed
+    phone_report, terminal_report = await asyncio.gather(
+        sim_phones.morning(ingest_url, phones, now=clock.now, duration_s=duration_s),
+        sim_terminals.morning(ingest_url, fleet, until=end, now=clock.now),
+    )
+    return (f"phones: {dict(phone_report.statuses)} (retries {phone_report.retries}); "
+            f"terminals: {terminal_report.lines} lines in {terminal_report.uploads} uploads, "
+            f"{terminal_report.resent_batches} resent, {terminal_report.reboots} reboot(s)")
+
+
+def run_demo(args) -> int:
+    rt = boot()
+    for port in (args.web_port, args.ingest_port):
+        if not port_free(port):
+            print(f"error: port {port} is in use (choose another with --web-port / --ingest-port)")
+            return 2
+    day = morning_date(rt)
+    _ensure_data(rt, args.employees, args.days, day)
+    zone = rt.config.zone
+    start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=zone)
+    end = dt.datetime.combine(day, dt.time(8, 0), tzinfo=zone)
+    spec = clock.demo_spec(start - dt.timedelta(minutes=2), args.speed)
+    import os
+
+    os.environ[clock.ENV] = spec   # this process plays the morning on the same clock
+    passwords, kiosk = _ensure_access(rt)
+    children = Children(_child_env(rt, args, spec))
+    web = f"http://127.0.0.1:{args.web_port}"
+    ingest = f"http://127.0.0.1:{args.ingest_port}"
+    try:
+        commands = procfile()
+        for name in ("ingest", "web", "worker"):
+            children.start(name, commands[name])
+        children.wait_http("ingest", f"{ingest}/healthz")
+        children.wait_http("web", f"{web}/login")
+        print("\nPantau demo is running:")
+        print(f"  wall display   {web}/wall?kiosk={kiosk}")
+        print(f"  dashboard      {web}/   logins: " + ", ".join(f"{u} / {p}" for u, p in passwords.items()))
+        print(f"  mobile API     {ingest}/api/v1/docs   (health: {ingest}/healthz)")
+        print(f"  terminals      {ingest}/iclock/cdata  (ZKTeco push protocol)")
+        print(f"  morning        {day} 07:00-08:00 at {args.speed:g}x: "
+              f"{(end - start).total_seconds() / args.speed / 60:.0f} minutes. Ctrl-C stops everything.\n", flush=True)
+        if not args.no_morning:
+            summary = asyncio.run(_play_morning(rt, ingest, day, start, end, args.speed))
+            print(f"morning done: {summary}", flush=True)
+        while True:
+            dead = children.check()
+            if dead:
+                print(f"error: the {dead} process stopped; stopping the demo")
+                return 1
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+        return 0
+    finally:
+        children.stop()
+        from .services import stop_embedded
+
+        stop_embedded()

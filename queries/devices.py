@@ -1,0 +1,100 @@
+"""Phones bound to employees and the one-time activation codes that bind them."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.engine import Connection
+
+from .db import copy_rows, one, rows, run, scalar
+
+
+def employee_by_nip(conn: Connection, nip: str) -> dict | None:
+    return one(conn, "SELECT id, nip, name, unit_code, active FROM employees WHERE nip = :nip", nip=nip)
+
+
+def lock_binding(conn: Connection, employee_id: int) -> None:
+    """Serialise activations and resets of one employee's phone binding."""
+    run(conn, "SELECT pg_advisory_xact_lock(:ns, :id)", ns=2, id=employee_id)
+
+
+def add_code(conn: Connection, employee_id: int, code_hash: str, issued_by: str, expires_at: dt.datetime) -> int:
+    return scalar(conn, """
+        INSERT INTO activation_codes (employee_id, code_hash, issued_by, expires_at)
+        VALUES (:e, :h, :by, :exp) RETURNING id""", e=employee_id, h=code_hash, by=issued_by, exp=expires_at)
+
+
+def expire_open_codes(conn: Connection, employee_id: int) -> int:
+    """A new code replaces any earlier one still open, so only one is ever usable."""
+    return run(conn, """
+        UPDATE activation_codes SET expires_at = now()
+        WHERE employee_id = :e AND used_at IS NULL AND expires_at > now()""", e=employee_id).rowcount
+
+
+def expire_open_codes_many(conn: Connection, employee_ids: list[int]) -> None:
+    run(conn, """
+        UPDATE activation_codes SET expires_at = now()
+        WHERE employee_id = ANY(:e) AND used_at IS NULL AND expires_at > now()""", e=employee_ids)
+
+
+def employee_ids(conn: Connection, nips: list[str]) -> dict[str, int]:
+    return {r["nip"]: r["id"] for r in rows(
+        conn, "SELECT id, nip FROM employees WHERE nip = ANY(:n) AND active", n=nips)}
+
+
+def add_codes(conn: Connection, codes: list[tuple[int, str, str, dt.datetime]]) -> int:
+    """Many (employee_id, code_hash, issued_by, expires_at) at once, by COPY."""
+    return copy_rows(conn, "activation_codes", ("employee_id", "code_hash", "issued_by", "expires_at"), codes)
+
+
+def usable_code(conn: Connection, employee_id: int, code_hash: str) -> dict | None:
+    """The code row when it belongs to the employee, is unused and has not expired."""
+    return one(conn, """
+        SELECT id, expires_at FROM activation_codes
+        WHERE employee_id = :e AND code_hash = :h AND used_at IS NULL AND expires_at > now()
+        FOR UPDATE""", e=employee_id, h=code_hash)
+
+
+def use_code(conn: Connection, code_id: int) -> None:
+    run(conn, "UPDATE activation_codes SET used_at = now() WHERE id = :id", id=code_id)
+
+
+def active_device(conn: Connection, employee_id: int) -> dict | None:
+    return one(conn, """
+        SELECT id, device_id, model, bound_at, last_seen_at FROM devices
+        WHERE employee_id = :e AND revoked_at IS NULL""", e=employee_id)
+
+
+def bind(conn: Connection, employee_id: int, device_id: str, model: str, token_hash: str) -> int:
+    return scalar(conn, """
+        INSERT INTO devices (employee_id, device_id, model, token_hash)
+        VALUES (:e, :d, :m, :t) RETURNING id""", e=employee_id, d=device_id, m=model, t=token_hash)
+
+
+def revoke(conn: Connection, employee_id: int, by: str, reason: str) -> dict | None:
+    """Revoke the employee's active binding; the revoked row, or None when there was none."""
+    return one(conn, """
+        UPDATE devices SET revoked_at = now(), revoked_by = :by, revoke_reason = :reason
+        WHERE employee_id = :e AND revoked_at IS NULL
+        RETURNING id, device_id, model, bound_at, revoked_at""", e=employee_id, by=by, reason=reason)
+
+
+def by_token(conn: Connection, token_hash: str) -> dict | None:
+    """The device a bearer token belongs to, with its employee (revoked ones too)."""
+    return one(conn, """
+        SELECT d.id AS device_ref, d.device_id, d.revoked_at, d.revoke_reason, d.last_seen_at,
+               e.id AS employee_id, e.nip, e.name, e.unit_code, e.active
+        FROM devices d JOIN employees e ON e.id = d.employee_id
+        WHERE d.token_hash = :t""", t=token_hash)
+
+
+def touch(conn: Connection, device_ref: int) -> None:
+    """Note the phone was seen (at most once a few minutes, to keep check-ins write-light)."""
+    run(conn, """
+        UPDATE devices SET last_seen_at = now()
+        WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 minutes')""", id=device_ref)
+
+
+def history(conn: Connection, employee_id: int) -> list[dict]:
+    return rows(conn, """
+        SELECT id, device_id, model, bound_at, last_seen_at, revoked_at, revoked_by, revoke_reason
+        FROM devices WHERE employee_id = :e ORDER BY bound_at DESC, id DESC""", e=employee_id)

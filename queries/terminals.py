@@ -1,0 +1,360 @@
+"""Terminals: registry, raw ATTLOG lines, bulk check-ins, the command queue, health."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlalchemy.engine import Connection
+from psycopg2.errors import UniqueViolation
+
+from .db import copy_rows, one, rows, run, run_many, scalar
+
+# --- registry -----------------------------------------------------------------------------
+
+def touch(conn: Connection, sn: str, now: dt.datetime, *, heartbeat: bool = False,
+          info: dict | None = None, firmware: str | None = None) -> dict:
+    """The terminal's row, registering an unknown SN as pending. Locks the row until commit."""
+    return one(conn, """
+        INSERT INTO terminals (sn, status, first_seen_at, last_heartbeat_at, info, firmware)
+        VALUES (:sn, 'pending', :now, :hb, CAST(:info AS jsonb), :fw)
+        ON CONFLICT (sn) DO UPDATE SET
+            last_heartbeat_at = COALESCE(EXCLUDED.last_heartbeat_at, terminals.last_heartbeat_at),
+            info = terminals.info || EXCLUDED.info,
+            firmware = COALESCE(EXCLUDED.firmware, terminals.firmware)
+        RETURNING *, (xmax = 0) AS created""",
+        sn=sn, now=now, hb=now if heartbeat else None, info=json.dumps(info or {}), fw=firmware)
+
+
+def terminal(conn: Connection, sn: str) -> dict | None:
+    return one(conn, "SELECT * FROM terminals WHERE sn = :sn", sn=sn)
+
+
+def terminals(conn: Connection) -> list[dict]:
+    return rows(conn, "SELECT * FROM terminals ORDER BY status, office_code NULLS FIRST, sn")
+
+
+def register(conn: Connection, sn: str, now: dt.datetime) -> dict:
+    """Create the row when absent (pre-registration by BKPP), else return it locked."""
+    run(conn, """INSERT INTO terminals (sn, status, first_seen_at) VALUES (:sn, 'pending', :now)
+                 ON CONFLICT (sn) DO NOTHING""", sn=sn, now=now)
+    return one(conn, "SELECT * FROM terminals WHERE sn = :sn FOR UPDATE", sn=sn)
+
+
+def set_registration(conn: Connection, sn: str, *, status: str, office_code: str | None,
+                     timezone: str | None, utc_offset_minutes: int | None) -> dict:
+    return one(conn, """
+        UPDATE terminals SET status = :status, office_code = :office, timezone = :tz,
+               utc_offset_minutes = :offset
+        WHERE sn = :sn RETURNING *""",
+        sn=sn, status=status, office=office_code, tz=timezone, offset=utc_offset_minutes)
+
+
+def finish_log_batch(conn: Connection, sn: str, now: dt.datetime, stamp: str | None,
+                     drift: tuple[list[float], float] | None) -> None:
+    """After an upload: when, the terminal's Stamp, and its clock-drift samples and estimate."""
+    samples, drift_s = drift if drift else (None, None)
+    run(conn, """
+        UPDATE terminals SET last_log_at = :now, attlog_stamp = COALESCE(:stamp, attlog_stamp),
+               clock_drift_s = COALESCE(:drift, clock_drift_s),
+               info = CASE WHEN CAST(:samples AS jsonb) IS NULL THEN info
+                           ELSE jsonb_set(info, '{drift_samples}', CAST(:samples AS jsonb)) END
+        WHERE sn = :sn""", sn=sn, now=now, stamp=stamp, drift=drift_s,
+        samples=None if samples is None else json.dumps(samples))
+
+
+def reset_drift(conn: Connection, sn: str) -> None:
+    """A clock just set by a time sync: forget what was measured before."""
+    run(conn, """UPDATE terminals SET clock_drift_s = NULL, info = info - 'drift_samples'
+                 WHERE sn = :sn""", sn=sn)
+
+
+def set_drift(conn: Connection, sn: str, drift_s: float) -> None:
+    run(conn, "UPDATE terminals SET clock_drift_s = :d WHERE sn = :sn", sn=sn, d=drift_s)
+
+
+def set_operlog_stamp(conn: Connection, sn: str, stamp: str) -> None:
+    run(conn, "UPDATE terminals SET operlog_stamp = :s WHERE sn = :sn", sn=sn, s=stamp)
+
+
+# --- PIN to employee --------------------------------------------------------------------------
+
+def employees_by_pin(conn: Connection, pins: list[str]) -> dict[str, dict]:
+    """Active employees by terminal PIN: their mapped PIN, else their NIP."""
+    found = rows(conn, """
+        SELECT e.id, e.nip, e.name, e.unit_code, e.assigned_units,
+               COALESCE(e.schedule_code, u.schedule_code) AS schedule_code,
+               COALESCE(e.terminal_pin, e.nip) AS pin
+        FROM employees e JOIN units u ON u.code = e.unit_code
+        WHERE e.active AND (e.terminal_pin = ANY(:pins)
+                            OR (e.terminal_pin IS NULL AND e.nip = ANY(CAST(:pins AS bpchar[]))))""",
+        pins=pins)
+    return {r["pin"].strip(): r for r in found}
+
+
+def lock_employees(conn: Connection, employee_ids: list[int]) -> None:
+    """The same per-employee lock as a single check-in, taken in id order (no deadlock)."""
+    run(conn, "SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id",
+        ids=sorted(set(employee_ids)))
+
+
+# --- raw lines ------------------------------------------------------------------------------
+
+LOG_COLUMNS = ("sn", "pin", "local_time", "punch_state", "verify", "workcode", "raw", "via", "state",
+               "reason", "employee_id", "received_at", "applied_at")
+
+
+def insert_logs(conn: Connection, sn: str, records: list[tuple]) -> set[tuple[str, dt.datetime]]:
+    """Store one terminal's lines (tuples in LOG_COLUMNS order); returns the (pin, local_time) that were new.
+
+    A backlog is new: one COPY inside a savepoint. When some lines were seen before (a
+    resend, a reboot), the COPY is undone, they are looked up and only the others copied.
+    Callers hold the terminal's row lock (`touch`), so one terminal's uploads run one at a
+    time and the lookup cannot race another upload of the same lines.
+    """
+    if not records:
+        return set()
+    keys = [(r[1], r[2]) for r in records]
+    if len(set(keys)) == len(keys):
+        try:
+            with conn.begin_nested():
+                copy_rows(conn, "terminal_logs", LOG_COLUMNS, records)
+            return set(keys)
+        except UniqueViolation:     # raised by the driver's COPY; the savepoint is rolled back
+            pass
+    seen = {(r[0], r[1]) for r in run(conn, """
+        SELECT l.pin, l.local_time
+        FROM unnest(CAST(:pins AS text[]), CAST(:times AS timestamp[])) AS k(pin, local_time)
+        JOIN terminal_logs l ON l.sn = :sn AND l.pin = k.pin AND l.local_time = k.local_time""",
+        sn=sn, pins=[k[0] for k in keys], times=[k[1] for k in keys])}
+    fresh, new = [], set()
+    for key, r in zip(keys, records):
+        if key not in seen and key not in new:   # a line twice in one upload is stored once
+            new.add(key)
+            fresh.append(r)
+    copy_rows(conn, "terminal_logs", LOG_COLUMNS, fresh)
+    return new
+
+
+def log_exists(conn: Connection, sn: str, pin: str, local_time: dt.datetime) -> bool:
+    return bool(scalar(conn, """SELECT 1 FROM terminal_logs
+                                WHERE sn = :sn AND pin = :pin AND local_time = :t""",
+                       sn=sn, pin=pin, t=local_time))
+
+
+def insert_bad_lines(conn: Connection, sn: str, lines: list[dict], via: str, now: dt.datetime) -> int:
+    """Keep malformed lines (dicts: line_hash, raw, reason) once each; returns how many were new."""
+    if not lines:
+        return 0
+    return run(conn, """
+        INSERT INTO terminal_bad_lines (sn, line_hash, raw, reason, via, first_seen_at)
+        SELECT :sn, h, r, why, :via, :now
+        FROM unnest(CAST(:hashes AS text[]), CAST(:raws AS text[]), CAST(:reasons AS text[])) AS x(h, r, why)
+        ON CONFLICT (sn, line_hash) DO NOTHING""",
+        sn=sn, via=via, now=now, hashes=[x["line_hash"] for x in lines], raws=[x["raw"] for x in lines],
+        reasons=[x["reason"] for x in lines]).rowcount
+
+
+def waiting_logs(conn: Connection, sn: str, after: tuple[str, dt.datetime] | None, limit: int) -> list[dict]:
+    """Lines held for an approval or a PIN mapping, in key order after `after` (locked)."""
+    pin, at = after or ("", dt.datetime(1, 1, 1))
+    return rows(conn, """
+        SELECT sn, pin, local_time, punch_state, verify, workcode, raw, via, state, received_at
+        FROM terminal_logs
+        WHERE sn = :sn AND state IN ('pending', 'unmatched') AND (pin, local_time) > (:pin, :at)
+        ORDER BY pin, local_time LIMIT :n FOR UPDATE SKIP LOCKED""", sn=sn, pin=pin, at=at, n=limit)
+
+
+def waiting_terminals(conn: Connection) -> list[str]:
+    return [r["sn"] for r in rows(conn, """
+        SELECT DISTINCT l.sn FROM terminal_logs l JOIN terminals t ON t.sn = l.sn
+        WHERE l.state IN ('pending', 'unmatched') AND t.status = 'active' ORDER BY 1""")]
+
+
+def set_log_states(conn: Connection, sn: str, changes: list[dict]) -> None:
+    """New state for held lines: dicts with pin, local_time, state, reason, employee_id, applied_at."""
+    run_many(conn, """
+        UPDATE terminal_logs SET state = :state, reason = :reason, employee_id = :employee_id,
+               applied_at = :applied_at
+        WHERE sn = :sn AND pin = :pin AND local_time = :local_time""",
+        [{**c, "sn": sn} for c in changes])
+
+
+def log_counts(conn: Connection, sn: str | None = None) -> dict[str, int]:
+    counts = {r["state"]: r["n"] for r in rows(conn, """
+        SELECT state, count(*) AS n FROM terminal_logs
+        WHERE CAST(:sn AS text) IS NULL OR sn = :sn GROUP BY state""", sn=sn)}
+    counts["bad_lines"] = scalar(conn, """SELECT count(*) FROM terminal_bad_lines
+                                          WHERE CAST(:sn AS text) IS NULL OR sn = :sn""", sn=sn)
+    return counts
+
+
+def stored_counts(conn: Connection, sns: list[str]) -> dict:
+    """For these terminals: lines kept, lines applied, check-ins, and check-ins stored twice
+    (same terminal, employee and moment: must be 0)."""
+    return one(conn, """
+        SELECT (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns)) AS log_rows,
+               (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns) AND state = 'applied') AS applied,
+               (SELECT count(*) FROM check_ins WHERE terminal_sn = ANY(:sns)) AS check_ins,
+               (SELECT count(*) - count(DISTINCT (terminal_sn, employee_id, captured_at))
+                  FROM check_ins WHERE terminal_sn = ANY(:sns)) AS duplicate_check_ins""", sns=sns)
+
+
+def unmatched_pins(conn: Connection, limit: int = 200) -> list[dict]:
+    """PINs no employee has, with the name the terminal knows (from its USER lines) when any."""
+    return rows(conn, """
+        SELECT l.sn, l.pin, count(*) AS lines, min(l.local_time) AS first, max(l.local_time) AS last,
+               (SELECT o.content FROM terminal_operlogs o WHERE o.sn = l.sn AND o.pin = l.pin
+                  AND o.kind = 'USER' ORDER BY o.received_at DESC LIMIT 1) AS terminal_user
+        FROM terminal_logs l WHERE l.state = 'unmatched'
+        GROUP BY l.sn, l.pin ORDER BY count(*) DESC, l.sn, l.pin LIMIT :n""", n=limit)
+
+
+# --- check-ins in bulk ----------------------------------------------------------------------
+
+CHECK_IN_COLUMNS = ("event_key", "employee_id", "captured_at", "work_date", "session", "verdict",
+                    "reasons", "minutes_late", "minutes_early", "office_code", "terminal_sn", "payload")
+
+
+def insert_check_ins(conn: Connection, records: list[tuple]) -> set[str]:
+    """Terminal check-ins (tuples in CHECK_IN_COLUMNS order, reasons as '{a,b}', payload as JSON);
+    returns the event keys that were new (a resent punch is never stored twice).
+
+    The lines were new in terminal_logs, so their keys almost always are: one COPY straight
+    into check_ins. Should one exist already (a realtime punch stored just before its line),
+    the COPY is undone and the rows go through a temporary table and ON CONFLICT DO NOTHING.
+    """
+    if not records:
+        return set()
+    try:
+        with conn.begin_nested():
+            copy_rows(conn, "check_ins", ("source",) + CHECK_IN_COLUMNS, (("terminal",) + r for r in records))
+        return {r[0] for r in records}
+    except UniqueViolation:     # raised by the driver's COPY; the savepoint is rolled back
+        pass
+    run(conn, """CREATE TEMP TABLE IF NOT EXISTS terminal_check_ins_in (
+                   event_key text, employee_id bigint, captured_at timestamptz, work_date date,
+                   session text, verdict text, reasons text[], minutes_late int, minutes_early int,
+                   office_code text, terminal_sn text, payload jsonb) ON COMMIT DELETE ROWS""")
+    run(conn, "TRUNCATE terminal_check_ins_in")
+    copy_rows(conn, "terminal_check_ins_in", CHECK_IN_COLUMNS, records)
+    cols = ", ".join(CHECK_IN_COLUMNS)
+    return {r[0] for r in run(conn, f"""
+        INSERT INTO check_ins (source, {cols}) SELECT 'terminal', {cols} FROM terminal_check_ins_in
+        ON CONFLICT (event_key) DO NOTHING RETURNING event_key""")}
+
+
+# --- other uploads ----------------------------------------------------------------------------
+
+def insert_operlogs(conn: Connection, sn: str, table: str, lines: list[dict], now: dt.datetime) -> int:
+    if not lines:
+        return 0
+    return run(conn, """
+        INSERT INTO terminal_operlogs (sn, line_hash, table_name, kind, pin, content, received_at)
+        SELECT :sn, h, :table, k, p, c, :now
+        FROM unnest(CAST(:hashes AS text[]), CAST(:kinds AS text[]), CAST(:pins AS text[]),
+                    CAST(:contents AS text[])) AS x(h, k, p, c)
+        ON CONFLICT (sn, line_hash) DO NOTHING""",
+        sn=sn, table=table, now=now, hashes=[x["line_hash"] for x in lines],
+        kinds=[x["kind"] for x in lines], pins=[x["pin"] for x in lines],
+        contents=[x["content"] for x in lines]).rowcount
+
+
+def insert_photo(conn: Connection, sn: str, photo: dict, now: dt.datetime) -> bool:
+    return bool(run(conn, """
+        INSERT INTO terminal_photos (sn, filename, pin, size, sha256, received_at)
+        VALUES (:sn, :filename, :pin, :size, :sha256, :now) ON CONFLICT (sn, filename) DO NOTHING""",
+        sn=sn, now=now, **photo).rowcount)
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+def queue_command(conn: Connection, sn: str, kind: str, command: str, actor: str, now: dt.datetime) -> int:
+    return scalar(conn, """
+        INSERT INTO terminal_commands (sn, kind, command, queued_at, queued_by)
+        VALUES (:sn, :kind, :command, :now, :actor) RETURNING id""",
+        sn=sn, kind=kind, command=command, now=now, actor=actor)
+
+
+def take_due_commands(conn: Connection, sn: str, now: dt.datetime, retry_after_s: float,
+                      max_attempts: int, limit: int = 10) -> list[dict]:
+    """Commands to hand out now: never sent, or sent without a result for a while (reply lost)."""
+    return rows(conn, """
+        UPDATE terminal_commands c SET sent_at = :now, attempts = c.attempts + 1
+        WHERE c.id IN (
+            SELECT id FROM terminal_commands
+            WHERE sn = :sn AND result_at IS NULL AND attempts < :max_attempts
+              AND (sent_at IS NULL OR sent_at < :now - make_interval(secs => :retry))
+            ORDER BY id LIMIT :n FOR UPDATE SKIP LOCKED)
+        RETURNING c.id, c.kind, c.command""",
+        sn=sn, now=now, retry=retry_after_s, max_attempts=max_attempts, n=limit)
+
+
+def record_command_result(conn: Connection, sn: str, command_id: int, code: int | None, text: str,
+                          now: dt.datetime) -> dict | None:
+    return one(conn, """
+        UPDATE terminal_commands SET result = :code, result_text = :text, result_at = :now
+        WHERE id = :id AND sn = :sn RETURNING id, kind""",
+        id=command_id, sn=sn, code=code, text=text, now=now)
+
+
+def commands(conn: Connection, sn: str, limit: int = 50) -> list[dict]:
+    return rows(conn, "SELECT * FROM terminal_commands WHERE sn = :sn ORDER BY id DESC LIMIT :n",
+                sn=sn, n=limit)
+
+
+# --- health -----------------------------------------------------------------------------------
+
+def terminal_health(conn: Connection, now: dt.datetime, silent_after_s: float, drift_s: float) -> list[dict]:
+    """Every terminal with its health: online, silent (no heartbeat or log lately), clock_drift.
+
+    Pending and retired terminals are listed with their status; only active ones are judged.
+    """
+    return rows(conn, """
+        SELECT t.sn, t.status, t.office_code, o.name AS office_name, o.unit_code, t.firmware,
+               t.last_heartbeat_at, t.last_log_at, t.clock_drift_s, t.first_seen_at,
+               GREATEST(t.last_heartbeat_at, t.last_log_at) AS last_seen_at,
+               CASE WHEN t.status <> 'active' THEN t.status
+                    WHEN GREATEST(t.last_heartbeat_at, t.last_log_at) IS NULL
+                      OR GREATEST(t.last_heartbeat_at, t.last_log_at) < :now - make_interval(secs => :silent)
+                      THEN 'silent'
+                    WHEN abs(COALESCE(t.clock_drift_s, 0)) > :drift THEN 'clock_drift'
+                    ELSE 'online' END AS health,
+               (SELECT count(*) FROM terminal_commands c
+                 WHERE c.sn = t.sn AND c.result_at IS NULL) AS open_commands
+        FROM terminals t LEFT JOIN offices o ON o.code = t.office_code
+        ORDER BY (t.status = 'active') DESC, t.office_code NULLS FIRST, t.sn""",
+        now=now, silent=silent_after_s, drift=drift_s)
+
+
+def silent_count(conn: Connection, now: dt.datetime, silent_after_s: float) -> int:
+    """How many active terminals have been silent (for the wall display)."""
+    return scalar(conn, """
+        SELECT count(*) FROM terminals
+        WHERE status = 'active' AND (GREATEST(last_heartbeat_at, last_log_at) IS NULL
+              OR GREATEST(last_heartbeat_at, last_log_at) < :now - make_interval(secs => :silent))""",
+        now=now, silent=silent_after_s)
+
+
+# --- pull mode --------------------------------------------------------------------------------
+
+def save_pull_source(conn: Connection, sn: str, host: str, port: int) -> None:
+    run(conn, """
+        INSERT INTO terminal_pull_sources (sn, host, port) VALUES (:sn, :host, :port)
+        ON CONFLICT (sn) DO UPDATE SET host = EXCLUDED.host, port = EXCLUDED.port""",
+        sn=sn, host=host, port=port)
+
+
+def pull_sources(conn: Connection) -> list[dict]:
+    return rows(conn, "SELECT * FROM terminal_pull_sources ORDER BY sn")
+
+
+def pull_source(conn: Connection, sn: str) -> dict | None:
+    return one(conn, "SELECT * FROM terminal_pull_sources WHERE sn = :sn", sn=sn)
+
+
+def save_pull_position(conn: Connection, sn: str, *, last_local_time: dt.datetime | None,
+                       count: int | None, error: str | None, now: dt.datetime) -> None:
+    run(conn, """
+        UPDATE terminal_pull_sources SET last_local_time = COALESCE(:t, last_local_time),
+               last_count = COALESCE(:n, last_count), last_error = :err, last_pulled_at = :now
+        WHERE sn = :sn""", sn=sn, t=last_local_time, n=count, err=error, now=now)

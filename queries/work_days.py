@@ -1,0 +1,171 @@
+"""Many work days at once (day close, recompute, leave, history): scope, staging, changes.
+
+Rows are staged with COPY into a temporary table, then only the rows that differ are
+written, in one statement that also reports what changed, so a recompute that changes
+nothing writes nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Iterator, Sequence
+
+from sqlalchemy.engine import Connection
+
+from .attendance import WORK_DAY_COLUMNS
+from .db import copy_rows, one, rows, run, scalar, stream
+
+# Columns a recompute may change (the key is employee_id, work_date).
+_VALUES = WORK_DAY_COLUMNS[2:]
+_DAY_CLOSE_LOCK = (2, 0)  # advisory lock (namespace, key): one day close at a time
+
+
+def scope_employees(conn: Connection, employee_ids: list[int] | None, unit_codes: list[str] | None,
+                    first: dt.date, last: dt.date) -> list[dict]:
+    """Active employees (current unit in `unit_codes`), and anyone with a work day in the range
+    (in a unit of `unit_codes`): a transfer or a departure keeps its history recomputable."""
+    return rows(conn, """
+        SELECT e.id, e.nip, e.name, e.unit_code, e.schedule_code AS own_schedule, e.active, e.active_from
+        FROM employees e
+        WHERE (CAST(:ids AS bigint[]) IS NULL OR e.id = ANY(:ids))
+          AND ((e.active AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units)))
+               OR EXISTS (SELECT 1 FROM work_days w WHERE w.employee_id = e.id
+                          AND w.work_date BETWEEN :first AND :last
+                          AND (CAST(:units AS text[]) IS NULL OR w.unit_code = ANY(:units))))
+        ORDER BY e.id""", ids=employee_ids, units=unit_codes, first=first, last=last)
+
+
+def day_records(conn: Connection, employee_ids: list[int] | None, first: dt.date, last: dt.date) -> Iterator[tuple]:
+    """What a rebuild needs per (employee, date) with a counted check-in or a stored work day,
+    streamed in (employee, date) order: (employee_id, work_date, first_in, midday, last_out,
+    sources, stored unit_code, stored closed). `employee_ids` None: everyone (one pass over
+    the range, which beats a lookup per employee once they are thousands)."""
+    return stream(conn, """
+        WITH punched AS (
+            SELECT c.employee_id, c.work_date,
+                   min(c.captured_at) FILTER (WHERE c.session = 'in') AS first_in,
+                   min(c.captured_at) FILTER (WHERE c.session = 'midday') AS midday,
+                   max(c.captured_at) FILTER (WHERE c.session = 'out') AS last_out,
+                   array_agg(DISTINCT c.source ORDER BY c.source) AS sources
+            FROM check_ins c
+            WHERE c.work_date BETWEEN :first AND :last AND c.verdict <> 'refused' AND c.session IS NOT NULL
+              AND (CAST(:ids AS bigint[]) IS NULL OR c.employee_id = ANY(:ids))
+            GROUP BY c.employee_id, c.work_date),
+        stored AS (
+            SELECT w.employee_id, w.work_date, w.unit_code, w.closed FROM work_days w
+            WHERE w.work_date BETWEEN :first AND :last
+              AND (CAST(:ids AS bigint[]) IS NULL OR w.employee_id = ANY(:ids)))
+        SELECT COALESCE(p.employee_id, s.employee_id) AS employee_id, COALESCE(p.work_date, s.work_date) AS work_date,
+               p.first_in, p.midday, p.last_out, p.sources, s.unit_code, s.closed
+        FROM punched p FULL JOIN stored s ON s.employee_id = p.employee_id AND s.work_date = p.work_date
+        ORDER BY 1, 2""", as_tuples=True, ids=employee_ids, first=first, last=last)
+
+
+# --- staging and applying --------------------------------------------------------------
+
+def stage(conn: Connection, records: Iterable[Sequence]) -> int:
+    """COPY work-day tuples (WORK_DAY_COLUMNS order) into this transaction's staging table."""
+    run(conn, "CREATE TEMP TABLE IF NOT EXISTS work_days_in (LIKE work_days INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    return copy_rows(conn, "work_days_in", WORK_DAY_COLUMNS, (_copyable(r) for r in records))
+
+
+_SOURCES = WORK_DAY_COLUMNS.index("sources")
+
+
+def _copyable(record: Sequence) -> list:
+    # The one array column, as a Postgres array literal; COPY reads True/False as is.
+    out = list(record)
+    out[_SOURCES] = "{" + ",".join(out[_SOURCES] or ()) + "}"
+    return out
+
+
+def apply_stage(conn: Connection, sample: int = 0) -> dict:
+    """Write the staged rows that differ from the stored ones; report counts and a sample."""
+    differs = f"({', '.join('o.' + c for c in _VALUES)}) IS DISTINCT FROM ({', '.join('n.' + c for c in _VALUES)})"
+    result = one(conn, f"""
+        WITH changed AS MATERIALIZED (
+            SELECT n.*, o.employee_id IS NULL AS is_new,
+                   CASE WHEN o.employee_id IS NOT NULL THEN to_jsonb(o) - 'updated_at' END AS before
+            FROM work_days_in n
+            LEFT JOIN work_days o ON o.employee_id = n.employee_id AND o.work_date = n.work_date
+            WHERE o.employee_id IS NULL OR {differs}
+        ), written AS (
+            INSERT INTO work_days ({', '.join(WORK_DAY_COLUMNS)}, updated_at)
+            SELECT {', '.join(WORK_DAY_COLUMNS)}, now() FROM changed
+            ON CONFLICT (employee_id, work_date) DO UPDATE SET
+                {', '.join(f'{c} = EXCLUDED.{c}' for c in _VALUES)}, updated_at = now()
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM work_days_in) AS staged,
+               (SELECT count(*) FROM written) AS written,
+               count(*) FILTER (WHERE is_new) AS inserted,
+               count(*) FILTER (WHERE NOT is_new) AS updated,
+               (SELECT jsonb_agg(s) FROM (
+                    SELECT c.employee_id, c.work_date, c.before,
+                           to_jsonb(c) - 'before' - 'is_new' - 'updated_at' AS after
+                    FROM changed c WHERE NOT c.is_new ORDER BY c.work_date, c.employee_id LIMIT :sample) s
+               ) AS sample
+        FROM changed""", sample=sample)
+    run(conn, "TRUNCATE work_days_in")
+    result["sample"] = [_only_changes(s) for s in (result["sample"] or [])]
+    return result
+
+
+def _only_changes(item: dict) -> dict:
+    before, after = item["before"] or {}, item["after"] or {}
+    keys = [k for k in _VALUES if before.get(k) != after.get(k)]
+    return {"employee_id": item["employee_id"], "work_date": item["work_date"],
+            "before": {k: before.get(k) for k in keys}, "after": {k: after.get(k) for k in keys}}
+
+
+# --- closed dates ------------------------------------------------------------------------
+
+def lock_day_close(conn: Connection, wait: bool = True) -> bool:
+    """Hold the day-close lock for this transaction; False when another holds it (wait=False)."""
+    if wait:
+        run(conn, "SELECT pg_advisory_xact_lock(:ns, :k)", ns=_DAY_CLOSE_LOCK[0], k=_DAY_CLOSE_LOCK[1])
+        return True
+    return bool(scalar(conn, "SELECT pg_try_advisory_xact_lock(:ns, :k)", ns=_DAY_CLOSE_LOCK[0], k=_DAY_CLOSE_LOCK[1]))
+
+
+def mark_closed(conn: Connection, work_date: dt.date, actor: str) -> int:
+    """Record the close; returns how many times this date has been closed."""
+    return scalar(conn, """
+        INSERT INTO day_closes (work_date, closed_by) VALUES (:d, :actor)
+        ON CONFLICT (work_date) DO UPDATE SET closed_at = now(), closed_by = EXCLUDED.closed_by,
+            runs = day_closes.runs + 1
+        RETURNING runs""", d=work_date, actor=actor)
+
+
+def closed_dates(conn: Connection, first: dt.date, last: dt.date) -> set[dt.date]:
+    return {r["work_date"] for r in rows(conn, """
+        SELECT work_date FROM day_closes WHERE work_date BETWEEN :first AND :last""", first=first, last=last)}
+
+
+def last_closed(conn: Connection) -> dt.date | None:
+    return scalar(conn, "SELECT max(work_date) FROM day_closes")
+
+
+def status_counts(conn: Connection, work_date: dt.date) -> dict[str, int]:
+    """Work days of a date by status, with the missing-record bands apart."""
+    found = rows(conn, """
+        SELECT status, count(*) AS n,
+               count(*) FILTER (WHERE status = 'hadir' AND first_in IS NULL) AS no_check_in,
+               count(*) FILTER (WHERE status = 'hadir' AND last_out IS NULL) AS no_check_out
+        FROM work_days WHERE work_date = :d GROUP BY status""", d=work_date)
+    out = {r["status"]: r["n"] for r in found}
+    out["no_check_in"] = sum(r["no_check_in"] for r in found)
+    out["no_check_out"] = sum(r["no_check_out"] for r in found)
+    return out
+
+
+
+def touched_since(conn: Connection, since: dt.datetime, first: dt.date, last: dt.date) -> set[tuple[int, dt.date]]:
+    """(employee, date) pairs whose check-ins arrived since `since` (during a bulk rebuild)."""
+    return {(r["employee_id"], r["work_date"]) for r in rows(conn, """
+        SELECT DISTINCT employee_id, work_date FROM check_ins
+        WHERE received_at >= :since AND work_date BETWEEN :first AND :last AND employee_id IS NOT NULL""",
+        since=since, first=first, last=last)}
+
+
+def database_now(conn: Connection) -> dt.datetime:
+    return scalar(conn, "SELECT now()")

@@ -1,0 +1,58 @@
+"""The embedded default: real Postgres and Redis under ./var, shared and kept across restarts."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+PROBE = r"""
+import json, sys, time
+from pantau.runtime import boot
+from queries import db
+rt = boot()
+with rt.transaction() as conn:
+    db.run(conn, "SELECT pg_advisory_xact_lock(42)")  # CREATE IF NOT EXISTS races otherwise
+    db.run(conn, "CREATE TABLE IF NOT EXISTS probe (who text)")
+    db.run(conn, "INSERT INTO probe VALUES (:w)", w=sys.argv[1])
+    pid = db.scalar(conn, "SELECT pg_backend_pid() > 0 AND true")
+    data_dir = db.scalar(conn, "SELECT setting FROM pg_settings WHERE name = 'data_directory'")
+    seen = db.scalar(conn, "SELECT count(*) FROM probe")
+rt.redis.incr(rt.key("probe"))
+print(json.dumps({"data_dir": data_dir, "redis": rt.urls.redis_url, "embedded": rt.urls.embedded_database,
+                  "seen": seen, "hits": int(rt.redis.get(rt.key("probe")))}))
+time.sleep(float(sys.argv[2]))
+from pantau.services import stop_embedded
+stop_embedded()   # as a process that exits cleanly does: the last one out stops the servers
+"""
+
+
+def _env(var_dir):
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env.update(PANTAU_VAR_DIR=str(var_dir), PANTAU_REDIS_PREFIX="probe", PYTHONPATH=str(ROOT))
+    return env
+
+
+def _start(var_dir, who, hold):
+    return subprocess.Popen([sys.executable, "-c", PROBE, who, str(hold)], env=_env(var_dir),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def test_two_processes_starting_at_once_share_one_server_and_data_survives_restart(tmp_path):
+    first, second = _start(tmp_path, "a", 2), _start(tmp_path, "b", 2)
+    outs = []
+    for proc in (first, second):
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err[-2000:]
+        outs.append(json.loads(out.strip().splitlines()[-1]))
+    assert outs[0]["embedded"] and outs[1]["embedded"]
+    assert outs[0]["data_dir"] == outs[1]["data_dir"] == str(tmp_path / "pg")
+    assert outs[0]["redis"] == outs[1]["redis"]
+    assert sorted(o["hits"] for o in outs) == [1, 2]          # one Redis, two increments
+
+    again = _start(tmp_path, "c", 0)                          # both stopped: a fresh start
+    out, err = again.communicate(timeout=180)
+    assert again.returncode == 0, err[-2000:]
+    assert json.loads(out.strip().splitlines()[-1])["seen"] == 3   # rows a, b kept, c added
