@@ -39,31 +39,6 @@ def stream_check_ins(conn: Connection, date_from: dt.date, date_to: dt.date,
         ORDER BY c.work_date, c.captured_at, c.id""", d0=date_from, d1=date_to, scope=scope)
 
 
-def stream_recap(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> Iterator[dict]:
-    """Per employee over a range (a month for the recap): days by status, bands, deduction."""
-    return stream(conn, f"""
-        SELECT e.nip, e.name, e.unit_code, u.name AS unit_name,
-               count(*) FILTER (WHERE wd.is_work_day AND wd.status <> 'libur') AS work_days,
-               count(*) FILTER (WHERE wd.status = 'hadir') AS present,
-               count(*) FILTER (WHERE wd.late_band = 'TL1') AS tl1,
-               count(*) FILTER (WHERE wd.late_band = 'TL2') AS tl2,
-               count(*) FILTER (WHERE wd.late_band = 'TL3') AS tl3,
-               count(*) FILTER (WHERE wd.late_band = 'TL4') AS tl4,
-               count(*) FILTER (WHERE wd.early_band = 'PSW1') AS psw1,
-               count(*) FILTER (WHERE wd.early_band = 'PSW2') AS psw2,
-               count(*) FILTER (WHERE wd.early_band = 'PSW3') AS psw3,
-               count(*) FILTER (WHERE wd.early_band = 'PSW4') AS psw4,
-               count(*) FILTER (WHERE wd.status = 'tk') AS tk,
-               count(*) FILTER (WHERE wd.status NOT IN ('hadir', 'tk', 'libur', 'belum')) AS on_leave,
-               coalesce(sum(wd.minutes_late), 0) AS minutes_late,
-               coalesce(sum(wd.minutes_early), 0) AS minutes_early,
-               coalesce(sum(wd.deduction_percent), 0) AS deduction_percent
-        FROM work_days wd JOIN employees e ON e.id = wd.employee_id
-        JOIN units u ON u.code = e.unit_code
-        WHERE wd.work_date BETWEEN :d0 AND :d1 AND {IN_SCOPE}
-        GROUP BY e.id, u.code ORDER BY u.path, e.name""", d0=date_from, d1=date_to, scope=scope)
-
-
 def selfie_in_scope(conn: Connection, sha256: str, scope: str | None) -> bool:
     """Whether some check-in with this selfie belongs to an employee in scope."""
     return bool(rows(conn, f"""

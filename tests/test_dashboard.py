@@ -171,7 +171,7 @@ def test_kepala_unit_map_and_trends_hold_only_its_unit(app, city):
     assert any(n in text for n in names(city, "DAMKAR"))
     assert not any(n in text for n in names(city, "DINKES") + names(city, "SETDA"))
     status, text = c.page("/trends", "")
-    assert "Dinas Kesehatan" not in text.split('"tr-unit"')[0] or "Dinas Pemadam" in text
+    assert "Dinas Kesehatan" not in text and "Dinas Pemadam" in text
 
 
 def test_kepala_unit_downloads_are_cut_to_its_unit(app, city):
@@ -179,7 +179,9 @@ def test_kepala_unit_downloads_are_cut_to_its_unit(app, city):
     today = city[1]["today"]
     d0 = city[1]["days"][0]
     recap = read_csv(c.http.get(f"/download/recap.csv?month={today:%Y-%m}"))
-    assert recap and {r["unit_code"] for r in recap} == {"DAMKAR"}
+    assert recap and {r["unit_kode"] for r in recap} == {"DAMKAR"}
+    units_month = read_csv(c.http.get(f"/download/unit_recap.csv?month={today:%Y-%m}"))
+    assert [r["unit_kode"] for r in units_month] == ["DAMKAR"]
     raw = read_csv(c.http.get(f"/download/checkins.csv?from={d0}&to={today}"))
     assert raw and {r["unit_code"] for r in raw} == {"DAMKAR"}
     units = read_csv(c.http.get(f"/download/units.csv?from={d0}&to={today}"))
@@ -210,9 +212,10 @@ def test_full_downloads_parse_for_bkpp(app, city):
     c = client(app, "bkpp")
     today = city[1]["today"]
     recap = read_csv(c.http.get(f"/download/recap.csv?month={today:%Y-%m}"))
-    assert {r["unit_code"] for r in recap} == {"SETDA", "DINKES", "PKM-CLG", "DAMKAR"}
-    assert set(recap[0]) >= {"nip", "name", "tl1", "tl4", "psw1", "tk", "deduction_percent"}
-    assert all(float(r["deduction_percent"]) <= 100 for r in recap)
+    # the same rows and columns as `pantau recap` (ingest.recap)
+    assert {r["unit_kode"] for r in recap} == {"SETDA", "DINKES", "PKM-CLG", "DAMKAR"}
+    assert set(recap[0]) >= {"nip", "nama", "tl1", "tl4", "psw1", "tk", "potongan_persen"}
+    assert all(float(r["potongan_persen"]) <= 100 for r in recap)
     raw = read_csv(c.http.get(f"/download/checkins.csv?from={today}&to={today}"))
     assert any(r["verdict"] == "refused" and r["reasons"] == "outside_geofence" for r in raw)
     assert all(r["captured_at_local"].endswith("+07:00") for r in raw)
@@ -297,7 +300,7 @@ def test_every_callback_as_another_units_head_returns_nothing_of_theirs(app, cit
         "tr-dates": ([("url", "search")], [("tr-dates", "start_date", today), ("tr-dates", "end_date", today),
                                            ("tr-grain", "value", "day"), ("tr-unit", "value", "DINKES")],
                      [("url", "search", "")]),
-        "dl-dates": ([("dl-recap", "href"), ("dl-units", "href"), ("dl-checkins", "href")],
+        "dl-dates": ([("dl-recap", "href"), ("dl-unit-recap", "href"), ("dl-units", "href"), ("dl-checkins", "href")],
                      [("dl-dates", "start_date", today), ("dl-dates", "end_date", today)], []),
         "wall-tick": ([("wall-tiles", "children"), ("wall-bars", "figure"), ("wall-map", "figure"),
                        ("wall-ticker", "children"), ("wall-date", "children"), ("wall-version", "data"),
@@ -361,7 +364,8 @@ def test_bad_url_input_is_answered_not_crashed(app, path, search):
 
 
 @pytest.mark.parametrize("url", ["/download/recap.csv?month=2026-99", "/download/checkins.csv?from=x&to=y",
-                                 "/download/units.csv?from=2001-01-01&to=2099-01-01", "/download/map.html?date=no"])
+                                 "/download/units.csv?from=2001-01-01&to=2099-01-01",
+                                 "/download/unit_recap.csv?month=abc", "/download/map.html?date=no"])
 def test_bad_download_input_is_answered_not_crashed(app, url):
     res = client(app, "bkpp").http.get(url)
     assert res.status_code == 200 and res.get_data()
@@ -382,9 +386,9 @@ def test_selfie_needs_role_scope_and_a_real_hash(app, city):
             "event_key": f"test:selfie:{real}", "source": "mobile", "employee_id": person["id"],
             "captured_at": dt.datetime.now(dt.timezone.utc), "work_date": data["today"], "session": "out",
             "verdict": "accepted", "reasons": [], "selfie_sha256": real}])
-    folder = rt.settings.selfie_dir / real[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{real}.jpg").write_bytes(photo)
+    from ingest import selfies
+
+    assert selfies.store(rt.settings.selfie_dir, photo) == real
     assert client(app, "kadinkes").http.get(f"/selfie/{real}").data == photo
     assert client(app, "kadamkar").http.get(f"/selfie/{real}").status_code == 404  # another unit
     sha = "a" * 64

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,9 +25,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from ingest import attendance, live
-from ingest.rules.judge import Attempt
+import httpx
+
+from ingest import live
 from pantau import clock
+from tests import api_support
 from tests.conftest import ROOT, runtime_env
 from tests.dashboard_data import KIOSK_TOKEN, PASSWORD, seed_city
 
@@ -132,11 +133,12 @@ def login(driver, base: str, username: str) -> None:
 
 
 def test_log_in_and_drill_from_region_to_employee(browser, server, city):
+    names = {c: city[0].config.unit_by_code[c].name for c in ("SETDA", "DINKES")}
     login(browser, server, "sekda")
-    wait(browser, lambda d: "Sekretariat Daerah" in [t.text for t in d.find_elements(By.CSS_SELECTOR, "#ov-bars g.ytick text")])
+    wait(browser, lambda d: names["SETDA"] in [t.text for t in d.find_elements(By.CSS_SELECTOR, "#ov-bars g.ytick text")])
     shot(browser, "overview_region")
     # region -> SETDA (click its bar) -> DINKES (bar) -> an employee (row link)
-    for unit_name in ("Sekretariat Daerah", "Dinas Kesehatan"):
+    for unit_name in (names["SETDA"], names["DINKES"]):
         bar = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#ov-bars g.trace.bars g.point path")))
         bars = browser.find_elements(By.CSS_SELECTOR, "#ov-bars g.trace.bars:first-of-type g.point path")
         labels = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#ov-bars g.ytick text")]
@@ -154,7 +156,7 @@ def test_log_in_and_drill_from_region_to_employee(browser, server, city):
     # the URL holds the state: a reload shows the same employee; breadcrumbs go back up
     browser.refresh()
     wait(browser, EC.presence_of_element_located((By.ID, "employee-name")))
-    browser.find_element(By.LINK_TEXT, "Dinas Kesehatan").click()
+    browser.find_element(By.LINK_TEXT, names["DINKES"]).click()
     wait(browser, EC.presence_of_element_located((By.ID, "people-table")))
     assert "unit=DINKES" in browser.current_url and "employee" not in browser.current_url
 
@@ -184,7 +186,7 @@ def test_recap_csv_downloads_and_parses(browser, server, city):
     text = path.read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text[1:])))
-    assert {r["unit_code"] for r in rows} == {"SETDA", "DINKES", "PKM-CLG", "DAMKAR"}
+    assert {r["unit_kode"] for r in rows} == {"SETDA", "DINKES", "PKM-CLG", "DAMKAR"}
     assert all(len(r["nip"]) == 18 for r in rows)
 
 
@@ -215,12 +217,13 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     assert _no_scroll(browser)
     shot(browser, "wall_1920")
     browser.execute_script("window.pantauMarker = 1")  # gone if the page reloads
-    person = data["people"]["PKM-CLG"][2]  # 'belum' today in the seed
-    office = rt.config.office_by_code["PKM-CLG-1"]
-    now = clock.now()
-    attendance.record(rt, person["id"], Attempt(source="mobile", captured_at=now, received_at=now,
-                                                lat=office.lat, lon=office.lon, accuracy_m=5),
-                      f"mobile:{uuid.uuid4()}", payload={"test": True})
+    # a phone checks in through the mobile API (the Procfile's ingest process)
+    with api_support.gunicorn(rt, clock_at=MONDAY_0720) as api, httpx.Client(base_url=api.url, timeout=30) as http:
+        phone = api_support.new_phone(rt, http, unit="PKM-CLG")
+        sent = http.post("/api/v1/check-ins", headers=phone["headers"],
+                         json=api_support.body(rt, api.now(), office="PKM-CLG-1"))
+        assert sent.status_code == 201 and sent.json()["verdict"] == "accepted", sent.text
+    person = phone["employee"]
     wait(browser, lambda d: person["name"] in d.find_element(By.ID, "wall-ticker").text)
     assert browser.find_element(By.ID, "tile-present").text != before
     assert browser.execute_script("return window.pantauMarker") == 1

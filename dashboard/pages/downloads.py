@@ -8,11 +8,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from pathlib import Path
 
 from dash import Input, Output, dcc, html
 from flask import Blueprint, Response, abort, current_app, request, send_file, stream_with_context
 
+from ingest import recap, selfies
 from queries import dashboard as q
 from queries import dashboard_map as qmap
 
@@ -27,9 +27,6 @@ CHECK_IN_FIELDS = ("work_date", "captured_at_local", "zone", "nip", "name", "uni
                    "lat", "lon", "accuracy_m", "terminal_sn")
 UNIT_FIELDS = ("work_date", "unit_code", "unit_name", "expected", "present", "late", "on_leave", "tk",
                "not_yet", "late_minutes")
-RECAP_FIELDS = ("nip", "name", "unit_code", "unit_name", "work_days", "present", "tl1", "tl2", "tl3", "tl4",
-                "psw1", "psw2", "psw3", "psw4", "tk", "on_leave", "minutes_late", "minutes_early",
-                "deduction_percent")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -90,20 +87,40 @@ def units_csv():
     return _csv_response(f"unit_harian_{d0}_{d1}.csv", UNIT_FIELDS, rows)
 
 
-def _recap_rows(config, viewer, d0, d1):
-    cap = config.rules.monthly_cap_percent
-    with data.runtime().connection() as conn:
-        for r in qmap.stream_recap(conn, d0, d1, viewer.scope):
-            r["deduction_percent"] = min(float(r["deduction_percent"]), cap)
-            yield r
+def unit_codes(config, viewer) -> list[str] | None:
+    """The viewer's subtree as unit codes (what ingest.recap filters on); None: the region."""
+    if viewer.scope is None:
+        return None
+    return [u.code for u in config.units if viewer.can_see_unit(auth.unit_scope(config, u.code))]
+
+
+def _recap_response(kind: str, build):
+    """A month of `pantau recap` (ingest.recap) for the viewer's units, streamed."""
+    viewer, config = _viewer(), data.runtime().config
+    try:
+        first, last = recap.month_range(request.args.get("month") or f"{data.today(config):%Y-%m}")
+    except ValueError:
+        first, last = recap.month_range(f"{data.today(config):%Y-%m}")
+
+    def rows():
+        with data.runtime().connection() as conn:
+            columns, items = build(conn, config, first, last, unit_codes(config, viewer))
+            yield columns
+            yield from items
+
+    stream = rows()
+    columns = next(stream)
+    return _csv_response(f"{kind}_{first:%Y-%m}.csv", tuple(columns), stream)
 
 
 @blueprint.route("/download/recap.csv")
 def recap_csv():
-    viewer, config = _viewer(), data.runtime().config
-    first = parse_date((request.args.get("month") or "") + "-01", data.today(config).replace(day=1))
-    last = (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
-    return _csv_response(f"rekap_{first:%Y-%m}.csv", RECAP_FIELDS, _recap_rows(config, viewer, first, last))
+    return _recap_response("rekap", recap.employee_recap)
+
+
+@blueprint.route("/download/unit_recap.csv")
+def unit_recap_csv():
+    return _recap_response("rekap_unit", recap.unit_summary)
 
 
 @blueprint.route("/download/map.html")
@@ -126,17 +143,10 @@ def selfie(sha: str):
     with data.runtime().connection() as conn:
         if not qmap.selfie_in_scope(conn, sha, viewer.scope):
             abort(404)
-    path = selfie_path(data.runtime().settings.selfie_dir, sha)
-    if path is None:
+    path = selfies.path_for(data.runtime().settings.selfie_dir, sha)
+    if not path.is_file():
         abort(404)
-    return send_file(path, max_age=3600)
-
-
-def selfie_path(root: Path, sha: str) -> Path | None:
-    for candidate in (root / sha[:2] / sha, root / sha[:2] / f"{sha}.jpg", root / f"{sha}.jpg", root / sha):
-        if candidate.is_file():
-            return candidate
-    return None
+    return send_file(path, mimetype="image/jpeg", max_age=3600)
 
 
 def layout(viewer, params: dict):
@@ -151,6 +161,7 @@ def layout(viewer, params: dict):
                             display_format="DD/MM/YYYY", first_day_of_week=1),
         html.Ul([
             html.Li(html.A("Rekap bulanan per pegawai", id="dl-recap", href="")),
+            html.Li(html.A("Rekap bulanan per unit", id="dl-unit-recap", href="")),
             html.Li(html.A("Ringkasan harian per unit", id="dl-units", href="")),
             html.Li(html.A("Data presensi mentah", id="dl-checkins", href="")),
         ], className="downloads"),
@@ -158,9 +169,11 @@ def layout(viewer, params: dict):
 
 
 def register(app) -> None:
-    @app.callback(Output("dl-recap", "href"), Output("dl-units", "href"), Output("dl-checkins", "href"),
+    @app.callback(Output("dl-recap", "href"), Output("dl-unit-recap", "href"), Output("dl-units", "href"),
+                  Output("dl-checkins", "href"),
                   Input("dl-dates", "start_date"), Input("dl-dates", "end_date"))
     def _links(start, end):
         rng = {"from": (start or "")[:10], "to": (end or "")[:10]}
-        return (href("/download/recap.csv", {"month": (start or "")[:7]}),
+        month = {"month": (start or "")[:7]}
+        return (href("/download/recap.csv", month), href("/download/unit_recap.csv", month),
                 href("/download/units.csv", rng), href("/download/checkins.csv", rng))
