@@ -11,10 +11,7 @@ import datetime as dt
 import io
 import os
 import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -31,6 +28,7 @@ from ingest import live
 from pantau import clock
 from tests import api_support
 from tests.conftest import ROOT, runtime_env
+from tests.servers import serving
 from tests.dashboard_data import KIOSK_TOKEN, PASSWORD, seed_city
 
 pytestmark = pytest.mark.browser
@@ -67,27 +65,14 @@ def city(make_runtime, demo_clock):
 
 @pytest.fixture(scope="module")
 def server(city):
-    rt = city[0]
+    """The Procfile's web process (gunicorn, 2 workers) for the whole module."""
     port = _free_port()
-    log = open(ARTIFACTS.joinpath("gunicorn.log") if ARTIFACTS.mkdir(exist_ok=True) is None else os.devnull, "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "dashboard.app:create_server()"], cwd=ROOT, env=runtime_env(rt), stdout=log, stderr=subprocess.STDOUT)
+    ARTIFACTS.mkdir(exist_ok=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"gunicorn did not start; see {ARTIFACTS / 'gunicorn.log'}")
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
+    cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+           "dashboard.app:create_server()"]
+    with serving(cmd, ROOT, runtime_env(city[0]), base + "/login", ARTIFACTS / "gunicorn.log"):
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -14,44 +14,45 @@ ROLES = ("kepala_daerah", "sekda", "bkpp", "kepala_unit", "admin_unit")
 def register(sub) -> None:
     p = sub.add_parser("users", help="dashboard logins")
     us = p.add_subparsers(dest="users_command", metavar="ACTION")
-    add = us.add_parser("add", help="create a login")
+    add = _command(us, "add", "create a login", _add)
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=ROLES)
     add.add_argument("--unit", help="unit code (required for kepala_unit / admin_unit)")
     add.add_argument("--name", default="", help="full name")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    add.add_argument("--actor", default=getpass.getuser(), help="who is making the change (audit log)")
-    add.set_defaults(handler=_add)
-    ls = us.add_parser("list", help="list logins")
-    ls.set_defaults(handler=_list)
-    dis = us.add_parser("disable", help="disable a login")
+    _command(us, "list", "list logins", _list)
+    dis = _command(us, "disable", "disable a login", _disable, actor=True)
     dis.add_argument("username")
     dis.add_argument("--reason", required=True)
-    dis.add_argument("--actor", default=getpass.getuser())
-    dis.set_defaults(handler=_disable)
-    pw = us.add_parser("password", help="set a new password")
+    pw = _command(us, "password", "set a new password", _password, actor=True)
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true")
-    pw.add_argument("--actor", default=getpass.getuser())
-    pw.set_defaults(handler=_password)
+    _actor(add)
     p.set_defaults(handler=lambda a: p.print_help() or 2)
 
     k = sub.add_parser("kiosk", help="read-only links for the wall display")
     ks = k.add_subparsers(dest="kiosk_command", metavar="ACTION")
-    kadd = ks.add_parser("add", help="create a kiosk link and print it once")
+    kadd = _command(ks, "add", "create a kiosk link and print it once", _kiosk_add, actor=True)
     kadd.add_argument("label")
     kadd.add_argument("--show-names", action="store_true", help="show employee names in the ticker")
     kadd.add_argument("--base-url", default="http://localhost:8050")
-    kadd.add_argument("--actor", default=getpass.getuser())
-    kadd.set_defaults(handler=_kiosk_add)
-    kls = ks.add_parser("list", help="list kiosk links")
-    kls.set_defaults(handler=_kiosk_list)
-    krev = ks.add_parser("revoke", help="revoke a kiosk link (the TV goes blank within 30 s)")
+    _command(ks, "list", "list kiosk links", _kiosk_list)
+    krev = _command(ks, "revoke", "revoke a kiosk link (the TV goes blank within 30 s)", _kiosk_revoke, actor=True)
     krev.add_argument("id", type=int)
     krev.add_argument("--reason", default="")
-    krev.add_argument("--actor", default=getpass.getuser())
-    krev.set_defaults(handler=_kiosk_revoke)
     k.set_defaults(handler=lambda a: k.print_help() or 2)
+
+
+def _command(subparsers, name: str, help_text: str, handler, actor: bool = False):
+    parser = subparsers.add_parser(name, help=help_text)
+    parser.set_defaults(handler=handler)
+    if actor:
+        _actor(parser)
+    return parser
+
+
+def _actor(parser) -> None:
+    parser.add_argument("--actor", default=getpass.getuser(), help="who makes the change (audit log)")
 
 
 def _runtime():
