@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "pantau.commands.db",
     "pantau.commands.live",
     "pantau.commands.users",
+    "pantau.commands.dashboard",
     "pantau.commands.days",
     "pantau.commands.leave",
     "pantau.commands.recap",

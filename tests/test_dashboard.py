@@ -396,3 +396,16 @@ def test_selfie_needs_role_scope_and_a_real_hash(app, city):
     assert client(app, "bkpp").http.get(f"/selfie/{sha}").status_code == 404  # no such check-in
     assert client(app, "sekda").http.get(f"/selfie/{sha}").status_code == 404  # role not in selfie_roles
     assert client(app).http.get(f"/selfie/{sha}").status_code == 302  # not logged in: to the login page
+
+
+def test_refresh_command_rolls_up_closed_days(city, monkeypatch, capsys):
+    rt, data = city
+    for k, v in runtime_env(rt).items():
+        monkeypatch.setenv(k, v)
+    assert cli.main(["dashboard", "refresh"]) == 0
+    assert "refreshed" in capsys.readouterr().out
+    with rt.connection() as conn:
+        from queries import db
+
+        rolled = db.scalar(conn, "SELECT count(DISTINCT work_date) FROM unit_day_rollup")
+    assert rolled == len(data["days"]) - 1  # every closed day; today stays live
