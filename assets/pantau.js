@@ -11,10 +11,13 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var age = (Date.now() - state.at) / 1000;
       // safety net for a TV left on for days: reload every 12 hours
       if (performance.now() > 12 * 3600 * 1000) { window.location.reload(); }
-      var shown = state.value ? new Date(state.value) : new Date();
-      var text = shown.toLocaleTimeString('id-ID', {timeZone: setup.zone, hour: '2-digit', minute: '2-digit',
-                                                    second: '2-digit', hour12: false}) + ' ' + setup.label;
-      return [text, (state.value && age <= setup.stale) ? 'fresh ok' : 'fresh stale'];
+      if (age > setup.stale) { return [window.pantauClockText || '--:--', 'fresh stale']; }
+      if (!state.value) { return ['--:--', 'fresh wait']; }  // just loaded: no answer yet
+      // the server's time (the demo clock too), as of its last answer
+      window.pantauClockText = new Date(state.value).toLocaleTimeString(
+        'id-ID', {timeZone: setup.zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false}
+      ) + ' ' + setup.label;
+      return [window.pantauClockText, 'fresh ok'];
     }
   }
 });

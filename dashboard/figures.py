@@ -44,7 +44,7 @@ def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, 
     if wall:
         base.update(paper_bgcolor=WALL["bg"], plot_bgcolor=WALL["bg"],
                     font=dict(color=WALL["fg"], family=WALL["font"], size=round(18 * scale)),
-                    margin=dict(l=10, r=20, t=10, b=10), legend=dict(orientation="h", y=1.02, x=0))
+                    margin=dict(l=10, r=20, t=10, b=round(30 * scale)), legend=dict(orientation="h", y=1.02, x=0))
     else:
         base["template"] = LIGHT
     for key, value in (layout or {}).items():

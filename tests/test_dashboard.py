@@ -227,14 +227,18 @@ def test_wall_kiosk_token_and_revocation(app, city):
     outputs = [("wall-tiles", "children"), ("wall-bars", "figure"), ("wall-map", "figure"),
                ("wall-ticker", "children"), ("wall-date", "children"), ("wall-version", "data"),
                ("wall-heartbeat", "data")]
-    tick = lambda token, version=-1: c.callback(outputs, [("wall-tick", "n_intervals", 1)],
-                                                [("wall-version", "data", version), ("wall-token", "data", token), ("wall-scale", "data", 1)])
+    tick = lambda token, version=-1, scale=1: c.callback(
+        outputs, [("wall-tick", "n_intervals", 1)],
+        [("wall-version", "data", version), ("wall-token", "data", token), ("wall-scale", "data", scale)])
     assert tick("wrong-token")[0] == 204
     status, out = tick(KIOSK_TOKEN)
     assert status == 200 and "wall-tiles" in out
     # the same version again: only the heartbeat comes back, nothing to redraw
     status, again = tick(KIOSK_TOKEN, out["wall-version"]["data"])
     assert status == 200 and set(again) == {"wall-heartbeat"}
+    # a 4K screen (scale 2) gets the same data redrawn with bigger text
+    status, big = tick(KIOSK_TOKEN, out["wall-version"]["data"], 2)
+    assert big["wall-bars"]["figure"]["layout"]["font"]["size"] == 2 * out["wall-bars"]["figure"]["layout"]["font"]["size"]
     from queries import users
 
     with rt.transaction() as conn:

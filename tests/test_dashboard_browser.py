@@ -215,7 +215,11 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     viewport(browser, 3840, 2160)  # a 4K TV loads the page at its size (text scales with it)
     browser.refresh()
     wait(browser, lambda d: person["name"] in d.find_element(By.ID, "wall-ticker").text)
-    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#wall-bars g.trace.bars"))
+    wait(browser, lambda d: "WIB" in d.find_element(By.ID, "wall-clock").text)
+    # chart text redrawn for the screen: twice the 1080p size
+    wait(browser, lambda d: d.execute_script(
+        "const t = document.querySelector('#wall-bars g.ytick text');"
+        "return t && parseFloat(getComputedStyle(t).fontSize) >= 30;"))
     assert _no_scroll(browser)
     shot(browser, "wall_3840")
     viewport(browser, 1920, 1080)

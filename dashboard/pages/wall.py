@@ -118,15 +118,15 @@ def register(app) -> None:
         rt = data.runtime()
         day = clock.today(rt.config.zone)
         beat = clock.now().isoformat(timespec="seconds")
-        version = live.version(rt, day)
-        if version == shown_version:
+        scale = min(max(float(scale or 1), 0.5), 4.0)
+        drawn = f"{live.version(rt, day)}@{scale:g}"  # a new screen size redraws too
+        if drawn == shown_version:
             return (no_update,) * 6 + (beat,)
         snap = live.snapshot(rt, day)
-        scale = min(max(float(scale or 1), 0.5), 4.0)
         v = view(snap, rt.config, viewer, scale)
         items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]
         return (tiles(v["tiles"], "tiles wall-tile-row"), figures.unit_bars(v["units"], wall=True, scale=scale), v["map"],
-                items, f"{day:%d/%m/%Y}", snap["version"], beat)
+                items, f"{day:%d/%m/%Y}", f"{snap['version']}@{scale:g}", beat)
 
     app.clientside_callback(
         ClientsideFunction(namespace="pantau", function_name="wallScale"),
