@@ -135,6 +135,32 @@ window.dispatchEvent(new PopStateEvent('popstate'));
 """
 
 
+def arrival_latency(driver, rt, day, people, probes: int = 20) -> dict:
+    """From a live change (what the API does after storing a check-in) to its line on the TV."""
+    from ingest import live
+    from pantau import clock
+
+    rnd = random.Random(11)
+    times = []
+    for n in range(probes):
+        p = rnd.choice(people)
+        name = f"Uji {n} {rnd.randint(1000, 9999)}"
+        o = rt.config.offices[0]
+        t0 = time.perf_counter()
+        live.apply(rt, day, p["id"], p["unit_code"], live.ON_TIME,
+                   latest={"at": clock.now().isoformat(timespec="seconds"), "nip": "0" * 18, "name": name,
+                           "unit_code": p["unit_code"], "office_code": o.code, "verdict": "accepted",
+                           "session": "in", "minutes_late": 0, "lat": o.lat, "lon": o.lon, "source": "mobile"})
+        while name not in driver.execute_script("return document.getElementById('wall-ticker').innerText"):
+            time.sleep(0.02)
+        times.append(time.perf_counter() - t0)
+        time.sleep(rnd.uniform(0.2, 1.5))  # arrivals at random phases of the 1 s tick
+    times.sort()
+    return {"arrival_p50_ms": round(times[len(times) // 2] * 1000),
+            "arrival_p95_ms": round(times[int(0.95 * (len(times) - 1))] * 1000),
+            "arrival_max_ms": round(times[-1] * 1000)}
+
+
 def drill_times(driver, base: str, password: str, rounds: int = 12) -> dict:
     """Browser time for a drill-down step: the router returns a whole page (a unit with its
     people table), which is what Dash 4.2+ is reported to re-render slowly."""
@@ -199,6 +225,7 @@ def run_one(python: str, minutes: float, env: dict, token: str, rt, day, people)
         last = _metrics(driver, gc=True)
         samples.append(last)
         ticker = driver.execute_script("return document.querySelectorAll('#wall-ticker li').length")
+        arrival = arrival_latency(driver, rt, day, people)
         drill = drill_times(driver, base, BENCH_PASSWORD)
     finally:
         stop.set()
@@ -210,7 +237,7 @@ def run_one(python: str, minutes: float, env: dict, token: str, rt, day, people)
     cpu = lambda k: (last[k] - first[k]) / span * 100
     return {
         "dash": version, "seconds": round(span, 1), "ticker_items": ticker,
-        "process_cpu_percent": round((cpu1 - cpu0) / span * 100, 2), **drill,
+        "process_cpu_percent": round((cpu1 - cpu0) / span * 100, 2), **drill, **arrival,
         "cpu_percent": round(cpu("TaskDuration"), 2), "script_percent": round(cpu("ScriptDuration"), 2),
         "layout_percent": round(cpu("LayoutDuration") + cpu("RecalcStyleDuration"), 2),
         "heap_start_mb": round(first["JSHeapUsedSize"] / 2**20, 2), "heap_end_mb": round(last["JSHeapUsedSize"] / 2**20, 2),
@@ -241,12 +268,14 @@ def main() -> None:
         results.append(res)
     (OUT / "wall_browser.json").write_text(json.dumps(results, indent=2))
     print("\n| Dash | minutes | Chromium CPU % (process) | main-thread busy % (CDP) | script % | "
-          "heap start→end MB (max) | DOM nodes start→end | drill-down render p50 / max ms |")
-    print("|---|---|---|---|---|---|---|---|")
+          "heap start→end MB (max) | DOM nodes start→end | drill-down render p50 / max ms | "
+          "check-in on the wall p50 / p95 ms |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in results:
         print(f"| {r['dash']} | {r['seconds'] / 60:.1f} | {r['process_cpu_percent']} | {r['cpu_percent']} | "
               f"{r['script_percent']} | {r['heap_start_mb']}→{r['heap_end_mb']} ({r['heap_max_mb']}) | "
-              f"{r['nodes_start']}→{r['nodes_end']} | {r['drill_p50_ms']} / {r['drill_max_ms']} |")
+              f"{r['nodes_start']}→{r['nodes_end']} | {r['drill_p50_ms']} / {r['drill_max_ms']} | "
+              f"{r['arrival_p50_ms']} / {r['arrival_p95_ms']} |")
 
 
 if __name__ == "__main__":
