@@ -52,10 +52,12 @@ class UnknownEmployee(LookupError):
 
 
 def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: dict,
-           check_geofence: bool = True, zone: ZoneInfo | None = None, **columns) -> Recorded:
+           check_geofence: bool = True, zone: ZoneInfo | None = None, flags: tuple[str, ...] = (),
+           **columns) -> Recorded:
     """Judge and store one attempt. A repeated event_key returns the first verdict unchanged.
 
     `office_code` in columns names the office when no geofence does (a terminal's office).
+    `flags` are reason codes the caller adds (e.g. manual_overuse): an accepted attempt becomes flagged.
     """
     config = rt.config
     office_code = columns.pop("office_code", None)
@@ -70,6 +72,9 @@ def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: d
             return Recorded(existing["id"], True, existing["payload"].get("verdict", {}))
         verdict = judge(config, calendar, person_for(config, employee), attempt,
                         check_geofence=check_geofence, zone=zone)
+        if flags:
+            verdict.reasons = [*verdict.reasons, *flags]
+            verdict.verdict = "flagged" if verdict.verdict == "accepted" else verdict.verdict
         stored = verdict.as_dict()
         check_in_id = q.insert_check_in(
             conn, event_key=event_key, source=attempt.source, employee_id=employee_id,

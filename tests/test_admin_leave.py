@@ -117,7 +117,7 @@ def test_approval_turns_tk_into_leave_and_changes_the_recap(runtime, client):
             return next(r for r in found if r["nip"] == emp["nip"])
     assert recap_row()["tk"] == 1 and recap_row()["sakit"] == 0
     with pytest.raises(leave_requests.RequestRefused) as refused:
-        leave_requests.decide(runtime, leave["id"], True, "kepala:x", "ok", role="kepala_unit", user_unit="DISDIK")
+        leave_requests.decide(runtime, leave["id"], True, "kepala:x", "ok", role="kepala_unit", user_unit="DINDIKBUD")
     assert refused.value.code == "out_of_scope"
     after = leave_requests.decide(runtime, leave["id"], True, "kepala:dinkes", "semoga lekas sembuh",
                                   role="kepala_unit", user_unit="DINKES")
