@@ -216,3 +216,26 @@ class LeaveRequest(BaseModel):
 class LeaveList(BaseModel):
     leaves: list[LeaveRequest]
     annual_leave: dict = Field(description="cuti tahunan this year: entitled, used (approved and pending), left")
+
+
+class AttendBody(_Strict):
+    """One scan of an event's QR code."""
+
+    event_id: uuid.UUID = Field(description="made by the phone, the same on every retry of this scan")
+    token: _text(1, 200) = Field(description="the text of the QR code on screen")
+    location: Location
+
+
+class AttendVerdict(BaseModel):
+    event_id: uuid.UUID
+    duplicate: bool = Field(description="true: seen before (or already attended); this is the original verdict")
+    verdict: Literal["accepted", "refused"]
+    reasons: list[str] = Field(description="qr_forged, qr_expired, outside_event_window, not_invited, "
+                                           "outside_geofence, mock_location, poor_accuracy")
+    event: int
+    event_name: str
+    distance_m: float | None
+    limit_m: float | None
+    message_id: str
+    message_en: str
+    messages: list[Message] = []
