@@ -90,3 +90,19 @@ def test_cli_refuses_a_backdated_entry_and_writes_a_recent_one(runtime):
     with runtime.connection() as conn:
         assert db.scalar(conn, "SELECT count(*) FROM check_ins WHERE employee_id = :e AND source = 'manual'",
                          e=emp["id"]) == 1
+
+
+def test_audit_trail_filters_by_action_prefix_target_time_and_text(runtime):
+    emp = factories.employee(runtime, "DINKES")
+    _write(runtime, emp["nip"], note="genset rusak, mesin mati")
+    with runtime.connection() as conn:
+        now = db.scalar(conn, "SELECT now()")
+        by_target = audit.entries(conn, target=emp["nip"])
+        by_prefix = audit.entries(conn, action="check_in.", target=emp["nip"])
+        by_text = audit.entries(conn, search="GENSET RUSAK")
+        future = audit.entries(conn, target=emp["nip"], since=now + dt.timedelta(hours=1))
+        window = audit.entries(conn, target=emp["nip"], since=now - dt.timedelta(hours=1),
+                               until=now + dt.timedelta(hours=1))
+        other = audit.entries(conn, action="leave.", target=emp["nip"])
+    assert [e["action"] for e in by_target] == ["check_in.manual"] == [e["action"] for e in by_prefix]
+    assert emp["nip"] in {e["target"] for e in by_text} and future == [] and len(window) == 1 and other == []
