@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from fastapi.testclient import TestClient
+
+from ingest.app import create_app
 from ingest.work_days import refresh_range
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -17,3 +21,17 @@ def close_as_tk(rt, employee_id: int, first: dt.date, last: dt.date) -> None:
 
 def leave_form(kind: str, first: dt.date, last: dt.date, reason: str = "keperluan keluarga") -> dict:
     return {"type": kind, "date_from": first.isoformat(), "date_to": last.isoformat(), "reason": reason}
+
+
+@pytest.fixture(scope="module")
+def app(runtime, request):
+    """The API in process, judging at the test module's NOW."""
+    app, now = create_app(runtime), request.module.NOW
+    app.state.now = lambda: now
+    return app
+
+
+@pytest.fixture
+def client(app):
+    with TestClient(app) as c:
+        yield c

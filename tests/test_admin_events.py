@@ -6,29 +6,16 @@ import uuid
 from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi.testclient import TestClient
 
 from ingest import events
-from ingest.app import create_app
 from queries import audit
 from tests import factories
+from tests import admin_support
 from tests.api_support import body, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = dt.datetime(2027, 3, 8, 7, 40, tzinfo=WIB)   # a Monday apel
-
-
-@pytest.fixture(scope="module")
-def app(runtime):
-    app = create_app(runtime)
-    app.state.now = lambda: NOW
-    return app
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as c:
-        yield c
+app, client = admin_support.app, admin_support.client   # the shared fixtures, at this module's NOW
 
 
 def _event(rt, **kw) -> int:

@@ -5,32 +5,18 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from fastapi.testclient import TestClient
 
 from ingest import leave_requests
-from ingest.app import create_app
 from ingest.recap import employee_recap
 from queries import audit, db
-from tests import factories
+from tests import admin_support
 from tests.admin_support import PDF, PNG, close_as_tk, leave_form
 from tests.api_support import JPEG, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = dt.datetime(2027, 2, 15, 9, 0, tzinfo=WIB)   # dates apart from other tests
 D = dt.date
-
-
-@pytest.fixture(scope="module")
-def app(runtime):
-    app = create_app(runtime)
-    app.state.now = lambda: NOW
-    return app
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as c:
-        yield c
+app, client = admin_support.app, admin_support.client   # the shared fixtures, at this module's NOW
 
 
 def _post(client, phone, form, files=()):
