@@ -84,3 +84,24 @@ def missing(conn: Connection, event_id: int, invited_units: list[str]) -> list[d
 def is_invited(conn: Connection, event_id: int, employee_id: int, invited_units: list[str]) -> bool:
     return bool(scalar(conn, f"SELECT EXISTS (SELECT 1 FROM ({_INVITED}) i WHERE i.id = :emp)",
                        ev=event_id, units=invited_units, emp=employee_id))
+
+
+def compulsory_missed(conn: Connection, first: dt.date, last: dt.date,
+                      unit_codes: list[str] | None = None) -> list[dict]:
+    """Per employee: compulsory events in [first, last] they were invited to and did not
+    attend (approved leave that day excuses), and the summed deduction percent, for the recap."""
+    return rows(conn, """
+        SELECT e.id AS employee_id, e.nip, e.name, e.unit_code, count(*) AS events_missed,
+               sum(ev.deduction_percent) AS deduction_percent
+        FROM events ev JOIN employees e ON e.active
+        JOIN units eu ON eu.code = e.unit_code
+        WHERE ev.compulsory AND ev.event_date BETWEEN :f AND :l
+          AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units))
+          AND (NOT EXISTS (SELECT 1 FROM event_invitees i WHERE i.event_id = ev.id)
+               OR EXISTS (SELECT 1 FROM event_invitees i JOIN units iu ON iu.code = i.unit_code
+                          WHERE i.event_id = ev.id AND starts_with(eu.path, iu.path))
+               OR EXISTS (SELECT 1 FROM event_invitees i WHERE i.event_id = ev.id AND i.employee_id = e.id))
+          AND NOT EXISTS (SELECT 1 FROM event_attendances a WHERE a.event_id = ev.id AND a.employee_id = e.id)
+          AND NOT EXISTS (SELECT 1 FROM leaves l WHERE l.employee_id = e.id AND l.state = 'approved'
+                          AND ev.event_date BETWEEN l.date_from AND l.date_to)
+        GROUP BY e.id ORDER BY e.unit_code, e.nip""", f=first, l=last, units=unit_codes)

@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest import events
+from ingest import events, leave
 from queries import audit
-from tests import factories
-from tests import admin_support
+from queries import events as qe
+from tests import admin_support, factories
 from tests.api_support import body, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -101,3 +101,22 @@ def test_unknown_event_and_bad_event_definitions(runtime, client):
     with pytest.raises(events.EventError) as bad:
         _event(runtime, kind="rapat", place=events.Place(), invited_units=["NOPE"])
     assert "kind" in bad.value.message_en and "place" in bad.value.message_en and "NOPE" in bad.value.message_id
+
+
+def test_missing_a_compulsory_event_carries_its_deduction_unless_on_leave(runtime):
+    day = dt.date(2027, 3, 9)
+    at = dt.datetime.combine(day, dt.time(7, 30), WIB)
+    came, on_leave, missed = (factories.employee(runtime, "DINKES") for _ in range(3))
+    event_id = _event(runtime, event_date=day, opens_at=at - dt.timedelta(minutes=15),
+                      closes_at=at + dt.timedelta(minutes=15), invited_units=[],
+                      invited_nips=[came["nip"], on_leave["nip"], missed["nip"]])
+    office = runtime.config.office_by_code["DINKES-1"]
+    done = events.attend(runtime, came["id"], event_id, events.qr_token(runtime.settings.secret_key, event_id, at),
+                         lat=office.lat, lon=office.lon, accuracy_m=5, mock=False,
+                         attempt_key=f"qr:{came['id']}:{uuid.uuid4()}", now=at)
+    assert done["verdict"] == "accepted"
+    leave.add(runtime, [leave.LeaveInput("test", on_leave["nip"], "dinas_luar", day, day, "SPT")],
+              actor="bkpp:test", source="test")
+    with runtime.connection() as conn:
+        found = {r["nip"]: r for r in qe.compulsory_missed(conn, day, day)}
+    assert set(found) == {missed["nip"]} and float(found[missed["nip"]]["deduction_percent"]) == 0.5
