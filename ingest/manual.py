@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 
 from pantau import clock
-from queries import audit
 from queries import leave as ql
 from queries import manual as qm
 
@@ -93,13 +92,11 @@ def write_entry(rt, actor: str, actor_unit_scope: list[str] | None, employee_nip
     attempt = Attempt(source="manual", captured_at=moment, received_at=moment, session=session)
     recorded = record(rt, employee["id"], attempt, f"manual:{employee['id']}:{local.isoformat()}:{session}",
                       payload=request, check_geofence=False, flags=(OVERUSE,) if overuse else (),
-                      office_code=offices[0].code if offices else None)
-    result = {"check_in_id": recorded.check_in_id, "duplicate": recorded.duplicate,
-              "verdict": recorded.verdict.get("verdict"), "reasons": recorded.verdict.get("reasons", []),
-              "work_date": recorded.verdict.get("work_date"), "overuse": overuse,
-              "message_id": recorded.verdict.get("message_id"), "message_en": recorded.verdict.get("message_en")}
-    if not recorded.duplicate:
-        with rt.transaction() as conn:
-            audit.record(conn, actor, "check_in.manual", employee["nip"], f"{reason_code}: {note.strip()}",
-                         after={**request, **result, "unit_month_count": used + 1})
-    return result
+                      office_code=offices[0].code if offices else None,
+                      audit_entry={"actor": actor, "action": "check_in.manual", "target": employee["nip"],
+                                   "reason": f"{reason_code}: {note.strip()}",
+                                   "after": {**request, "overuse": overuse, "unit_month_count": used + 1}})
+    return {"check_in_id": recorded.check_in_id, "duplicate": recorded.duplicate,
+            "verdict": recorded.verdict.get("verdict"), "reasons": recorded.verdict.get("reasons", []),
+            "work_date": recorded.verdict.get("work_date"), "overuse": overuse,
+            "message_id": recorded.verdict.get("message_id"), "message_en": recorded.verdict.get("message_en")}
