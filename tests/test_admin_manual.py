@@ -7,8 +7,10 @@ import sys
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 
 from ingest import manual
+from pantau.config import ConfigError, parse_config
 from queries import audit, db
 from queries import manual as qm
 from tests import factories
@@ -106,3 +108,13 @@ def test_audit_trail_filters_by_action_prefix_target_time_and_text(runtime):
         other = audit.entries(conn, action="leave.", target=emp["nip"])
     assert [e["action"] for e in by_target] == ["check_in.manual"] == [e["action"] for e in by_prefix]
     assert emp["nip"] in {e["target"] for e in by_text} and future == [] and len(window) == 1 and other == []
+
+
+def test_config_names_a_bad_admin_rule_by_its_key_path():
+    raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    raw["rules"].update(leave_document_required=["sakit", "cuti_liburan"], manual_max_backdate_days=-1)
+    with pytest.raises(ConfigError) as info:
+        parse_config(yaml.safe_dump(raw, allow_unicode=True), source="broken.yaml")
+    text = "\n".join(info.value.problems)
+    assert "rules.leave_document_required[1]" in text and "cuti_liburan" in text
+    assert "manual_max_backdate_days" in text
