@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest import leave_requests
+from ingest import devices, leave_requests
 from ingest.recap import employee_recap
 from queries import audit, db
 from tests import admin_support
@@ -132,3 +132,12 @@ def test_rejection_leaves_the_tk_day_and_is_audited(runtime, client):
                            e=phone["employee"]["id"], d=day)
         decided = db.one(conn, "SELECT state, decision_comment FROM leaves WHERE id = :id", id=leave["id"])
     assert status == "tk" and decided == {"state": "rejected", "decision_comment": "tanpa bukti"}
+
+
+def test_a_phone_whose_binding_was_reset_gets_401_on_leave_requests(runtime, client):
+    phone = new_phone(runtime, client)
+    assert client.get("/api/v1/leaves", headers=phone["headers"]).status_code == 200
+    devices.reset(runtime, phone["employee"]["nip"], "bkpp:test", "ganti ponsel")
+    r = _post(client, phone, leave_form("izin", D(2027, 2, 12), D(2027, 2, 12)))
+    assert r.status_code == 401 and r.json()["error"]["code"] == "device_revoked" and "BKPP" in r.json()["error"]["message_id"]
+    assert client.get("/api/v1/leaves", headers=phone["headers"]).status_code == 401
