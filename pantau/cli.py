@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "pantau.commands.terminals",
     "pantau.commands.demo",
     "pantau.commands.devices",
+    "pantau.commands.manual",
 ]
 
 
