@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from pantau import clock
 
 from . import live
-from .api import check_ins, devices, errors, health, me
+from .api import check_ins, devices, errors, events, health, leaves, me
 from .api.bodylimit import BodyLimit
 from .api.ratelimit import RateLimits
 from .api.schemas import CheckInBody
@@ -63,7 +63,7 @@ def create_app(runtime=None) -> FastAPI:
     app.state.now = clock.now   # the server's now (the demo's accelerated clock); tests pin it
     errors.install(app)
     app.add_middleware(BodyLimit)
-    for module in (devices, check_ins, me):
+    for module in (devices, check_ins, me, leaves, events):
         app.include_router(module.router, prefix=API)
     app.include_router(health.router)
     # terminals speak their own protocol, not the app's contract: kept out of the OpenAPI document

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from zoneinfo import ZoneInfo
 
 from queries import attendance as q
+from queries import audit
 
 from . import live
 from .rules.calendar import WorkCalendar
@@ -52,10 +53,14 @@ class UnknownEmployee(LookupError):
 
 
 def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: dict,
-           check_geofence: bool = True, zone: ZoneInfo | None = None, **columns) -> Recorded:
+           check_geofence: bool = True, zone: ZoneInfo | None = None, flags: tuple[str, ...] = (),
+           audit_entry: dict | None = None, **columns) -> Recorded:
     """Judge and store one attempt. A repeated event_key returns the first verdict unchanged.
 
     `office_code` in columns names the office when no geofence does (a terminal's office).
+    `flags` are reason codes the caller adds (e.g. manual_overuse): an accepted attempt becomes flagged.
+    `audit_entry` (actor, action, target, reason, after) is logged in the same transaction
+    as a new check-in, with its id and verdict added to `after` (an administrator's entry).
     """
     config = rt.config
     office_code = columns.pop("office_code", None)
@@ -70,6 +75,9 @@ def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: d
             return Recorded(existing["id"], True, existing["payload"].get("verdict", {}))
         verdict = judge(config, calendar, person_for(config, employee), attempt,
                         check_geofence=check_geofence, zone=zone)
+        if flags:
+            verdict.reasons = [*verdict.reasons, *flags]
+            verdict.verdict = "flagged" if verdict.verdict == "accepted" else verdict.verdict
         stored = verdict.as_dict()
         check_in_id = q.insert_check_in(
             conn, event_key=event_key, source=attempt.source, employee_id=employee_id,
@@ -79,6 +87,10 @@ def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: d
             distance_m=verdict.distance_m, lat=attempt.lat, lon=attempt.lon, accuracy_m=attempt.accuracy_m,
             payload={"request": payload, "verdict": stored}, **columns)
         work_day = refresh_work_day(conn, config, employee, verdict.work_date) if verdict.counts else None
+        if audit_entry is not None:
+            audit.record(conn, audit_entry["actor"], audit_entry["action"], audit_entry["target"],
+                         audit_entry["reason"], after={**audit_entry["after"], "check_in_id": check_in_id,
+                                                       "verdict": verdict.verdict, "reasons": verdict.reasons})
     if work_day is not None:
         live.apply(rt, verdict.work_date, employee_id, employee["unit_code"],
                    live.live_status(work_day.status, work_day.late_band),

@@ -121,15 +121,19 @@ def validate(conn, items: list[LeaveInput]) -> list[tuple[dict, str, dt.date, dt
 
 
 def approve(conn, config, employee: dict, leave_type: str, first: dt.date, last: dt.date, *,
-            reason: str, actor: str, source: str) -> dict:
-    """Store one approved leave and re-derive the days it covers (the caller validated it).
-    Reusable by the approval workflow: call inside its transaction."""
+            reason: str, actor: str, source: str, request_id: int | None = None, comment: str = "") -> dict:
+    """Store one approved leave (or approve the pending request `request_id`) and re-derive
+    the days it covers (the caller validated it). Call inside the caller's transaction."""
     qa.lock_employee(conn, employee["id"])
     overlap = ql.approved_overlapping(conn, employee["id"], first, last)
     if overlap:  # a concurrent approval got there between validation and now
         raise LeaveError([f"{employee['nip']}: bertumpang tindih / overlaps approved leave {overlap[0]['id']}"])
-    leave_id = ql.insert_approved(conn, employee_id=employee["id"], leave_type=leave_type, date_from=first,
-                                  date_to=last, reason=reason, source=source, decided_by=actor)
+    if request_id is None:
+        leave_id = ql.insert_approved(conn, employee_id=employee["id"], leave_type=leave_type, date_from=first,
+                                      date_to=last, reason=reason, source=source, decided_by=actor)
+    else:
+        leave_id = request_id
+        ql.set_decision(conn, request_id, "approved", actor, comment)
     days = refresh_range(conn, config, first, last, employee_ids=[employee["id"]])
     work_days = sum(1 for d in days if d["is_work_day"])
     record = {"leave_id": leave_id, "nip": employee["nip"], "leave_type": leave_type,

@@ -269,6 +269,12 @@ class Rules(_Model):
     discipline_share_percent: float = Field(default=40, gt=0, le=100)
     # Per-day deduction for an approved leave type (e.g. izin: 1.0); unlisted types cost 0.
     leave_deductions: dict[str, float] = {}
+    # Leave types that cannot be requested without a supporting document (surat dokter, SPT).
+    leave_document_required: list[str] = ["sakit", "cuti_sakit", "cuti_melahirkan", "dinas_luar", "tugas_luar",
+                                          "tugas_belajar", "diklat"]
+    annual_leave_days: int = Field(default=12, ge=0, le=366)   # cuti tahunan per employee and year
+    manual_max_backdate_days: int = Field(default=3, ge=0, le=366)
+    manual_cap_per_unit_month: int = Field(default=20, ge=0)   # more manual entries are flagged as overuse
     tk_sanctions: list[TkSanction] = Field(default_factory=lambda: [TkSanction(**s) for s in PP94_TK_SANCTIONS])
     # PP 94/2021 art. 11: this many consecutive TK work days also calls for dismissal.
     tk_consecutive_dismissal_days: int | None = Field(default=10, ge=1)

@@ -324,6 +324,11 @@ def _check_leave_rules(rules: dict) -> list[str]:
                 out.append(f"rules.leave_deductions.{code}: not a leave type ({', '.join(LEAVE_TYPES)})")
             elif isinstance(pct, (int, float)) and not 0 <= pct <= 100:
                 out.append(f"rules.leave_deductions.{code}: must be between 0 and 100, got {pct}")
+    required = rules.get("leave_document_required")
+    if isinstance(required, list):
+        for j, code in enumerate(required):
+            if code not in LEAVE_TYPES:
+                out.append(f"rules.leave_document_required[{j}]: {code!r} is not a leave type ({', '.join(LEAVE_TYPES)})")
     sanctions = rules.get("tk_sanctions")
     if isinstance(sanctions, list):
         days = [s.get("from_days") for s in sanctions if isinstance(s, dict)]

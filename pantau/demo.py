@@ -51,14 +51,25 @@ def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date) -> None:
 
 
 def _ensure_access(rt: Runtime) -> tuple[dict[str, str], str]:
-    """Demo logins (new passwords each run) and a kiosk link for the wall."""
-    from dashboard import access
+    """Demo logins (fresh passwords each run, printed once) and a kiosk link for the wall."""
+    from dashboard.auth import hash_password, hash_token, new_kiosk_token
+    from queries import audit
+    from queries import users as qu
 
     passwords = {}
-    for username, role, unit in DEMO_USERS:
-        passwords[username] = secrets.token_urlsafe(9)
-        access.set_user(rt, username, passwords[username], role, unit, actor="demo")
-    kiosk = access.new_kiosk(rt, "Demo: layar ruang kepala daerah", show_names=True, actor="demo")
+    with rt.transaction() as conn:
+        for username, role, unit in DEMO_USERS:
+            passwords[username] = secrets.token_urlsafe(9)
+            user = qu.user_by_username(conn, username)
+            if user is None:
+                qu.add_user(conn, username, hash_password(passwords[username]), role, unit, f"Demo {role}")
+                audit.record(conn, "demo", "user.add", username, after={"role": role, "unit_code": unit})
+            else:
+                qu.set_password(conn, user["id"], hash_password(passwords[username]))
+                audit.record(conn, "demo", "user.password", username, reason="demo restart")
+        kiosk = new_kiosk_token()
+        row = qu.add_kiosk_token(conn, "Demo: layar ruang kepala daerah", hash_token(kiosk), True, "demo")
+        audit.record(conn, "demo", "kiosk.add", f"kiosk:{row['id']}", after={"show_names": True})
     return passwords, kiosk
 
 
@@ -71,6 +82,8 @@ def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
         PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
         PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
         PANTAU_DEMO_CLOCK=clock_spec, PORT=str(args.web_port), INGEST_PORT=str(args.ingest_port),
+        # every simulated phone comes from 127.0.0.1: per-IP limits would throttle the fleet
+        PANTAU_RATE_IP="1000000/minute", PANTAU_RATE_ACTIVATE_IP="1000000/minute",
     )
     return env
 

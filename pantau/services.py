@@ -44,6 +44,10 @@ def _file_lock(path: Path):
 
 
 def _embedded_postgres(var_dir: Path) -> str:
+    import warnings
+
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, CI); pgserver copes
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     import pgserver
 
     pgdata = var_dir / "pg"

@@ -1,6 +1,7 @@
 """The audit trail: append-only (a trigger refuses UPDATE and DELETE)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -19,9 +20,21 @@ def record(conn: Connection, actor: str, action: str, target: str = "", reason: 
         after=None if after is None else json.dumps(after, default=str))
 
 
-def entries(conn: Connection, action: str | None = None, actor: str | None = None, limit: int = 200) -> list[dict]:
+def entries(conn: Connection, action: str | None = None, actor: str | None = None, limit: int = 200, *,
+            target: str | None = None, since: dt.datetime | None = None, until: dt.datetime | None = None,
+            search: str | None = None, offset: int = 0) -> list[dict]:
+    """Newest first. `action` ending in '.' is a prefix ('leave.' for every leave action);
+    `since`/`until` bound `at` (until exclusive); `search` matches target or reason, case-insensitive."""
+    prefix = action if action and action.endswith(".") else None
     return rows(conn, """
         SELECT id, at, actor, action, target, reason, before, after FROM audit_log
         WHERE (CAST(:action AS text) IS NULL OR action = :action)
+          AND (CAST(:prefix AS text) IS NULL OR starts_with(action, :prefix))
           AND (CAST(:actor AS text) IS NULL OR actor = :actor)
-        ORDER BY id DESC LIMIT :limit""", action=action, actor=actor, limit=limit)
+          AND (CAST(:target AS text) IS NULL OR target = :target)
+          AND (CAST(:since AS timestamptz) IS NULL OR at >= :since)
+          AND (CAST(:until AS timestamptz) IS NULL OR at < :until)
+          AND (CAST(:search AS text) IS NULL OR strpos(lower(target || ' ' || reason), lower(:search)) > 0)
+        ORDER BY id DESC LIMIT :limit OFFSET :offset""",
+        action=None if prefix else action, prefix=prefix, actor=actor, target=target, since=since, until=until,
+        search=search, limit=limit, offset=offset)

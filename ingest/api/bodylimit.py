@@ -10,6 +10,8 @@ import json
 
 JSON_LIMIT = 64 * 1024
 MULTIPART_LIMIT = 600 * 1024   # a 500 KB selfie, the JSON part and the multipart framing
+# Routes that take bigger uploads: a leave request carries up to 3 documents of 2 MB each.
+ROUTE_MULTIPART_LIMITS = {"/api/v1/leaves": 3 * 2 * 1024 * 1024 + 64 * 1024}
 
 
 def _too_large(limit: int) -> bytes:
@@ -28,7 +30,9 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
         ctype = headers.get(b"content-type", b"").lower()
-        limit = self.multipart_limit if ctype.startswith(b"multipart/") else self.json_limit
+        limit = self.json_limit
+        if ctype.startswith(b"multipart/"):
+            limit = ROUTE_MULTIPART_LIMITS.get(scope.get("path", ""), self.multipart_limit)
         declared = headers.get(b"content-length")
         if declared is not None:
             try:

@@ -182,3 +182,60 @@ class ErrorBody(BaseModel):
 
 class ErrorEnvelope(BaseModel):
     error: ErrorBody
+
+
+class LeaveFields(_Strict):
+    """The text parts of a leave request (multipart beside up to 3 `attachments`)."""
+
+    type: _text(1, 40) = Field(description="leave type code, e.g. izin, sakit, cuti_tahunan, dinas_luar")
+    date_from: dt.date = Field(description="first day, YYYY-MM-DD")
+    date_to: dt.date = Field(description="last day, YYYY-MM-DD")
+    reason: _text(3, 1000) = Field(description="why, in the employee's words")
+
+
+class LeaveAttachment(BaseModel):
+    sha256: str
+    mime: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int
+    filename: str
+
+
+class LeaveRequest(BaseModel):
+    id: int
+    type: str
+    date_from: dt.date
+    date_to: dt.date
+    reason: str
+    state: Literal["pending", "approved", "rejected", "cancelled"]
+    requested_at: dt.datetime
+    decided_at: dt.datetime | None = None
+    decision_comment: str | None = None
+    attachments: list[LeaveAttachment] = []
+
+
+class LeaveList(BaseModel):
+    leaves: list[LeaveRequest]
+    annual_leave: dict = Field(description="cuti tahunan this year: entitled, used (approved and pending), left")
+
+
+class AttendBody(_Strict):
+    """One scan of an event's QR code."""
+
+    event_id: uuid.UUID = Field(description="made by the phone, the same on every retry of this scan")
+    token: _text(1, 200) = Field(description="the text of the QR code on screen")
+    location: Location
+
+
+class AttendVerdict(BaseModel):
+    event_id: uuid.UUID
+    duplicate: bool = Field(description="true: seen before (or already attended); this is the original verdict")
+    verdict: Literal["accepted", "refused"]
+    reasons: list[str] = Field(description="qr_forged, qr_expired, outside_event_window, not_invited, "
+                                           "outside_geofence, mock_location, poor_accuracy")
+    event: int
+    event_name: str
+    distance_m: float | None
+    limit_m: float | None
+    message_id: str
+    message_en: str
+    messages: list[Message] = []

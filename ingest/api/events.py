@@ -1,0 +1,34 @@
+"""POST /api/v1/events/{id}/attend: attend an apel, upacara or sosialisasi by its QR code."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials
+
+from ingest import events
+
+from . import auth
+from .errors import ApiError
+from .schemas import AttendBody, AttendVerdict, ErrorEnvelope
+
+router = APIRouter(tags=["events"])
+
+
+@router.post("/events/{event}/attend", response_model=AttendVerdict, status_code=201, responses={
+    200: {"model": AttendVerdict, "description": "a retry, or already attended: the original verdict"},
+    **{s: {"model": ErrorEnvelope} for s in (401, 404, 413, 422, 429, 503)}})
+def attend(event: int, body: AttendBody, request: Request, response: Response,
+           credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> AttendVerdict:
+    """Checks the QR token's signature and age, the event's window, the invitation and the
+    place; answers like a check-in (accepted or refused with reason codes)."""
+    state = request.app.state
+    device = auth.phone(state, auth.client_ip(request), credentials)
+    loc = body.location
+    try:
+        found = events.attend(state.rt, device.employee_id, event, body.token, lat=loc.lat, lon=loc.lon,
+                              accuracy_m=loc.accuracy_m, mock=loc.mock,
+                              attempt_key=f"qr:{device.employee_id}:{body.event_id}", now=state.now())
+    except events.EventError as exc:
+        raise ApiError(exc.status, exc.code, exc.message_id, exc.message_en) from None
+    response.status_code = 200 if found["duplicate"] else 201
+    return AttendVerdict(event_id=body.event_id, event=found["event_id"],
+                         **{k: found.get(k) for k in AttendVerdict.model_fields if k not in ("event_id", "event")})
