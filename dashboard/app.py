@@ -8,7 +8,6 @@ One module per page in dashboard/pages/; each exposes `layout(viewer, params)` a
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import parse_qs
 
 import dash
 from dash import Input, Output, dcc, html
@@ -24,6 +23,7 @@ from pantau.settings import ROOT
 
 from . import auth
 from .pages import downloads, login, map as map_page, overview, trends, wall
+from .pages.common import search_params, text
 
 PAGES = {"/": overview, "/overview": overview, "/map": map_page, "/trends": trends,
          "/downloads": downloads, "/wall": wall}
@@ -98,8 +98,8 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
 
     @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
     def _route(pathname, search):
-        page = PAGES.get(pathname or "/")
-        params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+        page = PAGES.get(text(pathname) or "/")
+        params = search_params(search)
         viewer = auth.viewer(params.get("kiosk"))
         if page is None:
             return _frame(viewer, html.H2("Halaman tidak ditemukan / Page not found"))

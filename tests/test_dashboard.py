@@ -236,6 +236,7 @@ def test_wall_kiosk_token_and_revocation(app, city):
     # the same version again: only the heartbeat comes back, nothing to redraw
     status, again = tick(KIOSK_TOKEN, out["wall-version"]["data"])
     assert status == 200 and set(again) == {"wall-heartbeat"}
+    assert tick(KIOSK_TOKEN, "nonsense", "abc")[0] == 200  # tampered state: answered, not a 500
     # a 4K screen (scale 2) gets the same data redrawn with bigger text
     status, big = tick(KIOSK_TOKEN, out["wall-version"]["data"], 2)
     assert big["wall-bars"]["figure"]["layout"]["font"]["size"] == 2 * out["wall-bars"]["figure"]["layout"]["font"]["size"]
@@ -413,3 +414,16 @@ def test_refresh_command_rolls_up_closed_days(city, monkeypatch, capsys):
 
         rolled = db.scalar(conn, "SELECT count(DISTINCT work_date) FROM unit_day_rollup")
     assert rolled == len(data["days"]) - 1  # every closed day; today stays live
+
+
+def test_tampered_callback_inputs_are_answered_not_crashed(app):
+    c = client(app, "sekda")
+    junk = [{"a": 1}, 12, ["x"], None]
+    for value in junk:
+        assert c.page("/overview", value)[0] == 200
+        status, _ = c.callback([("url", "search")], [("ov-bars", "clickData", value)], [("url", "search", value)],
+                               key=c.output_key("ov-bars"))
+        assert status in (200, 204)
+        status, _ = c.callback([("url", "search")], [("map-date", "date", value), ("map-unit", "value", value)],
+                               [("url", "search", "")], key=c.output_key("map-date"))
+        assert status in (200, 204)

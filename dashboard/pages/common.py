@@ -61,8 +61,13 @@ def parse_int(value: str | None) -> int | None:
         return None
 
 
+def text(value, limit: int = 200) -> str:
+    """A callback input as a short string: a tampered request may send any JSON there."""
+    return value[:limit] if isinstance(value, str) else ""
+
+
 def search_params(search: str | None) -> dict:
-    return {k: v[-1] for k, v in parse_qs((search or "").lstrip("?")).items()}
+    return {k: v[-1] for k, v in parse_qs(text(search, 2000).lstrip("?")).items()}
 
 
 def filters_changed(search: str | None, chosen: dict, shown: dict) -> bool:

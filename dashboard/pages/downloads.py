@@ -18,7 +18,7 @@ from queries import dashboard_map as qmap
 
 from .. import auth, data, maps
 from . import map as map_page
-from .common import date_range, href, parse_date
+from .common import date_range, href, parse_date, text
 
 blueprint = Blueprint("downloads", __name__)
 BOM = "\ufeff"
@@ -173,7 +173,7 @@ def register(app) -> None:
                   Output("dl-checkins", "href"),
                   Input("dl-dates", "start_date"), Input("dl-dates", "end_date"))
     def _links(start, end):
-        rng = {"from": (start or "")[:10], "to": (end or "")[:10]}
-        month = {"month": (start or "")[:7]}
+        rng = {"from": text(start)[:10], "to": text(end)[:10]}
+        month = {"month": text(start)[:7]}
         return (href("/download/recap.csv", month), href("/download/unit_recap.csv", month),
                 href("/download/units.csv", rng), href("/download/checkins.csv", rng))

@@ -6,7 +6,7 @@ from dash.exceptions import PreventUpdate
 
 from .. import auth, data, maps
 from ..figures import COLORS, VERDICT_LABELS
-from .common import filters_changed, href, nothing, parse_date
+from .common import filters_changed, href, nothing, parse_date, text
 
 PATH = "/map"
 
@@ -66,7 +66,7 @@ def register(app) -> None:
     def _choose(day, unit, search):
         if auth.viewer() is None:
             raise PreventUpdate
-        chosen = {"date": (day or "")[:10], "unit": unit}
+        chosen = {"date": text(day)[:10], "unit": text(unit, 40)}
         if not filters_changed(search, chosen, {"date": data.today().isoformat()}):
             raise PreventUpdate
         new = href("", chosen) or "?"

@@ -10,7 +10,7 @@ from dash.exceptions import PreventUpdate
 
 from .. import auth, data, figures, summary
 from .common import (KIND_LABELS, day_label, status_label, STATUS_OPTIONS, date_range, filters_changed, href, local_time,
-                     nothing, parse_date, parse_int, search_params, tiles, zone_name)
+                     nothing, parse_date, parse_int, search_params, text, tiles, zone_name)
 
 PATH = "/overview"
 
@@ -139,11 +139,12 @@ def next_search(search: str | None, trigger: str | None, start, end, status, kin
     params.pop("employee", None)
     params.pop("month", None)
     if trigger == "ov-bars":
-        if not click or not click.get("points"):
+        try:
+            params["unit"] = text(click["points"][0]["customdata"], 40)
+        except (TypeError, KeyError, IndexError):
             return None
-        params["unit"] = click["points"][0]["customdata"]
     else:
-        params.update({"from": (start or "")[:10], "to": (end or "")[:10], "status": status, "kind": kind})
+        params.update({"from": text(start)[:10], "to": text(end)[:10], "status": text(status), "kind": text(kind)})
     return href("", params) or "?"
 
 
@@ -155,7 +156,7 @@ def register(app) -> None:
                   Input("ov-status", "value"), Input("ov-kind", "value"),
                   State("url", "search"), prevent_initial_call=True)
     def _filter(start, end, status, kind, search):
-        chosen = {"from": (start or "")[:10], "to": (end or "")[:10], "status": status, "kind": kind}
+        chosen = {"from": text(start)[:10], "to": text(end)[:10], "status": text(status), "kind": text(kind)}
         d0, d1 = date_range(search_params(search), data.today())
         if not filters_changed(search, chosen, {"from": d0.isoformat(), "to": d1.isoformat()}):
             raise PreventUpdate

@@ -8,7 +8,7 @@ from dash.exceptions import PreventUpdate
 
 from .. import auth, data
 from .. import trend_figures as tf
-from .common import filters_changed, href, nothing, parse_date, search_params
+from .common import filters_changed, href, nothing, parse_date, search_params, text
 
 PATH = "/trends"
 ARRIVAL_DAYS = 92
@@ -117,7 +117,7 @@ def register(app) -> None:
         viewer = auth.viewer()
         if viewer is None:
             raise PreventUpdate
-        chosen = {"from": (start or "")[:10], "to": (end or "")[:10], "grain": grain, "unit": unit}
+        chosen = {"from": text(start)[:10], "to": text(end)[:10], "grain": text(grain), "unit": text(unit, 40)}
         d1 = parse_date(search_params(search).get("to"), data.today())
         shown = {"from": (d1 - dt.timedelta(days=29)).isoformat(), "to": d1.isoformat(), "grain": "day",
                  "unit": viewer.unit_code}

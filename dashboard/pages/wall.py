@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import redis
+
 from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
@@ -104,6 +106,14 @@ def layout(viewer, params: dict):
     ], className="wall")
 
 
+def _scale(value) -> float:
+    """The browser's screen scale, bounded (a tampered value must not break the tick)."""
+    try:
+        return min(max(float(value), 0.5), 4.0)
+    except (TypeError, ValueError):
+        return 1.0
+
+
 def register(app) -> None:
     @app.callback(
         Output("wall-tiles", "children"), Output("wall-bars", "figure"), Output("wall-map", "figure"),
@@ -118,11 +128,14 @@ def register(app) -> None:
         rt = data.runtime()
         day = clock.today(rt.config.zone)
         beat = clock.now().isoformat(timespec="seconds")
-        scale = min(max(float(scale or 1), 0.5), 4.0)
-        drawn = f"{live.version(rt, day)}@{scale:g}"  # a new screen size redraws too
-        if drawn == shown_version:
-            return (no_update,) * 6 + (beat,)
-        snap = live.snapshot(rt, day)
+        scale = _scale(scale)
+        try:
+            drawn = f"{live.version(rt, day)}@{scale:g}"  # a new screen size redraws too
+            if drawn == shown_version:
+                return (no_update,) * 6 + (beat,)
+            snap = live.snapshot(rt, day)
+        except redis.RedisError:
+            raise PreventUpdate  # no heartbeat either: the freshness mark turns red
         v = view(snap, rt.config, viewer, scale)
         items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]
         return (tiles(v["tiles"], "tiles wall-tile-row"), figures.unit_bars(v["units"], wall=True, scale=scale), v["map"],
