@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import secrets
+import signal
 import time
 
 from . import clock
@@ -130,12 +131,17 @@ async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.da
             f"{terminal_report.resent_batches} resent, {terminal_report.reboots} reboot(s)")
 
 
+def _stop_requested(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run_demo(args) -> int:
     for port in (args.web_port, args.ingest_port):
         if not port_free(port):
             print(f"error: port {port} is in use (choose another with --web-port / --ingest-port)")
             return 2
     children = None
+    signal.signal(signal.SIGTERM, _stop_requested)   # a service manager stops it as Ctrl-C does
     try:
         rt = boot()
         day = morning_date(rt)
