@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import secrets
+import signal
 import time
 
 from . import clock
@@ -74,8 +76,6 @@ def _ensure_access(rt: Runtime) -> tuple[dict[str, str], str]:
 
 
 def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
-    import os
-
     env = dict(os.environ)
     env.update(
         DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url,
@@ -131,26 +131,30 @@ async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.da
             f"{terminal_report.resent_batches} resent, {terminal_report.reboots} reboot(s)")
 
 
+def _stop_requested(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run_demo(args) -> int:
-    rt = boot()
     for port in (args.web_port, args.ingest_port):
         if not port_free(port):
             print(f"error: port {port} is in use (choose another with --web-port / --ingest-port)")
             return 2
-    day = morning_date(rt)
-    _ensure_data(rt, args.employees, args.days, day)
-    zone = rt.config.zone
-    start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=zone)
-    end = dt.datetime.combine(day, dt.time(8, 0), tzinfo=zone)
-    spec = clock.demo_spec(start - dt.timedelta(minutes=2), args.speed)
-    import os
-
-    os.environ[clock.ENV] = spec   # this process plays the morning on the same clock
-    passwords, kiosk = _ensure_access(rt)
-    children = Children(_child_env(rt, args, spec))
-    web = f"http://127.0.0.1:{args.web_port}"
-    ingest = f"http://127.0.0.1:{args.ingest_port}"
+    children = None
+    signal.signal(signal.SIGTERM, _stop_requested)   # a service manager stops it as Ctrl-C does
     try:
+        rt = boot()
+        day = morning_date(rt)
+        _ensure_data(rt, args.employees, args.days, day)
+        zone = rt.config.zone
+        start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=zone)
+        end = dt.datetime.combine(day, dt.time(8, 0), tzinfo=zone)
+        spec = clock.demo_spec(start - dt.timedelta(minutes=2), args.speed)
+        os.environ[clock.ENV] = spec   # this process plays the morning on the same clock
+        passwords, kiosk = _ensure_access(rt)
+        children = Children(_child_env(rt, args, spec))
+        web = f"http://127.0.0.1:{args.web_port}"
+        ingest = f"http://127.0.0.1:{args.ingest_port}"
         commands = procfile()
         for name in ("ingest", "web", "worker"):
             children.start(name, commands[name])
@@ -162,7 +166,7 @@ def run_demo(args) -> int:
         print(f"  mobile API     {ingest}/api/v1/docs   (health: {ingest}/healthz)")
         print(f"  terminals      {ingest}/iclock/cdata  (ZKTeco push protocol)")
         print(f"  morning        {day} 07:00-08:00 at {args.speed:g}x: "
-              f"{(end - start).total_seconds() / args.speed / 60:.0f} minutes. Ctrl-C stops everything.\n", flush=True)
+              f"{(end - start).total_seconds() / args.speed / 60:.1f} minutes. Ctrl-C stops everything.\n", flush=True)
         if not args.no_morning:
             summary = asyncio.run(_play_morning(rt, ingest, day, start, end, args.speed))
             print(f"morning done: {summary}", flush=True)
@@ -176,7 +180,8 @@ def run_demo(args) -> int:
         print("\nstopping ...", flush=True)
         return 0
     finally:
-        children.stop()
+        if children is not None:
+            children.stop()
         from .services import stop_embedded
 
         stop_embedded()

@@ -55,27 +55,25 @@ def dispose_all() -> None:
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[Connection]:
+def _unavailable_as_503(open_connection) -> Iterator[Connection]:
+    """Turn a lost or refused connection into DatabaseUnavailable (the API answers 503)."""
+    try:
+        with open_connection() as conn:
+            yield conn
+    except OperationalError as exc:
+        if _is_connection_error(exc):
+            raise DatabaseUnavailable(str(exc.orig).strip()) from exc
+        raise
+
+
+def transaction(url: str):
     """A connection inside one transaction: committed on success, rolled back on error."""
-    try:
-        with engine(url).begin() as conn:
-            yield conn
-    except OperationalError as exc:
-        if _is_connection_error(exc):
-            raise DatabaseUnavailable(str(exc.orig).strip()) from exc
-        raise
+    return _unavailable_as_503(lambda: engine(url).begin())
 
 
-@contextmanager
-def connection(url: str) -> Iterator[Connection]:
-    """A read connection (autocommit-free; reads only)."""
-    try:
-        with engine(url).connect() as conn:
-            yield conn
-    except OperationalError as exc:
-        if _is_connection_error(exc):
-            raise DatabaseUnavailable(str(exc.orig).strip()) from exc
-        raise
+def connection(url: str):
+    """A read connection."""
+    return _unavailable_as_503(lambda: engine(url).connect())
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
