@@ -14,6 +14,7 @@ import redis
 
 from pantau import clock
 from queries import work_days as qw
+from queries.dashboard import refresh_rollups
 from queries.db import DatabaseUnavailable
 
 from . import live
@@ -21,6 +22,7 @@ from .day_close import close_day, due_dates
 
 log = logging.getLogger("pantau.worker")
 ACTOR = "system:worker"
+ROLLUP_EVERY_S = 30 * 60   # the dashboard's per unit-and-day rollups: stale at most this long
 
 
 class Worker:
@@ -31,6 +33,7 @@ class Worker:
         # With no close on record, start at today: never TK everyone for the days before go-live.
         self.first_day = first_day or self._now().astimezone(rt.config.zone).date()
         self._last_live: dt.datetime | None = None
+        self._last_rollup: dt.datetime | None = None
 
     @staticmethod
     def _now() -> dt.datetime:
@@ -48,6 +51,11 @@ class Worker:
                 break  # another worker holds the lock or got there first; look again next tick
             log.info("closed %s: %s", day, summary["counts"])
             closed.append(summary)
+        if closed or self._last_rollup is None or (now - self._last_rollup).total_seconds() >= ROLLUP_EVERY_S:
+            # past days changed by a close, a recompute or a late leave decision reach the dashboard
+            with self.rt.transaction() as conn:
+                refresh_rollups(conn)
+            self._last_rollup = now
         if self._last_live is None or (now - self._last_live).total_seconds() >= self.live_every_s:
             today = now.astimezone(self.rt.config.zone).date()
             live.rebuild(self.rt, today)

@@ -182,3 +182,15 @@ def test_worker_process_stops_cleanly_on_sigterm(rt):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_worker_refreshes_the_dashboard_rollups_after_a_close(make_runtime):
+    fresh = make_runtime(ROOT / "config.yaml", "rollup")   # its own day_closes history
+    day = dt.date(2027, 2, 1)
+    emp = employee(fresh, "DINKES")
+    worker = Worker(fresh, first_day=day)
+    assert [d["date"] for d in worker.tick(close_time(fresh.config, day) + dt.timedelta(minutes=1))] == [str(day)]
+    assert work_day(fresh, emp["id"], day)["status"] == "tk"
+    with fresh.connection() as conn:
+        tk = db.scalar(conn, "SELECT tk FROM unit_day_rollup WHERE work_date = :d AND unit_code = 'DINKES'", d=day)
+    assert tk == 1   # the closed day reached the dashboard's rollup without a manual refresh

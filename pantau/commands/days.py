@@ -77,6 +77,9 @@ def _recompute(args) -> int:
           f"({report['inserted']} new, {report['updated']} changed)")
     for item in report["sample"]:
         print(f"  employee {item['employee_id']} {item['work_date']}: {item['before']} -> {item['after']}")
+    if report["written"]:
+        print("the dashboard shows past days from rollups: the worker refreshes them within 30 minutes, "
+              "or run `pantau dashboard refresh` now")
     return 0
 
 
