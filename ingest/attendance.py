@@ -79,11 +79,12 @@ def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: d
             verdict.reasons = [*verdict.reasons, *flags]
             verdict.verdict = "flagged" if verdict.verdict == "accepted" else verdict.verdict
         stored = verdict.as_dict()
+        office = office_code or verdict.office_code
         check_in_id = q.insert_check_in(
             conn, event_key=event_key, source=attempt.source, employee_id=employee_id,
             captured_at=attempt.captured_at, work_date=verdict.work_date, session=verdict.session,
             verdict=verdict.verdict, reasons=verdict.reasons, minutes_late=verdict.minutes_late,
-            minutes_early=verdict.minutes_early, office_code=office_code or verdict.office_code,
+            minutes_early=verdict.minutes_early, office_code=office,
             distance_m=verdict.distance_m, lat=attempt.lat, lon=attempt.lon, accuracy_m=attempt.accuracy_m,
             payload={"request": payload, "verdict": stored}, **columns)
         work_day = refresh_work_day(conn, config, employee, verdict.work_date) if verdict.counts else None
@@ -94,12 +95,10 @@ def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: d
     if work_day is not None:
         live.apply(rt, verdict.work_date, employee_id, employee["unit_code"],
                    live.live_status(work_day.status, work_day.late_band),
-                   latest={**live.ticker_item({**employee, "captured_at": attempt.captured_at,
-                                               "verdict": verdict.verdict, "session": verdict.session,
-                                               "minutes_late": verdict.minutes_late,
-                                               "office_code": office_code or verdict.office_code,
-                                               "lat": attempt.lat, "lon": attempt.lon,
-                                               "source": attempt.source})})
+                   latest=live.ticker_item({**employee, "captured_at": attempt.captured_at,
+                                            "verdict": verdict.verdict, "session": verdict.session,
+                                            "minutes_late": verdict.minutes_late, "office_code": office,
+                                            "lat": attempt.lat, "lon": attempt.lon, "source": attempt.source}))
     return Recorded(check_in_id, False, stored, work_day)
 
 
