@@ -19,6 +19,7 @@ from queries import audit
 from queries import events as q
 from queries import leave as ql
 
+from .rules.events import missed_event_percent
 from .rules.geofence import check as geofence_check
 
 SLOT_S = 30
@@ -64,11 +65,9 @@ def token_problem(secret: str, event_id: int, token: str, now: dt.datetime) -> s
     return None if slot_of(now) - 1 <= slot <= slot_of(now) else "qr_expired"
 
 
-def create_event(rt, actor: str, *, name: str, kind: str, event_date: dt.date, opens_at: dt.datetime,
-                 closes_at: dt.datetime, place: Place, invited_units: list[str] = (), invited_nips: list[str] = (),
-                 compulsory: bool = False, deduction_percent: float = 0.0) -> int:
-    """Store an event with its invitees (none: everyone); audit-logged. Returns its id."""
-    config = rt.config
+def _problems(config, conn, name: str, kind: str, opens_at: dt.datetime, closes_at: dt.datetime, place: Place,
+              invited_units, invited_nips, deduction_percent: float) -> tuple[list, dict]:
+    """What is wrong with an event's fields (field, Indonesian, English), and the invited employees by NIP."""
     problems = []
     if not name.strip():
         problems.append(("name", "nama acara wajib diisi", "the event name is required"))
@@ -89,25 +88,90 @@ def create_event(rt, actor: str, *, name: str, kind: str, event_date: dt.date, o
     if unknown_units:
         problems.append(("invited_units", f"unit tidak dikenal: {', '.join(unknown_units)}",
                          f"unknown units: {', '.join(unknown_units)}"))
+    employees = ql.employees_by_nip(conn, list(invited_nips))
+    unknown = [n for n in invited_nips if n not in employees]
+    if unknown:
+        problems.append(("invited_nips", f"NIP tidak terdaftar: {', '.join(unknown)}",
+                         f"unregistered NIPs: {', '.join(unknown)}"))
+    return problems, employees
+
+
+def _refuse(problems: list) -> None:
+    if problems:
+        raise EventError("invalid_event", "; ".join(f"{f}: {i}" for f, i, _ in problems),
+                         "; ".join(f"{f}: {e}" for f, _, e in problems))
+
+
+def create_event(rt, actor: str, *, name: str, kind: str, event_date: dt.date, opens_at: dt.datetime,
+                 closes_at: dt.datetime, place: Place, invited_units: list[str] = (), invited_nips: list[str] = (),
+                 compulsory: bool = False, deduction_percent: float | None = None) -> int:
+    """Store an event with its invitees (none: everyone); audit-logged. Returns its id.
+    `deduction_percent` None: the configured one for a compulsory event (rules.apel_missed_percent)."""
+    deduction_percent = missed_event_percent(rt.config.rules, compulsory, deduction_percent)
     with rt.transaction() as conn:
-        employees = ql.employees_by_nip(conn, list(invited_nips))
-        unknown = [n for n in invited_nips if n not in employees]
-        if unknown:
-            problems.append(("invited_nips", f"NIP tidak terdaftar: {', '.join(unknown)}",
-                             f"unregistered NIPs: {', '.join(unknown)}"))
-        if problems:
-            raise EventError("invalid_event", "; ".join(f"{f}: {i}" for f, i, _ in problems),
-                             "; ".join(f"{f}: {e}" for f, _, e in problems))
+        problems, employees = _problems(rt.config, conn, name, kind, opens_at, closes_at, place, invited_units,
+                                        invited_nips, deduction_percent)
+        _refuse(problems)
         event_id = q.insert_event(conn, name=name.strip(), kind=kind, event_date=event_date, opens_at=opens_at,
                                   closes_at=closes_at, office_code=place.office_code, lat=place.lat, lon=place.lon,
                                   radius_m=place.radius_m, compulsory=compulsory,
                                   deduction_percent=deduction_percent, created_by=actor)
         q.insert_invitees(conn, event_id, list(invited_units), [employees[n]["id"] for n in invited_nips])
-        audit.record(conn, actor, "event.create", f"event {event_id}", name.strip(), after={
-            "event_id": event_id, "name": name.strip(), "kind": kind, "date": event_date, "opens_at": opens_at,
-            "closes_at": closes_at, "place": place.__dict__, "invited_units": list(invited_units),
-            "invited_nips": list(invited_nips), "compulsory": compulsory, "deduction_percent": deduction_percent})
+        audit.record(conn, actor, "event.create", f"event {event_id}", name.strip(), after=_snapshot(
+            event_id, name, kind, event_date, opens_at, closes_at, place, invited_units, invited_nips, compulsory,
+            deduction_percent))
     return event_id
+
+
+def _snapshot(event_id, name, kind, event_date, opens_at, closes_at, place, invited_units, invited_nips,
+              compulsory, deduction_percent) -> dict:
+    return {"event_id": event_id, "name": name.strip(), "kind": kind, "date": event_date, "opens_at": opens_at,
+            "closes_at": closes_at, "place": place.__dict__, "invited_units": list(invited_units),
+            "invited_nips": list(invited_nips), "compulsory": compulsory, "deduction_percent": deduction_percent}
+
+
+def _open_event(conn, event_id: int) -> dict:
+    ev = q.event(conn, event_id, lock=True)
+    if ev is None:
+        raise EventError("event_not_found", f"Acara {event_id} tidak ditemukan", f"No event {event_id}", 404)
+    if ev["cancelled_at"] is not None:
+        raise EventError("event_cancelled", f"Acara {event_id} sudah dibatalkan", f"Event {event_id} is cancelled", 409)
+    return ev
+
+
+def update_event(rt, actor: str, event_id: int, *, name: str, kind: str, event_date: dt.date,
+                 opens_at: dt.datetime, closes_at: dt.datetime, place: Place, invited_units: list[str] = (),
+                 invited_nips: list[str] = (), compulsory: bool = False, deduction_percent: float | None = None,
+                 reason: str = "") -> None:
+    """Replace an open event's fields and invitees; audit-logged as `event.update` with before and after."""
+    deduction_percent = missed_event_percent(rt.config.rules, compulsory, deduction_percent)
+    with rt.transaction() as conn:
+        ev = _open_event(conn, event_id)
+        problems, employees = _problems(rt.config, conn, name, kind, opens_at, closes_at, place, invited_units,
+                                        invited_nips, deduction_percent)
+        _refuse(problems)
+        before = {k: ev[k] for k in ("name", "kind", "event_date", "opens_at", "closes_at", "office_code", "lat",
+                                     "lon", "radius_m", "compulsory", "deduction_percent", "invited_units",
+                                     "invited_employees")}
+        q.update_event(conn, event_id, name=name.strip(), kind=kind, event_date=event_date, opens_at=opens_at,
+                       closes_at=closes_at, office_code=place.office_code, lat=place.lat, lon=place.lon,
+                       radius_m=place.radius_m, compulsory=compulsory, deduction_percent=deduction_percent)
+        q.replace_invitees(conn, event_id, list(invited_units), [employees[n]["id"] for n in invited_nips])
+        audit.record(conn, actor, "event.update", f"event {event_id}", reason or name.strip(), before=before,
+                     after=_snapshot(event_id, name, kind, event_date, opens_at, closes_at, place, invited_units,
+                                     invited_nips, compulsory, deduction_percent))
+
+
+def cancel_event(rt, actor: str, event_id: int, reason: str) -> None:
+    """Cancel an event (kept, never deleted): scans are refused and nobody is counted missing."""
+    if not reason.strip():
+        raise EventError("invalid_event", "reason: alasan pembatalan wajib diisi", "reason: a reason is required")
+    with rt.transaction() as conn:
+        ev = _open_event(conn, event_id)
+        q.cancel_event(conn, event_id, actor, reason.strip())
+        audit.record(conn, actor, "event.cancel", f"event {event_id}", reason.strip(),
+                     before={"name": ev["name"], "event_date": ev["event_date"], "state": "open"},
+                     after={"state": "cancelled"})
 
 
 def _fence(config, ev: dict) -> Office:
@@ -140,6 +204,8 @@ def attend(rt, employee_id: int, event_id: int, token: str, *, lat: float, lon: 
         ev = q.event(conn, event_id)
         if ev is None:
             raise EventError("event_not_found", f"Acara {event_id} tidak ditemukan", f"No event {event_id}", 404)
+        if ev["cancelled_at"] is not None:
+            raise EventError("event_cancelled", f"Acara {ev['name']} dibatalkan", f"Event {ev['name']} was cancelled", 409)
         qa.lock_employee(conn, employee_id)
         seen = qa.check_in_by_key(conn, attempt_key) or q.attendance_of(conn, event_id, employee_id)
         if seen is not None:

@@ -275,6 +275,7 @@ class Rules(_Model):
     annual_leave_days: int = Field(default=12, ge=0, le=366)   # cuti tahunan per employee and year
     manual_max_backdate_days: int = Field(default=3, ge=0, le=366)
     manual_cap_per_unit_month: int = Field(default=20, ge=0)   # more manual entries are flagged as overuse
+    apel_missed_percent: float = Field(default=0.5, ge=0, le=100)  # missing a compulsory event (monthly recap)
     tk_sanctions: list[TkSanction] = Field(default_factory=lambda: [TkSanction(**s) for s in PP94_TK_SANCTIONS])
     # PP 94/2021 art. 11: this many consecutive TK work days also calls for dismissal.
     tk_consecutive_dismissal_days: int | None = Field(default=10, ge=1)

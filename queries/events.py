@@ -28,20 +28,46 @@ def insert_invitees(conn: Connection, event_id: int, unit_codes: list[str], empl
             e=event_id, i=employee_ids)
 
 
-def event(conn: Connection, event_id: int) -> dict | None:
+def event(conn: Connection, event_id: int, lock: bool = False) -> dict | None:
+    """One event with its invitees; `lock`: against a concurrent edit or cancellation."""
     return one(conn, """
         SELECT ev.*,
                COALESCE((SELECT array_agg(unit_code) FROM event_invitees WHERE event_id = ev.id
                          AND unit_code IS NOT NULL), '{}') AS invited_units,
                COALESCE((SELECT array_agg(employee_id) FROM event_invitees WHERE event_id = ev.id
                          AND employee_id IS NOT NULL), '{}') AS invited_employees
-        FROM events ev WHERE ev.id = :id""", id=event_id)
+        FROM events ev WHERE ev.id = :id""" + (" FOR UPDATE" if lock else ""), id=event_id)
 
 
 def events_between(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
+    """Events in [first, last], cancelled ones too (the events page strikes them through)."""
     return rows(conn, """
-        SELECT id, name, kind, event_date, opens_at, closes_at, office_code, compulsory, deduction_percent
-        FROM events WHERE event_date BETWEEN :f AND :l ORDER BY opens_at""", f=first, l=last)
+        SELECT ev.id, ev.name, ev.kind, ev.event_date, ev.opens_at, ev.closes_at, ev.office_code, ev.lat, ev.lon,
+               ev.radius_m, ev.compulsory, ev.deduction_percent, ev.cancelled_at, ev.cancel_reason,
+               (SELECT count(*) FROM event_attendances a WHERE a.event_id = ev.id) AS attended
+        FROM events ev WHERE ev.event_date BETWEEN :f AND :l ORDER BY ev.opens_at DESC, ev.id DESC""", f=first, l=last)
+
+
+def update_event(conn: Connection, event_id: int, *, name: str, kind: str, event_date: dt.date,
+                 opens_at: dt.datetime, closes_at: dt.datetime, office_code: str | None, lat: float | None,
+                 lon: float | None, radius_m: float | None, compulsory: bool, deduction_percent: float) -> None:
+    run(conn, """
+        UPDATE events SET name = :name, kind = :kind, event_date = :d, opens_at = :opens, closes_at = :closes,
+               office_code = :office, lat = :lat, lon = :lon, radius_m = :radius, compulsory = :compulsory,
+               deduction_percent = :pct
+        WHERE id = :id""", id=event_id, name=name, kind=kind, d=event_date, opens=opens_at, closes=closes_at,
+        office=office_code, lat=lat, lon=lon, radius=radius_m, compulsory=compulsory, pct=deduction_percent)
+
+
+def replace_invitees(conn: Connection, event_id: int, unit_codes: list[str], employee_ids: list[int]) -> None:
+    run(conn, "DELETE FROM event_invitees WHERE event_id = :e", e=event_id)
+    insert_invitees(conn, event_id, unit_codes, employee_ids)
+
+
+def cancel_event(conn: Connection, event_id: int, by: str, reason: str) -> None:
+    run(conn, """
+        UPDATE events SET cancelled_at = now(), cancelled_by = :by, cancel_reason = :reason
+        WHERE id = :id AND cancelled_at IS NULL""", id=event_id, by=by, reason=reason)
 
 
 def attendance_of(conn: Connection, event_id: int, employee_id: int) -> dict | None:
@@ -86,16 +112,15 @@ def is_invited(conn: Connection, event_id: int, employee_id: int, invited_units:
                        ev=event_id, units=invited_units, emp=employee_id))
 
 
-def compulsory_missed(conn: Connection, first: dt.date, last: dt.date,
-                      unit_codes: list[str] | None = None) -> list[dict]:
-    """Per employee: compulsory events in [first, last] they were invited to and did not
-    attend (approved leave that day excuses), and the summed deduction percent, for the recap."""
-    return rows(conn, """
+# Per employee: compulsory, not cancelled events in [:first, :last] they were invited to and
+# did not attend (approved leave that day excuses), with the summed deduction percent.
+# queries.recap joins it into the monthly recap.
+MISSED_COMPULSORY_SQL = """
         SELECT e.id AS employee_id, e.nip, e.name, e.unit_code, count(*) AS events_missed,
                sum(ev.deduction_percent) AS deduction_percent
         FROM events ev JOIN employees e ON e.active
         JOIN units eu ON eu.code = e.unit_code
-        WHERE ev.compulsory AND ev.event_date BETWEEN :f AND :l
+        WHERE ev.compulsory AND ev.cancelled_at IS NULL AND ev.event_date BETWEEN :first AND :last
           AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units))
           AND (NOT EXISTS (SELECT 1 FROM event_invitees i WHERE i.event_id = ev.id)
                OR EXISTS (SELECT 1 FROM event_invitees i JOIN units iu ON iu.code = i.unit_code
@@ -104,4 +129,12 @@ def compulsory_missed(conn: Connection, first: dt.date, last: dt.date,
           AND NOT EXISTS (SELECT 1 FROM event_attendances a WHERE a.event_id = ev.id AND a.employee_id = e.id)
           AND NOT EXISTS (SELECT 1 FROM leaves l WHERE l.employee_id = e.id AND l.state = 'approved'
                           AND ev.event_date BETWEEN l.date_from AND l.date_to)
-        GROUP BY e.id ORDER BY e.unit_code, e.nip""", f=first, l=last, units=unit_codes)
+        GROUP BY e.id"""
+
+
+def compulsory_missed(conn: Connection, first: dt.date, last: dt.date,
+                      unit_codes: list[str] | None = None) -> list[dict]:
+    """Per employee: compulsory events in [first, last] they were invited to and did not
+    attend (approved leave that day excuses), and the summed deduction percent, for the recap."""
+    return rows(conn, MISSED_COMPULSORY_SQL + " ORDER BY e.unit_code, e.nip", first=first, last=last,
+                units=unit_codes)

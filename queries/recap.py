@@ -13,6 +13,7 @@ from typing import Iterator
 from sqlalchemy.engine import Connection
 
 from .db import stream
+from .events import MISSED_COMPULSORY_SQL
 
 LEAVE_COLUMNS = ("izin", "sakit", "cuti", "dinas_luar")
 
@@ -21,7 +22,8 @@ def employee_columns(late_codes: list[str], early_codes: list[str]) -> list[str]
     """The per-employee recap's columns, in order (tl1..tl4 / psw1..psw4 follow the bands)."""
     return ["nip", "nama", "unit_kode", "unit_nama", "hari_kerja", "hadir",
             *[c.lower() for c in late_codes], *[c.lower() for c in early_codes], "tk",
-            *LEAVE_COLUMNS, "menit_terlambat", "menit_pulang_cepat", "potongan_persen"]
+            *LEAVE_COLUMNS, "menit_terlambat", "menit_pulang_cepat", "apel_tidak_hadir", "potongan_apel_persen",
+            "potongan_persen"]
 
 
 def _employee_sql(late_codes: list[str], early_codes: list[str]) -> str:
@@ -39,11 +41,25 @@ def _employee_sql(late_codes: list[str], early_codes: list[str]) -> str:
                {', '.join(leaves)},
                COALESCE(sum(w.minutes_late) FILTER (WHERE w.status = 'hadir'), 0) AS menit_terlambat,
                COALESCE(sum(w.minutes_early) FILTER (WHERE w.status = 'hadir'), 0) AS menit_pulang_cepat,
-               LEAST(CAST(:cap AS numeric), round(sum(w.deduction_percent), 3)) AS potongan_persen
+               sum(w.deduction_percent) AS potongan_hari
         FROM work_days w
         WHERE w.work_date BETWEEN :first AND :last
           AND (CAST(:units AS text[]) IS NULL OR w.unit_code = ANY(:units))
         GROUP BY w.employee_id"""
+
+
+def _per_sql(late_codes: list[str], early_codes: list[str]) -> str:
+    """Per employee: the work days' counts plus missed compulsory events (apel, upacara);
+    the month's deduction is both together, capped."""
+    return f"""
+        WITH days AS ({_employee_sql(late_codes, early_codes)}),
+             missed AS ({MISSED_COMPULSORY_SQL}),
+             per AS (
+               SELECT days.*, COALESCE(m.events_missed, 0) AS apel_tidak_hadir,
+                      COALESCE(m.deduction_percent, 0) AS potongan_apel_persen,
+                      LEAST(CAST(:cap AS numeric),
+                            round(days.potongan_hari + COALESCE(m.deduction_percent, 0), 3)) AS potongan_persen
+               FROM days LEFT JOIN missed m ON m.employee_id = days.employee_id)"""
 
 
 def _params(first, last, late_codes, early_codes, leave_groups, cap, unit_codes) -> dict:
@@ -59,8 +75,7 @@ def employee_recap(conn: Connection, first: dt.date, last: dt.date, *, late_code
                    unit_codes: list[str] | None = None) -> Iterator[dict]:
     """One row per employee with a work day in [first, last], in unit order then NIP."""
     columns = employee_columns(late_codes, early_codes)
-    return stream(conn, f"""
-        WITH per AS ({_employee_sql(late_codes, early_codes)})
+    return stream(conn, f"""{_per_sql(late_codes, early_codes)}
         SELECT e.nip, e.name AS nama, per.unit_kode, u.name AS unit_nama,
                {', '.join('per.' + c for c in columns[4:])}
         FROM per JOIN employees e ON e.id = per.employee_id
@@ -79,8 +94,7 @@ def unit_summary(conn: Connection, first: dt.date, last: dt.date, *, late_codes:
                  unit_codes: list[str] | None = None) -> Iterator[dict]:
     """One row per unit: the sums of its employees' recap rows (each capped first)."""
     counts = employee_columns(late_codes, early_codes)[4:-1]
-    return stream(conn, f"""
-        WITH per AS ({_employee_sql(late_codes, early_codes)})
+    return stream(conn, f"""{_per_sql(late_codes, early_codes)}
         SELECT per.unit_kode, u.name AS unit_nama, count(*) AS pegawai,
                {', '.join(f'sum(per.{c}) AS {c}' for c in counts)},
                round(100.0 * sum(per.hadir) / NULLIF(sum(per.hari_kerja), 0), 2) AS persen_hadir,

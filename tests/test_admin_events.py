@@ -120,3 +120,71 @@ def test_missing_a_compulsory_event_carries_its_deduction_unless_on_leave(runtim
     with runtime.connection() as conn:
         found = {r["nip"]: r for r in qe.compulsory_missed(conn, day, day)}
     assert set(found) == {missed["nip"]} and float(found[missed["nip"]]["deduction_percent"]) == 0.5
+
+
+def test_the_configured_deduction_applies_to_a_compulsory_event_only():
+    from ingest.rules.events import missed_event_percent
+    from pantau.config import Rules
+    rules = Rules.model_construct(apel_missed_percent=0.5)
+    assert missed_event_percent(rules, True, None) == 0.5
+    assert missed_event_percent(rules, True, 1.25) == 1.25
+    assert missed_event_percent(rules, False, 3.0) == 0.0
+
+
+def test_the_monthly_recap_carries_a_missed_compulsory_apel(runtime):
+    from ingest import recap
+    day = dt.date(2027, 3, 16)   # a Tuesday, no holiday
+    at = dt.datetime.combine(day, dt.time(7, 30), WIB)
+    came, missed = factories.employee(runtime, "DINKES"), factories.employee(runtime, "DINKES")
+    for person in (came, missed):
+        admin_support.close_as_tk(runtime, person["id"], day, day)
+    event_id = _event(runtime, event_date=day, opens_at=at - dt.timedelta(minutes=15), deduction_percent=None,
+                      closes_at=at + dt.timedelta(minutes=15), invited_units=[], invited_nips=[came["nip"], missed["nip"]])
+    cancelled = _event(runtime, event_date=day, opens_at=at, closes_at=at + dt.timedelta(minutes=5), invited_units=[],
+                       invited_nips=[missed["nip"]], deduction_percent=2.0)
+    events.cancel_event(runtime, "bkpp:test", cancelled, "hujan deras")
+    office = runtime.config.office_by_code["DINKES-1"]
+    events.attend(runtime, came["id"], event_id, events.qr_token(runtime.settings.secret_key, event_id, at),
+                  lat=office.lat, lon=office.lon, accuracy_m=5, mock=False, attempt_key=f"qr:{uuid.uuid4()}", now=at)
+    with runtime.connection() as conn:
+        columns, rows = recap.employee_recap(conn, runtime.config, day, day, ["DINKES"])
+        got = {r["nip"]: r for r in rows if r["nip"] in (came["nip"], missed["nip"])}
+    with runtime.connection() as conn:
+        _, units = recap.unit_summary(conn, runtime.config, day, day, ["DINKES"])
+        dinkes = next(u for u in units if u["unit_kode"] == "DINKES")
+    assert columns[-3:] == ["apel_tidak_hadir", "potongan_apel_persen", "potongan_persen"]
+    tk_day = float(runtime.config.rules.absent_percent)
+    assert (got[missed["nip"]]["apel_tidak_hadir"], float(got[missed["nip"]]["potongan_apel_persen"])) == (1, 0.5)
+    assert float(got[missed["nip"]]["potongan_persen"]) == tk_day + 0.5   # the cancelled event costs nothing
+    assert got[came["nip"]]["apel_tidak_hadir"] == 0 and float(got[came["nip"]]["potongan_persen"]) == tk_day
+    assert dinkes["apel_tidak_hadir"] >= 1
+
+
+def test_an_event_is_edited_and_cancelled_with_an_audit_trail(runtime, client):
+    event_id = _event(runtime)
+    events.update_event(runtime, "bkpp:test", event_id, name="Apel siang", kind="apel", event_date=NOW.date(),
+                        opens_at=NOW - dt.timedelta(minutes=5), closes_at=NOW + dt.timedelta(minutes=5),
+                        place=events.Place(office_code="DINKES-1"), invited_units=["SETDA"], compulsory=True,
+                        reason="jam berubah")
+    with runtime.connection() as conn:
+        ev = qe.event(conn, event_id)
+        log = audit.entries(conn, action="event.", target=f"event {event_id}")
+    assert ev["name"] == "Apel siang" and list(ev["invited_units"]) == ["SETDA"]
+    assert float(ev["deduction_percent"]) == runtime.config.rules.apel_missed_percent
+    update = next(e for e in log if e["action"] == "event.update")
+    assert update["before"]["name"] == "Apel pagi" and update["after"]["name"] == "Apel siang"
+    with pytest.raises(events.EventError) as bad:
+        events.update_event(runtime, "bkpp:test", event_id, name="", kind="apel", event_date=NOW.date(),
+                            opens_at=NOW, closes_at=NOW - dt.timedelta(minutes=1), place=events.Place())
+    assert "name" in bad.value.message_en and "window" in bad.value.message_en
+    with pytest.raises(events.EventError):
+        events.cancel_event(runtime, "bkpp:test", event_id, "  ")
+    events.cancel_event(runtime, "bkpp:test", event_id, "hujan deras")
+    phone = new_phone(runtime, client, unit="SETDA")
+    r = _scan(client, runtime, phone, event_id, events.qr_token(runtime.settings.secret_key, event_id, NOW))
+    assert r.status_code == 409 and r.json()["error"]["code"] == "event_cancelled"
+    with pytest.raises(events.EventError) as again:
+        events.cancel_event(runtime, "bkpp:test", event_id, "lagi")
+    assert again.value.code == "event_cancelled"
+    with runtime.connection() as conn:
+        assert any(e["reason"] == "hujan deras" for e in audit.entries(conn, action="event.cancel"))

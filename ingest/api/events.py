@@ -15,7 +15,7 @@ router = APIRouter(tags=["events"])
 
 @router.post("/events/{event}/attend", response_model=AttendVerdict, status_code=201, responses={
     200: {"model": AttendVerdict, "description": "a retry, or already attended: the original verdict"},
-    **{s: {"model": ErrorEnvelope} for s in (401, 404, 413, 422, 429, 503)}})
+    **{s: {"model": ErrorEnvelope} for s in (401, 404, 409, 413, 422, 429, 503)}})
 def attend(event: int, body: AttendBody, request: Request, response: Response,
            credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> AttendVerdict:
     """Checks the QR token's signature and age, the event's window, the invitation and the
