@@ -23,10 +23,16 @@ from pantau.settings import ROOT
 
 from . import auth
 from .pages import downloads, login, map as map_page, overview, trends, wall
+from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr
+from .pages.admin_common import nav_links
 from .pages.common import search_params, text
 
 PAGES = {"/": overview, "/overview": overview, "/map": map_page, "/trends": trends,
          "/downloads": downloads, "/wall": wall}
+ADMIN_PAGES = {"/admin/leave": admin_leave, "/admin/devices": admin_devices, "/admin/events": admin_events,
+               "/admin/manual": admin_manual, "/admin/audit": admin_audit, "/admin/qr": admin_qr}
+PAGES.update(ADMIN_PAGES)
+UNFRAMED = (wall, admin_qr)  # full-screen pages
 NAV = (("/overview", "Ringkasan"), ("/trends", "Tren keterlambatan"), ("/map", "Peta"),
        ("/downloads", "Unduh"), ("/wall", "Layar dinding"))
 # paths a browser may fetch without a login (the wall checks its kiosk token itself)
@@ -60,13 +66,15 @@ def create_flask(rt: Runtime) -> Flask:
     login.limiter.init_app(server)
     server.register_blueprint(login.blueprint)
     server.register_blueprint(downloads.blueprint)
+    server.register_blueprint(admin_leave.blueprint)
+    server.register_blueprint(admin_events.blueprint)
 
     @server.before_request
     def _require_login():
         path = request.path
         if path.startswith(PUBLIC_PREFIXES) or (current_user and current_user.is_authenticated):
             return None
-        if path.startswith("/download/"):
+        if path.startswith(("/download/", "/admin/attachment/", "/admin/events/")):
             return ("Silakan masuk. / Please log in.", 401)
         return redirect("/login?next=" + path)
 
@@ -109,9 +117,9 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
         if viewer.is_kiosk and page is not wall:
             return html.Div("Tautan layar dinding hanya untuk /wall.", className="notice")
         body = page.layout(viewer, params)
-        return body if page is wall else _frame(viewer, body, pathname)
+        return body if page in UNFRAMED else _frame(viewer, body, pathname)
 
-    for page in (overview, map_page, trends, downloads, wall):
+    for page in (overview, map_page, trends, downloads, wall, *ADMIN_PAGES.values()):
         page.register(app)
     return app
 
@@ -119,7 +127,7 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
 def _frame(viewer, body, pathname: str | None = None):
     role = auth.ROLE_LABELS.get(viewer.role, viewer.role) if viewer else ""
     nav = [dcc.Link(label, href=href, className="nav-link active" if pathname == href else "nav-link")
-           for href, label in NAV]
+           for href, label in NAV + tuple(nav_links(viewer))]
     who = html.Span([f"{viewer.name} · {role}" if viewer else "", " ",
                      html.A("Keluar", href="/logout", className="nav-link")], className="who")
     return html.Div([html.Header([html.Strong("Pantau", className="brand"), html.Nav(nav), who],

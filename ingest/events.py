@@ -255,3 +255,15 @@ def attendance(rt, event_id: int) -> dict:
             raise EventError("event_not_found", f"Acara {event_id} tidak ditemukan", f"No event {event_id}", 404)
         return {"event": ev, "attended": q.attendees(conn, event_id),
                 "missing": q.missing(conn, event_id, _invited_units(rt.config, ev))}
+
+
+def place_zone(config, office_code: str | None):
+    """An event's zone: its office's unit's, else the region's (a point)."""
+    office = config.office_by_code.get(office_code) if office_code else None
+    return config.unit_zone(office.unit) if office is not None else config.zone
+
+
+def window(config, place: Place, day: dt.date, opens: dt.time, closes: dt.time) -> tuple[dt.datetime, dt.datetime]:
+    """Clock times on the event's date in the place's zone."""
+    zone = place_zone(config, place.office_code)
+    return dt.datetime.combine(day, opens, zone), dt.datetime.combine(day, closes, zone)

@@ -100,3 +100,12 @@ def write_entry(rt, actor: str, actor_unit_scope: list[str] | None, employee_nip
             "verdict": recorded.verdict.get("verdict"), "reasons": recorded.verdict.get("reasons", []),
             "work_date": recorded.verdict.get("work_date"), "overuse": overuse,
             "message_id": recorded.verdict.get("message_id"), "message_en": recorded.verdict.get("message_en")}
+
+
+def moment_for(rt, nip: str, day: dt.date, at: dt.time) -> dt.datetime:
+    """A date and clock time as written on paper, in the employee's unit's zone (WIB, WITA, WIT)."""
+    with rt.connection() as conn:
+        employee = ql.employees_by_nip(conn, [nip.strip()]).get(nip.strip())
+    unit = employee["unit_code"] if employee else None
+    zone = rt.config.unit_zone(unit) if unit in rt.config.unit_by_code else rt.config.zone
+    return dt.datetime.combine(day, at, zone)

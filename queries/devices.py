@@ -98,3 +98,14 @@ def history(conn: Connection, employee_id: int) -> list[dict]:
     return rows(conn, """
         SELECT id, device_id, model, bound_at, last_seen_at, revoked_at, revoked_by, revoke_reason
         FROM devices WHERE employee_id = :e ORDER BY bound_at DESC, id DESC""", e=employee_id)
+
+
+def bindings(conn: Connection, search: str | None = None, limit: int = 200) -> list[dict]:
+    """Active employees with their bound phone (model, first and last seen), matched by NIP
+    or name; those with a phone first, most recently seen first."""
+    return rows(conn, """
+        SELECT e.nip, e.name, e.unit_code, d.model, d.device_id, d.bound_at, d.last_seen_at
+        FROM employees e LEFT JOIN devices d ON d.employee_id = e.id AND d.revoked_at IS NULL
+        WHERE e.active AND (CAST(:q AS text) IS NULL OR e.nip LIKE :q || '%'
+                            OR strpos(lower(e.name), lower(:q)) > 0)
+        ORDER BY d.id IS NULL, d.last_seen_at DESC NULLS LAST, e.nip LIMIT :limit""", q=search or None, limit=limit)

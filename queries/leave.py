@@ -111,3 +111,11 @@ def day_statuses(conn: Connection, employee_id: int, first: dt.date, last: dt.da
     return {r["work_date"].isoformat(): r["status"] for r in rows(conn, """
         SELECT work_date, status FROM work_days WHERE employee_id = :e AND work_date BETWEEN :f AND :l
         ORDER BY work_date""", e=employee_id, f=first, l=last)}
+
+
+def attachment(conn: Connection, leave_id: int, sha256: str) -> dict | None:
+    """One attachment of a leave request, with the employee's unit (for the scope check)."""
+    return one(conn, """
+        SELECT a.sha256, a.mime, a.filename, e.unit_code
+        FROM leave_attachments a JOIN leaves l ON l.id = a.leave_id JOIN employees e ON e.id = l.employee_id
+        WHERE a.leave_id = :l AND a.sha256 = :sha""", l=leave_id, sha=sha256)

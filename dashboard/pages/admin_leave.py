@@ -1,0 +1,118 @@
+"""/admin/leave: pending leave requests in the viewer's units, their documents, approve or reject.
+
+BKPP sees every request; a kepala_unit those of their unit subtree. The decision goes
+through ingest.leave_requests.decide, which checks the scope again, re-derives the work
+days on approval and writes the audit log. Attachments are streamed by a Flask route
+that checks the same scope.
+"""
+from __future__ import annotations
+
+import re
+
+from dash import Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+from flask import Blueprint, abort, send_file
+
+from ingest import attachments, leave_requests, selfies
+from queries import leave as ql
+
+from .. import data
+from .admin_common import LEAVE_ROLES, actor, admin_viewer, done, refusal, table, unit_codes
+from .common import nothing, text
+
+blueprint = Blueprint("admin_leave", __name__)
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+INLINE = {"application/pdf", "image/jpeg", "image/png"}
+
+
+@blueprint.route("/admin/attachment/<int:leave_id>/<sha>")
+def attachment(leave_id: int, sha: str):
+    """A leave request's document, for BKPP or the kepala_unit of the employee's units."""
+    viewer = admin_viewer(LEAVE_ROLES)
+    if viewer is None:
+        abort(401)
+    if not SHA256.match(sha):
+        abort(404)
+    rt = data.runtime()
+    with rt.connection() as conn:
+        found = ql.attachment(conn, leave_id, sha)
+    if found is None or not leave_requests.may_decide(rt.config, viewer.role, viewer.unit_code, found["unit_code"]):
+        abort(404)  # the same answer as "no such file": nothing leaks about other units
+    path = selfies.path_for(attachments.attachment_dir(rt.settings), sha)
+    if not path.is_file():
+        abort(404)
+    mime = found["mime"] if found["mime"] in INLINE else "application/octet-stream"
+    return send_file(path, mimetype=mime, download_name=found["filename"] or sha, max_age=0)
+
+
+def _pending(viewer) -> list[dict]:
+    with data.runtime().connection() as conn:
+        return ql.pending(conn, unit_codes(viewer))
+
+
+def _rows(pending: list[dict]):
+    body = []
+    for r in pending:
+        docs = [html.A(a["filename"] or a["mime"], href=f"/admin/attachment/{r['id']}/{a['sha256']}",
+                       target="_blank", className="attachment") for a in r["attachments"]]
+        body.append([r["id"], r["nip"], r["name"], r["unit_code"], r["leave_type"].replace("_", " "),
+                     f"{r['date_from']:%d/%m/%Y} – {r['date_to']:%d/%m/%Y}", r["reason"],
+                     html.Span(docs) if docs else "–"])
+    if not body:
+        return html.P("Tidak ada pengajuan yang menunggu keputusan.", className="muted", id="lv-empty")
+    return table(["No.", "NIP", "Nama", "Unit", "Jenis", "Tanggal", "Alasan", "Dokumen"], body, "lv-table",
+                 "leave-row")
+
+
+def _options(pending: list[dict]) -> list[dict]:
+    return [{"label": f"{r['id']} · {r['name']} · {r['leave_type']} {r['date_from']:%d/%m}", "value": r["id"]}
+            for r in pending]
+
+
+def layout(viewer, params: dict):
+    if admin_viewer(LEAVE_ROLES) is None:
+        return nothing()
+    pending = _pending(viewer)
+    return html.Div([
+        html.H2("Persetujuan cuti, izin dan dinas"),
+        html.Div(_rows(pending), id="lv-list"),
+        html.H3("Keputusan"),
+        html.Div([
+            dcc.Dropdown(id="lv-choice", options=_options(pending), placeholder="Pilih pengajuan",
+                         className="filter wide"),
+            dcc.Textarea(id="lv-comment", placeholder="Komentar (wajib untuk penolakan)", className="comment"),
+            html.Button("Setujui", id="lv-approve", className="button primary"),
+            html.Button("Tolak", id="lv-reject", className="button"),
+        ], className="filters"),
+        html.Div(id="lv-result"),
+    ])
+
+
+def decide(viewer, leave_id, approve_it: bool, comment: str):
+    """The decision as the page shows it (done, or the refusal in both languages)."""
+    if not isinstance(leave_id, int) or isinstance(leave_id, bool):
+        return html.Div("Pilih pengajuan dulu. / Choose a request first.", className="error", id="refusal")
+    if not approve_it and not comment.strip():
+        return html.Div("Komentar wajib untuk penolakan. / A comment is required to reject.",
+                        className="error", id="refusal")
+    try:
+        after = leave_requests.decide(data.runtime(), leave_id, approve_it, actor(), comment.strip(),
+                                      role=viewer.role, user_unit=viewer.unit_code)
+    except leave_requests.RequestRefused as exc:
+        return refusal(exc)
+    days = ", ".join(f"{d}: {s}" for d, s in (after.get("days") or {}).items())
+    word = "disetujui" if approve_it else "ditolak"
+    return done(f"Pengajuan {leave_id} {word}." + (f" Hari kerja: {days}" if days else ""))
+
+
+def register(app) -> None:
+    @app.callback(Output("lv-result", "children"), Output("lv-list", "children"), Output("lv-choice", "options"),
+                  Input("lv-approve", "n_clicks"), Input("lv-reject", "n_clicks"),
+                  State("lv-choice", "value"), State("lv-comment", "value"), prevent_initial_call=True)
+    def _decide(approve_clicks, reject_clicks, leave_id, comment):
+        viewer = admin_viewer(LEAVE_ROLES)
+        if viewer is None:
+            raise PreventUpdate
+        result = decide(viewer, leave_id, ctx.triggered_id == "lv-approve", text(comment, 1000))
+        pending = _pending(viewer)
+        return result, _rows(pending), _options(pending)

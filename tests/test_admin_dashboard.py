@@ -1,0 +1,214 @@
+"""The administration pages without a browser: every new callback and route, and that a
+kepala_unit of another unit (or a role without the page) gets nothing from any of them."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+
+from dashboard.app import create_app
+from dashboard.auth import hash_password
+from ingest import devices, leave_requests
+from queries import leave as ql
+from queries import users
+from tests.admin_support import PDF
+from tests.conftest import ROOT
+from tests.dash_client import DashClient
+from tests.dashboard_data import PASSWORD, seed_city
+
+
+@pytest.fixture(scope="module")
+def city(make_runtime):
+    rt = make_runtime(ROOT / "config.yaml", "admdash")
+    data = seed_city(rt)
+    with rt.transaction() as conn:
+        users.add_user(conn, "admindinkes", hash_password(PASSWORD), "admin_unit", "DINKES", "Admin Dinkes")
+    person = data["people"]["DINKES"][0]
+    later = data["today"] + dt.timedelta(days=20)
+    data["leave"] = leave_requests.request(rt, person["id"], "sakit", later, later, "demam tinggi",
+                                           [leave_requests.Document("surat_dokter.pdf", PDF)])
+    data["leave_person"] = person
+    return rt, data
+
+
+@pytest.fixture(scope="module")
+def app(city):
+    return create_app(city[0])
+
+
+def client(app, username) -> DashClient:
+    c = DashClient(app)
+    assert c.login(username, PASSWORD).status_code == 302
+    return c
+
+
+def call(c, outputs, inputs, state=()):
+    """POST a callback by its first input; (status, response text)."""
+    status, out = c.callback(outputs, inputs, state, key=c.output_key(inputs[0][0]))
+    return status, json.dumps(out, ensure_ascii=False)
+
+
+LEAVE = ([("lv-result", "children"), ("lv-list", "children"), ("lv-choice", "options")],
+         [("lv-approve", "n_clicks", 1), ("lv-reject", "n_clicks", None)])
+
+
+def test_the_nav_shows_each_role_its_pages(app):
+    _, bkpp = client(app, "bkpp").page("/overview")
+    assert all(p in bkpp for p in ("/admin/leave", "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit"))
+    _, kepala = client(app, "kadamkar").page("/overview")
+    assert "/admin/leave" in kepala and "/admin/devices" not in kepala and "/admin/audit" not in kepala
+    _, sekda = client(app, "sekda").page("/overview")
+    assert "/admin/" not in sekda
+    for path in ("/admin/leave", "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr"):
+        status, text = client(app, "sekda").page(path, "?event=1")
+        assert status == 200 and '"nothing"' in text, path
+
+
+def test_pending_leave_and_its_document_stay_inside_the_unit(app, city):
+    rt, data = city
+    leave_id, person = data["leave"]["id"], data["leave_person"]
+    sha = data["leave"]["attachments"][0]["sha256"]
+    _, own = client(app, "kadinkes").page("/admin/leave")
+    assert person["name"] in own and f"/admin/attachment/{leave_id}/{sha}" in own
+    other = client(app, "kadamkar")
+    _, text = other.page("/admin/leave")
+    assert person["name"] not in text and "surat_dokter" not in text
+    status, text = call(other, LEAVE[0], LEAVE[1], [("lv-choice", "value", leave_id), ("lv-comment", "value", "ok")])
+    assert status == 200 and "out_of_scope" in text and person["name"] not in text
+    assert other.http.get(f"/admin/attachment/{leave_id}/{sha}").status_code == 404
+    assert client(app, "sekda").http.get(f"/admin/attachment/{leave_id}/{sha}").status_code == 401
+    assert DashClient(app).http.get(f"/admin/attachment/{leave_id}/{sha}").status_code == 401
+    got = client(app, "kadinkes").http.get(f"/admin/attachment/{leave_id}/{sha}")
+    assert got.status_code == 200 and got.data == PDF and got.mimetype == "application/pdf"
+    with rt.connection() as conn:
+        assert ql.leave_for_decision(conn, leave_id)["state"] == "pending"
+
+
+def test_a_rejection_needs_a_comment_and_an_approval_goes_through(app, city):
+    rt, data = city
+    leave_id = data["leave"]["id"]
+    c = client(app, "kadinkes")
+    status, text = call(c, LEAVE[0], [("lv-reject", "n_clicks", 1), ("lv-approve", "n_clicks", None)],
+                        [("lv-choice", "value", leave_id), ("lv-comment", "value", " ")])
+    assert "Komentar wajib" in text
+    status, text = call(c, LEAVE[0], LEAVE[1], [("lv-choice", "value", leave_id), ("lv-comment", "value", "lekas sembuh")])
+    assert status == 200 and f"Pengajuan {leave_id} disetujui" in text
+    with rt.connection() as conn:
+        assert ql.leave_for_decision(conn, leave_id)["state"] == "approved"
+    status, text = call(c, LEAVE[0], LEAVE[1], [("lv-choice", "value", leave_id), ("lv-comment", "value", "lagi")])
+    assert "already_decided" in text
+
+
+def test_devices_page_lists_resets_and_issues_a_code_for_bkpp_only(app, city):
+    rt, data = city
+    person = data["people"]["DAMKAR"][0]
+    code = devices.issue_code(rt, person["nip"], "test").code
+    devices.activate(rt, person["nip"], code, "android-admindash-1", "Samsung A15")
+    outputs = [("dv-result", "children"), ("dv-list", "children")]
+    inputs = [("dv-reset", "n_clicks", 1), ("dv-code", "n_clicks", None)]
+    state = [("dv-nip", "value", person["nip"]), ("dv-reason", "value", "ponsel hilang"), ("dv-search", "value", "")]
+    for username in ("kadamkar", "sekda"):
+        status, text = call(client(app, username), outputs, inputs, state)
+        assert status == 204 and "Samsung" not in text
+        assert client(app, username).page("/admin/devices")[1].count("Samsung") == 0
+    c = client(app, "bkpp")
+    _, page = c.page("/admin/devices", f"?q={person['nip']}")
+    assert "Samsung A15" in page
+    status, text = call(c, outputs, inputs, state)
+    assert status == 200 and "Samsung A15" in text and "direset" in text
+    with rt.connection() as conn:
+        assert devices.q.active_device(conn, person["id"]) is None
+    status, text = call(c, outputs, [("dv-code", "n_clicks", 1), ("dv-reset", "n_clicks", None)], state)
+    assert '"dv-issued"' in text
+    issued = json.loads(text)["dv-result"]["children"]["props"]["children"][1]["props"]["children"]
+    assert devices.activate(rt, person["nip"], issued, "android-admindash-2", "Oppo")[1]["nip"] == person["nip"]
+
+
+EVENT_STATE = [("ev-id", "value", None), ("ev-name", "value", "Apel Senin"), ("ev-kind", "value", "apel"),
+               ("ev-date", "value", None), ("ev-opens", "value", "07:00"), ("ev-closes", "value", "08:00"),
+               ("ev-office", "value", "DINKES-1"), ("ev-lat", "value", None), ("ev-lon", "value", None),
+               ("ev-radius", "value", None), ("ev-units", "value", ["DINKES"]), ("ev-nips", "value", ""),
+               ("ev-compulsory", "value", ["yes"]), ("ev-deduction", "value", None), ("ev-reason", "value", "")]
+EVENT_OUT = [("ev-result", "children"), ("ev-list", "children"), ("ev-id", "options")]
+
+
+def _event_state(**values):
+    return [(i, p, values.get(i.removeprefix("ev-"), v)) for i, p, v in EVENT_STATE]
+
+
+def test_events_are_created_shown_and_downloaded_by_bkpp_only(app, city):
+    rt, data = city
+    state = _event_state(date=data["today"].isoformat())
+    for username in ("kadamkar", "kadinkes"):
+        status, _ = call(client(app, username), EVENT_OUT, [("ev-save", "n_clicks", 1), ("ev-cancel", "n_clicks", None)],
+                         state)
+        assert status == 204
+    c = client(app, "bkpp")
+    status, text = call(c, EVENT_OUT, [("ev-save", "n_clicks", 1), ("ev-cancel", "n_clicks", None)],
+                        _event_state(date=data["today"].isoformat(), closes="06:00", office=None))
+    assert "window" in text and "place" in text        # the refusal names the fields
+    status, text = call(c, EVENT_OUT, [("ev-save", "n_clicks", 1), ("ev-cancel", "n_clicks", None)], state)
+    assert status == 200 and "dibuat" in text and "Apel Senin" in text
+    event_id = int(text.split("Acara ")[1].split(" dibuat")[0])
+    _, detail = c.page("/admin/events", f"?event={event_id}")
+    assert all(p["name"] in detail for p in data["people"]["DINKES"])      # all missing so far
+    res = c.http.get(f"/admin/events/{event_id}.csv")
+    rows = list(csv.DictReader(io.StringIO(res.get_data(as_text=True)[1:])))
+    assert res.status_code == 200 and {r["status"] for r in rows} == {"tidak hadir"}
+    assert {r["nip"] for r in rows} >= {p["nip"] for p in data["people"]["DINKES"]}
+    other = client(app, "kadamkar")
+    assert other.http.get(f"/admin/events/{event_id}.csv").status_code == 401
+    _, text = other.page("/admin/events", f"?event={event_id}")
+    assert data["people"]["DINKES"][0]["name"] not in text
+    for inputs in ([("ev-tick", "n_intervals", 1)], [("qr-tick", "n_intervals", 1)]):
+        out = [("ev-live", "children")] if inputs[0][0] == "ev-tick" else [("qr-block", "children")]
+        st = [("ev-shown", "data", event_id)] if inputs[0][0] == "ev-tick" else [("qr-event", "data", event_id)]
+        assert call(other, out, inputs, st)[0] == 204
+        status, text = call(c, out, inputs, st)
+        assert status == 200 and (data["people"]["DINKES"][0]["name"] in text or "data-token" in text)
+    status, text = call(c, EVENT_OUT, [("ev-cancel", "n_clicks", 1), ("ev-save", "n_clicks", None)],
+                        _event_state(id=event_id, reason="hujan"))
+    assert f"Acara {event_id} dibatalkan" in text
+
+
+def test_manual_entries_by_a_unit_admin_stay_in_the_unit(app, city):
+    rt, data = city
+    yesterday = (data["today"] - dt.timedelta(days=1)).isoformat()
+
+    def form(nip, day=yesterday, note="mesin mati"):
+        return [("mn-nip", "value", nip), ("mn-date", "value", day), ("mn-time", "value", "07:25"),
+                ("mn-session", "value", "in"), ("mn-reason", "value", "terminal_failure"),
+                ("mn-note", "value", note), ("mn-document", "contents", None), ("mn-document", "filename", None)]
+    out = [("mn-result", "children"), ("mn-list", "children")]
+    inputs = [("mn-save", "n_clicks", 1)]
+    dinkes, damkar = data["people"]["DINKES"][1], data["people"]["DAMKAR"][1]
+    assert call(client(app, "kadamkar"), out, inputs, form(damkar["nip"]))[0] == 204
+    c = client(app, "admindinkes")
+    status, text = call(c, out, inputs, form(damkar["nip"]))
+    assert "out_of_scope" in text and damkar["name"] not in text
+    status, text = call(c, out, inputs, form(dinkes["nip"], (data["today"] - dt.timedelta(days=10)).isoformat()))
+    assert "backdated" in text and "paling lama 3 hari" in text
+    status, text = call(c, out, inputs, form(dinkes["nip"], note=""))
+    assert "note_required" in text
+    status, text = call(c, out, inputs, form(dinkes["nip"], day="31/12/2026"))
+    assert "tanggal/jam" in text
+    status, text = call(c, out, inputs, form(dinkes["nip"]))
+    assert status == 200 and "Presensi manual tersimpan" in text and dinkes["nip"] in text
+
+
+def test_audit_viewer_filters_and_pages_for_bkpp_only(app, city):
+    out = [("au-list", "children"), ("au-page-label", "children"), ("au-prev", "disabled"),
+           ("au-next", "disabled"), ("au-page", "data")]
+    inputs = [("au-actor", "value", ""), ("au-action", "value", "leave."), ("au-target", "value", ""),
+              ("au-dates", "start_date", None), ("au-dates", "end_date", None),
+              ("au-prev", "n_clicks", None), ("au-next", "n_clicks", None)]
+    assert call(client(app, "kadinkes"), out, inputs, [("au-page", "data", 0)])[0] == 204
+    status, text = call(client(app, "bkpp"), out, inputs, [("au-page", "data", 0)])
+    assert status == 200 and "leave.decide" in text and "device.reset" not in text
+    inputs[1] = ("au-action", "value", "")
+    inputs[0] = ("au-actor", "value", "nobody-at-all")
+    status, text = call(client(app, "bkpp"), out, inputs, [("au-page", "data", 0)])
+    assert "au-empty" in text
