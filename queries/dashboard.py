@@ -104,7 +104,7 @@ def employee_days(conn: Connection, employee_id: int, date_from: dt.date, date_t
     """An employee's work days (the month calendar), only if their unit is in scope."""
     return rows(conn, f"""
         SELECT wd.work_date, wd.status, wd.first_in, wd.midday, wd.last_out, wd.minutes_late,
-               wd.minutes_early, wd.late_band, wd.early_band, wd.deduction_percent, wd.is_work_day
+               wd.minutes_early, wd.late_band, wd.early_band, wd.deduction_percent, wd.is_work_day, wd.sources
         FROM work_days wd JOIN employees e ON e.id = wd.employee_id
         JOIN units u ON u.code = e.unit_code
         WHERE wd.employee_id = :id AND wd.work_date BETWEEN :d0 AND :d1 AND {IN_SCOPE}

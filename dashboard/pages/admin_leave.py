@@ -18,7 +18,7 @@ from queries import leave as ql
 
 from .. import data
 from .admin_common import LEAVE_ROLES, actor, admin_viewer, done, refusal, table, unit_codes
-from .common import nothing, text
+from .common import nothing, parse_int, text
 
 blueprint = Blueprint("admin_leave", __name__)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -73,13 +73,14 @@ def layout(viewer, params: dict):
     if admin_viewer(LEAVE_ROLES) is None:
         return nothing()
     pending = _pending(viewer)
+    chosen = parse_int(params.get("leave"))  # a link to one request preselects it
     return html.Div([
         html.H2("Persetujuan cuti, izin dan dinas"),
         html.Div(_rows(pending), id="lv-list"),
         html.H3("Keputusan"),
         html.Div([
             dcc.Dropdown(id="lv-choice", options=_options(pending), placeholder="Pilih pengajuan",
-                         className="filter wide"),
+                         value=chosen if chosen in {r["id"] for r in pending} else None, className="filter wide"),
             dcc.Textarea(id="lv-comment", placeholder="Komentar (wajib untuk penolakan)", className="comment"),
             html.Button("Setujui", id="lv-approve", className="button primary"),
             html.Button("Tolak", id="lv-reject", className="button"),

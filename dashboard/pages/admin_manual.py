@@ -11,6 +11,7 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from ingest import attachments, manual
+from pantau import clock
 from queries import manual as qm
 
 from .. import data
@@ -47,7 +48,8 @@ def layout(viewer, params: dict):
         html.Div([
             dcc.Input(id="mn-nip", type="text", placeholder="NIP (18 digit)", className="filter"),
             dcc.Input(id="mn-date", type="date", value=data.today(config).isoformat(), className="filter"),
-            dcc.Input(id="mn-time", type="time", value="07:30", className="filter"),
+            dcc.Input(id="mn-time", type="time", value=f"{clock.now().astimezone(config.zone):%H:%M}",
+                      className="filter"),
             dcc.Dropdown(id="mn-session", options=[{"label": v, "value": k} for k, v in SESSION_LABELS.items()],
                          value="in", clearable=False, className="filter"),
             dcc.Dropdown(id="mn-reason", options=[{"label": i, "value": k} for k, (i, _) in manual.REASONS.items()],

@@ -116,7 +116,8 @@ def _employee_view(viewer, employee_id: int, params: dict, d1: dt.date):
                      html.Td(local_time(config, unit, d["first_in"])),
                      html.Td(local_time(config, unit, d["last_out"])),
                      html.Td(" ".join(b for b in (d["late_band"], d["early_band"]) if b) or "–"),
-                     html.Td(f"{float(d['deduction_percent']):g}%")]) for d in days]
+                     html.Td(f"{float(d['deduction_percent']):g}%"),
+                     html.Td(", ".join(d.get("sources") or []) or "–", className="sources")]) for d in days]
     return html.Div([
         _crumbs(viewer, unit, params, person["name"]),
         html.H2(f"{person['name']} · NIP {person['nip']}", id="employee-name"),
@@ -128,7 +129,7 @@ def _employee_view(viewer, employee_id: int, params: dict, d1: dt.date):
         dcc.Graph(id="ov-calendar", figure=figures.calendar(days, first.year, first.month),
                   config={"displayModeBar": False}),
         html.Table([html.Thead(html.Tr([html.Th(h) for h in (
-            "Tanggal", "Status", f"Masuk ({zone})", f"Pulang ({zone})", "TL / PSW", "Potongan")])),
+            "Tanggal", "Status", f"Masuk ({zone})", f"Pulang ({zone})", "TL / PSW", "Potongan", "Sumber")])),
             html.Tbody(rows)], className="people", id="employee-days"),
     ])
 
