@@ -11,7 +11,8 @@ import pytest
 
 from dashboard.app import create_app
 from dashboard.auth import hash_password
-from ingest import devices, leave_requests
+from ingest import devices, events, leave_requests
+from queries import audit
 from queries import leave as ql
 from queries import users
 from tests.admin_support import PDF
@@ -212,3 +213,61 @@ def test_audit_viewer_filters_and_pages_for_bkpp_only(app, city):
     inputs[0] = ("au-actor", "value", "nobody-at-all")
     status, text = call(client(app, "bkpp"), out, inputs, [("au-page", "data", 0)])
     assert "au-empty" in text
+
+
+def _admin_calls(data) -> dict:
+    """Each administration callback with inputs aimed at DINKES (its leave, people, event)."""
+    dinkes = data["people"]["DINKES"][0]
+    day = str(data["today"] - dt.timedelta(days=1))
+    return {
+        "lv-approve": (LEAVE[0], LEAVE[1], [("lv-choice", "value", data["leave"]["id"]), ("lv-comment", "value", "x")]),
+        "dv-search": ([("dv-list", "children")], [("dv-search", "value", dinkes["nip"])], []),
+        "dv-reset": ([("dv-result", "children"), ("dv-list", "children")],
+                     [("dv-reset", "n_clicks", 1), ("dv-code", "n_clicks", None)],
+                     [("dv-nip", "value", dinkes["nip"]), ("dv-reason", "value", "x"), ("dv-search", "value", "")]),
+        "ev-save": (EVENT_OUT, [("ev-save", "n_clicks", 1), ("ev-cancel", "n_clicks", None)],
+                    _event_state(date=day)),
+        "ev-id": ([("ev-name", "value"), ("ev-kind", "value"), ("ev-date", "value"), ("ev-opens", "value"),
+                   ("ev-closes", "value"), ("ev-office", "value"), ("ev-units", "value"), ("ev-compulsory", "value"),
+                   ("ev-deduction", "value")], [("ev-id", "value", 1)], []),
+        "ev-tick": ([("ev-live", "children")], [("ev-tick", "n_intervals", 1)], [("ev-shown", "data", 1)]),
+        "qr-tick": ([("qr-block", "children")], [("qr-tick", "n_intervals", 1)], [("qr-event", "data", 1)]),
+        "mn-save": ([("mn-result", "children"), ("mn-list", "children")], [("mn-save", "n_clicks", 1)],
+                    [("mn-nip", "value", dinkes["nip"]), ("mn-date", "value", day), ("mn-time", "value", "07:20"),
+                     ("mn-session", "value", "in"), ("mn-reason", "value", "terminal_failure"),
+                     ("mn-note", "value", "x"), ("mn-document", "contents", None), ("mn-document", "filename", None)]),
+        "mn-document": ([("mn-document-label", "children")], [("mn-document", "filename", "surat.pdf")], []),
+        "au-actor": ([("au-list", "children"), ("au-page-label", "children"), ("au-prev", "disabled"),
+                      ("au-next", "disabled"), ("au-page", "data")],
+                     [("au-actor", "value", ""), ("au-action", "value", ""), ("au-target", "value", dinkes["nip"]),
+                      ("au-dates", "start_date", None), ("au-dates", "end_date", None),
+                      ("au-prev", "n_clicks", None), ("au-next", "n_clicks", None)], [("au-page", "data", 0)]),
+    }
+
+
+ADMIN_CALLBACKS = {"lv-approve", "dv-search", "dv-reset", "ev-save", "ev-id", "ev-tick", "qr-tick", "mn-save",
+                   "mn-document", "au-actor"}
+
+
+def test_every_admin_callback_as_another_units_head_returns_nothing_of_theirs(app, city):
+    rt, data = city
+    events_made = events.create_event(
+        rt, "bkpp", name="Apel DINKES", kind="apel", event_date=data["today"],
+        opens_at=dt.datetime.combine(data["today"], dt.time(7), rt.config.zone),
+        closes_at=dt.datetime.combine(data["today"], dt.time(8), rt.config.zone),
+        place=events.Place(office_code="DINKES-1"), invited_units=["DINKES"])
+    calls = _admin_calls(data)
+    for key in ("ev-id", "ev-tick", "qr-tick"):
+        outputs, inputs, state = calls[key]
+        calls[key] = (outputs, [(i, p, events_made if i == "ev-id" else v) for i, p, v in inputs],
+                      [(i, p, events_made) for i, p, _ in state])
+    server_side = {cb["inputs"][0]["id"] for cb in app.callback_map.values() if cb.get("callback")}
+    assert ADMIN_CALLBACKS <= server_side and set(calls) == ADMIN_CALLBACKS   # a new callback must be added here
+    secret = [p["name"] for p in data["people"]["DINKES"]] + [p["nip"] for p in data["people"]["DINKES"]] + \
+        ["Apel DINKES", data["leave_person"]["name"]]
+    c = client(app, "kadamkar")
+    for input_id, (outputs, inputs, state) in calls.items():
+        status, text = call(c, outputs, inputs, state)
+        assert status in (200, 204) and not any(s in text for s in secret), (input_id, text[:300])
+    with rt.connection() as conn:
+        assert audit.entries(conn, actor="kadamkar") == []   # nothing was changed on their behalf
