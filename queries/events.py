@@ -138,3 +138,10 @@ def compulsory_missed(conn: Connection, first: dt.date, last: dt.date,
     attend (approved leave that day excuses), and the summed deduction percent, for the recap."""
     return rows(conn, MISSED_COMPULSORY_SQL + " ORDER BY e.unit_code, e.nip", first=first, last=last,
                 units=unit_codes)
+
+
+def invited_nips(conn: Connection, event_id: int) -> list[str]:
+    """The NIPs invited one by one (the edit form shows them again)."""
+    return [r["nip"] for r in rows(conn, """
+        SELECT e.nip FROM event_invitees i JOIN employees e ON e.id = i.employee_id
+        WHERE i.event_id = :e ORDER BY e.nip""", e=event_id)]

@@ -170,6 +170,11 @@ def test_events_are_created_shown_and_downloaded_by_bkpp_only(app, city):
         assert call(other, out, inputs, st)[0] == 204
         status, text = call(c, out, inputs, st)
         assert status == 200 and (data["people"]["DINKES"][0]["name"] in text or "data-token" in text)
+    fill = _admin_calls(data)["ev-id"][0]
+    status, text = call(c, fill, [("ev-id", "value", event_id)])
+    filled = json.loads(text)
+    assert filled["ev-name"]["value"] == "Apel Senin" and filled["ev-units"]["value"] == ["DINKES"]
+    assert filled["ev-opens"]["value"] == "07:00" and filled["ev-deduction"]["value"] == 0.5
     status, text = call(c, EVENT_OUT, [("ev-cancel", "n_clicks", 1), ("ev-save", "n_clicks", None)],
                         _event_state(id=event_id, reason="hujan"))
     assert f"Acara {event_id} dibatalkan" in text
@@ -229,7 +234,8 @@ def _admin_calls(data) -> dict:
                     _event_state(date=day)),
         "ev-id": ([("ev-name", "value"), ("ev-kind", "value"), ("ev-date", "value"), ("ev-opens", "value"),
                    ("ev-closes", "value"), ("ev-office", "value"), ("ev-units", "value"), ("ev-compulsory", "value"),
-                   ("ev-deduction", "value")], [("ev-id", "value", 1)], []),
+                   ("ev-deduction", "value"), ("ev-nips", "value"), ("ev-lat", "value"), ("ev-lon", "value"),
+                   ("ev-radius", "value")], [("ev-id", "value", 1)], []),
         "ev-tick": ([("ev-live", "children")], [("ev-tick", "n_intervals", 1)], [("ev-shown", "data", 1)]),
         "qr-tick": ([("qr-block", "children")], [("qr-tick", "n_intervals", 1)], [("qr-event", "data", 1)]),
         "mn-save": ([("mn-result", "children"), ("mn-list", "children")], [("mn-save", "n_clicks", 1)],

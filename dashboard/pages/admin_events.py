@@ -202,18 +202,21 @@ def register(app) -> None:
     @app.callback(Output("ev-name", "value"), Output("ev-kind", "value"), Output("ev-date", "value"),
                   Output("ev-opens", "value"), Output("ev-closes", "value"), Output("ev-office", "value"),
                   Output("ev-units", "value"), Output("ev-compulsory", "value"), Output("ev-deduction", "value"),
-                  Input("ev-id", "value"), prevent_initial_call=True)
+                  Output("ev-nips", "value"), Output("ev-lat", "value"), Output("ev-lon", "value"),
+                  Output("ev-radius", "value"), Input("ev-id", "value"), prevent_initial_call=True)
     def _fill(event_id):
         if admin_viewer(BKPP) is None or not isinstance(event_id, int):
             raise PreventUpdate
         with data.runtime().connection() as conn:
             ev = qe.event(conn, event_id)
+            nips = qe.invited_nips(conn, event_id)
         if ev is None:
             raise PreventUpdate
         zone = events.place_zone(data.runtime().config, ev["office_code"])
         return (ev["name"], ev["kind"], ev["event_date"].isoformat(), f"{ev['opens_at'].astimezone(zone):%H:%M}",
                 f"{ev['closes_at'].astimezone(zone):%H:%M}", ev["office_code"], list(ev["invited_units"]),
-                ["yes"] if ev["compulsory"] else [], float(ev["deduction_percent"]))
+                ["yes"] if ev["compulsory"] else [], float(ev["deduction_percent"]), "\n".join(nips),
+                ev["lat"], ev["lon"], ev["radius_m"])
 
     @app.callback(Output("ev-live", "children"), Input("ev-tick", "n_intervals"), State("ev-shown", "data"),
                   prevent_initial_call=True)
