@@ -11,18 +11,26 @@ import io
 import logging
 import os
 import threading
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 log = logging.getLogger("pantau.db")
 
 _lock = threading.Lock()
 _engines: dict[tuple[str, int], Engine] = {}
+
+# A connection back from the pool is checked with a SELECT 1 only when it sat idle this
+# long: a busy API would otherwise pay a round trip per checkout. A connection that died
+# while in use (Postgres restarted under load) fails its statement instead; that surfaces
+# as DatabaseUnavailable (503 + Retry-After, the app retries) and SQLAlchemy then drops
+# the whole pool, so one request per process sees it.
+PING_AFTER_IDLE_S = 10.0
 
 
 class DatabaseUnavailable(Exception):
@@ -37,14 +45,30 @@ def engine(url: str) -> Engine:
         if eng is None:
             eng = create_engine(
                 url,
-                pool_pre_ping=True,
                 pool_size=int(os.environ.get("PANTAU_DB_POOL", "5")),
                 max_overflow=10,
                 pool_timeout=10,
                 connect_args={"connect_timeout": 5, "application_name": "pantau"},
             )
+            event.listen(eng, "checkin", _note_idle)
+            event.listen(eng, "checkout", _ping_if_idle)
             _engines[key] = eng
     return eng
+
+
+def _note_idle(dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+    if time.monotonic() - record.info.get("idle_since", time.monotonic()) < PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cur:
+            cur.execute("SELECT 1")
+        dbapi_connection.rollback()   # the driver opened a transaction for the SELECT
+    except Exception as exc:   # the pool discards this connection and hands out a new one
+        raise DisconnectionError(str(exc)) from exc
 
 
 def dispose_all() -> None:
