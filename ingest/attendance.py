@@ -7,7 +7,7 @@ outage never loses or blocks a check-in.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from queries import attendance as q
@@ -131,7 +131,8 @@ def _derive_with(config, employee: dict, work_date: dt.date, state: dict, check_
 
 
 def _work_day_row(day: WorkDay, employee: dict) -> dict:
-    return {**asdict(day), "employee_id": employee["id"], "unit_code": employee["unit_code"]}
+    # shallow (asdict deep-copies): the row is only read, by the upsert
+    return {**day.__dict__, "employee_id": employee["id"], "unit_code": employee["unit_code"]}
 
 
 def refresh_work_day(conn, config, employee: dict, work_date: dt.date, closed: bool | None = None) -> WorkDay:

@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy.engine import Connection
 
-from .db import one, rows, run, scalar
+from .db import driver_one, one, rows, run, scalar
 
 CHECK_IN_COLUMNS = (
     "event_key", "source", "employee_id", "captured_at", "work_date", "session", "verdict",
@@ -32,7 +32,7 @@ def locked_state(conn: Connection, employee_id: int, event_key: str, first: dt.d
     COMMITTED the read takes its own snapshot, so it sees everything committed by whoever
     held the lock before us (one statement would read with a snapshot older than the lock).
     """
-    return one(conn, """
+    return driver_one(conn, """
         SELECT pg_advisory_xact_lock(1, :id);
         SELECT e.id, e.nip, e.name, e.unit_code, e.active, e.assigned_units, e.terminal_pin,
                COALESCE(e.schedule_code, u.schedule_code) AS schedule_code,
@@ -65,7 +65,7 @@ def insert_check_in_and_day(conn: Connection, check_in: dict, day: dict | None) 
     if day is None:
         return scalar(conn, insert, **values)
     cols = WORK_DAY_COLUMNS
-    return scalar(conn, f"""
+    stored = driver_one(conn, f"""
         WITH stored AS ({insert}),
         day AS (
             INSERT INTO work_days ({', '.join(cols)}, updated_at)
@@ -73,6 +73,7 @@ def insert_check_in_and_day(conn: Connection, check_in: dict, day: dict | None) 
             ON CONFLICT (employee_id, work_date) DO UPDATE SET
                 {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now())
         SELECT id FROM stored""", **values, **{'wd_' + c: day.get(c) for c in cols})
+    return stored["id"] if stored else None
 
 
 def _check_in_values(fields: dict) -> dict:

@@ -10,6 +10,7 @@ import csv
 import io
 import logging
 import os
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -124,6 +125,28 @@ def one(conn: Connection, sql: str, **params: Any) -> dict | None:
 
 def scalar(conn: Connection, sql: str, **params: Any) -> Any:
     return run(conn, sql, **params).scalar()
+
+
+@lru_cache(maxsize=64)
+def _driver_sql(sql: str) -> str:
+    """:name placeholders as the driver's %(name)s (casts written CAST(...), never ::)."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+def driver_one(conn: Connection, sql: str, **params: Any) -> dict | None:
+    """`one` straight on the driver's cursor, in the connection's transaction: for the
+    check-in hot path, where SQLAlchemy's execution machinery costs more CPU than the
+    statement. A lost connection still becomes DatabaseUnavailable (and leaves the pool)."""
+    try:
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute(_driver_sql(sql), params)
+            row = cur.fetchone() if cur.description else None
+            return dict(zip([c.name for c in cur.description], row)) if row is not None else None
+    except conn.dialect.loaded_dbapi.Error as exc:
+        if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None):
+            conn.invalidate(exc)
+            raise DatabaseUnavailable(str(exc).strip()) from exc
+        raise
 
 
 def run_many(conn: Connection, sql: str, params: Sequence[dict]) -> None:
