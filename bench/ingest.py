@@ -108,12 +108,14 @@ def run(servers: str, args) -> dict:
                   f"driving {args.seconds:.0f} s with {args.concurrency} concurrent phones ...", flush=True)
             began, server_cpu, own_cpu, machine = (time.monotonic(), cpu_seconds(proc.pid), time.process_time(),
                                                    machine_cpu_seconds())
+            pg_cpu, redis_cpu = postgres_cpu_seconds(rt, var_dir), redis_cpu_seconds(rt)
             report = load.run("127.0.0.1", port, active, now, seconds=args.seconds, concurrency=args.concurrency,
                               selfie_share=args.selfie_share, retry_share=args.retry_share, seed=args.seed,
                               rate=args.rate)
             elapsed = time.monotonic() - began
             server_cpu, own_cpu = cpu_seconds(proc.pid) - server_cpu, time.process_time() - own_cpu
             machine = machine_cpu_seconds() - machine
+            pg_cpu, redis_cpu = postgres_cpu_seconds(rt, var_dir) - pg_cpu, redis_cpu_seconds(rt) - redis_cpu
             load_average = os.getloadavg()[0]
         finally:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -137,9 +139,11 @@ def run(servers: str, args) -> dict:
             "statuses": dict(report.statuses), "verdicts": dict(report.verdicts),
             "retries_answered_as_duplicate": report.duplicates_answered, "gave_up": report.gave_up,
             "lost": lost,   # acknowledged (200/201) but not in Postgres after the run
-            # where the 2 cores went, per request; "rest" = Postgres, Redis and anything else running
+            # where the 2 cores went, per request; "rest": everything else the machine ran meanwhile
+            # (other jobs, Postgres' shared processes: WAL writer, checkpointer)
             "cpu_ms_per_request": {"api_workers": round(server_cpu * per, 2), "load_generator": round(own_cpu * per, 2),
-                                   "rest": round((machine - server_cpu - own_cpu) * per, 2)},
+                                   "postgres_backends": round(pg_cpu * per, 2), "redis": round(redis_cpu * per, 2),
+                                   "rest": round((machine - server_cpu - own_cpu - pg_cpu - redis_cpu) * per, 2)},
             "load_average_1m": round(load_average, 1),
             "procfile": cmd,
         }
@@ -153,6 +157,33 @@ def stored_event_ids(rt) -> set[str]:
         return {key.rsplit(":", 1)[1] for key in attendance.mobile_event_keys(conn)}
 
 
+def postgres_cpu_seconds(rt, var_dir: Path) -> float:
+    """CPU of the bench's Postgres: the embedded server whole, or on the system server the
+    backends serving the bench's database (their process title names it)."""
+    pid_file = var_dir / "pg" / "postmaster.pid"
+    if pid_file.exists():   # + cutime/cstime: backends that exited during the run
+        pid = int(pid_file.read_text().split()[0])
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return cpu_seconds(pid) + (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    dbname = rt.urls.database_url.rsplit("/", 1)[-1].split("?")[0]
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if title.startswith("postgres: ") and f" {dbname} " in title:
+                total += cpu_seconds(int(proc.name), children=False)
+    return total
+
+
+def redis_cpu_seconds(rt) -> float:
+    """CPU of the whole Redis server (shared with other users on the system server)."""
+    info = rt.redis.info("cpu")
+    return float(info["used_cpu_sys"]) + float(info["used_cpu_user"])
+
+
 def machine_cpu_seconds() -> float:
     """CPU time the whole machine spent busy (all cores), from /proc/stat."""
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -160,16 +191,16 @@ def machine_cpu_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, children: bool = True) -> float:
     """User + system CPU of a process and its children (Linux /proc), in seconds."""
     total, tick = 0.0, os.sysconf("SC_CLK_TCK")
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / tick
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if children else []
     except (OSError, IndexError, ValueError):
         return total
-    return total + sum(cpu_seconds(int(c)) for c in children)
+    return total + sum(cpu_seconds(int(c)) for c in kids)
 
 
 def wait_ready(url: str, proc) -> None:
