@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -96,6 +97,8 @@ def run(servers: str, args) -> dict:
             return MORNING + dt.timedelta(seconds=time.time() - real)
         port = free_port()
         cmd = procfile()["ingest"]
+        if args.workers:   # an experiment: the Procfile's line with another worker count
+            cmd = re.sub(r"--workers \d+", f"--workers {args.workers}", cmd)
         log = open(var_dir / "gunicorn.log", "wb")
         proc = subprocess.Popen(["bash", "-c", f"exec {cmd}"], cwd=ROOT, env=server_env(rt, spec, port),
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -230,6 +233,7 @@ def main() -> int:
     p.add_argument("--selfie-share", type=float, default=0.10)
     p.add_argument("--retry-share", type=float, default=0.02)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--workers", type=int, help="override the Procfile's gunicorn worker count (to compare)")
     p.add_argument("--json", type=Path, help="also write the results here")
     args = p.parse_args()
     results = [run(s, args) for s in (["embedded", "system"] if args.servers == "both" else [args.servers])]
