@@ -19,7 +19,7 @@ from fastapi.openapi.utils import get_openapi
 from pantau import clock
 
 from . import live
-from .api import check_ins, devices, errors, events, health, leaves, me
+from .api import auth, check_ins, devices, errors, events, health, leaves, me
 from .api.bodylimit import BodyLimit
 from .api.ratelimit import RateLimits
 from .api.schemas import CheckInBody
@@ -60,6 +60,7 @@ def create_app(runtime=None) -> FastAPI:
                   openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None, lifespan=lifespan)
     app.state.rt = rt
     app.state.limits = RateLimits(rt)
+    app.state.tokens = auth.TokenCache()
     app.state.now = clock.now   # the server's now (the demo's accelerated clock); tests pin it
     errors.install(app)
     app.add_middleware(BodyLimit)

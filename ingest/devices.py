@@ -9,11 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 
+import redis
+
 from queries import audit
 from queries import devices as q
+
+log = logging.getLogger("pantau.devices")
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 CODE_LENGTH = 10
@@ -135,6 +140,8 @@ def activate(rt, nip: str, code: str, device_id: str, model: str) -> tuple[str, 
             q.revoke(conn, employee["id"], by="self", reason="re-activated on the same phone")
         q.use_code(conn, found["id"])
         q.bind(conn, employee["id"], device_id, model, token_hash(token))
+    if bound is not None:
+        tokens_revoked(rt)
     return token, employee
 
 
@@ -146,7 +153,22 @@ def reset(rt, nip: str, by: str, reason: str) -> dict | None:
         revoked = q.revoke(conn, employee["id"], by=by, reason=reason)
         if revoked is not None:
             audit.record(conn, by, "device.reset", nip, reason, before=revoked)
+    if revoked is not None:
+        tokens_revoked(rt)
     return revoked
+
+
+def revocations_key(rt) -> str:
+    """A counter bumped on every revocation: the API's token caches drop what they hold
+    when it moves (ingest/api/auth.py)."""
+    return rt.key("devices", "revocations")
+
+
+def tokens_revoked(rt) -> None:
+    try:
+        rt.redis.incr(revocations_key(rt))
+    except redis.RedisError:   # the caches also expire on their own within seconds
+        log.warning("token caches not told of a revocation: Redis unreachable")
 
 
 def history(rt, nip: str) -> tuple[dict, list[dict]]:

@@ -29,8 +29,10 @@ REBUILD_TRIES = 5
 _dirty: set[dt.date] = set()
 _dirty_lock = threading.Lock()
 
-# Move one employee's status and the unit counts in one atomic step.
+# Move one employee's status and the unit counts in one atomic step, and tell the
+# dashboards. -1 (nothing done): the date has no live state yet, rebuild it first.
 _APPLY = """
+if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 local new = ARGV[2]
 local changed = 0
@@ -52,6 +54,7 @@ end
 if changed == 1 then
   redis.call('INCR', KEYS[3])
   redis.call('SET', KEYS[4], ARGV[3])
+  redis.call('PUBLISH', KEYS[6], ARGV[7])
 end
 for i = 1, 5 do redis.call('EXPIRE', KEYS[i], tonumber(ARGV[5])) end
 return changed
@@ -93,20 +96,32 @@ def apply(rt, day: dt.date, employee_id: int, unit_code: str, status: str | None
     try:
         _catch_up(rt)
         keys = _keys(rt, day)
-        if not rt.redis.exists(keys["version"]):
-            rebuild(rt, day)
         value = f"{unit_code}|{status}" if status else ""
-        changed = rt.redis.eval(
-            _APPLY, 5, keys["emp"], keys["counts"], keys["version"], keys["updated_at"], keys["latest"],
-            str(employee_id), value, _now(), json.dumps(latest, default=str) if latest else "", TTL_S, LATEST_KEEP)
-        if changed:
-            rt.redis.publish(rt.key("live", "events"), json.dumps({"date": day.isoformat(), "employee_id": employee_id}))
+        args = (str(employee_id), value, _now(), json.dumps(latest, default=str) if latest else "", TTL_S,
+                LATEST_KEEP, json.dumps({"date": day.isoformat(), "employee_id": employee_id}))
+        script = _script(rt)
+        keys = [keys["emp"], keys["counts"], keys["version"], keys["updated_at"], keys["latest"],
+                rt.key("live", "events")]
+        if script(keys=keys, args=args) == -1:   # one round trip, except the first of a date
+            rebuild(rt, day)
+            script(keys=keys, args=args)
         return True
     except redis.RedisError as exc:
         with _dirty_lock:
             _dirty.add(day)
         log.warning("live state not updated (%s); will rebuild %s from Postgres when Redis is back", exc, day)
         return False
+
+
+_scripts: dict[int, tuple[object, object]] = {}
+
+
+def _script(rt):
+    """The apply script, registered once per Redis client (EVALSHA: the text is not resent)."""
+    held = _scripts.get(id(rt.redis))
+    if held is None or held[0] is not rt.redis:
+        held = _scripts[id(rt.redis)] = (rt.redis, rt.redis.register_script(_APPLY))
+    return held[1]
 
 
 def _catch_up(rt) -> None:

@@ -6,13 +6,14 @@ import json
 
 from sqlalchemy.engine import Connection
 
-from .db import one, rows, run, scalar
+from .db import driver_one, one, rows, run, scalar
 
 CHECK_IN_COLUMNS = (
     "event_key", "source", "employee_id", "captured_at", "work_date", "session", "verdict",
     "reasons", "minutes_late", "minutes_early", "office_code", "distance_m", "lat", "lon",
     "accuracy_m", "device_ref", "terminal_sn", "selfie_sha256", "payload",
 )
+_CHECK_IN_PARAMS = ", ".join(":" + c if c != "payload" else "CAST(:payload AS jsonb)" for c in CHECK_IN_COLUMNS)
 
 
 def employee(conn: Connection, employee_id: int) -> dict | None:
@@ -22,6 +23,66 @@ def employee(conn: Connection, employee_id: int) -> dict | None:
         FROM employees e JOIN units u ON u.code = e.unit_code WHERE e.id = :id""", id=employee_id)
 
 
+def locked_state(conn: Connection, employee_id: int, event_key: str, first: dt.date, last: dt.date) -> dict | None:
+    """One round trip for the pipeline: take the employee's lock, then read the employee,
+    the check-in already stored under `event_key` (a retry), and the counted punches,
+    approved leave and work days of first..last. None: no such employee.
+
+    Two statements in one string: the lock returns before the read starts, and under READ
+    COMMITTED the read takes its own snapshot, so it sees everything committed by whoever
+    held the lock before us (one statement would read with a snapshot older than the lock).
+    """
+    return driver_one(conn, """
+        SELECT pg_advisory_xact_lock(1, :id);
+        SELECT e.id, e.nip, e.name, e.unit_code, e.active, e.assigned_units, e.terminal_pin,
+               COALESCE(e.schedule_code, u.schedule_code) AS schedule_code,
+               (SELECT json_build_object('id', c.id, 'verdict', c.payload -> 'verdict')
+                  FROM check_ins c WHERE c.event_key = :k) AS existing,
+               (SELECT json_agg(json_build_object('work_date', c.work_date, 'session', c.session,
+                                                  'captured_at', c.captured_at, 'source', c.source))
+                  FROM check_ins c
+                 WHERE c.employee_id = :id AND c.work_date BETWEEN :first AND :last
+                   AND c.verdict <> 'refused' AND c.session IS NOT NULL) AS punches,
+               (SELECT json_agg(json_build_object('leave_type', l.leave_type, 'date_from', l.date_from,
+                                                  'date_to', l.date_to)
+                                ORDER BY l.decided_at DESC NULLS LAST, l.id DESC)
+                  FROM leaves l
+                 WHERE l.employee_id = :id AND l.state = 'approved'
+                   AND l.date_to >= :first AND l.date_from <= :last) AS leaves,
+               (SELECT json_agg(w.work_date) FROM work_days w
+                 WHERE w.employee_id = :id AND w.work_date BETWEEN :first AND :last AND w.closed) AS closed_days
+        FROM employees e JOIN units u ON u.code = e.unit_code WHERE e.id = :id""",
+        id=employee_id, k=event_key, first=first, last=last)
+
+
+def insert_check_in_and_day(conn: Connection, check_in: dict, day: dict | None) -> int | None:
+    """Store a check-in and, when given, upsert its work day, in one statement. The id, or
+    None when the event_key was seen before (then the work day is left alone too)."""
+    values = _check_in_values(check_in)
+    insert = f"""
+        INSERT INTO check_ins ({', '.join(CHECK_IN_COLUMNS)}) VALUES ({_CHECK_IN_PARAMS})
+        ON CONFLICT (event_key) DO NOTHING RETURNING id"""
+    if day is None:
+        return scalar(conn, insert, **values)
+    cols = WORK_DAY_COLUMNS
+    stored = driver_one(conn, f"""
+        WITH stored AS ({insert}),
+        day AS (
+            INSERT INTO work_days ({', '.join(cols)}, updated_at)
+            SELECT {', '.join(':wd_' + c for c in cols)}, now() FROM stored
+            ON CONFLICT (employee_id, work_date) DO UPDATE SET
+                {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now())
+        SELECT id FROM stored""", **values, **{'wd_' + c: day.get(c) for c in cols})
+    return stored["id"] if stored else None
+
+
+def _check_in_values(fields: dict) -> dict:
+    values = {c: fields.get(c) for c in CHECK_IN_COLUMNS}
+    values["reasons"] = list(values["reasons"] or [])
+    values["payload"] = json.dumps(values["payload"] or {}, default=str)
+    return values
+
+
 def lock_employee(conn: Connection, employee_id: int) -> None:
     """Serialise one employee's writes so a work day always sees all its check-ins."""
     run(conn, "SELECT pg_advisory_xact_lock(:ns, :id)", ns=1, id=employee_id)
@@ -29,13 +90,7 @@ def lock_employee(conn: Connection, employee_id: int) -> None:
 
 def insert_check_in(conn: Connection, **fields) -> int | None:
     """The new row's id, or None when the event_key was seen before (a retry)."""
-    values = {c: fields.get(c) for c in CHECK_IN_COLUMNS}
-    values["reasons"] = list(values["reasons"] or [])
-    values["payload"] = json.dumps(values["payload"] or {}, default=str)
-    return scalar(conn, f"""
-        INSERT INTO check_ins ({', '.join(CHECK_IN_COLUMNS)})
-        VALUES ({', '.join(':' + c if c != 'payload' else 'CAST(:payload AS jsonb)' for c in CHECK_IN_COLUMNS)})
-        ON CONFLICT (event_key) DO NOTHING RETURNING id""", **values)
+    return insert_check_in_and_day(conn, fields, None)
 
 
 def check_in_by_key(conn: Connection, event_key: str) -> dict | None:
@@ -126,3 +181,8 @@ def upsert_work_days(conn: Connection, records: list[dict]) -> int:
     stage(conn, ([r.get(c) for c in WORK_DAY_COLUMNS] for r in records))
     apply_stage(conn)
     return len(records)
+
+
+def mobile_event_keys(conn: Connection) -> list[str]:
+    """Every phone check-in's event key (the benchmark's count of acknowledged but lost)."""
+    return [r["event_key"] for r in rows(conn, "SELECT event_key FROM check_ins WHERE source = 'mobile'")]

@@ -10,19 +10,28 @@ import csv
 import io
 import logging
 import os
+import re
 import threading
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
 log = logging.getLogger("pantau.db")
 
 _lock = threading.Lock()
 _engines: dict[tuple[str, int], Engine] = {}
+
+# A connection back from the pool is checked with a SELECT 1 only when it sat idle this
+# long: a busy API would otherwise pay a round trip per checkout. A connection that died
+# while in use (Postgres restarted under load) fails its statement instead; that surfaces
+# as DatabaseUnavailable (503 + Retry-After, the app retries) and SQLAlchemy then drops
+# the whole pool, so one request per process sees it.
+PING_AFTER_IDLE_S = 10.0
 
 
 class DatabaseUnavailable(Exception):
@@ -37,14 +46,30 @@ def engine(url: str) -> Engine:
         if eng is None:
             eng = create_engine(
                 url,
-                pool_pre_ping=True,
                 pool_size=int(os.environ.get("PANTAU_DB_POOL", "5")),
                 max_overflow=10,
                 pool_timeout=10,
                 connect_args={"connect_timeout": 5, "application_name": "pantau"},
             )
+            event.listen(eng, "checkin", _note_idle)
+            event.listen(eng, "checkout", _ping_if_idle)
             _engines[key] = eng
     return eng
+
+
+def _note_idle(dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, proxy) -> None:
+    if time.monotonic() - record.info.get("idle_since", time.monotonic()) < PING_AFTER_IDLE_S:
+        return
+    try:
+        with dbapi_connection.cursor() as cur:
+            cur.execute("SELECT 1")
+        dbapi_connection.rollback()   # the driver opened a transaction for the SELECT
+    except Exception as exc:   # the pool discards this connection and hands out a new one
+        raise DisconnectionError(str(exc)) from exc
 
 
 def dispose_all() -> None:
@@ -100,6 +125,28 @@ def one(conn: Connection, sql: str, **params: Any) -> dict | None:
 
 def scalar(conn: Connection, sql: str, **params: Any) -> Any:
     return run(conn, sql, **params).scalar()
+
+
+@lru_cache(maxsize=64)
+def _driver_sql(sql: str) -> str:
+    """:name placeholders as the driver's %(name)s (casts written CAST(...), never ::)."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+def driver_one(conn: Connection, sql: str, **params: Any) -> dict | None:
+    """`one` straight on the driver's cursor, in the connection's transaction: for the
+    check-in hot path, where SQLAlchemy's execution machinery costs more CPU than the
+    statement. A lost connection still becomes DatabaseUnavailable (and leaves the pool)."""
+    try:
+        with conn.connection.driver_connection.cursor() as cur:
+            cur.execute(_driver_sql(sql), params)
+            row = cur.fetchone() if cur.description else None
+            return dict(zip([c.name for c in cur.description], row)) if row is not None else None
+    except conn.dialect.loaded_dbapi.Error as exc:
+        if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None):
+            conn.invalidate(exc)
+            raise DatabaseUnavailable(str(exc).strip()) from exc
+        raise
 
 
 def run_many(conn: Connection, sql: str, params: Sequence[dict]) -> None:

@@ -66,15 +66,16 @@ async def _read(request: Request) -> tuple[bytes | str | None, bytes | None, lis
 @router.post("/check-ins", response_model=Verdict, status_code=201, openapi_extra=REQUEST_BODY,
              responses={200: {"model": Verdict, "description": "a retry: the original verdict, nothing written"},
                         **ERRORS})
-async def check_in(request: Request, response: Response,
+async def check_in(request: Request,
                    credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> Verdict:
     """Store and judge one check-in. 201 with the verdict (accepted, flagged or refused, with
     reason codes); the same `event_id` again returns the original verdict with 200."""
     data, selfie, problems = await _read(request)
     verdict = await run_in_threadpool(_record, request.app.state, auth.client_ip(request), credentials,
                                       data, selfie, problems)
-    response.status_code = 200 if verdict.duplicate else 201
-    return verdict
+    # serialised once here: returning the model would have FastAPI validate it again first
+    return Response(verdict.model_dump_json(), status_code=200 if verdict.duplicate else 201,
+                    media_type="application/json")
 
 
 def _record(state, ip: str, credentials, data, selfie: bytes | None, problems: list[dict]) -> Verdict:

@@ -6,7 +6,7 @@ are the API's contract; messages come in Indonesian and English.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from pantau.config import Config, Office
@@ -66,7 +66,8 @@ class Verdict:
         return self.verdict != "refused"
 
     def as_dict(self) -> dict:
-        d = asdict(self)
+        # shallow: dataclasses.asdict deep-copies, a measurable cost on every check-in
+        d = dict(self.__dict__, reasons=list(self.reasons), messages=[dict(m) for m in self.messages])
         d["work_date"] = self.work_date.isoformat()
         return d
 
