@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from flask import current_app
 
-from pantau import clock
+from pantau import clock, freshness
 
 from queries import dashboard as q
 from queries import dashboard_map as qmap
@@ -32,7 +32,8 @@ def today(config=None) -> dt.date:
 def memo(name: str, ttl: int, fn: Callable, *args: Any) -> Any:
     """fn(*args) through the shared cache; args (the viewer's scope among them) form the key."""
     cache = current_app.extensions["pantau_cache"]
-    key = "q:" + name + ":" + hashlib.sha1(repr(args).encode()).hexdigest()
+    # the generation moves when an administrator rewrites work days: no stale page after a decision
+    key = f"q:{name}:{freshness.generation(runtime())}:" + hashlib.sha1(repr(args).encode()).hexdigest()
     value = cache.get(key)
     if value is None:
         value = fn(*args)

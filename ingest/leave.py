@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from pantau import clock
+from pantau import clock, freshness
 from queries import attendance as qa
 from queries import audit
 from queries import leave as ql
@@ -148,6 +148,8 @@ def add(rt, items: list[LeaveInput], *, actor: str, source: str) -> list[dict]:
         valid = validate(conn, items)
         done = [approve(conn, rt.config, emp, code, first, last, reason=reason, actor=actor, source=source)
                 for emp, code, first, last, reason in valid]
+    if done:
+        freshness.work_days_changed(rt)
     today = clock.today(rt.config.zone)
     if any(first <= today <= last for _, _, first, last, _ in valid):
         try:

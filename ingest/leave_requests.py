@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from pantau import clock
+from pantau import clock, freshness
 from queries import attendance as qa
 from queries import audit
 from queries import leave as ql
@@ -163,6 +163,8 @@ def decide(rt, leave_id: int, approve_it: bool, actor: str, comment: str, *,
             ql.set_decision(conn, leave_id, "rejected", actor, comment)
             after = {**before, "state": "rejected"}
         audit.record(conn, actor, "leave.decide", lv["nip"], comment, before=before, after=after)
+    if approve_it:
+        freshness.work_days_changed(rt)
     today = clock.today(config.zone)
     if approve_it and lv["date_from"] <= today <= lv["date_to"]:
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pantau import clock
+from pantau import clock, freshness
 from queries import leave as ql
 from queries import manual as qm
 
@@ -96,6 +96,8 @@ def write_entry(rt, actor: str, actor_unit_scope: list[str] | None, employee_nip
                       audit_entry={"actor": actor, "action": "check_in.manual", "target": employee["nip"],
                                    "reason": f"{reason_code}: {note.strip()}",
                                    "after": {**request, "overuse": overuse, "unit_month_count": used + 1}})
+    if not recorded.duplicate:
+        freshness.work_days_changed(rt)  # often a past day, cached for minutes otherwise
     return {"check_in_id": recorded.check_in_id, "duplicate": recorded.duplicate,
             "verdict": recorded.verdict.get("verdict"), "reasons": recorded.verdict.get("reasons", []),
             "work_date": recorded.verdict.get("work_date"), "overuse": overuse,

@@ -10,7 +10,7 @@ import logging
 
 import redis
 
-from pantau import clock
+from pantau import clock, freshness
 from queries import audit
 from queries import work_days as qw
 
@@ -38,6 +38,8 @@ def recompute(rt, first: dt.date, last: dt.date, *, actor: str, unit_code: str |
         target = f"{first}..{last}" + (f" unit {unit_code}" if unit_code else "")
         audit.record(conn, actor, "work_days.recompute", target, reason, after=report)
     report["settled"] = settle(rt, started, first, last)
+    if changes["written"]:
+        freshness.work_days_changed(rt)
     today = clock.today(config.zone)
     if first <= today <= last and changes["written"]:
         try:

@@ -8,6 +8,7 @@ import pytest
 
 from ingest import devices, leave_requests
 from ingest.recap import employee_recap
+from pantau import freshness
 from queries import audit, db
 from tests import admin_support
 from tests.admin_support import PDF, PNG, close_as_tk, leave_form
@@ -105,9 +106,11 @@ def test_approval_turns_tk_into_leave_and_changes_the_recap(runtime, client):
     with pytest.raises(leave_requests.RequestRefused) as refused:
         leave_requests.decide(runtime, leave["id"], True, "kepala:x", "ok", role="kepala_unit", user_unit="DINDIKBUD")
     assert refused.value.code == "out_of_scope"
+    generation = int(freshness.generation(runtime))
     after = leave_requests.decide(runtime, leave["id"], True, "kepala:dinkes", "semoga lekas sembuh",
                                   role="kepala_unit", user_unit="DINKES")
     assert after["days"] == {day.isoformat(): "sakit"}
+    assert int(freshness.generation(runtime)) == generation + 1   # the dashboard's cache turns over at once
     row = recap_row()
     assert row["tk"] == 0 and row["sakit"] == 1
     with runtime.connection() as conn:
