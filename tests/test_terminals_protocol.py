@@ -70,9 +70,15 @@ def test_time_sync_command_packs_the_terminal_clock():
     local = dt.datetime(2026, 12, 8, 7, 50, 1)
     packed = protocol.zk_encode_time(local)
     assert packed == ((26 * 12 * 31 + 11 * 31 + 7) * 86400) + 7 * 3600 + 50 * 60 + 1
-    assert protocol.wire_command(9, "time_sync", "SET OPTION DateTime=", local) == f"C:9:SET OPTION DateTime={packed}"
+    assert protocol.wire_command(9, "time_sync", "SET OPTIONS DateTime=", local) == f"C:9:SET OPTIONS DateTime={packed}"
     assert protocol.wire_command(10, "reboot", "REBOOT", local) == "C:10:REBOOT"
     assert protocol.commands_reply([]) == "OK"
+
+
+def test_time_sync_matches_the_push_spec_example():
+    # the PUSH protocol document's own line: C:401:SET OPTIONS DateTime=583080894
+    local = dt.datetime(2018, 2, 22, 14, 54, 54)
+    assert protocol.wire_command(401, "time_sync", "", local) == "C:401:SET OPTIONS DateTime=583080894"
 
 
 def test_operlog_keeps_no_biometric_template():

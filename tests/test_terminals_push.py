@@ -114,7 +114,7 @@ def test_heartbeat_hands_out_queued_commands_and_records_results(client, runtime
     commands = dict(term.heartbeat())
     assert set(commands) == {sync, reboot, users}
     assert commands[reboot] == "REBOOT" and commands[users] == "DATA QUERY USERINFO"
-    assert commands[sync].startswith("SET OPTION DateTime=")
+    assert commands[sync].startswith("SET OPTIONS DateTime=")
     packed = int(commands[sync].split("=", 1)[1])
     # ZKTeco's packed time: seconds of ((yy*12 + month-1)*31 + day-1) days + time of day
     days, secs = divmod(packed, 86400)
@@ -124,7 +124,7 @@ def test_heartbeat_hands_out_queued_commands_and_records_results(client, runtime
     from pantau import clock
 
     assert abs((sent - clock.now().astimezone(WIB).replace(tzinfo=None)).total_seconds()) < 120
-    term.report([(sync, 0, "SET OPTION"), (reboot, 0, "REBOOT"), (users, -1002, "DATA")])
+    term.report([(sync, 0, "SET OPTIONS"), (reboot, 0, "REBOOT"), (users, -1002, "DATA")])
     rows = {r["id"]: r for r in q(runtime, "SELECT * FROM terminal_commands WHERE sn = :sn", sn=term.sn)}
     assert rows[sync]["result"] == 0 and rows[sync]["result_at"] is not None
     assert rows[users]["result"] == -1002 and rows[reboot]["attempts"] == 1
@@ -314,7 +314,7 @@ def test_terminal_stuck_at_utc_plus_8_is_read_in_its_own_clock(client, runtime):
     assert health[term.sn]["health"] == "clock_drift"
     sync = registry.queue_time_sync(runtime, term.sn, actor="bkpp1")      # the dashboard's button
     assert [c for c, _ in term.heartbeat()] == [sync]
-    term.report([(sync, 0, "SET OPTION")])
+    term.report([(sync, 0, "SET OPTIONS")])
     assert q(runtime, "SELECT clock_drift_s FROM terminals WHERE sn = :sn", sn=term.sn)[0]["clock_drift_s"] is None
     registry.approve(runtime, term.sn, "DINKES-1", utc_offset="+480", actor="bkpp1")
     assert term.handshake().status_code == 200 and term.options["TimeZone"] == "8"
