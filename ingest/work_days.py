@@ -1,5 +1,8 @@
 """Many work days at once: terminal backlogs, recompute, day close, leave, history.
 
+A terminal backlog's past work days are queued (`work_day_queue`, written with the
+check-ins) and derived here by `drain`, so the upload reply waits only for durable lines.
+
 The same pure `derive` as the live path, fed by one streamed pass over the range and
 staged with COPY, so a month of a city (hundreds of thousands of work days) is
 rebuilt in seconds and never sits in memory whole. Only rows that differ are written.
@@ -116,3 +119,26 @@ def settle(rt, since: dt.datetime, first: dt.date, last: dt.date) -> int:
         if pairs:
             refresh_range(conn, rt.config, first, last, employee_ids=ids, only=pairs)
     return len(pairs)
+
+
+DRAIN_EMPLOYEES = 500   # employees per drain transaction: one advisory lock each
+
+
+def drain(rt, *, max_employees: int = DRAIN_EMPLOYEES, limit: int | None = None) -> int:
+    """Refresh the queued work days, set-based, a few hundred employees per transaction;
+    returns how many (employee, date) pairs were refreshed. Stops after `limit` pairs if given."""
+    done = 0
+    while limit is None or done < limit:
+        with rt.transaction() as conn:
+            waiting = qw.queued_pairs(conn, max_employees)
+            if not waiting:
+                break
+            # the check-in path's locks: no upload of these employees is half-way while we derive
+            qw.lock_employees(conn, [e for e, _ in waiting])
+            pairs = qw.take_queued(conn, waiting)
+            if pairs:
+                dates = [d for _, d in pairs]
+                rebuild_range(conn, rt.config, min(dates), max(dates), sample=0,
+                              employee_ids=sorted({e for e, _ in pairs}), only=pairs)
+        done += len(pairs)
+    return done

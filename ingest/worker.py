@@ -1,5 +1,6 @@
-"""`pantau worker`: closes each date after its last window, and rebuilds today's live state
-every few minutes as a safety net (a missed Redis update heals within that time).
+"""`pantau worker`: derives the work days queued by terminal backlogs, closes each date after
+its last window, and rebuilds today's live state every few minutes as a safety net (a
+missed Redis update heals within that time).
 
 One loop, woken early by SIGTERM/SIGINT through the stop event. Two workers never close
 at once: the close takes an advisory lock and skips a date another worker has closed.
@@ -19,6 +20,7 @@ from queries.db import DatabaseUnavailable
 
 from . import live
 from .day_close import close_day, due_dates
+from .work_days import drain
 
 log = logging.getLogger("pantau.worker")
 ACTOR = "system:worker"
@@ -42,6 +44,9 @@ class Worker:
     def tick(self, now: dt.datetime | None = None) -> list[dict]:
         """One pass: close what is due, refresh the live state if it is time. Returns the closes."""
         now = now or self._now()
+        caught_up = drain(self.rt)   # terminal backlogs' work days (queued with their check-ins)
+        if caught_up:
+            log.info("refreshed %d queued work days", caught_up)
         with self.rt.connection() as conn:
             last = qw.last_closed(conn)
         closed = []

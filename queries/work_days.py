@@ -159,6 +159,47 @@ def status_counts(conn: Connection, work_date: dt.date) -> dict[str, int]:
 
 
 
+# --- work days to refresh (bulk check-ins whose work day is derived later) ------------------
+
+def lock_employees(conn: Connection, employee_ids: Iterable[int]) -> None:
+    """The same per-employee lock as a single check-in, taken in id order (no deadlock)."""
+    run(conn, "SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id",
+        ids=sorted(set(employee_ids)))
+
+
+def queue_pairs(conn: Connection, pairs: Iterable[tuple[int, dt.date]]) -> int:
+    """Queue (employee, date) pairs for a refresh; one already waiting is not queued twice."""
+    pairs = sorted(pairs)
+    if not pairs:
+        return 0
+    return run(conn, """
+        INSERT INTO work_day_queue (employee_id, work_date)
+        SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:dates AS date[]))
+        ON CONFLICT DO NOTHING""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs]).rowcount
+
+
+def queued_pairs(conn: Connection, max_employees: int) -> list[tuple[int, dt.date]]:
+    """The waiting pairs of the first `max_employees` employees (bounded: one lock each)."""
+    return [(r[0], r[1]) for r in run(conn, """
+        SELECT employee_id, work_date FROM work_day_queue
+        WHERE employee_id IN (SELECT DISTINCT employee_id FROM work_day_queue ORDER BY 1 LIMIT :n)
+        ORDER BY 1, 2""", n=max_employees)]
+
+
+def take_queued(conn: Connection, pairs: list[tuple[int, dt.date]]) -> set[tuple[int, dt.date]]:
+    """Remove these pairs from the queue; returns those that were still there (another drain
+    may have taken some). Callers hold the employees' locks, so no upload is queueing them."""
+    return {(r[0], r[1]) for r in run(conn, """
+        DELETE FROM work_day_queue q
+        USING unnest(CAST(:ids AS bigint[]), CAST(:dates AS date[])) AS k(employee_id, work_date)
+        WHERE q.employee_id = k.employee_id AND q.work_date = k.work_date
+        RETURNING q.employee_id, q.work_date""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs])}
+
+
+def queue_size(conn: Connection) -> int:
+    return scalar(conn, "SELECT count(*) FROM work_day_queue")
+
+
 def touched_since(conn: Connection, since: dt.datetime, first: dt.date, last: dt.date) -> set[tuple[int, dt.date]]:
     """(employee, date) pairs whose check-ins arrived since `since` (during a bulk rebuild)."""
     return {(r["employee_id"], r["work_date"]) for r in rows(conn, """

@@ -89,3 +89,17 @@ def staff(runtime, n: int, unit: str = "DINKES") -> list[tuple[dict, str]]:
         emp = factories.employee(runtime, unit, terminal_pin=str(uuid.uuid4().int % 10**8))
         out.append((emp, pin_of(runtime, emp)))
     return out
+
+
+def queued(runtime, employee_ids: list[int]) -> list[tuple[int, dt.date]]:
+    """The (employee, date) pairs waiting in the work-day queue for these employees."""
+    return [(r["employee_id"], r["work_date"]) for r in q(
+        runtime, "SELECT employee_id, work_date FROM work_day_queue WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
+        ids=employee_ids)]
+
+
+def catch_up(runtime) -> int:
+    """What the worker does each tick: derive the queued work days."""
+    from ingest.work_days import drain
+
+    return drain(runtime)

@@ -21,8 +21,8 @@ from queries import db
 from tests import factories
 from tests.conftest import ROOT, runtime_env
 from tests.terminal_sim import Record, Terminal
-from tests.terminals_support import (DAY, DAYS, START, WIB, at, check_ins, cli, cli_process, demo_clock, logs, pin_of,  # noqa: F401
-                                     q, sn, staff)
+from tests.terminals_support import (DAY, DAYS, START, WIB, at, catch_up, check_ins, cli, cli_process,  # noqa: F401
+                                     demo_clock, logs, pin_of, q, queued, sn, staff)
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -179,6 +179,12 @@ def test_catch_up_batches_after_an_outage_are_all_stored_once(client, runtime):
     cis = check_ins(runtime, term.sn)
     assert len(cis) == 30 and len({c["event_key"] for c in cis}) == 30
     assert {c["session"] for c in cis} == {"in", "out"} and all(c["verdict"] == "accepted" for c in cis)
+    ids = [e["id"] for e, _ in people]
+    # yesterday's work days are derived with the upload; older ones wait in the queue
+    assert queued(runtime, ids) == sorted((e, d) for e in ids for d in DAYS[:4])
+    assert len(q(runtime, "SELECT 1 FROM work_days WHERE employee_id = ANY(:ids)", ids=ids)) == 3
+    catch_up(runtime)
+    assert queued(runtime, ids) == []
     days = q(runtime, """SELECT employee_id, work_date, status, first_in, last_out FROM work_days
                           WHERE employee_id = ANY(:ids) ORDER BY 1, 2""", ids=[e["id"] for e, _ in people])
     assert len(days) == 15 and {d["status"] for d in days} == {"hadir"}
@@ -203,12 +209,14 @@ def test_reboot_resending_everything_changes_nothing(client, runtime):
     people = staff(runtime, 2)
     _week(term, people, DAYS)
     term.upload(chunk=6)
+    catch_up(runtime)
     before_days = q(runtime, "SELECT * FROM work_days WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
                      ids=[e["id"] for e, _ in people])
     r = term.reboot()
     assert r.status_code == 200 and r.text == "OK:20"
     assert term.options["ATTLOGStamp"] == "20"     # the server remembers where the terminal was
     assert len(check_ins(runtime, term.sn)) == 20 and len(logs(runtime, term.sn)) == 20
+    assert queued(runtime, [e["id"] for e, _ in people]) == []     # nothing new: nothing to refresh
     after_days = q(runtime, "SELECT * FROM work_days WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
                     ids=[e["id"] for e, _ in people])
     assert [(d["status"], d["first_in"], d["last_out"]) for d in after_days] == \
@@ -377,6 +385,7 @@ def test_batch_holding_a_punch_already_stored_as_a_check_in(client, runtime):
     assert term.upload().text == "OK:2"
     assert [c["session"] for c in check_ins(runtime, term.sn)] == ["in", "out"]
     assert [x["state"] for x in logs(runtime, term.sn)] == ["applied", "applied"]
+    catch_up(runtime)
     wd = q(runtime, "SELECT first_in, last_out FROM work_days WHERE employee_id = :e AND work_date = :d",
            e=emp["id"], d=DAYS[1])[0]
     assert wd["first_in"] == moment and wd["last_out"] is not None

@@ -4,8 +4,10 @@ Every parseable line is kept in terminal_logs once per (SN, PIN, terminal time) 
 state: applied, unmatched (no employee has the PIN yet), pending (terminal not approved)
 or rejected (impossible time). A single realtime punch goes through the one check-in
 pipeline (`attendance.record`); a batch (catch-up, reboot resend, file, pull, held lines)
-is judged line by line with the same pure `judge`, stored with one COPY per table and
-its work days re-derived set-based, all in one transaction per chunk.
+is judged line by line with the same pure `judge` and stored with one COPY per table, in
+one transaction per chunk: today's and yesterday's work days are re-derived in it, older
+ones are queued in it (`work_day_queue`) and derived set-based by `work_days.drain` (the
+worker; at once after a file import, a pull or an approval).
 """
 from __future__ import annotations
 
@@ -20,10 +22,11 @@ import redis
 
 from pantau import clock
 from queries import terminals as q
+from queries import work_days as qw
 
 from .. import attendance, live
 from ..rules.judge import Attempt, judge
-from ..work_days import refresh_range
+from ..work_days import drain, refresh_range
 from . import registry
 from .protocol import AttLog, BadLine
 
@@ -86,6 +89,8 @@ def receive(rt, sn: str, records: list[AttLog], bad: list[BadLine], *, via: str,
         changed += refreshed
     total.rejected += len(bad)
     follow_live(rt, changed, defer=defer_live)
+    if via != "push":   # no terminal waits on a file import or a pull: its history now
+        drain(rt)
     return total
 
 
@@ -224,6 +229,12 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
     q.lock_employees(conn, [e["id"] for e, _ in fresh])
     new = q.insert_check_ins(conn, rows)
     pairs = {counted[k] for k in new if k in counted}
+    # Days before yesterday are history: queued in this transaction, derived by the worker's
+    # drain. Today's and yesterday's (the wall, night shifts) are derived now.
+    recent_from = now.astimezone(config.zone).date() - dt.timedelta(days=1)
+    history = {p for p in pairs if p[1] < recent_from}
+    qw.queue_pairs(conn, history)
+    pairs -= history
     if not pairs:
         return len(new), []
     dates = [d for _, d in pairs]
@@ -257,6 +268,7 @@ def apply_waiting(rt, sn: str | None = None, *, defer_live: bool = False) -> Out
             total.add(outcome)
             changed += refreshed
     follow_live(rt, changed, defer=defer_live)
+    drain(rt)   # an approval or a mapping is a person's action: show them the history at once
     return total
 
 
