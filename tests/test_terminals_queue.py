@@ -10,8 +10,9 @@ import pytest
 
 from ingest import work_days
 from ingest.terminals import protocol, punches, registry
-from tests.terminals_support import (DAY, DAYS, START, at, catch_up, check_ins, cli_process, demo_clock,  # noqa: F401
-                                     q, queued, sn, staff)
+from tests.terminal_sim import Record, Terminal
+from tests.terminals_support import (DAY, DAYS, START, at, catch_up, check_ins, cli_process, client,  # noqa: F401
+                                     demo_clock, q, queued, server, sn, staff)
 
 
 def _backlog(people, days) -> bytes:
@@ -117,3 +118,19 @@ def test_file_import_derives_its_history_at_once(runtime, terminal, tmp_path):
     path.write_bytes(_backlog(people, DAYS[:2]))
     files.import_file(runtime, path, sn=terminal)
     assert queued(runtime, [people[0][0]["id"]]) == [] and len(_work_days(runtime, [people[0][0]["id"]])) == 2
+
+
+def test_a_reboot_resending_a_big_log_over_http_is_absorbed(client, runtime):
+    """A whole log in one upload (hundreds of KB, more than any API body) is read and
+    absorbed: the terminal must not be refused, or it re-sends forever."""
+    term = Terminal(client, sn())
+    term.handshake()
+    registry.approve(runtime, term.sn, "DINKES-1", actor="test")
+    for day in DAYS:           # PINs no employee has yet: kept as unmatched lines
+        for i in range(240):
+            term.log += [Record(f"77{i:05d}", at(day, 7, i % 60)), Record(f"77{i:05d}", at(day, 16, i % 60), 1)]
+    assert term.upload(chunk=500).status_code == 200 and term.sent == 2400
+    resent = term.reboot()
+    assert len("\r\n".join(term.line(r) for r in term.log)) > 64 * 1024
+    assert resent.status_code == 200 and resent.text == "OK:2400"
+    assert q(runtime, "SELECT count(*) AS n FROM terminal_logs WHERE sn = :sn", sn=term.sn) == [{"n": 2400}]
