@@ -4,15 +4,14 @@ Every parseable line is kept in terminal_logs once per (SN, PIN, terminal time) 
 state: applied, unmatched (no employee has the PIN yet), pending (terminal not approved)
 or rejected (impossible time). A single realtime punch goes through the one check-in
 pipeline (`attendance.record`); a batch (catch-up, reboot resend, file, pull, held lines)
-is judged line by line with the same pure `judge` and stored with one COPY per table, in
-one transaction per chunk: today's and yesterday's work days are re-derived in it, older
-ones are queued in it (`work_day_queue`) and derived set-based by `work_days.drain` (the
-worker; at once after a file import, a pull or an approval).
+is judged with the same pure `judge` (once per minute: `verdicts`) and stored with one
+COPY per table, in one transaction per chunk: today's and yesterday's work days are
+re-derived in it, older ones are queued in it (`work_day_queue`) and derived set-based
+by `work_days.drain` (the worker; at once after a file import, a pull or an approval).
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -25,10 +24,11 @@ from queries import terminals as q
 from queries import work_days as qw
 
 from .. import attendance, live
-from ..rules.judge import Attempt, judge
+from ..rules.judge import Attempt
 from ..work_days import drain, refresh_range
 from . import registry
 from .protocol import AttLog, BadLine
+from .verdicts import judged
 
 log = logging.getLogger("pantau.terminals")
 
@@ -143,8 +143,9 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
     employees = q.employees_by_pin(conn, sorted({r.pin for r in records})) if active else {}
     zone = registry.clock_zone(config, terminal)
     judged = [(_state(config, terminal, r, employees, now, zone), r) for r in records]
+    received = str(now)     # as COPY would write it, once for the batch
     new = q.insert_logs(conn, terminal["sn"], [
-        _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, now)
+        _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, received)
         for (state, reason), r in judged])
     outcome = _count_new([(state, r) for (state, _), r in judged], new)
     fresh = [(employees[r.pin], r) for (state, _), r in judged
@@ -186,7 +187,7 @@ def _drift(config, terminal: dict, records: list[AttLog], now: dt.datetime) -> t
 
 
 def _log_row(terminal: dict, r: AttLog, via: str, state: str, reason: str | None, employee_id: int | None,
-             now: dt.datetime) -> tuple:
+             now: dt.datetime | str) -> tuple:
     return (terminal["sn"], r.pin, r.local_time, r.punch_state, r.verify, r.workcode, r.raw, via, state,
             reason, employee_id, now, now if state == "applied" else None)
 
@@ -213,19 +214,12 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
         if person is None:
             person = persons[employee["id"]] = attendance.person_for(config, employee)
         captured = r.local_time.replace(tzinfo=clock_zone)
-        verdict = judge(config, calendar, person, Attempt(source="terminal", captured_at=captured,
-                                                          received_at=captured),
-                        check_geofence=False, zone=office_zone)
-        stored = {"verdict": verdict.verdict, "session": verdict.session, "work_date": verdict.work_date.isoformat(),
-                  "message_id": verdict.message_id, "message_en": verdict.message_en}
+        v = judged(config, calendar, person, captured, office_zone, via)
         key = event_key(sn, r)
-        rows.append((key, employee["id"], captured, verdict.work_date, verdict.session, verdict.verdict,
-                     "{" + ",".join(verdict.reasons) + "}", verdict.minutes_late, verdict.minutes_early,
-                     terminal["office_code"], sn,
-                     # the line itself is in terminal_logs under the same (SN, PIN, time)
-                     json.dumps({"request": {"via": via}, "verdict": stored})))
-        if verdict.counts:
-            counted[key] = (employee["id"], verdict.work_date)
+        rows.append((key, employee["id"], captured, v.work_date, v.session, v.verdict, v.reasons,
+                     v.minutes_late, v.minutes_early, terminal["office_code"], sn, v.payload))
+        if v.counts:
+            counted[key] = (employee["id"], v.work_date)
     q.lock_employees(conn, [e["id"] for e, _ in fresh])
     new = q.insert_check_ins(conn, rows)
     pairs = {counted[k] for k in new if k in counted}
