@@ -194,6 +194,12 @@ def stored_counts(conn: Connection, sns: list[str]) -> dict:
                   FROM check_ins WHERE terminal_sn = ANY(:sns)) AS duplicate_check_ins""", sns=sns)
 
 
+def employees_of(conn: Connection, sns: list[str]) -> list[int]:
+    """The employees with check-ins from these terminals."""
+    return [r["employee_id"] for r in rows(conn, """
+        SELECT DISTINCT employee_id FROM check_ins WHERE terminal_sn = ANY(:sns) ORDER BY 1""", sns=sns)]
+
+
 def unmatched_pins(conn: Connection, limit: int = 200) -> list[dict]:
     """PINs no employee has, with the name the terminal knows (from its USER lines) when any."""
     return rows(conn, """
