@@ -34,7 +34,7 @@ class AttLog:
 
     @property
     def local_text(self) -> str:
-        return self.local_time.strftime("%Y-%m-%d %H:%M:%S")
+        return self.local_time.isoformat(" ", "seconds")    # YYYY-MM-DD HH:MM:SS, faster than strftime
 
 
 @dataclass(frozen=True, slots=True)
