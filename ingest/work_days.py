@@ -124,13 +124,13 @@ def settle(rt, since: dt.datetime, first: dt.date, last: dt.date) -> int:
 DRAIN_EMPLOYEES = 500   # employees per drain transaction: one advisory lock each
 
 
-def drain(rt, *, max_employees: int = DRAIN_EMPLOYEES, limit: int | None = None) -> int:
-    """Refresh the queued work days, set-based, a few hundred employees per transaction;
-    returns how many (employee, date) pairs were refreshed. Stops after `limit` pairs if given."""
+def drain(rt, *, employee_ids: list[int] | None = None, max_employees: int = DRAIN_EMPLOYEES) -> int:
+    """Refresh the queued work days (of `employee_ids` only, if given), set-based, a few
+    hundred employees per transaction; returns how many (employee, date) pairs were refreshed."""
     done = 0
-    while limit is None or done < limit:
+    while True:
         with rt.transaction() as conn:
-            waiting = qw.queued_pairs(conn, max_employees)
+            waiting = qw.queued_pairs(conn, max_employees, employee_ids)
             if not waiting:
                 break
             # the check-in path's locks: no upload of these employees is half-way while we derive

@@ -178,12 +178,16 @@ def queue_pairs(conn: Connection, pairs: Iterable[tuple[int, dt.date]]) -> int:
         ON CONFLICT DO NOTHING""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs]).rowcount
 
 
-def queued_pairs(conn: Connection, max_employees: int) -> list[tuple[int, dt.date]]:
-    """The waiting pairs of the first `max_employees` employees (bounded: one lock each)."""
+def queued_pairs(conn: Connection, max_employees: int, employee_ids: list[int] | None = None
+                 ) -> list[tuple[int, dt.date]]:
+    """The waiting pairs of the first `max_employees` employees (bounded: one lock each),
+    among `employee_ids` when given."""
     return [(r[0], r[1]) for r in run(conn, """
         SELECT employee_id, work_date FROM work_day_queue
-        WHERE employee_id IN (SELECT DISTINCT employee_id FROM work_day_queue ORDER BY 1 LIMIT :n)
-        ORDER BY 1, 2""", n=max_employees)]
+        WHERE employee_id IN (SELECT DISTINCT employee_id FROM work_day_queue
+                              WHERE CAST(:ids AS bigint[]) IS NULL OR employee_id = ANY(:ids)
+                              ORDER BY 1 LIMIT :n)
+        ORDER BY 1, 2""", n=max_employees, ids=employee_ids)]
 
 
 def take_queued(conn: Connection, pairs: list[tuple[int, dt.date]]) -> set[tuple[int, dt.date]]:

@@ -110,7 +110,7 @@ def test_a_failed_drain_keeps_its_pairs(runtime, terminal, monkeypatch):
     assert queued(runtime, ids) == [] and len(_work_days(runtime, ids)) == 4
 
 
-def test_file_import_derives_its_history_at_once(runtime, terminal, tmp_path):
+def test_a_file_import_derives_its_history_at_once(runtime, terminal, tmp_path):
     from ingest.terminals import files
 
     people = staff(runtime, 1)
@@ -134,3 +134,16 @@ def test_a_reboot_resending_a_big_log_over_http_is_absorbed(client, runtime):
     assert len("\r\n".join(term.line(r) for r in term.log)) > 64 * 1024
     assert resent.status_code == 200 and resent.text == "OK:2400"
     assert q(runtime, "SELECT count(*) AS n FROM terminal_logs WHERE sn = :sn", sn=term.sn) == [{"n": 2400}]
+
+
+def test_a_file_import_drains_only_its_own_employees(runtime, terminal, tmp_path):
+    from ingest.terminals import files
+
+    others = staff(runtime, 1)
+    _upload(runtime, terminal, _backlog(others, DAYS[:2]))       # a push backlog, still queued
+    mine = staff(runtime, 1)
+    path = tmp_path / f"{terminal}_attlog.dat"
+    path.write_bytes(_backlog(mine, DAYS[2:4]))
+    files.import_file(runtime, path, sn=terminal)
+    assert queued(runtime, [mine[0][0]["id"]]) == [] and len(_work_days(runtime, [mine[0][0]["id"]])) == 2
+    assert len(queued(runtime, [others[0][0]["id"]])) == 2       # left for the worker

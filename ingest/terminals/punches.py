@@ -50,11 +50,13 @@ class Outcome:
     rejected: int = 0
     check_ins: int = 0
     bad_lines: list[BadLine] = field(default_factory=list)
+    employee_ids: set[int] = field(default_factory=set)    # whose check-ins were applied
 
     def add(self, other: "Outcome") -> None:
         for name in ("lines", "new", "duplicate", "applied", "unmatched", "pending", "rejected", "check_ins"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.bad_lines += other.bad_lines
+        self.employee_ids |= other.employee_ids
 
     def summary(self) -> dict:
         return {k: getattr(self, k) for k in ("lines", "new", "duplicate", "applied", "unmatched",
@@ -89,8 +91,8 @@ def receive(rt, sn: str, records: list[AttLog], bad: list[BadLine], *, via: str,
         changed += refreshed
     total.rejected += len(bad)
     follow_live(rt, changed, defer=defer_live)
-    if via != "push":   # no terminal waits on a file import or a pull: its history now
-        drain(rt)
+    if via != "push" and total.employee_ids:   # no terminal waits on a file or a pull: its history now
+        drain(rt, employee_ids=sorted(total.employee_ids))
     return total
 
 
@@ -152,6 +154,7 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
              if state == "applied" and (r.pin, r.local_time) in new]
     made, refreshed = _apply(conn, config, terminal, fresh, via, now)
     outcome.check_ins = made
+    outcome.employee_ids = {e["id"] for e, _ in fresh}
     return outcome, refreshed
 
 
@@ -262,7 +265,8 @@ def apply_waiting(rt, sn: str | None = None, *, defer_live: bool = False) -> Out
             total.add(outcome)
             changed += refreshed
     follow_live(rt, changed, defer=defer_live)
-    drain(rt)   # an approval or a mapping is a person's action: show them the history at once
+    if total.employee_ids:   # an approval or a mapping is a person's action: their history at once
+        drain(rt, employee_ids=sorted(total.employee_ids))
     return total
 
 
@@ -287,6 +291,7 @@ def _apply_held(conn, config, terminal: dict, held: list[dict], now: dt.datetime
     q.set_log_states(conn, terminal["sn"], changes)
     made, refreshed = _apply(conn, config, terminal, fresh, "held", now)
     outcome.check_ins = made
+    outcome.employee_ids = {e["id"] for e, _ in fresh}
     return outcome, refreshed
 
 
