@@ -50,7 +50,8 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
         for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
             leaves[(lv["employee_id"], day)] = lv["leave_type"]
     # Employees and day records both come in employee id order: walk them side by side.
-    found_rows = qw.day_records(conn, ids if employee_ids is not None else None, first, last)
+    found_rows = (qw.day_records_of(conn, sorted(only)) if only is not None
+                  else qw.day_records(conn, ids if employee_ids is not None else None, first, last))
     pending = next(found_rows, None)
     for emp in employees:
         records = {}
@@ -130,6 +131,7 @@ def drain(rt, *, employee_ids: list[int] | None = None, max_employees: int = DRA
     done = 0
     while True:
         with rt.transaction() as conn:
+            qw.without_jit(conn)
             waiting = qw.queued_pairs(conn, max_employees, employee_ids)
             if not waiting:
                 break
