@@ -144,13 +144,13 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
     active = terminal["status"] == "active"
     employees = q.employees_by_pin(conn, sorted({r.pin for r in records})) if active else {}
     zone = registry.clock_zone(config, terminal)
-    judged = [(_state(config, terminal, r, employees, now, zone), r) for r in records]
+    states = [(_state(config, terminal, r, employees, now, zone), r) for r in records]
     received = str(now)     # as COPY would write it, once for the batch
     new = q.insert_logs(conn, terminal["sn"], [
         _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, received)
-        for (state, reason), r in judged])
-    outcome = _count_new([(state, r) for (state, _), r in judged], new)
-    fresh = [(employees[r.pin], r) for (state, _), r in judged
+        for (state, reason), r in states])
+    outcome = _count_new([(state, r) for (state, _), r in states], new)
+    fresh = [(employees[r.pin], r) for (state, _), r in states
              if state == "applied" and (r.pin, r.local_time) in new]
     made, refreshed = _apply(conn, config, terminal, fresh, via, now)
     outcome.check_ins = made
