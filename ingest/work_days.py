@@ -1,5 +1,8 @@
 """Many work days at once: terminal backlogs, recompute, day close, leave, history.
 
+A terminal backlog's past work days are queued (`work_day_queue`, written with the
+check-ins) and derived here by `drain`, so the upload reply waits only for durable lines.
+
 The same pure `derive` as the live path, fed by one streamed pass over the range and
 staged with COPY, so a month of a city (hundreds of thousands of work days) is
 rebuilt in seconds and never sits in memory whole. Only rows that differ are written.
@@ -47,7 +50,8 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
         for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
             leaves[(lv["employee_id"], day)] = lv["leave_type"]
     # Employees and day records both come in employee id order: walk them side by side.
-    found_rows = qw.day_records(conn, ids if employee_ids is not None else None, first, last)
+    found_rows = (qw.day_records_of(conn, sorted(only)) if only is not None
+                  else qw.day_records(conn, ids if employee_ids is not None else None, first, last))
     pending = next(found_rows, None)
     for emp in employees:
         records = {}
@@ -116,3 +120,27 @@ def settle(rt, since: dt.datetime, first: dt.date, last: dt.date) -> int:
         if pairs:
             refresh_range(conn, rt.config, first, last, employee_ids=ids, only=pairs)
     return len(pairs)
+
+
+DRAIN_EMPLOYEES = 500   # employees per drain transaction: one advisory lock each
+
+
+def drain(rt, *, employee_ids: list[int] | None = None, max_employees: int = DRAIN_EMPLOYEES) -> int:
+    """Refresh the queued work days (of `employee_ids` only, if given), set-based, a few
+    hundred employees per transaction; returns how many (employee, date) pairs were refreshed."""
+    done = 0
+    while True:
+        with rt.transaction() as conn:
+            qw.without_jit(conn)
+            waiting = qw.queued_pairs(conn, max_employees, employee_ids)
+            if not waiting:
+                break
+            # the check-in path's locks: no upload of these employees is half-way while we derive
+            qw.lock_employees(conn, [e for e, _ in waiting])
+            pairs = qw.take_queued(conn, waiting)
+            if pairs:
+                dates = [d for _, d in pairs]
+                rebuild_range(conn, rt.config, min(dates), max(dates), sample=0,
+                              employee_ids=sorted({e for e, _ in pairs}), only=pairs)
+        done += len(pairs)
+    return done

@@ -1,5 +1,6 @@
-"""`pantau worker`: closes each date after its last window, and rebuilds today's live state
-every few minutes as a safety net (a missed Redis update heals within that time).
+"""`pantau worker`: derives the work days queued by terminal backlogs, closes each date after
+its last window, and rebuilds today's live state every few minutes as a safety net (a
+missed Redis update heals within that time).
 
 One loop, woken early by SIGTERM/SIGINT through the stop event. Two workers never close
 at once: the close takes an advisory lock and skips a date another worker has closed.
@@ -19,6 +20,7 @@ from queries.db import DatabaseUnavailable
 
 from . import live
 from .day_close import close_day, due_dates
+from .work_days import drain
 
 log = logging.getLogger("pantau.worker")
 ACTOR = "system:worker"
@@ -40,7 +42,8 @@ class Worker:
         return clock.now()  # the demo's accelerated clock too
 
     def tick(self, now: dt.datetime | None = None) -> list[dict]:
-        """One pass: close what is due, refresh the live state if it is time. Returns the closes."""
+        """One pass: close what is due, derive queued work days, refresh the live state if it is
+        time. Returns the closes."""
         now = now or self._now()
         with self.rt.connection() as conn:
             last = qw.last_closed(conn)
@@ -51,7 +54,13 @@ class Worker:
                 break  # another worker holds the lock or got there first; look again next tick
             log.info("closed %s: %s", day, summary["counts"])
             closed.append(summary)
-        if closed or self._last_rollup is None or (now - self._last_rollup).total_seconds() >= ROLLUP_EVERY_S:
+        # terminal backlogs' past work days (queued with their check-ins); after the closes,
+        # which read the check-ins themselves and must not wait behind a big backlog
+        caught_up = drain(self.rt)
+        if caught_up:
+            log.info("derived %d queued work days", caught_up)
+        stale = self._last_rollup is None or (now - self._last_rollup).total_seconds() >= ROLLUP_EVERY_S
+        if closed or caught_up or stale:
             # past days changed by a close, a recompute or a late leave decision reach the dashboard
             with self.rt.transaction() as conn:
                 refresh_rollups(conn)

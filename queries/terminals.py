@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from psycopg2.errors import UniqueViolation
 
 from .db import copy_rows, one, rows, run, run_many, scalar
+from .work_days import lock_employees  # noqa: F401  (the per-employee lock, for bulk check-ins)
 
 # --- registry -----------------------------------------------------------------------------
 
@@ -89,12 +90,6 @@ def employees_by_pin(conn: Connection, pins: list[str]) -> dict[str, dict]:
                             OR (e.terminal_pin IS NULL AND e.nip = ANY(CAST(:pins AS bpchar[]))))""",
         pins=pins)
     return {r["pin"].strip(): r for r in found}
-
-
-def lock_employees(conn: Connection, employee_ids: list[int]) -> None:
-    """The same per-employee lock as a single check-in, taken in id order (no deadlock)."""
-    run(conn, "SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id",
-        ids=sorted(set(employee_ids)))
 
 
 # --- raw lines ------------------------------------------------------------------------------
@@ -197,6 +192,12 @@ def stored_counts(conn: Connection, sns: list[str]) -> dict:
                (SELECT count(*) FROM check_ins WHERE terminal_sn = ANY(:sns)) AS check_ins,
                (SELECT count(*) - count(DISTINCT (terminal_sn, employee_id, captured_at))
                   FROM check_ins WHERE terminal_sn = ANY(:sns)) AS duplicate_check_ins""", sns=sns)
+
+
+def employees_of(conn: Connection, sns: list[str]) -> list[int]:
+    """The employees with check-ins from these terminals."""
+    return [r["employee_id"] for r in rows(conn, """
+        SELECT DISTINCT employee_id FROM check_ins WHERE terminal_sn = ANY(:sns) ORDER BY 1""", sns=sns)]
 
 
 def unmatched_pins(conn: Connection, limit: int = 200) -> list[dict]:

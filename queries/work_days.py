@@ -60,6 +60,28 @@ def day_records(conn: Connection, employee_ids: list[int] | None, first: dt.date
         ORDER BY 1, 2""", as_tuples=True, ids=employee_ids, first=first, last=last)
 
 
+def day_records_of(conn: Connection, pairs: list[tuple[int, dt.date]]) -> Iterator[tuple]:
+    """`day_records` for exactly these (employee, date) pairs (a queue drain): index lookups
+    per pair, whatever the statistics say, never a pass over the whole date range."""
+    return stream(conn, """
+        SELECT k.employee_id, k.work_date, p.first_in, p.midday, p.last_out, p.sources, s.unit_code, s.closed
+        FROM unnest(CAST(:ids AS bigint[]), CAST(:dates AS date[])) AS k(employee_id, work_date)
+        CROSS JOIN LATERAL (
+            SELECT min(c.captured_at) FILTER (WHERE c.session = 'in') AS first_in,
+                   min(c.captured_at) FILTER (WHERE c.session = 'midday') AS midday,
+                   max(c.captured_at) FILTER (WHERE c.session = 'out') AS last_out,
+                   array_agg(DISTINCT c.source ORDER BY c.source) AS sources
+            FROM check_ins c
+            WHERE c.employee_id = k.employee_id AND c.work_date = k.work_date
+              AND c.verdict <> 'refused' AND c.session IS NOT NULL) p
+        LEFT JOIN LATERAL (
+            SELECT w.unit_code, w.closed FROM work_days w
+            WHERE w.employee_id = k.employee_id AND w.work_date = k.work_date
+            OFFSET 0) s ON TRUE     -- OFFSET 0: kept a per-pair lookup, not turned into a hash join
+        WHERE p.sources IS NOT NULL OR s.unit_code IS NOT NULL
+        ORDER BY 1, 2""", as_tuples=True, ids=[e for e, _ in pairs], dates=[d for _, d in pairs])
+
+
 # --- staging and applying --------------------------------------------------------------
 
 def stage(conn: Connection, records: Iterable[Sequence]) -> int:
@@ -157,6 +179,57 @@ def status_counts(conn: Connection, work_date: dt.date) -> dict[str, int]:
     out["no_check_out"] = sum(r["no_check_out"] for r in found)
     return out
 
+
+
+# --- work days to refresh (bulk check-ins whose work day is derived later) ------------------
+
+def lock_employees(conn: Connection, employee_ids: Iterable[int]) -> None:
+    """The same per-employee lock as a single check-in, taken in id order (no deadlock)."""
+    run(conn, "SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id",
+        ids=sorted(set(employee_ids)))
+
+
+def without_jit(conn: Connection) -> None:
+    """No JIT for this transaction: a drain chunk's plan (tens of thousands of per-pair
+    lookups) costs enough to be compiled, and compiling took longer (~1.5 s) than the query."""
+    run(conn, "SET LOCAL jit = off")
+
+
+def queue_pairs(conn: Connection, pairs: Iterable[tuple[int, dt.date]]) -> int:
+    """Queue (employee, date) pairs for a refresh; one already waiting is not queued twice."""
+    pairs = sorted(pairs)
+    if not pairs:
+        return 0
+    return run(conn, """
+        INSERT INTO work_day_queue (employee_id, work_date)
+        SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:dates AS date[]))
+        ON CONFLICT DO NOTHING""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs]).rowcount
+
+
+def queued_pairs(conn: Connection, max_employees: int, employee_ids: list[int] | None = None
+                 ) -> list[tuple[int, dt.date]]:
+    """The waiting pairs of the first `max_employees` employees (bounded: one lock each),
+    among `employee_ids` when given."""
+    return [(r[0], r[1]) for r in run(conn, """
+        SELECT employee_id, work_date FROM work_day_queue
+        WHERE employee_id IN (SELECT DISTINCT employee_id FROM work_day_queue
+                              WHERE CAST(:ids AS bigint[]) IS NULL OR employee_id = ANY(:ids)
+                              ORDER BY 1 LIMIT :n)
+        ORDER BY 1, 2""", n=max_employees, ids=employee_ids)]
+
+
+def take_queued(conn: Connection, pairs: list[tuple[int, dt.date]]) -> set[tuple[int, dt.date]]:
+    """Remove these pairs from the queue; returns those that were still there (another drain
+    may have taken some). Callers hold the employees' locks, so no upload is queueing them."""
+    return {(r[0], r[1]) for r in run(conn, """
+        DELETE FROM work_day_queue q
+        USING unnest(CAST(:ids AS bigint[]), CAST(:dates AS date[])) AS k(employee_id, work_date)
+        WHERE q.employee_id = k.employee_id AND q.work_date = k.work_date
+        RETURNING q.employee_id, q.work_date""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs])}
+
+
+def queue_size(conn: Connection) -> int:
+    return scalar(conn, "SELECT count(*) FROM work_day_queue")
 
 
 def touched_since(conn: Connection, since: dt.datetime, first: dt.date, last: dt.date) -> set[tuple[int, dt.date]]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from zoneinfo import ZoneInfo
 
@@ -89,3 +91,63 @@ def staff(runtime, n: int, unit: str = "DINKES") -> list[tuple[dict, str]]:
         emp = factories.employee(runtime, unit, terminal_pin=str(uuid.uuid4().int % 10**8))
         out.append((emp, pin_of(runtime, emp)))
     return out
+
+
+def queued(runtime, employee_ids: list[int]) -> list[tuple[int, dt.date]]:
+    """The (employee, date) pairs waiting in the work-day queue for these employees."""
+    return [(r["employee_id"], r["work_date"]) for r in q(
+        runtime, "SELECT employee_id, work_date FROM work_day_queue WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
+        ids=employee_ids)]
+
+
+def catch_up(runtime) -> int:
+    """What the worker does each tick: derive the queued work days."""
+    from ingest.work_days import drain
+
+    return drain(runtime)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(runtime, demo_clock, tmp_path_factory):
+    """The real `ingest` server (gunicorn, one uvicorn worker) on the demo clock."""
+    import httpx
+
+    port = _free_port()
+    env = {**runtime_env(runtime), "PANTAU_DEMO_CLOCK": demo_clock}
+    log_path = tmp_path_factory.mktemp("ingest") / "server.log"
+    server_log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "uvicorn.workers.UvicornWorker",
+         "--bind", f"127.0.0.1:{port}", "ingest.app:create_app()"],
+        cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/iclock/ping?SN=probe", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"ingest server did not start: {log_path.read_text()[-2000:]}")
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+    server_log.close()
+    print(log_path.read_text()[-5000:])     # shown by pytest when a test of the module failed
+
+
+@pytest.fixture
+def client(server):
+    import httpx
+
+    with httpx.Client(base_url=server, timeout=30) as c:
+        yield c

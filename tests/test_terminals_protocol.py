@@ -70,9 +70,15 @@ def test_time_sync_command_packs_the_terminal_clock():
     local = dt.datetime(2026, 12, 8, 7, 50, 1)
     packed = protocol.zk_encode_time(local)
     assert packed == ((26 * 12 * 31 + 11 * 31 + 7) * 86400) + 7 * 3600 + 50 * 60 + 1
-    assert protocol.wire_command(9, "time_sync", "SET OPTION DateTime=", local) == f"C:9:SET OPTION DateTime={packed}"
+    assert protocol.wire_command(9, "time_sync", "SET OPTIONS DateTime=", local) == f"C:9:SET OPTIONS DateTime={packed}"
     assert protocol.wire_command(10, "reboot", "REBOOT", local) == "C:10:REBOOT"
     assert protocol.commands_reply([]) == "OK"
+
+
+def test_time_sync_matches_the_push_spec_example():
+    # the PUSH protocol document's own line: C:401:SET OPTIONS DateTime=583080894
+    local = dt.datetime(2018, 2, 22, 14, 54, 54)
+    assert protocol.wire_command(401, "time_sync", "", local) == "C:401:SET OPTIONS DateTime=583080894"
 
 
 def test_operlog_keeps_no_biometric_template():
@@ -121,3 +127,36 @@ def test_plausible_times():
 def test_attlog_is_hashable_and_keyed_by_terminal_time():
     a = AttLog("1", dt.datetime(2026, 12, 1, 7, 0), "0", "1", None, "raw")
     assert a.local_text == "2026-12-01 07:00:00" and len({a, a}) == 1
+
+
+def test_a_punch_is_judged_the_same_anywhere_in_its_minute():
+    """The per-minute verdict reuse (terminals.verdicts) equals the pure judge at every second
+    of a day's edges: window openings, the start of the day (lateness) and its end."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from ingest.attendance import calendar_for, person_for
+    from ingest.rules.judge import Attempt, judge
+    from ingest.terminals import verdicts
+    from pantau.config import load_config
+    from tests.conftest import ROOT
+
+    config = load_config(ROOT / "config.yaml")
+    calendar, wib = calendar_for(config), ZoneInfo("Asia/Jakarta")
+    person = person_for(config, {"unit_code": "DINKES", "assigned_units": [],
+                                 "schedule_code": config.unit_schedule("DINKES")})
+    seen = set()
+    for hh in range(5, 20):
+        for mm in range(60):
+            for ss in (0, 1, 59):
+                at = dt.datetime(2026, 12, 8, hh, mm, ss, tzinfo=wib)
+                got = verdicts.judged(config, calendar, person, at, wib, "push")
+                want = judge(config, calendar, person, Attempt(source="terminal", captured_at=at, received_at=at),
+                             check_geofence=False, zone=wib)
+                assert (got.work_date, got.session, got.verdict, got.minutes_late, got.minutes_early, got.counts) == \
+                    (want.work_date, want.session, want.verdict, want.minutes_late, want.minutes_early, want.counts)
+                assert got.reasons == "{" + ",".join(want.reasons) + "}"
+                assert json.loads(got.payload)["verdict"]["message_en"] == want.message_en
+                seen.add((want.session, want.verdict, bool(want.minutes_late)))
+    assert {("in", "accepted", True), ("in", "accepted", False), ("out", "accepted", False)} <= seen
+    assert any(s is None for s, _, _ in seen)     # outside every window, too

@@ -7,62 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import socket
-import subprocess
-import sys
-import time
 import uuid
 
-import httpx
 import pytest
 
 from ingest.terminals import registry
 from queries import db
 from tests import factories
-from tests.conftest import ROOT, runtime_env
 from tests.terminal_sim import Record, Terminal
-from tests.terminals_support import (DAY, DAYS, START, WIB, at, check_ins, cli, cli_process, demo_clock, logs, pin_of,  # noqa: F401
-                                     q, sn, staff)
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(runtime, demo_clock, tmp_path_factory):
-    port = _free_port()
-    env = {**runtime_env(runtime), "PANTAU_DEMO_CLOCK": demo_clock}
-    log_path = tmp_path_factory.mktemp("ingest") / "server.log"
-    server_log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "uvicorn.workers.UvicornWorker",
-         "--bind", f"127.0.0.1:{port}", "ingest.app:create_app()"],
-        cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/iclock/ping?SN=probe", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"ingest server did not start: {log_path.read_text()[-2000:]}")
-        time.sleep(0.2)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-    server_log.close()
-    print(log_path.read_text()[-5000:])     # shown by pytest when a test of the module failed
-
-
-@pytest.fixture
-def client(server):
-    with httpx.Client(base_url=server, timeout=30) as c:
-        yield c
+from tests.terminals_support import (DAY, DAYS, START, WIB, at, catch_up, check_ins, cli, cli_process,  # noqa: F401
+                                     client, demo_clock, logs, pin_of, q, queued, server, sn, staff)
 
 
 def _terminal(client, runtime, office: str | None = "DINKES-1", **kw) -> Terminal:
@@ -114,7 +68,7 @@ def test_heartbeat_hands_out_queued_commands_and_records_results(client, runtime
     commands = dict(term.heartbeat())
     assert set(commands) == {sync, reboot, users}
     assert commands[reboot] == "REBOOT" and commands[users] == "DATA QUERY USERINFO"
-    assert commands[sync].startswith("SET OPTION DateTime=")
+    assert commands[sync].startswith("SET OPTIONS DateTime=")
     packed = int(commands[sync].split("=", 1)[1])
     # ZKTeco's packed time: seconds of ((yy*12 + month-1)*31 + day-1) days + time of day
     days, secs = divmod(packed, 86400)
@@ -124,7 +78,7 @@ def test_heartbeat_hands_out_queued_commands_and_records_results(client, runtime
     from pantau import clock
 
     assert abs((sent - clock.now().astimezone(WIB).replace(tzinfo=None)).total_seconds()) < 120
-    term.report([(sync, 0, "SET OPTION"), (reboot, 0, "REBOOT"), (users, -1002, "DATA")])
+    term.report([(sync, 0, "SET OPTIONS"), (reboot, 0, "REBOOT"), (users, -1002, "DATA")])
     rows = {r["id"]: r for r in q(runtime, "SELECT * FROM terminal_commands WHERE sn = :sn", sn=term.sn)}
     assert rows[sync]["result"] == 0 and rows[sync]["result_at"] is not None
     assert rows[users]["result"] == -1002 and rows[reboot]["attempts"] == 1
@@ -179,6 +133,12 @@ def test_catch_up_batches_after_an_outage_are_all_stored_once(client, runtime):
     cis = check_ins(runtime, term.sn)
     assert len(cis) == 30 and len({c["event_key"] for c in cis}) == 30
     assert {c["session"] for c in cis} == {"in", "out"} and all(c["verdict"] == "accepted" for c in cis)
+    ids = [e["id"] for e, _ in people]
+    # yesterday's work days are derived with the upload; older ones wait in the queue
+    assert queued(runtime, ids) == sorted((e, d) for e in ids for d in DAYS[:4])
+    assert len(q(runtime, "SELECT 1 FROM work_days WHERE employee_id = ANY(:ids)", ids=ids)) == 3
+    catch_up(runtime)
+    assert queued(runtime, ids) == []
     days = q(runtime, """SELECT employee_id, work_date, status, first_in, last_out FROM work_days
                           WHERE employee_id = ANY(:ids) ORDER BY 1, 2""", ids=[e["id"] for e, _ in people])
     assert len(days) == 15 and {d["status"] for d in days} == {"hadir"}
@@ -203,12 +163,14 @@ def test_reboot_resending_everything_changes_nothing(client, runtime):
     people = staff(runtime, 2)
     _week(term, people, DAYS)
     term.upload(chunk=6)
+    catch_up(runtime)
     before_days = q(runtime, "SELECT * FROM work_days WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
                      ids=[e["id"] for e, _ in people])
     r = term.reboot()
     assert r.status_code == 200 and r.text == "OK:20"
     assert term.options["ATTLOGStamp"] == "20"     # the server remembers where the terminal was
     assert len(check_ins(runtime, term.sn)) == 20 and len(logs(runtime, term.sn)) == 20
+    assert queued(runtime, [e["id"] for e, _ in people]) == []     # nothing new: nothing to refresh
     after_days = q(runtime, "SELECT * FROM work_days WHERE employee_id = ANY(:ids) ORDER BY 1, 2",
                     ids=[e["id"] for e, _ in people])
     assert [(d["status"], d["first_in"], d["last_out"]) for d in after_days] == \
@@ -314,7 +276,7 @@ def test_terminal_stuck_at_utc_plus_8_is_read_in_its_own_clock(client, runtime):
     assert health[term.sn]["health"] == "clock_drift"
     sync = registry.queue_time_sync(runtime, term.sn, actor="bkpp1")      # the dashboard's button
     assert [c for c, _ in term.heartbeat()] == [sync]
-    term.report([(sync, 0, "SET OPTION")])
+    term.report([(sync, 0, "SET OPTIONS")])
     assert q(runtime, "SELECT clock_drift_s FROM terminals WHERE sn = :sn", sn=term.sn)[0]["clock_drift_s"] is None
     registry.approve(runtime, term.sn, "DINKES-1", utc_offset="+480", actor="bkpp1")
     assert term.handshake().status_code == 200 and term.options["TimeZone"] == "8"
@@ -377,6 +339,7 @@ def test_batch_holding_a_punch_already_stored_as_a_check_in(client, runtime):
     assert term.upload().text == "OK:2"
     assert [c["session"] for c in check_ins(runtime, term.sn)] == ["in", "out"]
     assert [x["state"] for x in logs(runtime, term.sn)] == ["applied", "applied"]
+    catch_up(runtime)
     wd = q(runtime, "SELECT first_in, last_out FROM work_days WHERE employee_id = :e AND work_date = :d",
            e=emp["id"], d=DAYS[1])[0]
     assert wd["first_in"] == moment and wd["last_out"] is not None

@@ -34,7 +34,7 @@ class AttLog:
 
     @property
     def local_text(self) -> str:
-        return self.local_time.strftime("%Y-%m-%d %H:%M:%S")
+        return self.local_time.isoformat(" ", "seconds")    # YYYY-MM-DD HH:MM:SS, faster than strftime
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +222,16 @@ def device_time(data: str) -> dt.datetime | None:
 
 
 def zk_encode_time(local: dt.datetime) -> int:
-    """ZKTeco's packed local time used by `SET OPTION DateTime=`."""
+    """ZKTeco's packed local time for `SET OPTIONS DateTime=`: every month counts 31 days
+    (a packed field, not an epoch count); the PUSH spec's example 2018-02-22 14:54:54 is 583080894."""
     return ((((local.year % 100) * 12 * 31 + (local.month - 1) * 31 + local.day - 1) * 24 * 60 * 60)
             + (local.hour * 60 + local.minute) * 60 + local.second)
 
 
 COMMANDS = {
-    "time_sync": "SET OPTION DateTime=",  # value rendered when sent, in the terminal's clock
+    # "OPTIONS", as in the PUSH spec's example `C:401:SET OPTIONS DateTime=583080894`; the
+    # value is rendered when sent, in the terminal's own clock zone
+    "time_sync": "SET OPTIONS DateTime=",
     "reboot": "REBOOT",
     "query_users": "DATA QUERY USERINFO",
     "info": "INFO",

@@ -4,13 +4,14 @@ Every parseable line is kept in terminal_logs once per (SN, PIN, terminal time) 
 state: applied, unmatched (no employee has the PIN yet), pending (terminal not approved)
 or rejected (impossible time). A single realtime punch goes through the one check-in
 pipeline (`attendance.record`); a batch (catch-up, reboot resend, file, pull, held lines)
-is judged line by line with the same pure `judge`, stored with one COPY per table and
-its work days re-derived set-based, all in one transaction per chunk.
+is judged with the same pure `judge` (once per minute: `verdicts`) and stored with one
+COPY per table, in one transaction per chunk: today's and yesterday's work days are
+re-derived in it, older ones are queued in it (`work_day_queue`) and derived set-based
+by `work_days.drain` (the worker; at once after a file import, a pull or an approval).
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import threading
 import time
@@ -20,12 +21,14 @@ import redis
 
 from pantau import clock
 from queries import terminals as q
+from queries import work_days as qw
 
 from .. import attendance, live
-from ..rules.judge import Attempt, judge
-from ..work_days import refresh_range
+from ..rules.judge import Attempt
+from ..work_days import drain, refresh_range
 from . import registry
 from .protocol import AttLog, BadLine
+from .verdicts import judged
 
 log = logging.getLogger("pantau.terminals")
 
@@ -47,11 +50,13 @@ class Outcome:
     rejected: int = 0
     check_ins: int = 0
     bad_lines: list[BadLine] = field(default_factory=list)
+    employee_ids: set[int] = field(default_factory=set)    # whose check-ins were applied
 
     def add(self, other: "Outcome") -> None:
         for name in ("lines", "new", "duplicate", "applied", "unmatched", "pending", "rejected", "check_ins"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.bad_lines += other.bad_lines
+        self.employee_ids |= other.employee_ids
 
     def summary(self) -> dict:
         return {k: getattr(self, k) for k in ("lines", "new", "duplicate", "applied", "unmatched",
@@ -86,6 +91,8 @@ def receive(rt, sn: str, records: list[AttLog], bad: list[BadLine], *, via: str,
         changed += refreshed
     total.rejected += len(bad)
     follow_live(rt, changed, defer=defer_live)
+    if via != "push" and total.employee_ids:   # no terminal waits on a file or a pull: its history now
+        drain(rt, employee_ids=sorted(total.employee_ids))
     return total
 
 
@@ -137,15 +144,17 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
     active = terminal["status"] == "active"
     employees = q.employees_by_pin(conn, sorted({r.pin for r in records})) if active else {}
     zone = registry.clock_zone(config, terminal)
-    judged = [(_state(config, terminal, r, employees, now, zone), r) for r in records]
+    states = [(_state(config, terminal, r, employees, now, zone), r) for r in records]
+    received = str(now)     # as COPY would write it, once for the batch
     new = q.insert_logs(conn, terminal["sn"], [
-        _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, now)
-        for (state, reason), r in judged])
-    outcome = _count_new([(state, r) for (state, _), r in judged], new)
-    fresh = [(employees[r.pin], r) for (state, _), r in judged
+        _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, received)
+        for (state, reason), r in states])
+    outcome = _count_new([(state, r) for (state, _), r in states], new)
+    fresh = [(employees[r.pin], r) for (state, _), r in states
              if state == "applied" and (r.pin, r.local_time) in new]
     made, refreshed = _apply(conn, config, terminal, fresh, via, now)
     outcome.check_ins = made
+    outcome.employee_ids = {e["id"] for e, _ in fresh}
     return outcome, refreshed
 
 
@@ -181,7 +190,7 @@ def _drift(config, terminal: dict, records: list[AttLog], now: dt.datetime) -> t
 
 
 def _log_row(terminal: dict, r: AttLog, via: str, state: str, reason: str | None, employee_id: int | None,
-             now: dt.datetime) -> tuple:
+             now: dt.datetime | str) -> tuple:
     return (terminal["sn"], r.pin, r.local_time, r.punch_state, r.verify, r.workcode, r.raw, via, state,
             reason, employee_id, now, now if state == "applied" else None)
 
@@ -208,22 +217,21 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
         if person is None:
             person = persons[employee["id"]] = attendance.person_for(config, employee)
         captured = r.local_time.replace(tzinfo=clock_zone)
-        verdict = judge(config, calendar, person, Attempt(source="terminal", captured_at=captured,
-                                                          received_at=captured),
-                        check_geofence=False, zone=office_zone)
-        stored = {"verdict": verdict.verdict, "session": verdict.session, "work_date": verdict.work_date.isoformat(),
-                  "message_id": verdict.message_id, "message_en": verdict.message_en}
+        v = judged(config, calendar, person, captured, office_zone, via)
         key = event_key(sn, r)
-        rows.append((key, employee["id"], captured, verdict.work_date, verdict.session, verdict.verdict,
-                     "{" + ",".join(verdict.reasons) + "}", verdict.minutes_late, verdict.minutes_early,
-                     terminal["office_code"], sn,
-                     # the line itself is in terminal_logs under the same (SN, PIN, time)
-                     json.dumps({"request": {"via": via}, "verdict": stored})))
-        if verdict.counts:
-            counted[key] = (employee["id"], verdict.work_date)
+        rows.append((key, employee["id"], captured, v.work_date, v.session, v.verdict, v.reasons,
+                     v.minutes_late, v.minutes_early, terminal["office_code"], sn, v.payload))
+        if v.counts:
+            counted[key] = (employee["id"], v.work_date)
     q.lock_employees(conn, [e["id"] for e, _ in fresh])
     new = q.insert_check_ins(conn, rows)
     pairs = {counted[k] for k in new if k in counted}
+    # Days before yesterday are history: queued in this transaction, derived by the worker's
+    # drain. Today's and yesterday's (the wall, night shifts) are derived now.
+    recent_from = now.astimezone(config.zone).date() - dt.timedelta(days=1)
+    history = {p for p in pairs if p[1] < recent_from}
+    qw.queue_pairs(conn, history)
+    pairs -= history
     if not pairs:
         return len(new), []
     dates = [d for _, d in pairs]
@@ -257,6 +265,8 @@ def apply_waiting(rt, sn: str | None = None, *, defer_live: bool = False) -> Out
             total.add(outcome)
             changed += refreshed
     follow_live(rt, changed, defer=defer_live)
+    if total.employee_ids:   # an approval or a mapping is a person's action: their history at once
+        drain(rt, employee_ids=sorted(total.employee_ids))
     return total
 
 
@@ -281,6 +291,7 @@ def _apply_held(conn, config, terminal: dict, held: list[dict], now: dt.datetime
     q.set_log_states(conn, terminal["sn"], changes)
     made, refreshed = _apply(conn, config, terminal, fresh, "held", now)
     outcome.check_ins = made
+    outcome.employee_ids = {e["id"] for e, _ in fresh}
     return outcome, refreshed
 
 
