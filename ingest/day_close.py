@@ -12,6 +12,7 @@ import logging
 
 import redis
 
+from pantau import freshness
 from queries import audit
 from queries import work_days as qw
 
@@ -66,6 +67,7 @@ def close_day(rt, day: dt.date, actor: str, *, reason: str = "", wait: bool = Tr
                    "updated": changes["updated"], "sample": changes["sample"]}
         audit.record(conn, actor, "day.close", day.isoformat(), reason, after=summary)
     settle(rt, started, day, day)
+    freshness.work_days_changed(rt)
     try:
         live.rebuild(rt, day)
     except redis.RedisError as exc:  # Postgres holds the truth; the wall catches up later

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
+from pantau import freshness
 from queries import attendance as q
 from queries import work_days as qw
 
@@ -143,4 +144,6 @@ def drain(rt, *, employee_ids: list[int] | None = None, max_employees: int = DRA
                 rebuild_range(conn, rt.config, min(dates), max(dates), sample=0,
                               employee_ids=sorted({e for e, _ in pairs}), only=pairs)
         done += len(pairs)
+    if done:
+        freshness.work_days_changed(rt)
     return done

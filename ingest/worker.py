@@ -13,7 +13,7 @@ import threading
 
 import redis
 
-from pantau import clock
+from pantau import clock, freshness
 from queries import work_days as qw
 from queries.dashboard import refresh_rollups
 from queries.db import DatabaseUnavailable
@@ -59,9 +59,10 @@ class Worker:
         caught_up = drain(self.rt)
         if caught_up:
             log.info("derived %d queued work days", caught_up)
+        told = freshness.take_rollups_stale(self.rt)   # a leave decision, manual entry, recompute...
         stale = self._last_rollup is None or (now - self._last_rollup).total_seconds() >= ROLLUP_EVERY_S
-        if closed or caught_up or stale:
-            # past days changed by a close, a recompute or a late leave decision reach the dashboard
+        if closed or caught_up or told or stale:
+            # past days changed by a close, a drain or an administrator reach the dashboard's rollups
             with self.rt.transaction() as conn:
                 refresh_rollups(conn)
             self._last_rollup = now

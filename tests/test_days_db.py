@@ -160,6 +160,25 @@ def test_worker_closes_each_due_date_once_and_rebuilds_live(rt):
     assert work_day(rt, emp["id"], dt.date(2027, 1, 4))["status"] == "tk"
 
 
+def test_worker_refreshes_the_rollups_on_its_next_tick_after_a_closed_day_changes(rt):
+    day = dt.date(2026, 12, 15)
+    emp = employee(rt, "DINKES")
+    close_day(rt, day, "tester")
+    worker = Worker(rt, first_day=day, live_every_s=10**6)
+    now = close_time(rt.config, day) + dt.timedelta(hours=1)   # nothing left to close
+
+    def rolled():
+        with rt.connection() as conn:
+            return db.one(conn, "SELECT tk, on_leave FROM unit_day_rollup WHERE work_date = :d AND unit_code = 'DINKES'",
+                          d=day)
+    worker.tick(now)   # the first tick always refreshes
+    first = rolled()
+    leave.add(rt, [leave.LeaveInput("t", emp["nip"], "Cuti sakit", "15/12/2026", "2026-12-15", "demam")],
+              actor="bkpp", source="cli")
+    worker.tick(now + dt.timedelta(minutes=1))   # well within the half-hourly refresh
+    assert rolled() == {"tk": first["tk"] - 1, "on_leave": first["on_leave"] + 1}
+
+
 def test_worker_process_stops_cleanly_on_sigterm(rt):
     import signal
     import subprocess
