@@ -124,8 +124,9 @@ class _Day:
         self._add(out, self.present & flagged, "in", self.arrive, "flagged", "{poor_accuracy}", (0, 120), "in",
                   self.late)
         self._add(out, away, "in", self.arrive, "flagged", "{outside_geofence}", (5000, 30000), "in")
-        self._add(out, midday, "midday", 43200 + rng.integers(0, 5400, n), "accepted", "{}", (0, 120), "midday")
-        if self.leave is not None:
+        if not self.is_today:  # today is still morning (the benches' clock stands at 07:20)
+            self._add(out, midday, "midday", 43200 + rng.integers(0, 5400, n), "accepted", "{}", (0, 120),
+                      "midday")
             self._add(out, self.present, "out", self.leave, "accepted", "{}", (0, 120), "out")
         return out
 
