@@ -1,10 +1,10 @@
 """Dashboard speed on the bench city (run `python -m bench.city` first, same DATABASE_URL).
 
-    python -m bench.dashboard [--clients 50] [--seconds 60] [--repeat 15]
+    python -m bench.dashboard [--clients 50] [--seconds 60] [--repeat 16] [--web "gunicorn ..."] [--live-only]
 
 1. server-side time of the drill-down and trends callbacks (cold: cache emptied first; warm)
 2. the wall tick: unchanged version (the usual case) and a changed one
-3. first page load in headless Chromium against gunicorn (Procfile's 2 workers)
+3. first page load in headless Chromium against gunicorn (the Procfile's web line, or --web)
 4. N simultaneous clients (80 % wall, 20 % drill-down) against the same gunicorn
 Prints JSON lines and a summary; figures go to bench/RESULTS.md by hand.
 """
@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import random
+import shlex
 import statistics
 import subprocess
 import sys
@@ -118,11 +119,22 @@ def server_side(rt, repeat: int) -> dict:
     return summary
 
 
-def _server(env: dict):
+def web_command(line: str | None = None) -> tuple[list[str], int]:
+    """The Procfile's web line (or `line`) as argv, bound to a free local port."""
+    if line is None:
+        line = next(x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:"))[4:]
+    argv = shlex.split(line)
+    assert argv[0] == "gunicorn", argv
     port = _port()
+    bind = argv.index("--bind")
+    argv[bind + 1] = f"127.0.0.1:{port}"
+    return [sys.executable, "-m", *argv], port
+
+
+def _server(env: dict, web: str | None = None):
+    argv, port = web_command(web)
     log = open(OUT / "dashboard_gunicorn.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                             "dashboard.app:create_server()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -232,6 +244,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--repeat", type=int, default=16)
     parser.add_argument("--server-side-only", action="store_true")
+    parser.add_argument("--web", help="a gunicorn command line instead of the Procfile's web line")
+    parser.add_argument("--live-only", action="store_true", help="skip the server-side callback timings")
     args = parser.parse_args()
     from ingest import live
     from pantau import clock
@@ -246,12 +260,15 @@ def main() -> None:
         sizes = {t: db.scalar(conn, f"SELECT count(*) FROM {t}") for t in ("employees", "work_days", "check_ins")}
     print(json.dumps({"data": sizes}), flush=True)
     live.rebuild(rt, clock.today(rt.config.zone))
-    results = {"data": sizes, "server_side": server_side(rt, args.repeat)}
-    print(json.dumps(results["server_side"]), flush=True)
+    results = {"data": sizes}
+    if not args.live_only:
+        results["server_side"] = server_side(rt, args.repeat)
+        print(json.dumps(results["server_side"]), flush=True)
     if args.server_side_only:
         return
     token = _setup(rt)
-    proc, base = _server(dict(os.environ, DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url))
+    proc, base = _server(dict(os.environ, DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url), args.web)
+    results["web"] = " ".join(web_command(args.web)[0][2:])
     try:
         results["first_load"] = first_load(base, token)
         print(json.dumps(results["first_load"]), flush=True)
