@@ -178,7 +178,8 @@ def load(rt, employees: int, days: int) -> dict:
             ci_rows += seed.copy_check_ins(conn, check_ins, seed.BENCH_CHECK_IN_COLUMNS)
     with rt.transaction() as conn:
         qd.refresh_rollups(conn)
-        seed.analyze(conn)
+    with rt.connection() as conn:
+        seed.vacuum_analyze(conn)
     return {"employees": employees, "work_days": wd_rows, "check_ins": ci_rows, "dates": len(dates),
             "seconds": round(time.monotonic() - started, 1)}
 

@@ -100,6 +100,7 @@ def server_side(rt, repeat: int) -> dict:
                 assert status == 200 and "Sesi berakhir" not in text and '"nothing"' not in text, (name, status)
     summary = {name: {k: {"p50_ms": p(v, 0.5), "p95_ms": p(v, 0.95), "n": len(v)} for k, v in kinds.items()}
                for name, kinds in timings.items()}
+    summary.update(downloads(client, last_weekday))
     # the wall tick, through the same path a browser uses
     tick = lambda version: client.callback(WALL_OUTPUTS, [("wall-tick", "n_intervals", 1)],
                                            [("wall-version", "data", version), ("wall-token", "data", token), ("wall-scale", "data", 1)])
@@ -129,6 +130,27 @@ def web_command(line: str | None = None) -> tuple[list[str], int]:
     bind = argv.index("--bind")
     argv[bind + 1] = f"127.0.0.1:{port}"
     return [sys.executable, "-m", *argv], port
+
+
+def downloads(client, day: dt.date) -> dict:
+    """The raw check-in CSV streamed for a day, a week and a month, region-wide: time to the
+    first row and to the end (the file must start at once, whatever the table size)."""
+    out = {}
+    for name, days in (("download check-ins, 1 day", 0), ("download check-ins, 1 week", 6),
+                       ("download check-ins, 1 month", 29)):
+        t0 = time.perf_counter()
+        res = client.http.get(f"/download/checkins.csv?from={day - dt.timedelta(days=days)}&to={day}", buffered=False)
+        first = None
+        size = lines = 0
+        for n, chunk in enumerate(res.response):
+            if n == 1:  # chunk 0 is the header, written before the query runs
+                first = time.perf_counter() - t0
+            size += len(chunk)
+            lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        res.close()
+        out[name] = {"first_row_ms": round(first * 1000, 1), "total_ms": round((time.perf_counter() - t0) * 1000),
+                     "rows": lines - 1, "mb": round(size / 1e6, 1)}
+    return out
 
 
 def _server(env: dict, web: str | None = None):
