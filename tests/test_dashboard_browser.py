@@ -10,8 +10,6 @@ import csv
 import datetime as dt
 import io
 import os
-import socket
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,12 +36,6 @@ MONDAY_0720 = dt.datetime(2026, 11, 23, 7, 20, tzinfo=WIB)
 WAIT_S = 20  # an upper bound for pages to settle, not a speed assertion
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def demo_clock():
     old = os.environ.get(clock.ENV)
@@ -65,12 +57,12 @@ def city(make_runtime, demo_clock):
 
 @pytest.fixture(scope="module")
 def server(city):
-    """The Procfile's web process (gunicorn, 2 workers) for the whole module."""
-    port = _free_port()
+    """The Procfile's web line as it stands (gunicorn, threaded workers) for the whole module."""
+    from bench.dashboard import web_command
+
+    cmd, port = web_command()
     ARTIFACTS.mkdir(exist_ok=True)
     base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-           "dashboard.app:create_server()"]
     with serving(cmd, ROOT, runtime_env(city[0]), base + "/login", ARTIFACTS / "gunicorn.log"):
         yield base
 
