@@ -1,10 +1,10 @@
 """Dashboard speed on the bench city (run `python -m bench.city` first, same DATABASE_URL).
 
-    python -m bench.dashboard [--clients 50] [--seconds 60] [--repeat 15]
+    python -m bench.dashboard [--clients 50] [--seconds 60] [--repeat 16] [--web "gunicorn ..."] [--live-only]
 
 1. server-side time of the drill-down and trends callbacks (cold: cache emptied first; warm)
 2. the wall tick: unchanged version (the usual case) and a changed one
-3. first page load in headless Chromium against gunicorn (Procfile's 2 workers)
+3. first page load in headless Chromium against gunicorn (the Procfile's web line, or --web)
 4. N simultaneous clients (80 % wall, 20 % drill-down) against the same gunicorn
 Prints JSON lines and a summary; figures go to bench/RESULTS.md by hand.
 """
@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import os
 import random
+import shlex
 import statistics
 import subprocess
 import sys
@@ -99,6 +100,7 @@ def server_side(rt, repeat: int) -> dict:
                 assert status == 200 and "Sesi berakhir" not in text and '"nothing"' not in text, (name, status)
     summary = {name: {k: {"p50_ms": p(v, 0.5), "p95_ms": p(v, 0.95), "n": len(v)} for k, v in kinds.items()}
                for name, kinds in timings.items()}
+    summary.update(downloads(client, last_weekday))
     # the wall tick, through the same path a browser uses
     tick = lambda version: client.callback(WALL_OUTPUTS, [("wall-tick", "n_intervals", 1)],
                                            [("wall-version", "data", version), ("wall-token", "data", token), ("wall-scale", "data", 1)])
@@ -118,11 +120,43 @@ def server_side(rt, repeat: int) -> dict:
     return summary
 
 
-def _server(env: dict):
+def web_command(line: str | None = None) -> tuple[list[str], int]:
+    """The Procfile's web line (or `line`) as argv, bound to a free local port."""
+    if line is None:
+        line = next(x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:"))[4:]
+    argv = shlex.split(line)
+    assert argv[0] == "gunicorn", argv
     port = _port()
+    bind = argv.index("--bind")
+    argv[bind + 1] = f"127.0.0.1:{port}"
+    return [sys.executable, "-m", *argv], port
+
+
+def downloads(client, day: dt.date) -> dict:
+    """The raw check-in CSV streamed for a day, a week and a month, region-wide: time to the
+    first row and to the end (the file must start at once, whatever the table size)."""
+    out = {}
+    for name, days in (("download check-ins, 1 day", 0), ("download check-ins, 1 week", 6),
+                       ("download check-ins, 1 month", 29)):
+        t0 = time.perf_counter()
+        res = client.http.get(f"/download/checkins.csv?from={day - dt.timedelta(days=days)}&to={day}", buffered=False)
+        first = None
+        size = lines = 0
+        for n, chunk in enumerate(res.response):
+            if n == 1:  # chunk 0 is the header, written before the query runs
+                first = time.perf_counter() - t0
+            size += len(chunk)
+            lines += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        res.close()
+        out[name] = {"first_row_ms": round(first * 1000, 1), "total_ms": round((time.perf_counter() - t0) * 1000),
+                     "rows": lines - 1, "mb": round(size / 1e6, 1)}
+    return out
+
+
+def _server(env: dict, web: str | None = None):
+    argv, port = web_command(web)
     log = open(OUT / "dashboard_gunicorn.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                             "dashboard.app:create_server()"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(200):
         try:
@@ -168,9 +202,15 @@ def load_test(base: str, token: str, clients: int, seconds: float) -> dict:
     lock = threading.Lock()
     units = ["DINAS01", "DINAS07", "KEC3", "DINKES", "DISDIK", "PKM04", "SD12", "SETDA", "KEL21"]
 
+    class Failed:  # a connection the server closed or reset: counted as an error, the client goes on
+        status_code = 599
+
     def post(http, body):
         csrf = http.cookies.get("_csrf_token")
-        return http.post(base + "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf or ""})
+        try:
+            return http.post(base + "/_dash-update-component", json=body, headers={"X-CSRFToken": csrf or ""})
+        except httpx.TransportError:
+            return Failed()
 
     def wall_client(i):
         with httpx.Client(timeout=30) as http:
@@ -232,6 +272,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--repeat", type=int, default=16)
     parser.add_argument("--server-side-only", action="store_true")
+    parser.add_argument("--web", help="a gunicorn command line instead of the Procfile's web line")
+    parser.add_argument("--live-only", action="store_true", help="skip the server-side callback timings")
     args = parser.parse_args()
     from ingest import live
     from pantau import clock
@@ -246,12 +288,15 @@ def main() -> None:
         sizes = {t: db.scalar(conn, f"SELECT count(*) FROM {t}") for t in ("employees", "work_days", "check_ins")}
     print(json.dumps({"data": sizes}), flush=True)
     live.rebuild(rt, clock.today(rt.config.zone))
-    results = {"data": sizes, "server_side": server_side(rt, args.repeat)}
-    print(json.dumps(results["server_side"]), flush=True)
+    results = {"data": sizes}
+    if not args.live_only:
+        results["server_side"] = server_side(rt, args.repeat)
+        print(json.dumps(results["server_side"]), flush=True)
     if args.server_side_only:
         return
     token = _setup(rt)
-    proc, base = _server(dict(os.environ, DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url))
+    proc, base = _server(dict(os.environ, DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url), args.web)
+    results["web"] = " ".join(web_command(args.web)[0][2:])
     try:
         results["first_load"] = first_load(base, token)
         print(json.dumps(results["first_load"]), flush=True)
@@ -259,7 +304,7 @@ def main() -> None:
         print(json.dumps(results["load"]), flush=True)
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        proc.wait(timeout=120)
     (OUT / "dashboard.json").write_text(json.dumps(results, indent=2))
 
 

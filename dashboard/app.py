@@ -21,7 +21,7 @@ from pantau import clock
 from pantau.runtime import Runtime, boot
 from pantau.settings import ROOT
 
-from . import auth
+from . import auth, warm
 from .pages import downloads, login, map as map_page, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr
 from .pages.admin_common import nav_links
@@ -62,6 +62,7 @@ def create_flask(rt: Runtime) -> Flask:
         "CACHE_KEY_PREFIX": rt.key("cache") + ":", "CACHE_DEFAULT_TIMEOUT": 60,
     })
     CSRFProtect(server)
+    warm.gzip_bundles(server)
     auth.login_manager.init_app(server)
     login.limiter.init_app(server)
     server.register_blueprint(login.blueprint)
@@ -136,5 +137,7 @@ def _frame(viewer, body, pathname: str | None = None):
 
 
 def create_server():
-    """The WSGI application for gunicorn (Procfile: web)."""
-    return create_app().server
+    """The WSGI application for gunicorn (Procfile: web), warmed before the worker serves."""
+    app = create_app()
+    warm.warm(app)
+    return app.server

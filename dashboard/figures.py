@@ -41,10 +41,12 @@ def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, 
                 barmode="stack", hovermode="closest")
     if height:
         base["height"] = height
-    if wall:
+    if wall:  # the legend sits in the top margin, above the plot, never over a bar
         base.update(paper_bgcolor=WALL["bg"], plot_bgcolor=WALL["bg"],
                     font=dict(color=WALL["fg"], family=WALL["font"], size=round(18 * scale)),
-                    margin=dict(l=10, r=20, t=10, b=round(30 * scale)), legend=dict(orientation="h", y=1.02, x=0))
+                    margin=dict(l=10, r=20, t=round(40 * scale), b=round(30 * scale)),
+                    legend=dict(orientation="h", x=0, y=1, xanchor="left", yanchor="bottom", traceorder="normal",
+                                font=dict(size=round(20 * scale))))
     else:
         base["template"] = LIGHT
     for key, value in (layout or {}).items():
@@ -52,10 +54,12 @@ def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, 
     return {"data": data, "layout": base}
 
 
-def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, scale: float = 1.0) -> dict:
+def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, scale: float = 1.0,
+              of: int | None = None) -> dict:
     """Units ranked by presence: on time and late apart, then leave and not-yet, as % of expected.
 
-    Each bar carries its unit code in customdata, so a click drills one level down."""
+    Each bar carries its unit code in customdata, so a click drills one level down. `of`: how
+    many units there are when only the lowest are shown (the wall says so in a corner)."""
     units = units[:limit] if limit else units
     names = [u["name"] for u in units][::-1]  # highest first at the top
     codes = [u["unit_code"] for u in units][::-1]
@@ -71,9 +75,22 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
                          customdata=codes, text=[f"{p:g}%" if p >= 8 else "" for p in pct],
                          textposition="inside", insidetextanchor="middle",
                          hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
-    return figure(data, dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall),
-                             yaxis=dict(automargin=True)),
+    # dtick=1: every unit gets its label (plotly skips labels that would overlap otherwise)
+    yaxis = dict(automargin=True, dtick=1, tickfont=dict(size=wall_label_px(len(units), scale)) if wall else {})
+    note = [dict(text=f"{len(units)} terendah dari {of} unit", xref="paper", yref="paper", x=1, y=1,
+                 xanchor="right", yanchor="bottom", showarrow=False, font=dict(color="#cccccc"))
+            ] if of and of > len(units) else []
+    return figure(data, dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall), yaxis=yaxis,
+                             uniformtext=dict(minsize=round(12 * scale), mode="hide"), annotations=note),
                   wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
+
+
+WALL_BARS_PX = 640  # the wall's bar plot height at 1080 px (assets/pantau.css: what the header and tiles leave)
+
+
+def wall_label_px(bars: int, scale: float = 1.0) -> int:
+    """The unit label size that fits one label per bar: at most 22 px at 1080, ~70 % of a bar."""
+    return round(min(22.0, 0.7 * WALL_BARS_PX / max(bars, 1)) * scale)
 
 
 def wall_map(offices: list[dict], points: list[dict], scale: float = 1.0) -> dict:

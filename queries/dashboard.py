@@ -63,13 +63,16 @@ def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope:
     node_path: the node's unit path ('SETDA/DINKES/'), '' for the region. `branch` is the
     code of the node's child the unit sits under; '' for the node's own people."""
     day = "d.work_date" if by_day else "NULL::date"
+    # no filter at all for the region: starts_with(path, '') looks selective to the planner
+    # (2 of 155 units), which chose a nested loop over a year of unit-days (500 ms, not 60)
+    under = "starts_with(u.path, CAST(:node AS text))" if node_path else "true"
     return rows(conn, f"""
         WITH {_DAYS}
         SELECT {day} AS work_date,
                split_part(substr(u.path, length(CAST(:node AS text)) + 1), '/', 1) AS branch,
                {', '.join(f'sum(d.{k})::int AS {k}' for k in COUNT_KEYS)}
         FROM days d JOIN units u ON u.code = d.unit_code
-        WHERE {IN_SCOPE} AND starts_with(u.path, CAST(:node AS text))
+        WHERE {IN_SCOPE} AND {under}
         GROUP BY 1, 2 ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, node=node_path)
 
 

@@ -14,6 +14,8 @@ EMPLOYEE_COLUMNS = ("nip", "name", "unit_code", "position")
 CHECK_IN_COLUMNS = ("event_key", "source", "employee_id", "captured_at", "work_date", "session",
                     "verdict", "reasons", "minutes_late", "office_code", "distance_m", "lat", "lon",
                     "selfie_sha256")
+# The benchmark city also sets received_at (a bulk load would otherwise stamp every row "now").
+BENCH_CHECK_IN_COLUMNS = CHECK_IN_COLUMNS[:4] + ("received_at",) + CHECK_IN_COLUMNS[4:]
 WORK_DAY_COLUMNS = ("employee_id", "work_date", "unit_code", "schedule_code", "day_type", "is_work_day",
                     "first_in", "last_out", "minutes_late", "minutes_early", "late_band", "early_band",
                     "status", "leave_type", "deduction_percent", "closed")
@@ -53,8 +55,8 @@ def copy_work_days(conn: Connection, data: Iterable[Sequence]) -> int:
     return copy_rows(conn, "work_days", WORK_DAY_COLUMNS, data)
 
 
-def copy_check_ins(conn: Connection, data: Iterable[Sequence]) -> int:
-    return copy_rows(conn, "check_ins", CHECK_IN_COLUMNS, data)
+def copy_check_ins(conn: Connection, data: Iterable[Sequence], columns: Sequence[str] = CHECK_IN_COLUMNS) -> int:
+    return copy_rows(conn, "check_ins", columns, data)
 
 
 def employee_ids(conn: Connection) -> list[dict]:
@@ -65,3 +67,12 @@ def analyze(conn: Connection) -> None:
     """Fresh planner statistics after a bulk load (autovacuum may not have run yet)."""
     for table in ("employees", "work_days", "check_ins"):
         run_many(conn, f"ANALYZE {table}", [{}])
+
+
+def vacuum_analyze(conn: Connection) -> None:
+    """VACUUM (ANALYZE) after the benchmark's bulk load, as autovacuum would do later: sets the
+    visibility map and hint bits, so the first timed reads do not pay for them. `conn`: a
+    connection outside any transaction (VACUUM cannot run in one)."""
+    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+    for table in ("employees", "work_days", "check_ins"):
+        conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")

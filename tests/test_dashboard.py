@@ -429,3 +429,36 @@ def test_tampered_callback_inputs_are_answered_not_crashed(app):
         status, _ = c.callback([("url", "search")], [("map-date", "date", value), ("map-unit", "value", value)],
                                [("url", "search", "")], key=c.output_key("map-date"))
         assert status in (200, 204)
+
+
+def test_wall_bars_label_every_unit_at_a_size_that_fits():
+    from dashboard import figures
+
+    units = [{"unit_code": f"U{i}", "name": f"Unit {i}", "expected": 10, "present": i % 10, "late": 1,
+              "on_leave": 0, "tk": 0, "not_yet": 10 - i % 10} for i in range(wall.MAX_BARS)]
+    fig = figures.unit_bars(units, wall=True, scale=2.0, of=155)
+    size = fig["layout"]["yaxis"]["tickfont"]["size"]
+    assert fig["layout"]["yaxis"]["dtick"] == 1  # no label skipped
+    assert size * wall.MAX_BARS <= 0.75 * figures.WALL_BARS_PX * 2 and size >= 2 * 14
+    assert fig["layout"]["legend"]["yanchor"] == "bottom" and fig["layout"]["legend"]["y"] >= 1  # above the bars
+    assert "25 terendah dari 155" in fig["layout"]["annotations"][0]["text"]
+
+
+def test_bundles_are_served_gzipped_and_the_worker_is_warmed(app):
+    import gzip
+    import re
+
+    from dashboard import warm as warming
+
+    warming.warm(app)
+    c = app.server.test_client()
+    shell = c.get("/wall").get_data(as_text=True)
+    srcs = re.findall(r'src="(/_dash-component-suites/[^"]+\.js)"', shell)
+    assert srcs
+    for src in srcs[:3] + [s for s in re.findall(r'href="(/assets/[^"]+\.css[^"]*)"', shell)]:
+        plain = c.get(src)
+        packed = c.get(src, headers={"Accept-Encoding": "gzip, deflate"})
+        assert plain.status_code == packed.status_code == 200 and "Content-Encoding" not in plain.headers
+        assert packed.headers["Content-Encoding"] == "gzip" and gzip.decompress(packed.data) == plain.data
+        assert "Accept-Encoding" in packed.headers["Vary"]
+    assert c.get("/_dash-dependencies", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") is None

@@ -10,8 +10,6 @@ import csv
 import datetime as dt
 import io
 import os
-import socket
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,12 +36,6 @@ MONDAY_0720 = dt.datetime(2026, 11, 23, 7, 20, tzinfo=WIB)
 WAIT_S = 20  # an upper bound for pages to settle, not a speed assertion
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def demo_clock():
     old = os.environ.get(clock.ENV)
@@ -65,12 +57,12 @@ def city(make_runtime, demo_clock):
 
 @pytest.fixture(scope="module")
 def server(city):
-    """The Procfile's web process (gunicorn, 2 workers) for the whole module."""
-    port = _free_port()
+    """The Procfile's web line as it stands (gunicorn, threaded workers) for the whole module."""
+    from bench.dashboard import web_command
+
+    cmd, port = web_command()
     ARTIFACTS.mkdir(exist_ok=True)
     base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-           "dashboard.app:create_server()"]
     with serving(cmd, ROOT, runtime_env(city[0]), base + "/login", ARTIFACTS / "gunicorn.log"):
         yield base
 
@@ -192,6 +184,26 @@ def _no_scroll(driver) -> bool:
         "document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+BARS_READABLE_JS = """
+const g = document.querySelector('#wall-bars');
+const labels = [...g.querySelectorAll('g.ytick text')].filter(t => t.textContent.trim());
+const rows = g.querySelector('g.trace.bars').querySelectorAll('g.point').length;
+const legend = g.querySelector('g.legend').getBoundingClientRect();
+const bars = [...g.querySelectorAll('g.point path')].map(p => p.getBoundingClientRect());
+const top = Math.min(...bars.filter(b => b.height > 0).map(b => b.top));
+const boxes = labels.map(t => t.getBoundingClientRect()).sort((a, b) => a.top - b.top);
+const apart = boxes.every((b, i) => i === 0 || b.top >= boxes[i - 1].bottom - 1);
+return {labels: labels.length, rows: rows, legend_clear: legend.bottom <= top + 1, apart: apart};
+"""
+
+
+def _bars_readable(driver) -> None:
+    """Every unit on the wall has its own label, none overlap, and the legend is off the bars."""
+    got = driver.execute_script(BARS_READABLE_JS)
+    assert got["rows"] >= 2 and got["labels"] == got["rows"], got
+    assert got["legend_clear"] and got["apart"], got
+
+
 def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     rt, data = city
     browser.delete_all_cookies()
@@ -200,6 +212,7 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     wait(browser, lambda d: "ok" in d.find_element(By.ID, "wall-fresh").get_attribute("class"))
     before = browser.find_element(By.ID, "tile-present").text
     assert _no_scroll(browser)
+    _bars_readable(browser)
     shot(browser, "wall_1920")
     browser.execute_script("window.pantauMarker = 1")  # gone if the page reloads
     # a phone checks in through the mobile API (the Procfile's ingest process)
@@ -221,5 +234,6 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
         "const t = document.querySelector('#wall-bars g.ytick text');"
         "return t && parseFloat(getComputedStyle(t).fontSize) >= 30;"))
     assert _no_scroll(browser)
+    _bars_readable(browser)
     shot(browser, "wall_3840")
     viewport(browser, 1920, 1080)
