@@ -55,11 +55,11 @@ def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, 
 
 
 def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, scale: float = 1.0,
-              of: int | None = None) -> dict:
+              note: str | None = None) -> dict:
     """Units ranked by presence: on time and late apart, then leave and not-yet, as % of expected.
 
-    Each bar carries its unit code in customdata, so a click drills one level down. `of`: how
-    many units there are when only the lowest are shown (the wall says so in a corner)."""
+    Each bar carries its unit code in customdata, so a click drills one level down. `note`:
+    which page of the ranking this is, when the wall shows it a page at a time."""
     units = units[:limit] if limit else units
     names = [u["name"] for u in units][::-1]  # highest first at the top
     codes = [u["unit_code"] for u in units][::-1]
@@ -77,11 +77,10 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
                          hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
     # dtick=1: every unit gets its label (plotly skips labels that would overlap otherwise)
     yaxis = dict(automargin=True, dtick=1, tickfont=dict(size=wall_label_px(len(units), scale)) if wall else {})
-    note = [dict(text=f"{len(units)} terendah dari {of} unit", xref="paper", yref="paper", x=1, y=1,
-                 xanchor="right", yanchor="bottom", showarrow=False, font=dict(color="#cccccc"))
-            ] if of and of > len(units) else []
+    notes = [dict(text=note, xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom",
+                  showarrow=False, font=dict(color="#cccccc"))] if note else []
     return figure(data, dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall), yaxis=yaxis,
-                             uniformtext=dict(minsize=round(12 * scale), mode="hide"), annotations=note),
+                             uniformtext=dict(minsize=round(12 * scale), mode="hide"), annotations=notes),
                   wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
 
 

@@ -310,6 +310,7 @@ class DashboardOptions(_Model):
     selfie_roles: list[str] = ["bkpp", "kepala_unit"]
     wall_stale_seconds: int = Field(default=120, gt=0)
     wall_ticker_size: int = Field(default=10, ge=1, le=50)
+    wall_page_seconds: int = Field(default=15, ge=5, le=600)  # the unit chart turns a page (lowest first)
 
 
 class Terminals(_Model):

@@ -7,6 +7,7 @@ or by a logged-in user.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import redis
 
@@ -20,7 +21,7 @@ from pantau.config import zone_label
 from .. import auth, data, figures
 from .common import tiles
 
-MAX_BARS = 25  # 25 labels of 18 px fill the 1080 p bar plot: readable from 3 m
+MAX_BARS = 25  # 25 labels of 18 px fill the 1080 p bar plot: readable from 3 m; more units turn pages
 SESSION_LABELS = {"in": "masuk", "midday": "siang", "out": "pulang"}
 
 
@@ -64,7 +65,31 @@ def scoped(snapshot: dict, config, viewer) -> dict:
     return {**snapshot, "units": units, "totals": totals, "latest": latest}
 
 
-def view(snapshot: dict, config, viewer, scale: float = 1.0) -> dict:
+def page_count(units: list[dict]) -> int:
+    return max(1, -(-len(units) // MAX_BARS))
+
+
+def page_of(units: list[dict], page: int) -> tuple[list[dict], str | None]:
+    """One page of the ranking, lowest presence first (what the regional head acts on), and
+    its caption; every unit is shown in turn, none is left off the TV."""
+    pages = page_count(units)
+    page %= pages
+    lowest_first = units[::-1]
+    shown = lowest_first[page * MAX_BARS:(page + 1) * MAX_BARS][::-1]  # highest of the page on top
+    if pages == 1:
+        return shown, None
+    first = page * MAX_BARS + 1
+    return shown, (f"{first}–{first + len(shown) - 1} terendah dari {len(units)} unit · "
+                   f"halaman {page + 1}/{pages}")
+
+
+def page_now(config, seconds: float) -> int:
+    """The page the wall shows at `seconds` (epoch, real time even in the accelerated demo):
+    all screens turn together, every wall_page_seconds."""
+    return int(seconds) // config.dashboard.wall_page_seconds
+
+
+def view(snapshot: dict, config, viewer, scale: float = 1.0, page: int = 0) -> dict:
     """Everything the wall draws for one snapshot (pure: testable without a browser)."""
     snapshot = scoped(snapshot, config, viewer)
     totals = snapshot["totals"]
@@ -72,8 +97,9 @@ def view(snapshot: dict, config, viewer, scale: float = 1.0) -> dict:
               "on_leave": totals["leave"], "not_yet": totals["not_yet"]}
     offices = [{"name": o.name, "lat": o.lat, "lon": o.lon, "radius_m": o.radius_m, "polygon": o.polygon}
                for o in config.offices if viewer.scope is None or o.unit in snapshot["units"]]
-    units = unit_rows(snapshot, config)
-    return {"tiles": counts, "units": units[-MAX_BARS:], "units_total": len(units),  # lowest presence on the TV
+    ranked = unit_rows(snapshot, config)
+    units, caption = page_of(ranked, page)
+    return {"tiles": counts, "units": units, "units_caption": caption, "pages": page_count(ranked),
             "ticker": ticker_lines(snapshot, config, viewer.show_names, config.dashboard.wall_ticker_size),
             "map": figures.wall_map(offices, snapshot["latest"], scale)}
 
@@ -105,6 +131,14 @@ def layout(viewer, params: dict):
     ], className="wall")
 
 
+def _pages(drawn) -> int:
+    """The page count recorded with the last drawing ("version@scale#page/pages"), else 1."""
+    try:
+        return max(1, int(str(drawn).rsplit("/", 1)[1]))
+    except (IndexError, ValueError):
+        return 1
+
+
 def _scale(value) -> float:
     """The browser's screen scale, bounded (a tampered value must not break the tick)."""
     try:
@@ -126,19 +160,25 @@ def register(app) -> None:
             raise PreventUpdate
         rt = data.runtime()
         day = clock.today(rt.config.zone)
-        beat = clock.now().isoformat(timespec="seconds")
+        now = clock.now()
+        beat = now.isoformat(timespec="seconds")
         scale = _scale(scale)
+        page = page_now(rt.config, time.time())
         try:
-            drawn = f"{live.version(rt, day)}@{scale:g}"  # a new screen size redraws too
+            # a new screen size or the chart's next page redraws too; the page count comes from
+            # the last drawing, so a wall with one page never redraws for the turn of a page
+            pages = _pages(shown_version)
+            drawn = f"{live.version(rt, day)}@{scale:g}#{page % pages}/{pages}"
             if drawn == shown_version:
                 return (no_update,) * 6 + (beat,)
             snap = live.snapshot(rt, day)
         except redis.RedisError:
             raise PreventUpdate  # no heartbeat either: the freshness mark turns red
-        v = view(snap, rt.config, viewer, scale)
+        v = view(snap, rt.config, viewer, scale, page)
         items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]
-        return (tiles(v["tiles"], "tiles wall-tile-row"), figures.unit_bars(v["units"], wall=True, scale=scale, of=v["units_total"]), v["map"],
-                items, f"{day:%d/%m/%Y}", f"{snap['version']}@{scale:g}", beat)
+        bars = figures.unit_bars(v["units"], wall=True, scale=scale, note=v["units_caption"])
+        drawn = f"{snap['version']}@{scale:g}#{page % v['pages']}/{v['pages']}"
+        return (tiles(v["tiles"], "tiles wall-tile-row"), bars, v["map"], items, f"{day:%d/%m/%Y}", drawn, beat)
 
     app.clientside_callback(
         ClientsideFunction(namespace="pantau", function_name="wallScale"),
