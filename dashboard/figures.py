@@ -8,14 +8,18 @@ from functools import lru_cache
 COLORS = {
     "on_time": "#1a9850", "late": "#f28e2b", "on_leave": "#4e79a7", "tk": "#d62728",
     "not_yet": "#9c9c9c", "refused": "#d62728", "flagged": "#9467bd", "geofence": "#2c7fb8",
+    "manual": "#8c564b",
 }
 WALL = {"bg": "#000000", "fg": "#ffffff", "grid": "#333333", "font": "Inter, Arial, sans-serif"}
 VERDICT_LABELS = {"on_time": "Tepat waktu", "late": "Terlambat", "refused": "Ditolak (di luar area)",
-                  "flagged": "Ditandai"}
+                  "flagged": "Ditandai", "manual": "Manual (ditulis admin, di kantor)"}
 
 
-def check_in_kind(verdict: str, minutes_late: int | None) -> str:
-    """The map's colour class: accepted on time / late, refused, flagged."""
+def check_in_kind(verdict: str, minutes_late: int | None, source: str | None = None) -> str:
+    """The map's colour class: manual (written in by an administrator), refused, flagged,
+    accepted late / on time."""
+    if source == "manual":
+        return "manual"
     if verdict == "refused":
         return "refused"
     if verdict == "flagged":

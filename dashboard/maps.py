@@ -35,7 +35,7 @@ POINT_JS = """function (row) {
 
 
 def popup_html(p: dict, zone, zone_label: str, show_names: bool, show_selfie: bool) -> str:
-    kind = check_in_kind(p["verdict"], p.get("minutes_late"))
+    kind = check_in_kind(p["verdict"], p.get("minutes_late"), p.get("source"))
     who = (f"<b>{html.escape(p['name'])}</b><br>NIP {html.escape(p['nip'])}<br>"
            if show_names else "")
     when = p["captured_at"].astimezone(zone).strftime("%d/%m %H:%M") + f" {zone_label}"
@@ -76,9 +76,15 @@ def check_in_map(offices: list, points: list[dict], config, *, show_names: bool,
 
     data = []
     for p in points:
+        lat, lon = p["lat"], p["lon"]
+        if lat is None:  # a manual entry has no GPS fix: it is drawn at its office
+            office = config.office_by_code.get(p.get("office_code"))
+            if office is None:
+                continue
+            lat, lon = office.lat, office.lon
         unit = p.get("unit_code")
         zone = config.unit_zone(unit) if unit in config.unit_by_code else config.zone
-        data.append([p["lat"], p["lon"], check_in_kind(p["verdict"], p.get("minutes_late")),
+        data.append([lat, lon, check_in_kind(p["verdict"], p.get("minutes_late"), p.get("source")),
                      popup_html(p, zone, zone_label(zone.key), show_names, show_selfie)])
     cluster = FastMarkerCluster(data, callback=POINT_JS, name="Presensi",
                                 options={"disableClusteringAtZoom": 18, "chunkedLoading": True})

@@ -17,12 +17,13 @@ CHECK_IN_COLUMNS = """
 
 def check_ins_on(conn: Connection, work_date: dt.date, scope: str | None,
                  unit_code: str | None = None, limit: int = 50_000) -> list[dict]:
-    """A day's located check-ins, optionally one unit's subtree; newest last."""
+    """A day's located check-ins and manual entries (drawn at their office), optionally one
+    unit's subtree; newest last."""
     return rows(conn, f"""
         SELECT {CHECK_IN_COLUMNS}
         FROM check_ins c JOIN employees e ON e.id = c.employee_id
         JOIN units u ON u.code = e.unit_code
-        WHERE c.work_date = :d AND c.lat IS NOT NULL AND {IN_SCOPE}
+        WHERE c.work_date = :d AND (c.lat IS NOT NULL OR c.source = 'manual') AND {IN_SCOPE}
           AND (CAST(:unit AS text) IS NULL OR starts_with(u.path, (
                 SELECT path FROM units WHERE code = :unit)))
         ORDER BY c.captured_at LIMIT :limit""", d=work_date, scope=scope, unit=unit_code, limit=limit)

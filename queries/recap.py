@@ -22,7 +22,7 @@ def employee_columns(late_codes: list[str], early_codes: list[str]) -> list[str]
     """The per-employee recap's columns, in order (tl1..tl4 / psw1..psw4 follow the bands)."""
     return ["nip", "nama", "unit_kode", "unit_nama", "hari_kerja", "hadir",
             *[c.lower() for c in late_codes], *[c.lower() for c in early_codes], "tk",
-            *LEAVE_COLUMNS, "menit_terlambat", "menit_pulang_cepat", "apel_tidak_hadir", "potongan_apel_persen",
+            *LEAVE_COLUMNS, "menit_terlambat", "menit_pulang_cepat", "hari_manual", "apel_tidak_hadir", "potongan_apel_persen",
             "potongan_persen"]
 
 
@@ -41,6 +41,7 @@ def _employee_sql(late_codes: list[str], early_codes: list[str]) -> str:
                {', '.join(leaves)},
                COALESCE(sum(w.minutes_late) FILTER (WHERE w.status = 'hadir'), 0) AS menit_terlambat,
                COALESCE(sum(w.minutes_early) FILTER (WHERE w.status = 'hadir'), 0) AS menit_pulang_cepat,
+               count(*) FILTER (WHERE 'manual' = ANY(w.sources)) AS hari_manual,
                sum(w.deduction_percent) AS potongan_hari
         FROM work_days w
         WHERE w.work_date BETWEEN :first AND :last

@@ -118,3 +118,24 @@ def test_config_names_a_bad_admin_rule_by_its_key_path():
     text = "\n".join(info.value.problems)
     assert "rules.leave_document_required[1]" in text and "cuti_liburan" in text
     assert "manual_max_backdate_days" in text
+
+
+def test_a_manual_entry_is_marked_manual_in_the_recap_and_on_the_map(runtime):
+    from dashboard import maps
+    from ingest.recap import employee_recap
+    from queries import dashboard_map
+
+    emp = factories.employee(runtime, "DINKES")
+    _write(runtime, emp["nip"], moment=MOMENT.replace(minute=25))
+    with runtime.connection() as conn:
+        _, found = employee_recap(conn, runtime.config, MOMENT.date(), MOMENT.date(), unit_codes=["DINKES"])
+        row = next(r for r in found if r["nip"] == emp["nip"])
+        points = [p for p in dashboard_map.check_ins_on(conn, MOMENT.date(), None, "DINKES")
+                  if p["employee_id"] == emp["id"]]
+    assert row["hari_manual"] == 1 and row["hadir"] == 1
+    assert len(points) == 1 and points[0]["lat"] is None and points[0]["source"] == "manual"
+    page = maps.render(maps.check_in_map(runtime.config.unit_offices("DINKES"), points, runtime.config,
+                                         show_names=True, show_selfie=False))
+    office = runtime.config.office_by_code[points[0]["office_code"]]
+    assert f'[{office.lat}, {office.lon}, "manual"' in page   # drawn at its office, in the manual colour
+    assert "Manual (ditulis admin" in page
