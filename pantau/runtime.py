@@ -1,7 +1,12 @@
 """What a process needs to run: settings, the region, the servers. Built once (create_app style)."""
 from __future__ import annotations
 
+import getpass
+import hashlib
+import json
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -61,8 +66,26 @@ def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
         log.info("schema at %s", ", ".join(heads))
         with db.transaction(urls.database_url) as conn:
             region.sync_region(conn, config)
+            region.note_config(conn, process_actor(), str(settings.config_path), config_digest(config))
     _runtime = Runtime(settings=settings, config=config, urls=urls)
     return _runtime
+
+
+def config_digest(config) -> dict:
+    """Hashes of the effective configuration (defaults included), whole and per section."""
+    sections = {k: hashlib.sha256(json.dumps(v, sort_keys=True).encode()).hexdigest()[:16]
+                for k, v in config.model_dump(mode="json").items()}
+    whole = hashlib.sha256(json.dumps(sections, sort_keys=True).encode()).hexdigest()
+    return {"sha256": whole, "sections": sections, "units": len(config.units), "offices": len(config.offices)}
+
+
+def process_actor() -> str:
+    """Who started this process: the OS user and host (a config change is theirs)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = str(os.getuid())
+    return f"system:{user}@{socket.gethostname()}"
 
 
 def get_runtime() -> Runtime:

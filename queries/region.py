@@ -5,7 +5,8 @@ import json
 
 from sqlalchemy.engine import Connection
 
-from .db import rows, run, run_many
+from . import audit
+from .db import one, rows, run, run_many
 
 
 def sync_region(conn: Connection, config) -> dict:
@@ -44,3 +45,19 @@ def unit_counts(conn: Connection) -> list[dict]:
         SELECT u.code, u.name, u.kind, count(e.id) AS employees
         FROM units u LEFT JOIN employees e ON e.unit_code = u.code AND e.active
         WHERE u.active GROUP BY u.code ORDER BY u.path""")
+
+
+def note_config(conn: Connection, actor: str, source: str, digest: dict) -> bool:
+    """Audit-log the effective configuration when it differs from the last one logged: every
+    process start checks, so a changed config.yaml picked up by a restart or a reload is on
+    the record once, with the sections that changed. True when it logged."""
+    run(conn, "SELECT pg_advisory_xact_lock(hashtext('pantau.config_load'))")  # processes start together
+    last = one(conn, "SELECT after FROM audit_log WHERE action = 'config.load' ORDER BY id DESC LIMIT 1")
+    before = last["after"] if last else None
+    if before and before.get("sha256") == digest["sha256"]:
+        return False
+    old = (before or {}).get("sections", {})
+    changed = sorted(k for k, v in digest["sections"].items() if old.get(k) != v)
+    audit.record(conn, actor, "config.load", source, "konfigurasi berubah / configuration changed" if before
+                 else "konfigurasi pertama / first configuration", before=before, after={**digest, "changed": changed})
+    return True
