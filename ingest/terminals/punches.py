@@ -1,11 +1,12 @@
 """Terminal logs into check-ins and work days, by the same rules as phones.
 
 Every parseable line is kept in terminal_logs once per (SN, PIN, terminal time) with its
-state: applied, unmatched (no employee has the PIN yet), pending (terminal not approved)
-or rejected (impossible time). A single realtime punch goes through the one check-in
-pipeline (`attendance.record`); a batch (catch-up, reboot resend, file, pull, held lines)
-is judged with the same pure `judge` (once per minute: `verdicts`) and stored with one
-COPY per table, in one transaction per chunk: today's and yesterday's work days are
+state: applied, stored (a pushed backlog line, before yesterday: kept and acknowledged, to be
+applied by the worker), unmatched (no employee has the PIN yet), pending (terminal not
+approved) or rejected (impossible time). A single realtime punch goes through the one
+check-in pipeline (`attendance.record`); a batch (catch-up, file, pull, held or stored
+lines) is judged with the same pure `judge` (once per minute: `verdicts`) and stored with
+one COPY per table, in one transaction per chunk: today's and yesterday's work days are
 re-derived in it, older ones are queued in it (`work_day_queue`) and derived set-based
 by `work_days.drain` (the worker; at once after a file import, a pull or an approval).
 """
