@@ -1,5 +1,6 @@
 """`pantau worker`: derives the work days queued by terminal backlogs, closes each date after
-its last window, and rebuilds today's live state every few minutes as a safety net (a
+its last window, applies the backlog lines terminals pushed (stored only, acknowledged) to
+check-ins, and rebuilds today's live state every few minutes as a safety net (a
 missed Redis update heals within that time).
 
 One loop, woken early by SIGTERM/SIGINT through the stop event. Two workers never close
@@ -14,12 +15,14 @@ import threading
 import redis
 
 from pantau import clock, freshness
+from queries import terminals as qt
 from queries import work_days as qw
 from queries.dashboard import refresh_rollups
 from queries.db import DatabaseUnavailable
 
 from . import live
 from .day_close import close_day, due_dates
+from .terminals.punches import apply_waiting
 from .work_days import drain
 
 log = logging.getLogger("pantau.worker")
@@ -56,6 +59,10 @@ class Worker:
             closed.append(summary)
         # terminal backlogs' past work days (queued with their check-ins); after the closes,
         # which read the check-ins themselves and must not wait behind a big backlog
+        # pushed backlog lines (stored only, acknowledged) become check-ins, then their work days
+        applied = apply_waiting(self.rt, states=qt.STORED, defer_live=True)
+        if applied.lines:
+            log.info("applied %d stored backlog lines (%d check-ins)", applied.lines, applied.check_ins)
         caught_up = drain(self.rt)
         if caught_up:
             log.info("derived %d queued work days", caught_up)

@@ -149,29 +149,49 @@ def insert_bad_lines(conn: Connection, sn: str, lines: list[dict], via: str, now
         reasons=[x["reason"] for x in lines]).rowcount
 
 
-def waiting_logs(conn: Connection, sn: str, after: tuple[str, dt.datetime] | None, limit: int) -> list[dict]:
-    """Lines held for an approval or a PIN mapping, in key order after `after` (locked)."""
+HELD = ("pending", "unmatched")     # waiting for an approval or a PIN mapping
+STORED = ("stored",)                # a backlog line kept, to be applied by the worker
+
+
+def waiting_logs(conn: Connection, sn: str, after: tuple[str, dt.datetime] | None, limit: int,
+                 states: tuple[str, ...] = HELD) -> list[dict]:
+    """Lines in `states` (held, or stored), in key order after `after` (locked)."""
     pin, at = after or ("", dt.datetime(1, 1, 1))
     return rows(conn, """
         SELECT sn, pin, local_time, punch_state, verify, workcode, raw, via, state, received_at
         FROM terminal_logs
-        WHERE sn = :sn AND state IN ('pending', 'unmatched') AND (pin, local_time) > (:pin, :at)
-        ORDER BY pin, local_time LIMIT :n FOR UPDATE SKIP LOCKED""", sn=sn, pin=pin, at=at, n=limit)
+        WHERE sn = :sn AND state = ANY(:states) AND (pin, local_time) > (:pin, :at)
+        ORDER BY pin, local_time LIMIT :n FOR UPDATE SKIP LOCKED""",
+        sn=sn, pin=pin, at=at, n=limit, states=list(states))
 
 
-def waiting_terminals(conn: Connection) -> list[str]:
+def waiting_terminals(conn: Connection, states: tuple[str, ...] = HELD) -> list[str]:
     return [r["sn"] for r in rows(conn, """
         SELECT DISTINCT l.sn FROM terminal_logs l JOIN terminals t ON t.sn = l.sn
-        WHERE l.state IN ('pending', 'unmatched') AND t.status = 'active' ORDER BY 1""")]
+        WHERE l.state = ANY(:states) AND t.status = 'active' ORDER BY 1""", states=list(states))]
 
 
 def set_log_states(conn: Connection, sn: str, changes: list[dict]) -> None:
-    """New state for held lines: dicts with pin, local_time, state, reason, employee_id, applied_at."""
-    run_many(conn, """
-        UPDATE terminal_logs SET state = :state, reason = :reason, employee_id = :employee_id,
-               applied_at = :applied_at
-        WHERE sn = :sn AND pin = :pin AND local_time = :local_time""",
-        [{**c, "sn": sn} for c in changes])
+    """New state for held or stored lines: dicts with pin, local_time, state, reason, employee_id,
+    applied_at; one statement for the chunk."""
+    if not changes:
+        return
+    run(conn, """
+        UPDATE terminal_logs l SET state = c.state, reason = c.reason, employee_id = c.employee_id,
+               applied_at = c.applied_at
+        FROM unnest(CAST(:pins AS text[]), CAST(:times AS timestamp[]), CAST(:states AS text[]),
+                    CAST(:reasons AS text[]), CAST(:ids AS bigint[]), CAST(:applied AS timestamptz[]))
+             AS c(pin, local_time, state, reason, employee_id, applied_at)
+        WHERE l.sn = :sn AND l.pin = c.pin AND l.local_time = c.local_time""",
+        sn=sn, pins=[c["pin"] for c in changes], times=[c["local_time"] for c in changes],
+        states=[c["state"] for c in changes], reasons=[c["reason"] for c in changes],
+        ids=[c["employee_id"] for c in changes], applied=[c["applied_at"] for c in changes])
+
+
+def stored_backlog(conn: Connection) -> dict:
+    """Backlog lines stored but not yet applied: how many, and since when (for health)."""
+    return one(conn, """SELECT count(*) AS lines, min(received_at) AS oldest
+                        FROM terminal_logs WHERE state = 'stored'""")
 
 
 def log_counts(conn: Connection, sn: str | None = None) -> dict[str, int]:
@@ -189,6 +209,7 @@ def stored_counts(conn: Connection, sns: list[str]) -> dict:
     return one(conn, """
         SELECT (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns)) AS log_rows,
                (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns) AND state = 'applied') AS applied,
+               (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns) AND state = 'stored') AS stored,
                (SELECT count(*) FROM check_ins WHERE terminal_sn = ANY(:sns)) AS check_ins,
                (SELECT count(*) - count(DISTINCT (terminal_sn, employee_id, captured_at))
                   FROM check_ins WHERE terminal_sn = ANY(:sns)) AS duplicate_check_ins""", sns=sns)

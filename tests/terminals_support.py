@@ -101,10 +101,19 @@ def queued(runtime, employee_ids: list[int]) -> list[tuple[int, dt.date]]:
 
 
 def catch_up(runtime) -> int:
-    """What the worker does each tick: derive the queued work days."""
+    """What the worker does each tick: apply the stored backlog lines, derive the queued work days."""
+    from ingest.terminals.punches import apply_waiting
     from ingest.work_days import drain
+    from queries.terminals import STORED
 
+    apply_waiting(runtime, states=STORED)
     return drain(runtime)
+
+
+def stored(runtime, terminal_sn: str) -> int:
+    """Backlog lines of this terminal kept but not yet applied."""
+    return q(runtime, "SELECT count(*) AS n FROM terminal_logs WHERE sn = :sn AND state = 'stored'",
+             sn=terminal_sn)[0]["n"]
 
 
 def _free_port() -> int:

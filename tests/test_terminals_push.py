@@ -16,7 +16,8 @@ from queries import db
 from tests import factories
 from tests.terminal_sim import Record, Terminal
 from tests.terminals_support import (DAY, DAYS, START, WIB, at, catch_up, check_ins, cli, cli_process,  # noqa: F401
-                                     client, demo_clock, logs, pin_of, q, queued, server, sn, staff)
+                                     client, demo_clock, logs, pin_of, q, queued, server, sn, staff,
+                                     stored)
 
 
 def _terminal(client, runtime, office: str | None = "DINKES-1", **kw) -> Terminal:
@@ -130,15 +131,15 @@ def test_catch_up_batches_after_an_outage_are_all_stored_once(client, runtime):
     r = term.upload(chunk=7)
     assert r.status_code == 200 and r.text.startswith("OK:")
     assert term.sent == len(term.log) == 30
+    ids = [e["id"] for e, _ in people]
+    # yesterday's lines are applied with the upload (check-ins, work days); older ones stored
+    assert len(check_ins(runtime, term.sn)) == 6 and stored(runtime, term.sn) == 24
+    assert len(q(runtime, "SELECT 1 FROM work_days WHERE employee_id = ANY(:ids)", ids=ids)) == 3
+    catch_up(runtime)
     cis = check_ins(runtime, term.sn)
     assert len(cis) == 30 and len({c["event_key"] for c in cis}) == 30
     assert {c["session"] for c in cis} == {"in", "out"} and all(c["verdict"] == "accepted" for c in cis)
-    ids = [e["id"] for e, _ in people]
-    # yesterday's work days are derived with the upload; older ones wait in the queue
-    assert queued(runtime, ids) == sorted((e, d) for e in ids for d in DAYS[:4])
-    assert len(q(runtime, "SELECT 1 FROM work_days WHERE employee_id = ANY(:ids)", ids=ids)) == 3
-    catch_up(runtime)
-    assert queued(runtime, ids) == []
+    assert queued(runtime, ids) == [] and stored(runtime, term.sn) == 0
     days = q(runtime, """SELECT employee_id, work_date, status, first_in, last_out FROM work_days
                           WHERE employee_id = ANY(:ids) ORDER BY 1, 2""", ids=[e["id"] for e, _ in people])
     assert len(days) == 15 and {d["status"] for d in days} == {"hadir"}
@@ -155,6 +156,7 @@ def test_resend_after_a_lost_reply_counts_once(client, runtime):
     assert lost.text == "OK:8" and term.sent == 0
     again = term.upload()
     assert again.status_code == 200 and again.text == "OK:8" and term.sent == 8
+    catch_up(runtime)
     assert len(check_ins(runtime, term.sn)) == 8 and len(logs(runtime, term.sn)) == 8
 
 
@@ -185,6 +187,7 @@ def test_malformed_lines_are_rejected_and_the_rest_is_stored(client, runtime):
            f"{pin}\t2031-12-01 07:00:00\t0\t1"]
     r = term.post_lines([good[0], bad[0], bad[1], bad[2], bad[3], "\x00\x01\x02binary\t\x00", good[1]])
     assert r.status_code == 200 and r.text == "OK:7"
+    catch_up(runtime)
     assert len(check_ins(runtime, term.sn)) == 2
     rejected = q(runtime, "SELECT raw, reason FROM terminal_bad_lines WHERE sn = :sn ORDER BY raw", sn=term.sn)
     reasons = {x["raw"]: x["reason"] for x in rejected}
@@ -206,6 +209,8 @@ def test_line_variants_without_content_type(client, runtime, fields, newline):
     r = term.upload()
     assert r.status_code == 200 and r.text == "OK:2"
     assert "content-type" not in {k.lower() for k in r.request.headers}
+    assert [x["state"] for x in logs(runtime, term.sn)] == ["stored", "stored"]     # a past day: log first
+    catch_up(runtime)
     lines = logs(runtime, term.sn)
     assert [(x["punch_state"], x["verify"], x["state"]) for x in lines] == [("0", "1", "applied"), ("1", "1", "applied")]
     assert not lines[0]["raw"].endswith("\r") and lines[0]["raw"].count("\t") == fields - 1
@@ -337,9 +342,9 @@ def test_batch_holding_a_punch_already_stored_as_a_check_in(client, runtime):
     term.punch(pin, first, realtime=False)
     term.punch(pin, at(DAYS[1], 16, 40), 1, realtime=False)
     assert term.upload().text == "OK:2"
+    catch_up(runtime)       # the stored lines applied: the one already a check-in is not stored twice
     assert [c["session"] for c in check_ins(runtime, term.sn)] == ["in", "out"]
     assert [x["state"] for x in logs(runtime, term.sn)] == ["applied", "applied"]
-    catch_up(runtime)
     wd = q(runtime, "SELECT first_in, last_out FROM work_days WHERE employee_id = :e AND work_date = :d",
            e=emp["id"], d=DAYS[1])[0]
     assert wd["first_in"] == moment and wd["last_out"] is not None
@@ -371,4 +376,5 @@ def test_same_line_twice_in_one_upload_is_stored_once(client, runtime):
     [(emp, pin)] = staff(runtime, 1)
     line = term.line(Record(pin, at(DAYS[2], 7, 28)))
     assert term.post_lines([line, line, term.line(Record(pin, at(DAYS[2], 16, 1), 1))]).text == "OK:3"
+    catch_up(runtime)
     assert len(logs(runtime, term.sn)) == 2 and len(check_ins(runtime, term.sn)) == 2

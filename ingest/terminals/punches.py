@@ -1,11 +1,12 @@
 """Terminal logs into check-ins and work days, by the same rules as phones.
 
 Every parseable line is kept in terminal_logs once per (SN, PIN, terminal time) with its
-state: applied, unmatched (no employee has the PIN yet), pending (terminal not approved)
-or rejected (impossible time). A single realtime punch goes through the one check-in
-pipeline (`attendance.record`); a batch (catch-up, reboot resend, file, pull, held lines)
-is judged with the same pure `judge` (once per minute: `verdicts`) and stored with one
-COPY per table, in one transaction per chunk: today's and yesterday's work days are
+state: applied, stored (a pushed backlog line, before yesterday: kept and acknowledged, to be
+applied by the worker), unmatched (no employee has the PIN yet), pending (terminal not
+approved) or rejected (impossible time). A single realtime punch goes through the one
+check-in pipeline (`attendance.record`); a batch (catch-up, file, pull, held or stored
+lines) is judged with the same pure `judge` (once per minute: `verdicts`) and stored with
+one COPY per table, in one transaction per chunk: today's and yesterday's work days are
 re-derived in it, older ones are queued in it (`work_day_queue`) and derived set-based
 by `work_days.drain` (the worker; at once after a file import, a pull or an approval).
 """
@@ -48,19 +49,21 @@ class Outcome:
     unmatched: int = 0
     pending: int = 0
     rejected: int = 0
+    stored: int = 0           # backlog lines kept, applied later by the worker (`apply_waiting`)
     check_ins: int = 0
     bad_lines: list[BadLine] = field(default_factory=list)
     employee_ids: set[int] = field(default_factory=set)    # whose check-ins were applied
 
     def add(self, other: "Outcome") -> None:
-        for name in ("lines", "new", "duplicate", "applied", "unmatched", "pending", "rejected", "check_ins"):
+        for name in ("lines", "new", "duplicate", "applied", "unmatched", "pending", "rejected", "stored",
+                     "check_ins"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.bad_lines += other.bad_lines
         self.employee_ids |= other.employee_ids
 
     def summary(self) -> dict:
         return {k: getattr(self, k) for k in ("lines", "new", "duplicate", "applied", "unmatched",
-                                              "pending", "rejected", "check_ins")}
+                                              "pending", "rejected", "stored", "check_ins")}
 
 
 def event_key(sn: str, record: AttLog) -> str:
@@ -145,9 +148,15 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
     employees = q.employees_by_pin(conn, sorted({r.pin for r in records})) if active else {}
     zone = registry.clock_zone(config, terminal)
     states = [(_state(config, terminal, r, employees, now, zone), r) for r in records]
+    if via == "push":
+        # Log first: a pushed backlog (before yesterday) is only kept here, and the reply waits
+        # for nothing else; the worker applies it set-based (`apply_waiting(states=STORED)`).
+        cutoff = backlog_cutoff(config, zone, now)
+        states = [(("stored", None) if st[0] == "applied" and r.local_time < cutoff else st, r) for st, r in states]
     received = str(now)     # as COPY would write it, once for the batch
     new = q.insert_logs(conn, terminal["sn"], [
-        _log_row(terminal, r, via, state, reason, employees[r.pin]["id"] if state == "applied" else None, received)
+        _log_row(terminal, r, via, state, reason,
+                 employees[r.pin]["id"] if state in ("applied", "stored") else None, received)
         for (state, reason), r in states])
     outcome = _count_new([(state, r) for (state, _), r in states], new)
     fresh = [(employees[r.pin], r) for (state, _), r in states
@@ -156,6 +165,14 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
     outcome.check_ins = made
     outcome.employee_ids = {e["id"] for e, _ in fresh}
     return outcome, refreshed
+
+
+def backlog_cutoff(config, clock_zone: dt.tzinfo, now: dt.datetime) -> dt.datetime:
+    """The terminal-clock time where yesterday begins: a line before it is backlog (its work
+    date, the punch's date or the day before for a night shift, is before yesterday)."""
+    yesterday = now.astimezone(config.zone).date() - dt.timedelta(days=1)
+    start = dt.datetime.combine(yesterday, dt.time(), tzinfo=config.zone)
+    return start.astimezone(clock_zone).replace(tzinfo=None)
 
 
 def _count_new(states: list[tuple[str, AttLog]], new: set) -> Outcome:
@@ -242,12 +259,15 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
 
 # --- held lines: approval, PIN mapping ------------------------------------------------------------
 
-def apply_waiting(rt, sn: str | None = None, *, defer_live: bool = False) -> Outcome:
+def apply_waiting(rt, sn: str | None = None, *, states: tuple[str, ...] = q.HELD + q.STORED,
+                  defer_live: bool = False) -> Outcome:
     """Apply lines held for an approval or a PIN mapping (after `approve`, an employee import or
-    `pantau terminals rematch`). Lines still without an employee stay unmatched."""
+    `pantau terminals rematch`) and stored backlog lines (the worker: `states=STORED`), a chunk
+    per transaction under the employees' locks; a crash leaves a chunk as it was. Lines still
+    without an employee stay (or become) unmatched."""
     total = Outcome()
     with rt.connection() as conn:
-        sns = [sn] if sn else q.waiting_terminals(conn)
+        sns = [sn] if sn else q.waiting_terminals(conn, states)
     changed: list[dict] = []
     now = clock.now()
     for one_sn in sns:
@@ -257,7 +277,7 @@ def apply_waiting(rt, sn: str | None = None, *, defer_live: bool = False) -> Out
                 terminal = q.terminal(conn, one_sn)
                 if terminal is None or terminal["status"] != "active":
                     break
-                held = q.waiting_logs(conn, one_sn, after, CHUNK)
+                held = q.waiting_logs(conn, one_sn, after, CHUNK, states)
                 if not held:
                     break
                 after = (held[-1]["pin"], held[-1]["local_time"])
@@ -265,7 +285,9 @@ def apply_waiting(rt, sn: str | None = None, *, defer_live: bool = False) -> Out
             total.add(outcome)
             changed += refreshed
     follow_live(rt, changed, defer=defer_live)
-    if total.employee_ids:   # an approval or a mapping is a person's action: their history at once
+    # an approval or a mapping is a person's action: their history at once (the worker, applying
+    # stored lines, drains next itself)
+    if total.employee_ids and states != q.STORED:
         drain(rt, employee_ids=sorted(total.employee_ids))
     return total
 
@@ -289,7 +311,12 @@ def _apply_held(conn, config, terminal: dict, held: list[dict], now: dt.datetime
         changes.append({"pin": r.pin, "local_time": r.local_time, "state": "applied", "reason": None,
                         "employee_id": employee["id"], "applied_at": now})
     q.set_log_states(conn, terminal["sn"], changes)
-    made, refreshed = _apply(conn, config, terminal, fresh, "held", now)
+    # a stored line is applied as it came (its check-in says push); a held one says held
+    vias = {id(r): h["via"] if h["state"] == "stored" else "held" for h, r in zip(held, records)}
+    made, refreshed = 0, []
+    for via in sorted(set(vias.values())):
+        n, days = _apply(conn, config, terminal, [(e, r) for e, r in fresh if vias[id(r)] == via], via, now)
+        made, refreshed = made + n, refreshed + days
     outcome.check_ins = made
     outcome.employee_ids = {e["id"] for e, _ in fresh}
     return outcome, refreshed

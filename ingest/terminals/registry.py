@@ -169,7 +169,8 @@ def health(rt, now: dt.datetime | None = None) -> dict:
     now = now or clock.now()
     with rt.connection() as conn:
         listed = q.terminal_health(conn, now, settings.silent_after_minutes * 60, settings.max_drift_s)
+        backlog = q.stored_backlog(conn)     # pushed backlog lines the worker has yet to apply
     counts = {k: 0 for k in ("online", "silent", "clock_drift", "pending", "retired")}
     for row in listed:
         counts[row["health"]] = counts.get(row["health"], 0) + 1
-    return {"terminals": listed, "counts": counts, "silent": counts["silent"]}
+    return {"terminals": listed, "counts": counts, "silent": counts["silent"], "backlog": backlog}

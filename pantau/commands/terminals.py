@@ -95,6 +95,9 @@ def _list(args) -> int:
         print(f"{t['sn']:<20} {t['status']:<8} {t['health']:<12} {t['office_code'] or '-':<16} {seen:<20} "
               f"{drift:>8}  {t['firmware'] or '-'}")
     print(", ".join(f"{k}: {v}" for k, v in report["counts"].items()))
+    backlog = report["backlog"]
+    oldest = backlog["oldest"].astimezone(zone).strftime("%Y-%m-%d %H:%M") if backlog["oldest"] else "-"
+    print(f"backlog lines stored, not yet applied: {backlog['lines']} (oldest received {oldest})")
     return 0
 
 
