@@ -81,11 +81,14 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
                          hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
     # dtick=1: every unit gets its label (plotly skips labels that would overlap otherwise)
     yaxis = dict(automargin=True, dtick=1, tickfont=dict(size=wall_label_px(len(units), scale)) if wall else {})
-    notes = [dict(text=note, xref="paper", yref="paper", x=1, y=1, xanchor="right", yanchor="bottom",
-                  showarrow=False, font=dict(color="#cccccc"))] if note else []
-    return figure(data, dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall), yaxis=yaxis,
-                             uniformtext=dict(minsize=round(12 * scale), mode="hide"), annotations=notes),
-                  wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
+    layout = dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall), yaxis=yaxis,
+                  uniformtext=dict(minsize=round(12 * scale), mode="hide"))
+    if note:  # a line of its own above the legend: a long legend and the caption never overlap
+        layout["margin"] = dict(t=round(72 * scale))
+        layout["annotations"] = [dict(text=note, xref="paper", yref="paper", x=1, y=1, xanchor="right",
+                                      yanchor="bottom", yshift=round(32 * scale), showarrow=False,
+                                      font=dict(color="#cccccc"))]
+    return figure(data, layout, wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
 
 
 WALL_BARS_PX = 640  # the wall's bar plot height at 1080 px (assets/pantau.css: what the header and tiles leave)
