@@ -142,6 +142,8 @@ def run_demo(args) -> int:
             return 2
     children = None
     signal.signal(signal.SIGTERM, _stop_requested)   # a service manager stops it as Ctrl-C does
+    # started in the background from a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         rt = boot()
         day = morning_date(rt)
