@@ -7,16 +7,15 @@ import json
 import pytest
 
 from dashboard.app import create_app
-from dashboard.auth import hash_password
 from ingest import live
 from ingest.terminals import registry
 from ingest.worker import Worker
 from pantau import clock
-from queries import audit, users
+from queries import audit
 from queries import terminals as qt
 from tests.conftest import ROOT
-from tests.dash_client import DashClient
-from tests.dashboard_data import PASSWORD, seed_city
+from tests.dashboard_data import seed_city
+from tests.test_dashboard import client
 
 QUIET, ALIVE, NEW = "TDASH-QUIET-1", "TDASH-ALIVE-1", "TDASH-NEW-1"
 SYNC = ([("tm-result", "children"), ("tm-list", "children")], [("tm-sync", "n_clicks", 1)])
@@ -32,7 +31,6 @@ def city(make_runtime):
     registry.approve(rt, QUIET, "DINKES-1", actor="test")
     registry.approve(rt, ALIVE, "KANTOR-WALIKOTA", actor="test")
     with rt.transaction() as conn:
-        users.add_user(conn, "kadamkar2", hash_password(PASSWORD), "kepala_unit", "DAMKAR", "Kadamkar 2")
         qt.touch(conn, QUIET, now - dt.timedelta(hours=3), heartbeat=True, firmware="Ver 6.60 Q")
         qt.touch(conn, ALIVE, now, heartbeat=True, firmware="Ver 8.0.4")
         qt.touch(conn, NEW, now, heartbeat=True)             # never approved: pending
@@ -42,13 +40,6 @@ def city(make_runtime):
 @pytest.fixture(scope="module")
 def app(city):
     return create_app(city[0])
-
-
-def client(app, username=None) -> DashClient:
-    c = DashClient(app)
-    if username:
-        assert c.login(username, PASSWORD).status_code == 302
-    return c
 
 
 def _row(page: str, sn: str) -> list:
@@ -84,7 +75,7 @@ def test_the_page_labels_silent_online_and_pending_terminals(app):
     _, kadinkes = client(app, "kadinkes").page("/admin/terminals")  # only DINKES's offices
     assert _row(kadinkes, QUIET) and not _row(kadinkes, ALIVE) and not _row(kadinkes, NEW)
     assert "tm-backlog" not in kadinkes and "Senyap: 1" in kadinkes
-    _, kadamkar = client(app, "kadamkar2").page("/admin/terminals")
+    _, kadamkar = client(app, "kadamkar").page("/admin/terminals")
     assert QUIET not in kadamkar and ALIVE not in kadamkar and "Tidak ada mesin presensi" in kadamkar
 
 
