@@ -23,14 +23,15 @@ from pantau.settings import ROOT
 
 from . import auth, warm
 from .pages import downloads, login, map as map_page, overview, trends, wall
-from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr
+from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages.admin_common import nav_links
 from .pages.common import search_params, text
 
 PAGES = {"/": overview, "/overview": overview, "/map": map_page, "/trends": trends,
          "/downloads": downloads, "/wall": wall}
 ADMIN_PAGES = {"/admin/leave": admin_leave, "/admin/devices": admin_devices, "/admin/events": admin_events,
-               "/admin/manual": admin_manual, "/admin/audit": admin_audit, "/admin/qr": admin_qr}
+               "/admin/manual": admin_manual, "/admin/audit": admin_audit, "/admin/qr": admin_qr,
+               "/admin/terminals": admin_terminals}
 PAGES.update(ADMIN_PAGES)
 UNFRAMED = (wall, admin_qr)  # full-screen pages
 NAV = (("/overview", "Ringkasan"), ("/trends", "Tren keterlambatan"), ("/map", "Peta"),

@@ -203,6 +203,20 @@ def version(rt, day: dt.date) -> int:
     return int(rt.redis.get(_keys(rt, day)["version"]) or 0)
 
 
+SILENT_TTL_S = 600  # the worker rewrites it every tick; a stopped worker's count fades rather than lies
+
+
+def set_silent_terminals(rt, silent: int) -> None:
+    """The worker's count of silent terminals, for the wall (which never reads Postgres)."""
+    rt.redis.set(rt.key("live", "terminals_silent"), int(silent), ex=SILENT_TTL_S)
+
+
+def wall_state(rt, day: dt.date) -> tuple[int, int | None]:
+    """The live version and the silent terminals (None: unknown) in one round trip."""
+    found, silent = rt.redis.mget(_keys(rt, day)["version"], rt.key("live", "terminals_silent"))
+    return int(found or 0), None if silent is None else int(silent)
+
+
 def snapshot(rt, day: dt.date) -> dict:
     """Everything the wall shows, in one round trip."""
     keys = _keys(rt, day)

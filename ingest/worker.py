@@ -1,6 +1,6 @@
 """`pantau worker`: derives the work days queued by terminal backlogs, closes each date after
 its last window, applies the backlog lines terminals pushed (stored only, acknowledged) to
-check-ins, and rebuilds today's live state every few minutes as a safety net (a
+check-ins, counts silent terminals for the wall, and rebuilds today's live state every few minutes as a safety net (a
 missed Redis update heals within that time).
 
 One loop, woken early by SIGTERM/SIGINT through the stop event. Two workers never close
@@ -50,6 +50,8 @@ class Worker:
         now = now or self._now()
         with self.rt.connection() as conn:
             last = qw.last_closed(conn)
+            silent = qt.silent_count(conn, now, self.rt.config.terminals.silent_after_minutes * 60)
+        live.set_silent_terminals(self.rt, silent)   # the wall's "Mesin senyap" mark
         closed = []
         for day in due_dates(self.rt.config, now, last, self.first_day, self.catch_up_days):
             summary = close_day(self.rt, day, ACTOR, wait=False, skip_if_closed=True)

@@ -62,7 +62,7 @@ def test_the_nav_shows_each_role_its_pages(app):
     _, kepala = client(app, "kadamkar").page("/overview")
     assert "/admin/leave" in kepala and "/admin/devices" not in kepala and "/admin/audit" not in kepala
     _, sekda = client(app, "sekda").page("/overview")
-    assert "/admin/" not in sekda
+    assert "/admin/terminals" in sekda and "/admin/" not in sekda.replace("/admin/terminals", "")
     for path in ("/admin/leave", "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr"):
         status, text = client(app, "sekda").page(path, "?event=1")
         assert status == 200 and '"nothing"' in text, path
@@ -248,11 +248,13 @@ def _admin_calls(data) -> dict:
                      [("au-actor", "value", ""), ("au-action", "value", ""), ("au-target", "value", dinkes["nip"]),
                       ("au-dates", "start_date", None), ("au-dates", "end_date", None),
                       ("au-prev", "n_clicks", None), ("au-next", "n_clicks", None)], [("au-page", "data", 0)]),
+        "tm-sync": ([("tm-result", "children"), ("tm-list", "children")], [("tm-sync", "n_clicks", 1)],
+                    [("tm-sn", "value", "DINKES-TERMINAL")]),
     }
 
 
 ADMIN_CALLBACKS = {"lv-approve", "dv-search", "dv-reset", "ev-save", "ev-id", "ev-tick", "qr-tick", "mn-save",
-                   "mn-document", "au-actor"}
+                   "mn-document", "au-actor", "tm-sync"}
 
 
 def test_every_admin_callback_as_another_units_head_returns_nothing_of_theirs(app, city):

@@ -1,8 +1,8 @@
 """/wall: the TV in the regional head's office. Reads only Redis (ingest.live), never Postgres.
 
-A 1 s tick asks live.version (one GET); the same version means nothing is sent back but a
-heartbeat, so nothing is redrawn. Opened with /wall?kiosk=TOKEN (revocable, read-only)
-or by a logged-in user.
+A 1 s tick asks live.version and the worker's silent-terminal count (one MGET); the same
+pair means nothing is sent back but a heartbeat, so nothing is redrawn. Opened with
+/wall?kiosk=TOKEN (revocable, read-only) or by a logged-in user.
 """
 from __future__ import annotations
 
@@ -104,6 +104,15 @@ def view(snapshot: dict, config, viewer, scale: float = 1.0, page: int = 0) -> d
             "map": figures.wall_map(offices, snapshot["latest"], scale)}
 
 
+def silent_mark(silent: int | None, viewer):
+    """The header's count of silent terminals: red when any, grey at 0, absent when unknown
+    or for a unit's viewer (the count is the region's)."""
+    if silent is None or viewer.scope is not None:
+        return None
+    return html.Span(f"Mesin senyap: {silent}", id="wall-silent",
+                     className="silent-mark alert" if silent > 0 else "silent-mark")
+
+
 def layout(viewer, params: dict):
     config = data.runtime().config
     return html.Div([
@@ -132,7 +141,7 @@ def layout(viewer, params: dict):
 
 
 def _pages(drawn) -> int:
-    """The page count recorded with the last drawing ("version@scale#page/pages"), else 1."""
+    """The page count recorded with the last drawing ("version@scale!silent#page/pages"), else 1."""
     try:
         return max(1, int(str(drawn).rsplit("/", 1)[1]))
     except (IndexError, ValueError):
@@ -168,7 +177,8 @@ def register(app) -> None:
             # a new screen size or the chart's next page redraws too; the page count comes from
             # the last drawing, so a wall with one page never redraws for the turn of a page
             pages = _pages(shown_version)
-            drawn = f"{live.version(rt, day)}@{scale:g}#{page % pages}/{pages}"
+            found, silent = live.wall_state(rt, day)
+            drawn = f"{found}@{scale:g}!{silent}#{page % pages}/{pages}"
             if drawn == shown_version:
                 return (no_update,) * 6 + (beat,)
             snap = live.snapshot(rt, day)
@@ -177,8 +187,10 @@ def register(app) -> None:
         v = view(snap, rt.config, viewer, scale, page)
         items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]
         bars = figures.unit_bars(v["units"], wall=True, scale=scale, note=v["units_caption"])
-        drawn = f"{snap['version']}@{scale:g}#{page % v['pages']}/{v['pages']}"
-        return (tiles(v["tiles"], "tiles wall-tile-row"), bars, v["map"], items, f"{day:%d/%m/%Y}", drawn, beat)
+        drawn = f"{snap['version']}@{scale:g}!{silent}#{page % v['pages']}/{v['pages']}"
+        mark = silent_mark(silent, viewer)
+        header = [f"{day:%d/%m/%Y}", mark] if mark else f"{day:%d/%m/%Y}"
+        return (tiles(v["tiles"], "tiles wall-tile-row"), bars, v["map"], items, header, drawn, beat)
 
     app.clientside_callback(
         ClientsideFunction(namespace="pantau", function_name="wallScale"),

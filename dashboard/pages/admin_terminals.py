@@ -1,0 +1,104 @@
+"""/admin/terminals: the fingerprint terminals' health (ingest.terminals.registry.health).
+
+BKPP sees every terminal and may queue a time sync (audit-logged there); the regional head
+and the sekda read the same list; a kepala_unit reads only the terminals of offices in
+their unit's subtree, without the region's backlog.
+"""
+from __future__ import annotations
+
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from ingest.terminals import registry
+from pantau.config import zone_label
+from queries import terminals as qt
+
+from .. import data
+from .admin_common import BKPP, TERMINAL_ROLES, actor, admin_viewer, done, table, unit_codes
+from .common import nothing, text
+
+HEALTH_LABELS = {"online": "Online", "silent": "Senyap", "clock_drift": "Jam bergeser",
+                 "pending": "Menunggu persetujuan", "retired": "Pensiun"}
+
+
+def report(viewer) -> dict:
+    """registry.health cut to what the viewer may see: their units' offices, or everything."""
+    found = registry.health(data.runtime())
+    units = unit_codes(viewer)
+    if units is None:
+        return found
+    listed = [t for t in found["terminals"] if t["unit_code"] in units]
+    counts = {k: sum(t["health"] == k for t in listed) for k in HEALTH_LABELS}
+    return {"terminals": listed, "counts": counts, "silent": counts["silent"], "backlog": None}
+
+
+def _when(config, terminal: dict, value) -> str:
+    if value is None:
+        return "–"
+    zone = registry.office_zone(config, terminal)
+    return f"{value.astimezone(zone):%d/%m/%Y %H:%M} {zone_label(zone.key)}"
+
+
+def _drift(value) -> str:
+    return "–" if value is None else f"{value:+.0f}"
+
+
+def _summary(found: dict, config) -> html.Div:
+    counts = " · ".join(f"{label}: {found['counts'].get(k, 0)}" for k, label in HEALTH_LABELS.items())
+    parts = [html.P(counts, id="tm-counts")]
+    backlog = found["backlog"]
+    if backlog is not None:
+        since = f" sejak {backlog['oldest'].astimezone(config.zone):%d/%m/%Y %H:%M}" if backlog["oldest"] else ""
+        parts.append(html.P(f"Baris log tersimpan belum diterapkan: {backlog['lines']}{since}",
+                            id="tm-backlog", className="muted"))
+    return html.Div(parts)
+
+
+def _list(viewer):
+    config = data.runtime().config
+    found = report(viewer)
+    body = [[t["sn"], t["office_name"] or t["office_code"] or "–", t["unit_code"] or "–",
+             HEALTH_LABELS.get(t["health"], t["health"]), _when(config, t, t["last_heartbeat_at"]),
+             _when(config, t, t["last_log_at"]), _drift(t["clock_drift_s"]), t["firmware"] or "–",
+             t["open_commands"]] for t in found["terminals"]]
+    listed = (table(["SN", "Kantor", "Unit", "Status", "Detak terakhir", "Log terakhir", "Selisih jam (detik)",
+                     "Firmware", "Perintah tertunda"], body, "tm-table", "terminal-row") if body
+              else html.P("Tidak ada mesin presensi.", className="muted", id="tm-empty"))
+    return html.Div([_summary(found, config), listed])
+
+
+def layout(viewer, params: dict):
+    viewer = admin_viewer(TERMINAL_ROLES)
+    if viewer is None:
+        return nothing()
+    parts = [html.H2("Mesin presensi"), html.Div(_list(viewer), id="tm-list")]
+    if viewer.role in BKPP:
+        with data.runtime().connection() as conn:
+            sns = [t["sn"] for t in qt.terminals(conn) if t["status"] == "active"]
+        parts += [html.H3("Sinkronkan jam mesin"), html.Div([
+            dcc.Dropdown(id="tm-sn", options=sns, placeholder="Pilih SN mesin", className="filter wide"),
+            html.Button("Sinkronkan jam", id="tm-sync", className="button primary"),
+        ], className="filters"), html.Div(id="tm-result")]
+    return html.Div(parts)
+
+
+def sync(sn: str):
+    """Queue a time sync for `sn`, as the page shows the outcome."""
+    if not sn:
+        return html.Div("Pilih mesin. / Choose a terminal (SN).", className="error", id="refusal")
+    try:
+        command_id = registry.queue_time_sync(data.runtime(), sn, actor=actor())
+    except registry.TerminalError as exc:
+        return html.Div(["Sinkronisasi jam tidak dapat diantrekan. / ", str(exc)], className="error", id="refusal")
+    return done(f"Sinkronisasi jam untuk {sn} diantrekan (perintah {command_id}); "
+                "dikirim pada detak berikutnya mesin.")
+
+
+def register(app) -> None:
+    @app.callback(Output("tm-result", "children"), Output("tm-list", "children"),
+                  Input("tm-sync", "n_clicks"), State("tm-sn", "value"), prevent_initial_call=True)
+    def _sync(_, sn):
+        viewer = admin_viewer(BKPP)
+        if viewer is None:
+            raise PreventUpdate
+        return sync(text(sn, 64)), _list(viewer)
