@@ -16,7 +16,6 @@ import json
 import os
 import random
 import shlex
-import statistics
 import subprocess
 import sys
 import threading

@@ -7,7 +7,7 @@ import json
 from sqlalchemy.engine import Connection
 from psycopg2.errors import UniqueViolation
 
-from .db import copy_rows, one, rows, run, run_many, scalar
+from .db import copy_rows, one, rows, run, scalar
 from .work_days import lock_employees  # noqa: F401  (the per-employee lock, for bulk check-ins)
 
 # --- registry -----------------------------------------------------------------------------

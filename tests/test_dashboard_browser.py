@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import os
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
