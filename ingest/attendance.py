@@ -14,20 +14,9 @@ from queries import attendance as q
 from queries import audit
 
 from . import live
-from .rules.calendar import WorkCalendar
+from .rules.calendar import calendar_for
 from .rules.judge import Attempt, Person, judge
 from .rules.work_day import Punch, WorkDay, derive
-
-
-_calendars: dict[int, tuple[object, WorkCalendar]] = {}
-
-
-def calendar_for(config) -> WorkCalendar:
-    """One calendar per loaded config (its holiday and plan caches are worth keeping)."""
-    held = _calendars.get(id(config))
-    if held is None or held[0] is not config:
-        held = _calendars[id(config)] = (config, WorkCalendar(config))
-    return held[1]
 
 
 def person_for(config, employee: dict) -> Person:

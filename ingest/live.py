@@ -16,7 +16,7 @@ import redis
 
 from queries import attendance as q
 
-from .rules.calendar import WorkCalendar
+from .rules.calendar import WorkCalendar, calendar_for
 
 log = logging.getLogger("pantau.live")
 
@@ -181,8 +181,6 @@ def rebuild(rt, day: dt.date) -> dict:
 
 
 def _recount(rt, day: dt.date):
-    from .attendance import calendar_for
-
     with rt.connection() as conn:
         statuses = q.live_statuses(conn, day)
         latest = q.latest_check_ins(conn, day, LATEST_KEEP)

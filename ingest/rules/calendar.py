@@ -124,3 +124,14 @@ def locate(cal: WorkCalendar, schedule_code: str, moment: dt.datetime, zone: Zon
             if session is not None:
                 return plan, session
     return cal.plan(schedule_code, today, zone), None
+
+
+_calendars: dict[int, tuple[object, WorkCalendar]] = {}
+
+
+def calendar_for(config) -> WorkCalendar:
+    """One calendar per loaded config (its holiday and plan caches are worth keeping)."""
+    held = _calendars.get(id(config))
+    if held is None or held[0] is not config:
+        held = _calendars[id(config)] = (config, WorkCalendar(config))
+    return held[1]
