@@ -7,7 +7,7 @@ outage never loses or blocks a check-in.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from queries import attendance as q
@@ -41,72 +41,138 @@ class UnknownEmployee(LookupError):
     pass
 
 
+@dataclass
+class Entry:
+    """One attempt to record. `office_code` in columns names the office when no geofence
+    does (a terminal's office). `flags` are reason codes the caller adds (e.g.
+    manual_overuse): an accepted attempt becomes flagged. `audit_entry` (actor, action,
+    target, reason, after) is logged in the same transaction as a new check-in, with its
+    id and verdict added to `after` (an administrator's entry)."""
+
+    employee_id: int
+    attempt: Attempt
+    event_key: str
+    payload: dict
+    check_geofence: bool = True
+    zone: ZoneInfo | None = None
+    flags: tuple[str, ...] = ()
+    audit_entry: dict | None = None
+    columns: dict = field(default_factory=dict)
+
+
 def record(rt, employee_id: int, attempt: Attempt, event_key: str, *, payload: dict,
            check_geofence: bool = True, zone: ZoneInfo | None = None, flags: tuple[str, ...] = (),
            audit_entry: dict | None = None, **columns) -> Recorded:
-    """Judge and store one attempt. A repeated event_key returns the first verdict unchanged.
+    """Judge and store one attempt (see Entry). A repeated event_key returns the first verdict unchanged."""
+    done = record_many(rt, [Entry(employee_id, attempt, event_key, payload, check_geofence, zone, flags,
+                                  audit_entry, columns)])[0]
+    if isinstance(done, Exception):
+        raise done
+    return done
 
-    `office_code` in columns names the office when no geofence does (a terminal's office).
-    `flags` are reason codes the caller adds (e.g. manual_overuse): an accepted attempt becomes flagged.
-    `audit_entry` (actor, action, target, reason, after) is logged in the same transaction
-    as a new check-in, with its id and verdict added to `after` (an administrator's entry).
-    """
+
+def record_many(rt, entries: list[Entry]) -> list[Recorded | Exception]:
+    """Judge and store many attempts in one transaction (group commit): one round trip
+    for the locks and reads, one for the check-ins and work days, whatever their number.
+    Each entry gets its Recorded, or the exception that concerns it alone (UnknownEmployee);
+    anything else fails the whole batch and is raised. Entries are judged in order, so a
+    second check-in of the same employee sees the first, and a repeated event_key is
+    answered as a retry of the first."""
     config = rt.config
-    office_code = columns.pop("office_code", None)
-    calendar = calendar_for(config)
-    # The judge picks the work date once it knows the employee; read the days around the
-    # capture date (any zone of the region) in the same round trip as the lock.
-    near = attempt.captured_at.astimezone(config.zone).date()
-    first, last = near - dt.timedelta(days=1), near + dt.timedelta(days=1)
+    windows: dict[int, tuple[dt.date, dt.date]] = {}
+    for e in entries:
+        # The judge picks the work date once it knows the employee; read the days around
+        # the capture date (any zone of the region).
+        near = e.attempt.captured_at.astimezone(config.zone).date()
+        first, last = windows.get(e.employee_id, (near, near))
+        windows[e.employee_id] = (min(first, near - _DAY), max(last, near + _DAY))
+    out: list[Recorded | Exception | int | None] = [None] * len(entries)   # int: a retry of that index
+    new: dict[str, int] = {}            # event_key -> index of its entry in this batch
+    rows, days, stragglers, live_updates = [], {}, [], []
     with rt.transaction() as conn:
-        state = q.locked_state(conn, employee_id, event_key, first, last)
-        if state is None:
-            raise UnknownEmployee(employee_id)
-        if state["existing"] is not None:
-            existing = state["existing"]
-            return Recorded(existing["id"], True, existing["verdict"] or {})
-        employee = {k: state[k] for k in _EMPLOYEE_FIELDS}
-        verdict = judge(config, calendar, person_for(config, employee), attempt,
-                        check_geofence=check_geofence, zone=zone)
-        if flags:
-            verdict.reasons = [*verdict.reasons, *flags]
-            verdict.verdict = "flagged" if verdict.verdict == "accepted" else verdict.verdict
-        stored = verdict.as_dict()
-        office = office_code or verdict.office_code
-        check_in = dict(
-            event_key=event_key, source=attempt.source, employee_id=employee_id,
-            captured_at=attempt.captured_at, work_date=verdict.work_date, session=verdict.session,
-            verdict=verdict.verdict, reasons=verdict.reasons, minutes_late=verdict.minutes_late,
-            minutes_early=verdict.minutes_early, office_code=office,
-            distance_m=verdict.distance_m, lat=attempt.lat, lon=attempt.lon, accuracy_m=attempt.accuracy_m,
-            payload={"request": payload, "verdict": stored}, **columns)
-        work_day = None
-        if verdict.counts and first <= verdict.work_date <= last:
-            work_day = _derive_with(config, employee, verdict.work_date, state, check_in)
-            check_in_id = q.insert_check_in_and_day(conn, check_in, _work_day_row(work_day, employee))
-        else:   # refused (no work day), or a work date outside the days read
-            check_in_id = q.insert_check_in(conn, **check_in)
-            if verdict.counts:
-                work_day = refresh_work_day(conn, config, employee, verdict.work_date)
-        if audit_entry is not None:
-            audit.record(conn, audit_entry["actor"], audit_entry["action"], audit_entry["target"],
-                         audit_entry["reason"], after={**audit_entry["after"], "check_in_id": check_in_id,
-                                                       "verdict": verdict.verdict, "reasons": verdict.reasons})
-    if work_day is not None:
-        live.apply(rt, verdict.work_date, employee_id, employee["unit_code"],
-                   live.live_status(work_day.status, work_day.late_band),
-                   latest=live.ticker_item({**employee, "captured_at": attempt.captured_at,
+        states = q.locked_states(conn, windows, [e.event_key for e in entries])
+        for i, e in enumerate(entries):
+            state = states.get(e.employee_id)
+            if state is None:
+                out[i] = UnknownEmployee(e.employee_id)
+                continue
+            existing = next((x for x in state["existing"] or () if x["key"] == e.event_key), None)
+            if existing is not None:
+                out[i] = Recorded(existing["id"], True, existing["verdict"] or {})
+                continue
+            if e.event_key in new:      # the same attempt twice in one batch: a retry
+                out[i] = new[e.event_key]
+                continue
+            new[e.event_key] = i
+            employee = {k: state[k] for k in _EMPLOYEE_FIELDS}
+            verdict, check_in = _judged(config, employee, e)
+            out[i] = Recorded(0, False, check_in["payload"]["verdict"])
+            rows.append(check_in)
+            first, last = windows[e.employee_id]
+            if not verdict.counts:
+                continue
+            if first <= verdict.work_date <= last:
+                work_day = _derive_with(config, employee, verdict.work_date, state, check_in)
+                state["punches"] = [*(state["punches"] or ()), _punch_read_back(check_in)]
+                days[(e.employee_id, verdict.work_date)] = _work_day_row(work_day, employee)
+                out[i].work_day = work_day
+            else:   # a work date outside the days read: derived from Postgres once stored
+                stragglers.append((i, employee, verdict.work_date))
+            live_updates.append((i, employee, verdict, check_in))
+        ids = q.insert_check_ins_and_days(conn, rows, list(days.values()))
+        for key, i in new.items():
+            out[i].check_in_id = ids[key]
+        for i, employee, work_date in stragglers:
+            out[i].work_day = refresh_work_day(conn, config, employee, work_date)
+        for key, i in new.items():
+            if (entry := entries[i]).audit_entry is not None:
+                a, stored = entry.audit_entry, out[i].verdict
+                audit.record(conn, a["actor"], a["action"], a["target"], a["reason"],
+                             after={**a["after"], "check_in_id": ids[key], "verdict": stored["verdict"],
+                                    "reasons": stored["reasons"]})
+    live.apply_many(rt, [(verdict.work_date, employee["id"], employee["unit_code"],
+                          live.live_status(out[i].work_day.status, out[i].work_day.late_band),
+                          live.ticker_item({**employee, "captured_at": check_in["captured_at"],
                                             "verdict": verdict.verdict, "session": verdict.session,
-                                            "minutes_late": verdict.minutes_late, "office_code": office,
-                                            "lat": attempt.lat, "lon": attempt.lon, "source": attempt.source}))
-    return Recorded(check_in_id, False, stored, work_day)
+                                            "minutes_late": verdict.minutes_late,
+                                            "office_code": check_in["office_code"], "lat": check_in["lat"],
+                                            "lon": check_in["lon"], "source": check_in["source"]}))
+                         for i, employee, verdict, check_in in live_updates])
+    # a retry within the batch gets what its first attempt got
+    return [Recorded(out[o].check_in_id, True, out[o].verdict) if isinstance(o, int) else o for o in out]
 
 
+_DAY = dt.timedelta(days=1)
 _EMPLOYEE_FIELDS = ("id", "nip", "name", "unit_code", "active", "assigned_units", "terminal_pin", "schedule_code")
 
 
+def _judged(config, employee: dict, e: Entry):
+    """The verdict on one entry and the check-in row that stores it."""
+    attempt, columns = e.attempt, dict(e.columns)
+    office_code = columns.pop("office_code", None)
+    verdict = judge(config, calendar_for(config), person_for(config, employee), attempt,
+                    check_geofence=e.check_geofence, zone=e.zone)
+    if e.flags:
+        verdict.reasons = [*verdict.reasons, *e.flags]
+        verdict.verdict = "flagged" if verdict.verdict == "accepted" else verdict.verdict
+    check_in = dict(
+        event_key=e.event_key, source=attempt.source, employee_id=employee["id"],
+        captured_at=attempt.captured_at, work_date=verdict.work_date, session=verdict.session,
+        verdict=verdict.verdict, reasons=verdict.reasons, minutes_late=verdict.minutes_late,
+        minutes_early=verdict.minutes_early, office_code=office_code or verdict.office_code,
+        distance_m=verdict.distance_m, lat=attempt.lat, lon=attempt.lon, accuracy_m=attempt.accuracy_m,
+        payload={"request": e.payload, "verdict": verdict.as_dict()}, **columns)
+    return verdict, check_in
+
+
+def _punch_read_back(check_in: dict) -> dict:
+    """A stored check-in as `locked_states` reads punches (for the batch's next entries)."""
+    return {"work_date": check_in["work_date"].isoformat(), "session": check_in["session"],
+            "captured_at": check_in["captured_at"].isoformat(), "source": check_in["source"]}
+
+
 def _derive_with(config, employee: dict, work_date: dt.date, state: dict, check_in: dict) -> WorkDay:
-    """The work day from what `locked_state` read plus the check-in about to be stored."""
+    """The work day from what `locked_states` read plus the check-in about to be stored."""
     day = work_date.isoformat()
     punches = [Punch(p["session"], dt.datetime.fromisoformat(p["captured_at"]), p["source"])
                for p in state["punches"] or () if p["work_date"] == day]

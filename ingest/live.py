@@ -93,34 +93,65 @@ def ticker_item(row: dict) -> dict:
 
 def apply(rt, day: dt.date, employee_id: int, unit_code: str, status: str | None, latest: dict | None) -> bool:
     """Record one employee's new live status. False when Redis could not be reached."""
+    return apply_many(rt, [(day, employee_id, unit_code, status, latest)])
+
+
+def apply_many(rt, updates: list[tuple[dt.date, int, str, str | None, dict | None]]) -> bool:
+    """Record new live statuses, in order, in one round trip (a batch of check-ins).
+    Each update is (date, employee_id, unit_code, status, ticker item or None).
+    False when Redis could not be reached: the dates are rebuilt once it is back."""
+    if not updates:
+        return True
     try:
         _catch_up(rt)
-        keys = _keys(rt, day)
-        value = f"{unit_code}|{status}" if status else ""
-        args = (str(employee_id), value, _now(), json.dumps(latest, default=str) if latest else "", TTL_S,
-                LATEST_KEEP, json.dumps({"date": day.isoformat(), "employee_id": employee_id}))
-        script = _script(rt)
-        keys = [keys["emp"], keys["counts"], keys["version"], keys["updated_at"], keys["latest"],
-                rt.key("live", "events")]
-        if script(keys=keys, args=args) == -1:   # one round trip, except the first of a date
-            rebuild(rt, day)
-            script(keys=keys, args=args)
+        calls = [_apply_call(rt, *u) for u in updates]
+        results = _run_applies(rt, calls)
+        unbuilt = sorted({u[0] for u, r in zip(updates, results) if r == -1})
+        if unbuilt:   # the first check-in of a date: build it from Postgres (which holds this one too)
+            for day in unbuilt:
+                rebuild(rt, day)
+            _run_applies(rt, [c for u, c, r in zip(updates, calls, results) if r == -1])
         return True
     except redis.RedisError as exc:
         with _dirty_lock:
-            _dirty.add(day)
-        log.warning("live state not updated (%s); will rebuild %s from Postgres when Redis is back", exc, day)
+            _dirty.update(u[0] for u in updates)
+        log.warning("live state not updated (%s); will rebuild from Postgres when Redis is back", exc)
         return False
 
 
-_scripts: dict[int, tuple[object, object]] = {}
+def _apply_call(rt, day: dt.date, employee_id: int, unit_code: str, status: str | None,
+                latest: dict | None) -> tuple[list, tuple]:
+    keys = _keys(rt, day)
+    value = f"{unit_code}|{status}" if status else ""
+    args = (str(employee_id), value, _now(), json.dumps(latest, default=str) if latest else "", TTL_S,
+            LATEST_KEEP, json.dumps({"date": day.isoformat(), "employee_id": employee_id}))
+    return [keys["emp"], keys["counts"], keys["version"], keys["updated_at"], keys["latest"],
+            rt.key("live", "events")], args
 
 
-def _script(rt):
-    """The apply script, registered once per Redis client (EVALSHA: the text is not resent)."""
-    held = _scripts.get(id(rt.redis))
-    if held is None or held[0] is not rt.redis:
-        held = _scripts[id(rt.redis)] = (rt.redis, rt.redis.register_script(_APPLY))
+def _run_applies(rt, calls: list[tuple[list, tuple]]) -> list:
+    """EVALSHA each call in one pipeline; a Redis that lost the script (restarted) gets it again."""
+    sha = _script_sha(rt)
+    for attempt in (1, 2):
+        pipe = rt.redis.pipeline(transaction=False)
+        for keys, args in calls:
+            pipe.evalsha(sha, len(keys), *keys, *args)
+        try:
+            return pipe.execute()
+        except redis.exceptions.NoScriptError:
+            if attempt == 2:
+                raise
+            sha = _script_sha(rt, reload=True)
+
+
+_shas: dict[int, tuple[object, str]] = {}
+
+
+def _script_sha(rt, reload: bool = False) -> str:
+    """The apply script's SHA, loaded once per Redis client (EVALSHA: the text is not resent)."""
+    held = _shas.get(id(rt.redis))
+    if reload or held is None or held[0] is not rt.redis:
+        held = _shas[id(rt.redis)] = (rt.redis, rt.redis.script_load(_APPLY))
     return held[1]
 
 

@@ -6,14 +6,13 @@ import json
 
 from sqlalchemy.engine import Connection
 
-from .db import driver_one, one, rows, run, scalar
+from .db import driver_rows, one, rows, run, scalar
 
 CHECK_IN_COLUMNS = (
     "event_key", "source", "employee_id", "captured_at", "work_date", "session", "verdict",
     "reasons", "minutes_late", "minutes_early", "office_code", "distance_m", "lat", "lon",
     "accuracy_m", "device_ref", "terminal_sn", "selfie_sha256", "payload",
 )
-_CHECK_IN_PARAMS = ", ".join(":" + c if c != "payload" else "CAST(:payload AS jsonb)" for c in CHECK_IN_COLUMNS)
 
 
 def employee(conn: Connection, employee_id: int) -> dict | None:
@@ -23,63 +22,72 @@ def employee(conn: Connection, employee_id: int) -> dict | None:
         FROM employees e JOIN units u ON u.code = e.unit_code WHERE e.id = :id""", id=employee_id)
 
 
-def locked_state(conn: Connection, employee_id: int, event_key: str, first: dt.date, last: dt.date) -> dict | None:
-    """One round trip for the pipeline: take the employee's lock, then read the employee,
-    the check-in already stored under `event_key` (a retry), and the counted punches,
-    approved leave and work days of first..last. None: no such employee.
+def locked_states(conn: Connection, windows: dict[int, tuple[dt.date, dt.date]],
+                  event_keys: list[str]) -> dict[int, dict]:
+    """One round trip for a batch of check-ins: take each employee's lock (in id order, so
+    two batches never deadlock), then read per employee: who they are, which of
+    `event_keys` they already stored (retries), and the counted punches, approved leave
+    and closed work days of their window first..last. Employees not found are absent.
 
-    Two statements in one string: the lock returns before the read starts, and under READ
-    COMMITTED the read takes its own snapshot, so it sees everything committed by whoever
-    held the lock before us (one statement would read with a snapshot older than the lock).
+    Two statements in one string: the locks are held before the read starts, and under
+    READ COMMITTED the read takes its own snapshot, so it sees everything committed by
+    whoever held a lock before us (one statement would read with an older snapshot).
     """
-    return driver_one(conn, """
-        SELECT pg_advisory_xact_lock(1, :id);
+    ids = sorted(windows)
+    found = driver_rows(conn, """
+        SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id;
         SELECT e.id, e.nip, e.name, e.unit_code, e.active, e.assigned_units, e.terminal_pin,
                COALESCE(e.schedule_code, u.schedule_code) AS schedule_code,
-               (SELECT json_build_object('id', c.id, 'verdict', c.payload -> 'verdict')
-                  FROM check_ins c WHERE c.event_key = :k) AS existing,
+               (SELECT json_agg(json_build_object('key', c.event_key, 'id', c.id, 'verdict', c.payload -> 'verdict'))
+                  FROM check_ins c WHERE c.event_key = ANY(:keys) AND c.employee_id = e.id) AS existing,
                (SELECT json_agg(json_build_object('work_date', c.work_date, 'session', c.session,
                                                   'captured_at', c.captured_at, 'source', c.source))
                   FROM check_ins c
-                 WHERE c.employee_id = :id AND c.work_date BETWEEN :first AND :last
+                 WHERE c.employee_id = e.id AND c.work_date BETWEEN w.first AND w.last
                    AND c.verdict <> 'refused' AND c.session IS NOT NULL) AS punches,
                (SELECT json_agg(json_build_object('leave_type', l.leave_type, 'date_from', l.date_from,
                                                   'date_to', l.date_to)
                                 ORDER BY l.decided_at DESC NULLS LAST, l.id DESC)
                   FROM leaves l
-                 WHERE l.employee_id = :id AND l.state = 'approved'
-                   AND l.date_to >= :first AND l.date_from <= :last) AS leaves,
-               (SELECT json_agg(w.work_date) FROM work_days w
-                 WHERE w.employee_id = :id AND w.work_date BETWEEN :first AND :last AND w.closed) AS closed_days
-        FROM employees e JOIN units u ON u.code = e.unit_code WHERE e.id = :id""",
-        id=employee_id, k=event_key, first=first, last=last)
+                 WHERE l.employee_id = e.id AND l.state = 'approved'
+                   AND l.date_to >= w.first AND l.date_from <= w.last) AS leaves,
+               (SELECT json_agg(d.work_date) FROM work_days d
+                 WHERE d.employee_id = e.id AND d.work_date BETWEEN w.first AND w.last AND d.closed) AS closed_days
+        FROM unnest(CAST(:ids AS bigint[]), CAST(:firsts AS date[]), CAST(:lasts AS date[])) AS w(id, first, last)
+        JOIN employees e ON e.id = w.id JOIN units u ON u.code = e.unit_code""",
+        ids=ids, firsts=[windows[i][0] for i in ids], lasts=[windows[i][1] for i in ids], keys=event_keys)
+    return {row["id"]: row for row in found}
 
 
-def insert_check_in_and_day(conn: Connection, check_in: dict, day: dict | None) -> int | None:
-    """Store a check-in and, when given, upsert its work day, in one statement. The id, or
-    None when the event_key was seen before (then the work day is left alone too)."""
-    values = _check_in_values(check_in)
-    insert = f"""
-        INSERT INTO check_ins ({', '.join(CHECK_IN_COLUMNS)}) VALUES ({_CHECK_IN_PARAMS})
-        ON CONFLICT (event_key) DO NOTHING RETURNING id"""
-    if day is None:
-        return scalar(conn, insert, **values)
-    cols = WORK_DAY_COLUMNS
-    stored = driver_one(conn, f"""
-        WITH stored AS ({insert}),
+def insert_check_ins_and_days(conn: Connection, check_ins: list[dict], days: list[dict]) -> dict[str, int]:
+    """Store check-ins and upsert work days (one row per employee and date) in one
+    statement. {event_key: id} of the check-ins stored; a key seen before is skipped, and
+    so is the work day of an employee none of whose check-ins was stored."""
+    if not check_ins:
+        return {}
+    cols, day_cols = ", ".join(CHECK_IN_COLUMNS), WORK_DAY_COLUMNS
+    stored = driver_rows(conn, f"""
+        WITH stored AS (
+            INSERT INTO check_ins ({cols})
+            SELECT {cols} FROM json_populate_recordset(NULL::check_ins, CAST(:check_ins AS json))
+            ON CONFLICT (event_key) DO NOTHING RETURNING id, event_key, employee_id),
         day AS (
-            INSERT INTO work_days ({', '.join(cols)}, updated_at)
-            SELECT {', '.join(':wd_' + c for c in cols)}, now() FROM stored
+            INSERT INTO work_days ({', '.join(day_cols)}, updated_at)
+            SELECT {', '.join('w.' + c for c in day_cols)}, now()
+            FROM json_populate_recordset(NULL::work_days, CAST(:days AS json)) AS w
+            WHERE w.employee_id IN (SELECT employee_id FROM stored)
             ON CONFLICT (employee_id, work_date) DO UPDATE SET
-                {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now())
-        SELECT id FROM stored""", **values, **{'wd_' + c: day.get(c) for c in cols})
-    return stored["id"] if stored else None
+                {', '.join(f'{c} = EXCLUDED.{c}' for c in day_cols[2:])}, updated_at = now())
+        SELECT event_key, id FROM stored""",
+        check_ins=json.dumps([_check_in_values(c) for c in check_ins], default=str),
+        days=json.dumps([{c: d.get(c) for c in day_cols} for d in days], default=str))
+    return {row["event_key"]: row["id"] for row in stored}
 
 
 def _check_in_values(fields: dict) -> dict:
     values = {c: fields.get(c) for c in CHECK_IN_COLUMNS}
     values["reasons"] = list(values["reasons"] or [])
-    values["payload"] = json.dumps(values["payload"] or {}, default=str)
+    values["payload"] = values["payload"] or {}
     return values
 
 
@@ -90,7 +98,7 @@ def lock_employee(conn: Connection, employee_id: int) -> None:
 
 def insert_check_in(conn: Connection, **fields) -> int | None:
     """The new row's id, or None when the event_key was seen before (a retry)."""
-    return insert_check_in_and_day(conn, fields, None)
+    return insert_check_ins_and_days(conn, [fields], []).get(fields["event_key"])
 
 
 def check_in_by_key(conn: Connection, event_key: str) -> dict | None:

@@ -134,14 +134,22 @@ def _driver_sql(sql: str) -> str:
 
 
 def driver_one(conn: Connection, sql: str, **params: Any) -> dict | None:
-    """`one` straight on the driver's cursor, in the connection's transaction: for the
+    """`one` straight on the driver's cursor: see `driver_rows`."""
+    found = driver_rows(conn, sql, **params)
+    return found[0] if found else None
+
+
+def driver_rows(conn: Connection, sql: str, **params: Any) -> list[dict]:
+    """`rows` straight on the driver's cursor, in the connection's transaction: for the
     check-in hot path, where SQLAlchemy's execution machinery costs more CPU than the
     statement. A lost connection still becomes DatabaseUnavailable (and leaves the pool)."""
     try:
         with conn.connection.driver_connection.cursor() as cur:
             cur.execute(_driver_sql(sql), params)
-            row = cur.fetchone() if cur.description else None
-            return dict(zip([c.name for c in cur.description], row)) if row is not None else None
+            if not cur.description:
+                return []
+            names = [c.name for c in cur.description]
+            return [dict(zip(names, row)) for row in cur.fetchall()]
     except conn.dialect.loaded_dbapi.Error as exc:
         if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None):
             conn.invalidate(exc)
