@@ -19,10 +19,11 @@ from fastapi.openapi.utils import get_openapi
 from pantau import clock
 
 from . import live
-from .api import auth, check_ins, devices, errors, events, health, leaves, me
+from .api import check_ins, devices, errors, events, health, leaves, me
 from .api.bodylimit import BodyLimit
 from .api.ratelimit import RateLimits
 from .api.schemas import CheckInBody
+from .api.writer import Writer
 from .terminals.push import router as terminal_router
 
 API = "/api/v1"
@@ -55,12 +56,13 @@ def create_app(runtime=None) -> FastAPI:
         watcher = asyncio.create_task(_watch_live(rt))
         yield
         watcher.cancel()
+        app.state.check_in_writer.close()
 
     app = FastAPI(title="Pantau check-in API", version="1.0", description=DESCRIPTION,
                   openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None, lifespan=lifespan)
     app.state.rt = rt
     app.state.limits = RateLimits(rt)
-    app.state.tokens = auth.TokenCache()
+    app.state.check_in_writer = Writer(lambda jobs: check_ins.record_batch(app.state, jobs))
     app.state.now = clock.now   # the server's now (the demo's accelerated clock); tests pin it
     errors.install(app)
     app.add_middleware(BodyLimit)

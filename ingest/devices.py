@@ -9,16 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass
 
-import redis
-
 from queries import audit
 from queries import devices as q
-
-log = logging.getLogger("pantau.devices")
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 CODE_LENGTH = 10
@@ -140,8 +135,6 @@ def activate(rt, nip: str, code: str, device_id: str, model: str) -> tuple[str, 
             q.revoke(conn, employee["id"], by="self", reason="re-activated on the same phone")
         q.use_code(conn, found["id"])
         q.bind(conn, employee["id"], device_id, model, token_hash(token))
-    if bound is not None:
-        tokens_revoked(rt)
     return token, employee
 
 
@@ -153,22 +146,7 @@ def reset(rt, nip: str, by: str, reason: str) -> dict | None:
         revoked = q.revoke(conn, employee["id"], by=by, reason=reason)
         if revoked is not None:
             audit.record(conn, by, "device.reset", nip, reason, before=revoked)
-    if revoked is not None:
-        tokens_revoked(rt)
     return revoked
-
-
-def revocations_key(rt) -> str:
-    """A counter bumped on every revocation: the API's token caches drop what they hold
-    when it moves (ingest/api/auth.py)."""
-    return rt.key("devices", "revocations")
-
-
-def tokens_revoked(rt) -> None:
-    try:
-        rt.redis.incr(revocations_key(rt))
-    except redis.RedisError:   # the caches also expire on their own within seconds
-        log.warning("token caches not told of a revocation: Redis unreachable")
 
 
 def history(rt, nip: str) -> tuple[dict, list[dict]]:
@@ -179,23 +157,32 @@ def history(rt, nip: str) -> tuple[dict, list[dict]]:
 
 def authenticate(rt, token: str) -> Device:
     """The phone behind a bearer token. Raises DeviceError for unknown or revoked tokens."""
-    with rt.connection() as conn:
-        found = q.by_token(conn, token_hash(token))
-        if found is not None and found["revoked_at"] is None and _stale(found["last_seen_at"]):
-            q.touch(conn, found["device_ref"])
-            conn.commit()
+    found = authenticate_many(rt, [token])[token]
+    if isinstance(found, DeviceError):
+        raise found
+    return found
+
+
+def authenticate_many(rt, tokens: list[str]) -> dict[str, Device | DeviceError]:
+    """The phone behind each bearer token, or why it is refused, in one round trip.
+    Always Postgres: a reset or deactivation holds from the very next request."""
+    hashes = {token: token_hash(token) for token in tokens}
+    with rt.transaction() as conn:
+        found = q.by_tokens(conn, sorted(set(hashes.values())))
+    return {token: _device(found.get(h)) for token, h in hashes.items()}
+
+
+def _device(found: dict | None) -> Device | DeviceError:
     if found is None:
-        raise DeviceError("invalid_token", "Token tidak dikenal. Aktifkan aplikasi dengan kode dari BKPP",
-                          "Unknown token. Activate the app with a code from BKPP")
+        return DeviceError("invalid_token", "Token tidak dikenal. Aktifkan aplikasi dengan kode dari BKPP",
+                           "Unknown token. Activate the app with a code from BKPP")
     if found["revoked_at"] is not None:
-        raise DeviceError("device_revoked",
-                          f"Ponsel ini tidak lagi terdaftar untuk akun Anda. {CONTACT_BKPP_ID}",
-                          f"This phone is no longer registered for your account. {CONTACT_BKPP_EN}")
+        return DeviceError("device_revoked",
+                           f"Ponsel ini tidak lagi terdaftar untuk akun Anda. {CONTACT_BKPP_ID}",
+                           f"This phone is no longer registered for your account. {CONTACT_BKPP_EN}")
     if not found["active"]:
-        raise DeviceError("employee_inactive", f"Akun Anda tidak aktif. {CONTACT_BKPP_ID}",
-                          f"Your account is not active. {CONTACT_BKPP_EN}")
+        return DeviceError("employee_inactive", f"Akun Anda tidak aktif. {CONTACT_BKPP_ID}",
+                           f"Your account is not active. {CONTACT_BKPP_EN}")
     return Device(found["device_ref"], found["employee_id"], found["nip"], found["name"], found["unit_code"])
 
 
-def _stale(last_seen: dt.datetime | None) -> bool:
-    return last_seen is None or dt.datetime.now(dt.timezone.utc) - last_seen > dt.timedelta(minutes=5)

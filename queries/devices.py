@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy.engine import Connection
 
-from .db import copy_rows, one, rows, run, scalar
+from .db import copy_rows, driver_rows, one, rows, run, scalar
 
 
 def employee_by_nip(conn: Connection, nip: str) -> dict | None:
@@ -78,20 +78,22 @@ def revoke(conn: Connection, employee_id: int, by: str, reason: str) -> dict | N
         RETURNING id, device_id, model, bound_at, revoked_at""", e=employee_id, by=by, reason=reason)
 
 
-def by_token(conn: Connection, token_hash: str) -> dict | None:
-    """The device a bearer token belongs to, with its employee (revoked ones too)."""
-    return one(conn, """
-        SELECT d.id AS device_ref, d.device_id, d.revoked_at, d.revoke_reason, d.last_seen_at,
-               e.id AS employee_id, e.nip, e.name, e.unit_code, e.active
-        FROM devices d JOIN employees e ON e.id = d.employee_id
-        WHERE d.token_hash = :t""", t=token_hash)
-
-
-def touch(conn: Connection, device_ref: int) -> None:
-    """Note the phone was seen (at most once a few minutes, to keep check-ins write-light)."""
-    run(conn, """
-        UPDATE devices SET last_seen_at = now()
-        WHERE id = :id AND (last_seen_at IS NULL OR last_seen_at < now() - interval '5 minutes')""", id=device_ref)
+def by_tokens(conn: Connection, token_hashes: list[str]) -> dict[str, dict]:
+    """{token hash: the device it belongs to, with its employee} (revoked ones too), for a
+    batch of requests in one round trip; those marked stale were last seen over 5
+    minutes ago and have just been touched (at most once a few minutes: write-light)."""
+    return {r["token_hash"]: r for r in driver_rows(conn, """
+        WITH found AS (
+            SELECT d.id AS device_ref, d.token_hash, d.device_id, d.revoked_at, d.revoke_reason, d.last_seen_at,
+                   e.id AS employee_id, e.nip, e.name, e.unit_code, e.active
+            FROM devices d JOIN employees e ON e.id = d.employee_id
+            WHERE d.token_hash = ANY(:t)),
+        touched AS (
+            UPDATE devices d SET last_seen_at = now() FROM found f
+            WHERE d.id = f.device_ref AND f.revoked_at IS NULL
+              AND (f.last_seen_at IS NULL OR f.last_seen_at < now() - interval '5 minutes')
+            RETURNING d.id)
+        SELECT * FROM found""", t=token_hashes)}
 
 
 def history(conn: Connection, employee_id: int) -> list[dict]:

@@ -1,15 +1,10 @@
 """Who is calling: the bearer token's phone, after the IP and device rate limits.
 
-A token's phone is cached in the process for a few seconds, so a phone's burst (retries,
-an offline queue) costs one Postgres lookup. Revocation stays immediate: every
-revocation bumps a counter in Redis (ingest.devices.tokens_revoked), read in the same
-round trip as the rate limits; when it moved, or Redis cannot be asked, the cache is
-not trusted and Postgres answers.
+A batch of requests (the check-in writer's) costs one Redis round trip for all their
+limits and one Postgres round trip for all their tokens. Tokens are always looked up in
+Postgres, so a reset or a deactivation holds from the very next request.
 """
 from __future__ import annotations
-
-import threading
-import time
 
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -17,38 +12,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from ingest import devices
 
 from .errors import ApiError
-from .ratelimit import UNREACHABLE
 
 bearer = HTTPBearer(auto_error=False, description="the token from POST /api/v1/devices/activate")
 
 STATUS = {"invalid_token": 401, "device_revoked": 401, "employee_inactive": 401,
           "activation_failed": 401, "unknown_employee": 404, "device_already_bound": 409}
-CACHE_S = 15.0          # also bounds how long a deactivated employee's phone still works
-CACHE_MAX = 50_000
-
-
-class TokenCache:
-    """token hash -> (device, revocation counter when cached, monotonic expiry)."""
-
-    def __init__(self):
-        self._held: dict[str, tuple[devices.Device, str, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, token_hash: str) -> tuple[devices.Device, str] | None:
-        held = self._held.get(token_hash)
-        if held is None or held[2] < time.monotonic():
-            return None
-        return held[0], held[1]
-
-    def put(self, token_hash: str, device: devices.Device, revocations: str) -> None:
-        with self._lock:
-            if len(self._held) >= CACHE_MAX:
-                self._held.clear()
-            self._held[token_hash] = (device, revocations, time.monotonic() + CACHE_S)
-
-    def drop_all(self) -> None:
-        with self._lock:
-            self._held.clear()
 
 
 def client_ip(request: Request) -> str:
@@ -63,32 +31,35 @@ def refused(exc: devices.DeviceError) -> ApiError:
 
 def phone(state, ip: str, credentials: HTTPAuthorizationCredentials | None) -> devices.Device:
     """The authenticated phone. Blocking (Postgres, Redis): call from a worker thread."""
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
-        state.limits.check("ip", ip)
-        raise ApiError(401, "missing_token", "Token tidak ada. Aktifkan aplikasi dengan kode dari BKPP",
-                       "No bearer token. Activate the app with a code from BKPP",
-                       headers={"WWW-Authenticate": "Bearer"})
-    revoked_key = devices.revocations_key(state.rt)
-    token_hash = devices.token_hash(credentials.credentials)
-    cached = state.tokens.get(token_hash)
-    if cached is not None:   # one round trip: both limits and the revocation counter
-        found, seen = cached
-        now = state.limits.hit([("ip", ip), ("device", str(found.device_ref))], revoked_key)
-        if now is not UNREACHABLE and now == seen:
-            return found
-        state.tokens.drop_all()   # something was revoked (or we cannot tell): ask Postgres
-        found = _lookup(state, credentials.credentials)
-    else:
-        now = state.limits.hit([("ip", ip)], revoked_key)
-        found = _lookup(state, credentials.credentials)
-        state.limits.check("device", str(found.device_ref))
-    if now is not UNREACHABLE:
-        state.tokens.put(token_hash, found, now)
+    found = phones(state, [(ip, credentials)])[0]
+    if isinstance(found, ApiError):
+        raise found
     return found
 
 
-def _lookup(state, token: str) -> devices.Device:
-    try:
-        return devices.authenticate(state.rt, token)
-    except devices.DeviceError as exc:
-        raise refused(exc) from None
+def phones(state, calls: list[tuple[str, HTTPAuthorizationCredentials | None]]) -> list[devices.Device | ApiError]:
+    """Each (client IP, credentials)'s phone, or the refusal to answer (401, 429)."""
+    tokens = [_token(credentials) for _, credentials in calls]
+    # The device limit counts per token (one token, one bound phone), so it is known before Postgres.
+    limited = state.limits.hit_many([[("ip", ip), *([("device", devices.token_hash(t)[:32])] if t else [])]
+                                     for (ip, _), t in zip(calls, tokens)])
+    asked = [t for t, over in zip(tokens, limited) if t and over is None]
+    found = devices.authenticate_many(state.rt, asked) if asked else {}
+    out: list[devices.Device | ApiError] = []
+    for token, over in zip(tokens, limited):
+        if over is not None:
+            out.append(over)
+        elif not token:
+            out.append(ApiError(401, "missing_token", "Token tidak ada. Aktifkan aplikasi dengan kode dari BKPP",
+                                "No bearer token. Activate the app with a code from BKPP",
+                                headers={"WWW-Authenticate": "Bearer"}))
+        else:
+            device = found[token]
+            out.append(refused(device) if isinstance(device, devices.DeviceError) else device)
+    return out
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        return None
+    return credentials.credentials

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import ValidationError
 from starlette.datastructures import UploadFile
@@ -71,34 +71,66 @@ async def check_in(request: Request,
     """Store and judge one check-in. 201 with the verdict (accepted, flagged or refused, with
     reason codes); the same `event_id` again returns the original verdict with 200."""
     data, selfie, problems = await _read(request)
-    verdict = await run_in_threadpool(_record, request.app.state, auth.client_ip(request), credentials,
-                                      data, selfie, problems)
+    verdict = await request.app.state.check_in_writer.submit(
+        Job(auth.client_ip(request), credentials, data, selfie, problems))
     # serialised once here: returning the model would have FastAPI validate it again first
     return Response(verdict.model_dump_json(), status_code=200 if verdict.duplicate else 201,
                     media_type="application/json")
 
 
-def _record(state, ip: str, credentials, data, selfie: bytes | None, problems: list[dict]) -> Verdict:
+@dataclass
+class Job:
+    """One check-in request as read off the wire, waiting for the writer."""
+
+    ip: str
+    credentials: HTTPAuthorizationCredentials | None
+    data: bytes | str | None
+    selfie: bytes | None
+    problems: list[dict]
+
+
+def record_batch(state, jobs: list[Job]) -> list[Verdict | Exception]:
+    """The writer's batch: who is calling, what they sent, then one transaction for all."""
     rt = state.rt
-    device = auth.phone(state, ip, credentials)
-    if selfie is not None and (bad := selfies.problem(selfie)):
+    out: list[Verdict | Exception | None] = [None] * len(jobs)
+    entries, bodies = [], []
+    for i, (job, device) in enumerate(zip(jobs, auth.phones(state, [(j.ip, j.credentials) for j in jobs]))):
+        if isinstance(device, ApiError):
+            out[i] = device
+            continue
+        try:
+            body, sha = _parsed(rt, job)
+        except ApiError as exc:
+            out[i] = exc
+            continue
+        loc, face = body.location, body.face
+        attempt = Attempt(
+            source="mobile", captured_at=body.captured_at, received_at=state.now(),
+            lat=loc.lat, lon=loc.lon, accuracy_m=loc.accuracy_m, mock=loc.mock, offline=body.offline,
+            session=body.session, face_score=face.score if face else None,
+            liveness=face.liveness if face else None)
+        entries.append(attendance.Entry(device.employee_id, attempt, event_key(device.employee_id, body.event_id),
+                                        body.model_dump(mode="json"),
+                                        columns={"device_ref": device.device_ref, "selfie_sha256": sha}))
+        bodies.append((i, body))
+    for (i, body), done in zip(bodies, attendance.record_many(rt, entries) if entries else ()):
+        out[i] = done if isinstance(done, Exception) else Verdict(
+            event_id=body.event_id, duplicate=done.duplicate, **_verdict_fields(done.verdict))
+    return out
+
+
+def _parsed(rt, job: Job) -> tuple[CheckInBody, str | None]:
+    """The validated body and the stored selfie's hash; ApiError (422) naming each bad field."""
+    problems = job.problems
+    if job.selfie is not None and (bad := selfies.problem(job.selfie)):
         problems = [*problems, field_error("selfie", *bad)]
     try:
-        body = CheckInBody.model_validate_json(data) if data is not None else None
+        body = CheckInBody.model_validate_json(job.data) if job.data is not None else None
     except ValidationError as exc:
         raise from_pydantic(exc, extra=problems) from None
     if problems:
         raise validation_error([], extra=problems)
-    sha = selfies.store(rt.settings.selfie_dir, selfie) if selfie is not None else None
-    loc, face = body.location, body.face
-    attempt = Attempt(
-        source="mobile", captured_at=body.captured_at, received_at=state.now(),
-        lat=loc.lat, lon=loc.lon, accuracy_m=loc.accuracy_m, mock=loc.mock, offline=body.offline,
-        session=body.session, face_score=face.score if face else None, liveness=face.liveness if face else None)
-    recorded = attendance.record(rt, device.employee_id, attempt, event_key(device.employee_id, body.event_id),
-                                 payload=body.model_dump(mode="json"), device_ref=device.device_ref,
-                                 selfie_sha256=sha)
-    return Verdict(event_id=body.event_id, duplicate=recorded.duplicate, **_verdict_fields(recorded.verdict))
+    return body, selfies.store(rt.settings.selfie_dir, job.selfie) if job.selfie is not None else None
 
 
 def _verdict_fields(stored: dict) -> dict:

@@ -1,5 +1,5 @@
-"""Rate limits per device and per IP: fixed windows in Redis, all of a request's limits
-in one round trip (a Lua script), which also reads the token revocation counter.
+"""Rate limits per device and per IP: fixed windows in Redis, all the limits of a batch
+of requests in one round trip (a Lua script).
 
 Fail-open: when Redis is down a check-in must still land, so limits are skipped, and for
 a few seconds not even tried (no connect timeout on every request during an outage).
@@ -27,12 +27,11 @@ DEFAULTS = {
 }
 PAUSE_AFTER_FAILURE_S = 5.0
 
-# KEYS: one window counter per limit, then the key to read back. ARGV: each window's
-# length in seconds. Returns the count and seconds left of each window, then the value
-# read ('' when unset).
+# KEYS: one window counter per limit. ARGV: each window's length in seconds. Returns the
+# count and seconds left of each window.
 _HIT = """
 local out = {}
-for i = 1, #KEYS - 1 do
+for i = 1, #KEYS do
   local n = redis.call('INCR', KEYS[i])
   local ttl = redis.call('TTL', KEYS[i])
   if ttl < 0 then
@@ -42,12 +41,8 @@ for i = 1, #KEYS - 1 do
   out[#out + 1] = n
   out[#out + 1] = ttl
 end
-out[#out + 1] = redis.call('GET', KEYS[#KEYS]) or ''
 return out
 """
-
-UNREACHABLE = object()
-
 
 class RateLimits:
     def __init__(self, rt):
@@ -59,30 +54,34 @@ class RateLimits:
 
     def check(self, name: str, identity: str) -> None:
         """Count one request; raise 429 with Retry-After when over the limit."""
-        self.hit([(name, identity)])
+        refused = self.hit_many([[(name, identity)]])[0]
+        if refused is not None:
+            raise refused
 
-    def hit(self, limits: list[tuple[str, str]], read_key: str | None = None):
-        """Count one request against each (limit, identity) in one round trip; raise 429 with
-        Retry-After when any is over. Returns the value of `read_key` ('' when unset), or
-        UNREACHABLE when Redis could not be asked (limits skipped)."""
-        if time.monotonic() < self._paused_until:
-            return UNREACHABLE
-        items = [self._items[name] for name, _ in limits]
-        keys = [self._rt.key("rl", name, identity, item.amount, item.get_expiry())
-                for (name, identity), item in zip(limits, items)]
+    def hit_many(self, requests: list[list[tuple[str, str]]]) -> list[ApiError | None]:
+        """Count each request against each of its (limit, identity), all in one round trip.
+        Per request: None, or the 429 (with Retry-After) to answer when any limit is over.
+        When Redis cannot be asked the limits are skipped (all None)."""
+        if time.monotonic() < self._paused_until or not any(requests):
+            return [None] * len(requests)
+        flat = [(self._items[name], identity, name) for limits in requests for name, identity in limits]
+        keys = [self._rt.key("rl", name, identity, item.amount, item.get_expiry()) for item, identity, name in flat]
         try:
-            out = self._script(keys=[*keys, read_key or self._rt.key("rl", "none")],
-                               args=[item.get_expiry() for item in items])
+            out = self._script(keys=keys, args=[item.get_expiry() for item, _, _ in flat])
         except redis.RedisError as exc:
             with self._lock:
                 self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_S
             log.warning("rate limits skipped: Redis unreachable (%s)", exc)
-            return UNREACHABLE
-        over = [max(1, int(out[2 * i + 1])) for i, item in enumerate(items) if int(out[2 * i]) > item.amount]
-        if over:
-            retry = max(over)
-            raise ApiError(429, "rate_limited",
-                           f"Terlalu banyak permintaan; coba lagi dalam {retry} detik",
-                           f"Too many requests; try again in {retry} s",
-                           headers={"Retry-After": str(retry)})
-        return out[-1]
+            return [None] * len(requests)
+        answers, at = [], 0
+        for limits in requests:
+            over = [max(1, int(out[2 * k + 1])) for k in range(at, at + len(limits))
+                    if int(out[2 * k]) > flat[k][0].amount]
+            at += len(limits)
+            answers.append(_too_many(max(over)) if over else None)
+        return answers
+
+
+def _too_many(retry: int) -> ApiError:
+    return ApiError(429, "rate_limited", f"Terlalu banyak permintaan; coba lagi dalam {retry} detik",
+                    f"Too many requests; try again in {retry} s", headers={"Retry-After": str(retry)})
