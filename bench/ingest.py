@@ -108,7 +108,12 @@ def run(servers: str, args) -> dict:
             started = time.monotonic()
             active = asyncio.run(sim.activate_all(url, phones, concurrency=32))
             print(f"[{servers}] {len(active)} phones activated in {time.monotonic() - started:.0f} s; "
-                  f"driving {args.seconds:.0f} s with {args.concurrency} concurrent phones ...", flush=True)
+                  f"driving {args.warmup:.0f} s (warm-up, not counted) + {args.seconds:.0f} s with "
+                  f"{args.concurrency} concurrent phones ...", flush=True)
+            if args.warmup:   # at 07:00 the workers have been up for hours: pools open, code warm
+                load.run("127.0.0.1", port, active, now, seconds=args.warmup, concurrency=args.concurrency,
+                         selfie_share=args.selfie_share, retry_share=args.retry_share, seed=args.seed + 1,
+                         rate=args.rate)
             began, server_cpu, own_cpu, machine = (time.monotonic(), cpu_seconds(proc.pid), time.process_time(),
                                                    machine_cpu_seconds())
             pg_cpu, redis_cpu = postgres_cpu_seconds(rt, var_dir), redis_cpu_seconds(rt)
@@ -132,13 +137,14 @@ def run(servers: str, args) -> dict:
         lost = len(report.acknowledged - stored_event_ids(rt))
         per = 1000 / max(1, report.requests)
         result = {
-            "servers": servers, "seconds": round(elapsed, 1), "concurrency": args.concurrency,
+            "servers": servers, "seconds": round(elapsed, 1), "warmup_s": args.warmup, "concurrency": args.concurrency,
             "offered_rate_per_s": args.rate,
             "employees": args.employees, "requests": report.requests,
             "acknowledged_per_s": round(acknowledged / elapsed, 1),
             "accepted_per_s": round((report.verdicts["accepted"] + report.verdicts["flagged"]) / elapsed, 1),
             "p50_ms": round(report.percentile_ms(50), 1), "p95_ms": round(report.percentile_ms(95), 1),
             "p99_ms": round(report.percentile_ms(99), 1),
+            "p99_slowest_seconds": report.slow_seconds(99),   # (second of the run, requests over p99)
             "statuses": dict(report.statuses), "verdicts": dict(report.verdicts),
             "retries_answered_as_duplicate": report.duplicates_answered, "gave_up": report.gave_up,
             "lost": lost,   # acknowledged (200/201) but not in Postgres after the run
@@ -227,6 +233,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--servers", choices=["embedded", "system", "both"], default="both")
     p.add_argument("--seconds", type=float, default=60)
+    p.add_argument("--warmup", type=float, default=5, help="seconds of the same load first, not counted (0: none)")
     p.add_argument("--concurrency", type=int, default=32, help="phones in flight (closed loop)")
     p.add_argument("--rate", type=float, help="open loop: offered check-ins per second (e.g. 60, a city's peak)")
     p.add_argument("--employees", type=int, default=5000)

