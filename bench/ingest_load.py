@@ -10,6 +10,7 @@ it keeps a check-in until acknowledged, honouring Retry-After on 429 / 503.
 from __future__ import annotations
 
 import asyncio
+import gc
 import math
 import random
 import time
@@ -181,6 +182,7 @@ async def drive(host: str, port: int, phones: list, now: Callable, seconds: floa
     a check-in's latency then includes its wait for a free connection."""
     rng = random.Random(seed)
     build = Requests(f"{host}:{port}", phones, rng)
+    gc.freeze()   # the phones and selfies stay: a full collection must not walk them (a pause is latency)
     load = Load()
     stop = time.monotonic() + seconds
     clock = {"at": 0.0, "text": ""}
