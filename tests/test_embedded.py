@@ -25,7 +25,7 @@ print(json.dumps({"data_dir": data_dir, "redis": rt.urls.redis_url, "embedded": 
                   "seen": seen, "hits": int(rt.redis.get(rt.key("probe")))}))
 time.sleep(float(sys.argv[2]))
 from pantau.services import stop_embedded
-stop_embedded()   # as a process that exits cleanly does: the last one out stops the servers
+stop_embedded(rt)   # as a process that exits cleanly does: the last one out stops the servers
 """
 
 
@@ -56,3 +56,16 @@ def test_two_processes_starting_at_once_share_one_server_and_data_survives_resta
     out, err = again.communicate(timeout=180)
     assert again.returncode == 0, err[-2000:]
     assert json.loads(out.strip().splitlines()[-1])["seen"] == 3   # rows a, b kept, c added
+    assert _servers_in(tmp_path / "redis") == []            # the last one out stopped Redis too
+
+
+def _servers_in(directory) -> list[int]:
+    """Pids of processes working in `directory` (a daemonised redis-server chdirs to its data)."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/cwd") == str(directory):
+                found.append(int(pid))
+        except OSError:
+            continue
+    return found
