@@ -180,17 +180,6 @@ def approved_leaves_range(conn: Connection, employee_ids: list[int], first: dt.d
         ORDER BY decided_at NULLS FIRST, id""", ids=employee_ids, first=first, last=last)
 
 
-def upsert_work_days(conn: Connection, records: list[dict]) -> int:
-    """Write many work days at once: COPY into a staging table, then one upsert of the changed."""
-    from .work_days import apply_stage, stage
-
-    if not records:
-        return 0
-    stage(conn, ([r.get(c) for c in WORK_DAY_COLUMNS] for r in records))
-    apply_stage(conn)
-    return len(records)
-
-
 def mobile_event_keys(conn: Connection) -> list[str]:
     """Every phone check-in's event key (the benchmark's count of acknowledged but lost)."""
     return [r["event_key"] for r in rows(conn, "SELECT event_key FROM check_ins WHERE source = 'mobile'")]
