@@ -1,21 +1,19 @@
 """config.yaml: the region, loaded once, validated, exposed as typed objects.
 
-Structure and types are checked by pydantic; references between sections (a unit's
-parent, an office's unit, a schedule's day types, band codes) in config_checks. Every
-problem is reported at once with its key path, e.g. `units[12].parent: 'DINKESS' is
-not a unit code`.
+Structure and types are checked by pydantic here; references between sections (a
+unit's parent, an office's unit, a schedule's day types, band codes) in config_checks;
+config_file reads the file and runs both. Every problem is reported at once with its
+key path, e.g. `units[12].parent: 'DINKESS' is not a unit code`.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SESSIONS = ("in", "midday", "out")
@@ -422,52 +420,3 @@ class Config(_Model):
 
 def zone_label(zone_name: str) -> str:
     return ZONE_ABBREVIATIONS.get(zone_name, zone_name)
-
-
-# --- loading ------------------------------------------------------------------------
-
-def load_config(path: str | Path) -> Config:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), [f"cannot read file: {exc.strerror}"]) from None
-    return parse_config(text, source=str(path))
-
-
-def parse_config(text: str, source: str = "config.yaml") -> Config:
-    """The validated region; raises ConfigError listing every problem with its key path."""
-    from . import config_checks as checks
-
-    try:
-        raw, problems = checks.load_yaml(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(source, [checks.yaml_problem(exc)]) from None
-    if not isinstance(raw, dict):
-        raise ConfigError(source, problems + ["(top): must be a mapping of sections (region, units, offices, ...)"])
-    config = None
-    try:
-        config = Config.model_validate(raw)
-    except ValidationError as exc:
-        problems.extend(checks.format_pydantic(exc))
-    problems.extend(checks.check_references(raw))
-    if problems:
-        raise ConfigError(source, list(dict.fromkeys(problems)))
-    return config
-
-
-# --- process-wide instance -----------------------------------------------------------
-
-_loaded: dict[Path, Config] = {}
-
-
-def get_config(path: str | Path | None = None) -> Config:
-    """The region config for this process, loaded once."""
-    if path is None:
-        from .settings import load_settings
-
-        path = load_settings().config_path
-    path = Path(path).resolve()
-    if path not in _loaded:
-        _loaded[path] = load_config(path)
-    return _loaded[path]

@@ -1,4 +1,4 @@
-"""The checks behind `parse_config` that pydantic's types cannot express.
+"""The checks behind `config_file.parse_config` that pydantic's types cannot express.
 
 Two halves: turning pydantic's errors into `key.path: message` lines a region's IT
 officer can act on, and the cross-section checks (references between units, offices,

@@ -15,7 +15,8 @@ import redis
 
 from queries import db, region, schema
 
-from .config import Config, get_config
+from .config import Config
+from .config_file import get_config
 from .services import ServiceUrls, ensure_services
 from .settings import Settings, load_settings
 

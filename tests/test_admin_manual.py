@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from ingest import manual
-from pantau.config import ConfigError, parse_config
+from pantau.config import ConfigError
+from pantau.config_file import parse_config
 from queries import audit, db
 from queries import manual as qm
 from tests import factories

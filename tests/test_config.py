@@ -9,7 +9,8 @@ import sys
 import pytest
 import yaml
 
-from pantau.config import ConfigError, load_config, parse_config, zone_label
+from pantau.config import ConfigError, zone_label
+from pantau.config_file import load_config, parse_config
 
 from conftest import REGIONS, ROOT
 

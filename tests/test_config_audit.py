@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import yaml
 
-from pantau.config import parse_config
+from pantau.config_file import parse_config
 from pantau.runtime import config_digest
 from queries import audit, region
 from tests.conftest import ROOT

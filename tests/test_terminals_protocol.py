@@ -138,7 +138,7 @@ def test_a_punch_is_judged_the_same_anywhere_in_its_minute():
     from ingest.attendance import calendar_for, person_for
     from ingest.rules.judge import Attempt, judge
     from ingest.terminals import verdicts
-    from pantau.config import load_config
+    from pantau.config_file import load_config
     from tests.conftest import ROOT
 
     config = load_config(ROOT / "config.yaml")

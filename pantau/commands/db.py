@@ -37,7 +37,7 @@ def _status(args) -> int:
 
 
 def _check_config(args) -> int:
-    from ..config import load_config
+    from ..config_file import load_config
     from ..settings import load_settings
 
     path = args.path or load_settings().config_path

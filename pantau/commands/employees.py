@@ -93,7 +93,7 @@ def _import(args) -> int:
 def _generate(args) -> int:
     from ingest.synthetic.people import generate_employees, write_csv
 
-    from ..config import load_config
+    from ..config_file import load_config
     from ..settings import load_settings
 
     if args.count < 1:

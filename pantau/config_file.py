@@ -1,0 +1,58 @@
+"""config.yaml from disk to a validated Config, every problem reported at once with its
+key path (the models in config.py, the checks between sections in config_checks.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from . import config_checks as checks
+from .config import Config, ConfigError
+
+
+# --- loading ------------------------------------------------------------------------
+
+def load_config(path: str | Path) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read file: {exc.strerror}"]) from None
+    return parse_config(text, source=str(path))
+
+
+def parse_config(text: str, source: str = "config.yaml") -> Config:
+    """The validated region; raises ConfigError listing every problem with its key path."""
+    try:
+        raw, problems = checks.load_yaml(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(source, [checks.yaml_problem(exc)]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(source, problems + ["(top): must be a mapping of sections (region, units, offices, ...)"])
+    config = None
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        problems.extend(checks.format_pydantic(exc))
+    problems.extend(checks.check_references(raw))
+    if problems:
+        raise ConfigError(source, list(dict.fromkeys(problems)))
+    return config
+
+
+# --- process-wide instance -----------------------------------------------------------
+
+_loaded: dict[Path, Config] = {}
+
+
+def get_config(path: str | Path | None = None) -> Config:
+    """The region config for this process, loaded once."""
+    if path is None:
+        from .settings import load_settings
+
+        path = load_settings().config_path
+    path = Path(path).resolve()
+    if path not in _loaded:
+        _loaded[path] = load_config(path)
+    return _loaded[path]
