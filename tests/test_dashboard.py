@@ -241,6 +241,17 @@ def test_wall_kiosk_token_and_revocation(app, city):
     # a 4K screen (scale 2) gets the same data redrawn with bigger text
     status, big = tick(KIOSK_TOKEN, out["wall-version"]["data"], 2)
     assert big["wall-bars"]["figure"]["layout"]["font"]["size"] == 2 * out["wall-bars"]["figure"]["layout"]["font"]["size"]
+    assert big["wall-map"]["figure"]["data"][0]["x"]  # a new scale: the whole map, outlines too
+    # something changed (a rebuild moves the version): the outlines the wall holds are kept,
+    # only the check-in traces are sent
+    from ingest import live
+    from pantau import clock
+
+    live.rebuild(rt, clock.today(rt.config.zone))
+    status, later = tick(KIOSK_TOKEN, big["wall-version"]["data"], 2)
+    patch = later["wall-map"]["figure"]
+    assert status == 200 and "__dash_patch_update" in patch and "wall-bars" in later
+    assert sorted(op["location"] for op in patch["operations"]) == [["data", i] for i in range(2, 6)]
     from queries import users
 
     with rt.transaction() as conn:
