@@ -130,16 +130,36 @@ def employee_days(conn: Connection, employee_id: int, date_from: dt.date, date_t
 
 def refresh_rollups(conn: Connection) -> None:
     """Rebuild the rollups after a day close or a recompute (readers are not blocked)."""
-    for view in ("unit_day_rollup", "arrival_rollup"):
+    for view in ("unit_day_rollup", "arrival_rollup", "arrival_week_rollup"):  # weeks: from arrival_rollup
         run(conn, f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")
 
 
+def whole_weeks(date_from: dt.date, date_to: dt.date, through: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and last Monday of the weeks that lie whole in the range and end by `through`."""
+    first = date_from + dt.timedelta(days=-date_from.weekday() % 7)
+    end = min(date_to, through)
+    last = end - dt.timedelta(days=(end.weekday() + 1) % 7) - dt.timedelta(days=6)  # the Monday of the last Sunday's week
+    return (first, last) if first <= last else None
+
+
 def arrival_buckets(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> list[dict]:
-    """First check-ins per unit in 5-minute UTC buckets (closed days rolled up, later days live)."""
+    """First check-ins per unit in 5-minute UTC buckets: whole weeks from the weekly rollup,
+    the other closed days from the daily one, later days live."""
+    upto = rolled_up_to(conn, "arrival_rollup")
+    weeks = whole_weeks(date_from, date_to, min(upto, scalar(conn, "SELECT through FROM arrival_week_rollup LIMIT 1")
+                                                or NEVER))
+    w0, w1 = weeks or (NEVER, NEVER - dt.timedelta(days=7))  # none: an empty week range
     return rows(conn, f"""
-        SELECT r.unit_code, r.utc_minute, sum(r.people)::int AS people
-        FROM arrival_rollup r
-        WHERE r.work_date BETWEEN :d0 AND least(CAST(:d1 AS date), CAST(:upto AS date)) AND {UNIT_IN_SCOPE.format("r")}
+        SELECT unit_code, utc_minute, sum(people)::int AS people FROM (
+            SELECT w.unit_code, w.utc_minute, w.people
+            FROM arrival_week_rollup w
+            WHERE w.week BETWEEN :w0 AND :w1 AND {UNIT_IN_SCOPE.format("w")}
+            UNION ALL
+            SELECT r.unit_code, r.utc_minute, r.people
+            FROM arrival_rollup r
+            WHERE r.work_date BETWEEN :d0 AND least(CAST(:d1 AS date), CAST(:upto AS date))
+              AND NOT r.work_date BETWEEN :w0 AND CAST(:w1 AS date) + 6 AND {UNIT_IN_SCOPE.format("r")}
+        ) rolled
         GROUP BY 1, 2
         UNION ALL
         SELECT wd.unit_code,
@@ -149,4 +169,4 @@ def arrival_buckets(conn: Connection, date_from: dt.date, date_to: dt.date, scop
         FROM work_days wd JOIN units u ON u.code = wd.unit_code
         WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), CAST(:upto AS date) + 1) AND :d1
           AND wd.first_in IS NOT NULL AND {IN_SCOPE}
-        GROUP BY 1, 2""", d0=date_from, d1=date_to, scope=scope, upto=rolled_up_to(conn, "arrival_rollup"))
+        GROUP BY 1, 2""", d0=date_from, d1=date_to, scope=scope, upto=upto, w0=w0, w1=w1)

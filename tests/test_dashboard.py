@@ -262,6 +262,29 @@ def test_wall_kiosk_token_and_revocation(app, city):
     assert "Pegawai" not in text
 
 
+def test_arrivals_read_from_whole_weeks_match_the_days(make_runtime):
+    import datetime as dt
+
+    rt = make_runtime(ROOT / "config.yaml", "weeks")
+    days = seed_city(rt, past_days=20)["days"]  # closed days spanning whole weeks, then today (live)
+    with rt.connection() as conn:
+        assert qd.whole_weeks(days[0], days[-1], qd.rolled_up_to(conn, "arrival_rollup"))  # the weekly path is taken
+        for scope in (None, "SETDA/DAMKAR/"):
+            ranged = qd.arrival_buckets(conn, days[0], days[-1], scope)
+            by_day = [b for d in days for b in qd.arrival_buckets(conn, d, d, scope)]  # one day: never a whole week
+            assert ranged and _sum_buckets(ranged) == _sum_buckets(by_day)
+    assert qd.whole_weeks(dt.date(2026, 7, 15), dt.date(2026, 10, 14), dt.date(2026, 11, 20)) == (
+        dt.date(2026, 7, 20), dt.date(2026, 10, 5))                          # Wednesday to Wednesday
+    assert qd.whole_weeks(dt.date(2026, 10, 1), dt.date(2026, 10, 5), dt.date(2026, 11, 1)) is None
+
+
+def _sum_buckets(buckets) -> dict:
+    out: dict = {}
+    for b in buckets:
+        out[(b["unit_code"], b["utc_minute"])] = out.get((b["unit_code"], b["utc_minute"]), 0) + b["people"]
+    return out
+
+
 def test_rollups_and_live_days_agree(city):
     rt, data = city
     with rt.connection() as conn:
