@@ -509,3 +509,10 @@ def test_bundles_are_served_gzipped_and_the_worker_is_warmed(app):
         assert packed.headers["Content-Encoding"] == "gzip" and gzip.decompress(packed.data) == plain.data
         assert "Accept-Encoding" in packed.headers["Vary"]
     assert c.get("/_dash-dependencies", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") is None
+    # a browser that holds the gzip revalidates it with our tag: nothing is sent again
+    # (plotly.js has no fingerprint in its URL, so it is revalidated on every page load)
+    for src in warming.ASYNC_BUNDLES + ("/assets/pantau.css",):
+        first = c.get(src, headers={"Accept-Encoding": "gzip"})
+        again = c.get(src, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+        assert first.status_code == 200 and again.status_code == 304 and again.data == b"", src
+        assert again.headers["ETag"] == first.headers["ETag"]
