@@ -81,8 +81,12 @@ def server_side(rt, repeat: int) -> dict:
     from dashboard.app import create_app
     from tests.dash_client import DashClient
 
+    from dashboard import warm
+
     token = _setup(rt)
     app = create_app(rt)
+    warm.warm(app)  # as a gunicorn worker is before it serves (dashboard.app.create_server)
+    warm.settle_garbage_collector()
     cache = app.server.extensions["pantau_cache"]
     client = DashClient(app)
     assert client.login("bench-sekda", PASSWORD).status_code == 302
