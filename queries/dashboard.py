@@ -146,8 +146,8 @@ def arrival_buckets(conn: Connection, date_from: dt.date, date_to: dt.date, scop
     """First check-ins per unit in 5-minute UTC buckets: whole weeks from the weekly rollup,
     the other closed days from the daily one, later days live."""
     upto = rolled_up_to(conn, "arrival_rollup")
-    weeks = whole_weeks(date_from, date_to, min(upto, scalar(conn, "SELECT through FROM arrival_week_rollup LIMIT 1")
-                                                or NEVER))
+    last_week = scalar(conn, "SELECT max(week) FROM arrival_week_rollup")  # it holds whole weeks only
+    weeks = whole_weeks(date_from, date_to, min(upto, last_week + dt.timedelta(days=6) if last_week else NEVER))
     w0, w1 = weeks or (NEVER, NEVER - dt.timedelta(days=7))  # none: an empty week range
     return rows(conn, f"""
         SELECT unit_code, utc_minute, sum(people)::int AS people FROM (
