@@ -141,4 +141,5 @@ def create_server():
     """The WSGI application for gunicorn (Procfile: web), warmed before the worker serves."""
     app = create_app()
     warm.warm(app)
+    warm.settle_garbage_collector()
     return app.server

@@ -103,33 +103,61 @@ def wall_map(offices: list[dict], points: list[dict], scale: float = 1.0) -> dic
     """The wall's small live map: offices with their geofence and the latest check-ins.
 
     Plain x/y (lon/lat) scatter, not tiles: it needs no network or WebGL on the TV and
-    keeps its view across updates (uirevision), which a folium iframe would lose."""
+    keeps its view across updates (uirevision), which a folium iframe would lose.
+    Traces: 0-1 the offices (wall_fences), 2-5 the check-ins (wall_points)."""
+    return wall_map_of(wall_fences(office_key(offices), scale), wall_points(points, scale), scale)
+
+
+def wall_map_of(fences, points: list[dict], scale: float = 1.0) -> dict:
+    """wall_map from its two parts, already built."""
+    return figure([*fences, *points], dict(xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x",
+                                                                                   scaleratio=1),
+                                           uirevision="wall-map", showlegend=False), wall=True, scale=scale)
+
+
+WALL_POINT_TRACES = 2  # the index of the first check-in trace in wall_map's data
+
+
+def office_key(offices: list[dict]) -> tuple:
+    """The offices as a hashable value: what the fences are drawn from (and cached by)."""
+    return tuple((o["name"], o["lat"], o["lon"], o.get("radius_m"), tuple(map(tuple, o.get("polygon") or ())))
+                 for o in offices)
+
+
+@lru_cache(maxsize=64)  # offices do not move: one drawing per scope and screen scale, all day
+def wall_fences(offices: tuple, scale: float = 1.0) -> tuple[dict, dict]:
+    """Every geofence in one line trace (separated by gaps) and the offices as squares.
+    Coordinates rounded to ~0.1 m: the bulk of a full wall drawing is these outlines.
+    Shared between calls: never mutate what it returns."""
     fence_lats: list = []
     fence_lons: list = []
-    for o in offices:  # every geofence in one trace, separated by gaps
-        if o.get("polygon"):
-            lats = [p[0] for p in o["polygon"]] + [o["polygon"][0][0]]
-            lons = [p[1] for p in o["polygon"]] + [o["polygon"][0][1]]
+    for _name, lat, lon, radius_m, polygon in offices:
+        if polygon:
+            lats = [p[0] for p in polygon] + [polygon[0][0]]
+            lons = [p[1] for p in polygon] + [polygon[0][1]]
         else:
-            lats, lons = _circle(o["lat"], o["lon"], o.get("radius_m") or 150, n=24)
-        fence_lats += [*lats, None]
-        fence_lons += [*lons, None]
-    data = [dict(type="scatter", x=fence_lons, y=fence_lats, mode="lines", hoverinfo="skip", showlegend=False,
+            lats, lons = _circle(lat, lon, radius_m or 150, n=24)
+        fence_lats += [*(round(v, 6) for v in lats), None]
+        fence_lons += [*(round(v, 6) for v in lons), None]
+    return (dict(type="scatter", x=fence_lons, y=fence_lats, mode="lines", hoverinfo="skip", showlegend=False,
                  line=dict(color=COLORS["geofence"], width=2)),
-            dict(type="scatter", x=[o["lon"] for o in offices], y=[o["lat"] for o in offices], mode="markers",
+            dict(type="scatter", x=[o[2] for o in offices], y=[o[1] for o in offices], mode="markers",
                  marker=dict(symbol="square", size=9 * scale, color=COLORS["geofence"]),
-                 text=[o["name"] for o in offices], hoverinfo="text", showlegend=False)]
+                 text=[o[0] for o in offices], hoverinfo="text", showlegend=False))
+
+
+def wall_points(points: list[dict], scale: float = 1.0) -> list[dict]:
+    """The latest check-ins, one trace per verdict colour (what changes between two drawings)."""
+    data = []
     for kind in ("on_time", "late", "flagged", "refused"):
         pts = [p for p in points if check_in_kind(p.get("verdict"), p.get("minutes_late")) == kind
                and p.get("lat") is not None]
         data.append(dict(type="scatter", x=[p["lon"] for p in pts], y=[p["lat"] for p in pts], mode="markers",
                          name=VERDICT_LABELS[kind],
                          marker=dict(size=12 * scale, color=COLORS[kind], line=dict(width=1, color="#fff"))))
-    return figure(data, dict(xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x", scaleratio=1),
-                             uirevision="wall-map", showlegend=False), wall=True, scale=scale)
+    return data
 
 
-@lru_cache(maxsize=4096)  # offices do not move: the wall redraws the same outlines all day
 def _circle(lat: float, lon: float, radius_m: float, n: int = 36) -> tuple[list[float], list[float]]:
     dlat = radius_m / 111_320
     dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)

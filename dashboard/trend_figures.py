@@ -60,9 +60,12 @@ def late_rate_figure(df: pd.DataFrame, grain: str, names: dict[str, str], top: i
     data = [dict(type="scatter", x=_dates(total.index), y=_values(_rate(total["late"], total["present"])),
                  name="Semua", line=dict(width=4, color="#222"))]
     worst = df.groupby("group")["late"].sum().nlargest(top).index
+    # one grouping for all of them (a filter and a groupby per unit cost ~5 ms each on a year)
+    parts = df[df["group"].isin(worst)].groupby(["group", "period"])[["late", "present"]].sum()
+    rates = _rate(parts["late"], parts["present"])
     for g in worst:
-        part = df[df["group"] == g].groupby("period")[["late", "present"]].sum()
-        data.append(dict(type="scatter", x=_dates(part.index), y=_values(_rate(part["late"], part["present"])),
+        part = rates.xs(g, level="group")
+        data.append(dict(type="scatter", x=_dates(part.index), y=_values(part),
                          name=names.get(g, g), line=dict(width=1.5), mode="lines+markers"))
     return figure(data, layout, height=380)
 

@@ -10,9 +10,13 @@ import datetime as dt
 
 from sqlalchemy.engine import Connection
 
-from .db import one, rows, run
+from .db import one, rows, run, scalar
 
 IN_SCOPE = "(CAST(:scope AS text) IS NULL OR starts_with(u.path, CAST(:scope AS text)))"
+# the same for a row with a unit_code and no join to units: for the region's viewers
+# (scope NULL) the condition folds away and the planner skips the units table altogether
+UNIT_IN_SCOPE = ("(CAST(:scope AS text) IS NULL OR {}.unit_code IN "
+                 "(SELECT u.code FROM units u WHERE starts_with(u.path, CAST(:scope AS text))))")
 LEAVE = "wd.status NOT IN ('hadir', 'tk', 'libur', 'belum')"
 COUNTS = f"""
     count(*) FILTER (WHERE wd.is_work_day AND wd.status <> 'libur') AS expected,
@@ -33,19 +37,28 @@ STATUS_FILTERS = {
 }
 
 
-# per (work_date, unit_code): rolled-up closed days, then live days after the newest of them
+# per (work_date, unit_code): rolled-up closed days up to :upto (rolled_up_to), then live
+# days after it. :upto is bound, not a subquery: the planner then sees that the live part
+# is empty for past ranges, instead of guessing a million rows there (which made it compile
+# every query with JIT, ~20 ms each, and pick sorts that spilled to disk).
 _DAYS = f"""
-    mark AS (SELECT coalesce(max(work_date), DATE '1900-01-01') AS upto FROM unit_day_rollup),
     days AS (
         SELECT r.work_date, r.unit_code, r.expected, r.present, r.late, r.on_leave, r.tk,
                r.not_yet, r.late_minutes
-        FROM unit_day_rollup r, mark
-        WHERE r.work_date BETWEEN :d0 AND :d1 AND r.work_date <= mark.upto
+        FROM unit_day_rollup r
+        WHERE r.work_date BETWEEN :d0 AND least(CAST(:d1 AS date), CAST(:upto AS date))
         UNION ALL
         SELECT wd.work_date, wd.unit_code, {COUNTS}
-        FROM work_days wd, mark
-        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), mark.upto + 1) AND :d1
+        FROM work_days wd
+        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), CAST(:upto AS date) + 1) AND :d1
         GROUP BY wd.work_date, wd.unit_code)"""
+NEVER = dt.date(1900, 1, 1)
+
+
+def rolled_up_to(conn: Connection, rollup: str = "unit_day_rollup") -> dt.date:
+    """The newest day in a rollup (closed days up to it are there; later days are read live)."""
+    assert rollup in ("unit_day_rollup", "arrival_rollup")
+    return scalar(conn, f"SELECT max(work_date) FROM {rollup}") or NEVER
 
 
 def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> list[dict]:
@@ -53,7 +66,7 @@ def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scop
     return rows(conn, f"""
         WITH {_DAYS}
         SELECT d.* FROM days d JOIN units u ON u.code = d.unit_code
-        WHERE {IN_SCOPE} ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope)
+        WHERE {IN_SCOPE} ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, upto=rolled_up_to(conn))
 
 
 def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None,
@@ -73,7 +86,8 @@ def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope:
                {', '.join(f'sum(d.{k})::int AS {k}' for k in COUNT_KEYS)}
         FROM days d JOIN units u ON u.code = d.unit_code
         WHERE {IN_SCOPE} AND {under}
-        GROUP BY 1, 2 ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, node=node_path)
+        GROUP BY 1, 2 ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, node=node_path,
+        upto=rolled_up_to(conn))
 
 
 def people(conn: Connection, unit_code: str, date_from: dt.date, date_to: dt.date,
@@ -116,24 +130,43 @@ def employee_days(conn: Connection, employee_id: int, date_from: dt.date, date_t
 
 def refresh_rollups(conn: Connection) -> None:
     """Rebuild the rollups after a day close or a recompute (readers are not blocked)."""
-    for view in ("unit_day_rollup", "arrival_rollup"):
+    for view in ("unit_day_rollup", "arrival_rollup", "arrival_week_rollup"):  # weeks: from arrival_rollup
         run(conn, f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}")
 
 
+def whole_weeks(date_from: dt.date, date_to: dt.date, through: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and last Monday of the weeks that lie whole in the range and end by `through`."""
+    first = date_from + dt.timedelta(days=-date_from.weekday() % 7)
+    end = min(date_to, through)
+    last = end - dt.timedelta(days=(end.weekday() + 1) % 7) - dt.timedelta(days=6)  # the Monday of the last Sunday's week
+    return (first, last) if first <= last else None
+
+
 def arrival_buckets(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> list[dict]:
-    """First check-ins per unit in 5-minute UTC buckets (closed days rolled up, later days live)."""
+    """First check-ins per unit in 5-minute UTC buckets: whole weeks from the weekly rollup,
+    the other closed days from the daily one, later days live."""
+    upto = rolled_up_to(conn, "arrival_rollup")
+    last_week = scalar(conn, "SELECT max(week) FROM arrival_week_rollup")  # it holds whole weeks only
+    weeks = whole_weeks(date_from, date_to, min(upto, last_week + dt.timedelta(days=6) if last_week else NEVER))
+    w0, w1 = weeks or (NEVER, NEVER - dt.timedelta(days=7))  # none: an empty week range
     return rows(conn, f"""
-        WITH mark AS (SELECT coalesce(max(work_date), DATE '1900-01-01') AS upto FROM arrival_rollup)
-        SELECT r.unit_code, r.utc_minute, sum(r.people)::int AS people
-        FROM arrival_rollup r JOIN units u ON u.code = r.unit_code, mark
-        WHERE r.work_date BETWEEN :d0 AND :d1 AND r.work_date <= mark.upto AND {IN_SCOPE}
+        SELECT unit_code, utc_minute, sum(people)::int AS people FROM (
+            SELECT w.unit_code, w.utc_minute, w.people
+            FROM arrival_week_rollup w
+            WHERE w.week BETWEEN :w0 AND :w1 AND {UNIT_IN_SCOPE.format("w")}
+            UNION ALL
+            SELECT r.unit_code, r.utc_minute, r.people
+            FROM arrival_rollup r
+            WHERE r.work_date BETWEEN :d0 AND least(CAST(:d1 AS date), CAST(:upto AS date))
+              AND NOT r.work_date BETWEEN :w0 AND CAST(:w1 AS date) + 6 AND {UNIT_IN_SCOPE.format("r")}
+        ) rolled
         GROUP BY 1, 2
         UNION ALL
         SELECT wd.unit_code,
                (floor((extract(hour FROM wd.first_in AT TIME ZONE 'UTC') * 60
                        + extract(minute FROM wd.first_in AT TIME ZONE 'UTC')) / 5) * 5)::int,
                count(*)::int
-        FROM work_days wd JOIN units u ON u.code = wd.unit_code, mark
-        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), mark.upto + 1) AND :d1
+        FROM work_days wd JOIN units u ON u.code = wd.unit_code
+        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), CAST(:upto AS date) + 1) AND :d1
           AND wd.first_in IS NOT NULL AND {IN_SCOPE}
-        GROUP BY 1, 2""", d0=date_from, d1=date_to, scope=scope)
+        GROUP BY 1, 2""", d0=date_from, d1=date_to, scope=scope, upto=upto, w0=w0, w1=w1)

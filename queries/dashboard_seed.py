@@ -65,7 +65,7 @@ def employee_ids(conn: Connection) -> list[dict]:
 
 def analyze(conn: Connection) -> None:
     """Fresh planner statistics after a bulk load (autovacuum may not have run yet)."""
-    for table in ("employees", "work_days", "check_ins"):
+    for table in ("employees", "work_days", "check_ins", "unit_day_rollup", "arrival_rollup"):
         run_many(conn, f"ANALYZE {table}", [{}])
 
 
@@ -74,5 +74,5 @@ def vacuum_analyze(conn: Connection) -> None:
     visibility map and hint bits, so the first timed reads do not pay for them. `conn`: a
     connection outside any transaction (VACUUM cannot run in one)."""
     conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-    for table in ("employees", "work_days", "check_ins"):
+    for table in ("employees", "work_days", "check_ins", "unit_day_rollup", "arrival_rollup"):
         conn.exec_driver_sql(f"VACUUM (ANALYZE) {table}")

@@ -115,7 +115,10 @@ def run(conn: Connection, sql: str, **params: Any):
 
 
 def rows(conn: Connection, sql: str, **params: Any) -> list[dict]:
-    return [dict(r) for r in run(conn, sql, **params).mappings()]
+    # keys once and plain tuples: a RowMapping per row cost ~7 µs, 70 ms for a year's trends
+    result = run(conn, sql, **params)
+    keys = tuple(result.keys())
+    return [dict(zip(keys, r)) for r in result.fetchall()]
 
 
 def one(conn: Connection, sql: str, **params: Any) -> dict | None:

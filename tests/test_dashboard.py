@@ -241,6 +241,17 @@ def test_wall_kiosk_token_and_revocation(app, city):
     # a 4K screen (scale 2) gets the same data redrawn with bigger text
     status, big = tick(KIOSK_TOKEN, out["wall-version"]["data"], 2)
     assert big["wall-bars"]["figure"]["layout"]["font"]["size"] == 2 * out["wall-bars"]["figure"]["layout"]["font"]["size"]
+    assert big["wall-map"]["figure"]["data"][0]["x"]  # a new scale: the whole map, outlines too
+    # something changed (a rebuild moves the version): the outlines the wall holds are kept,
+    # only the check-in traces are sent
+    from ingest import live
+    from pantau import clock
+
+    live.rebuild(rt, clock.today(rt.config.zone))
+    status, later = tick(KIOSK_TOKEN, big["wall-version"]["data"], 2)
+    patch = later["wall-map"]["figure"]
+    assert status == 200 and "__dash_patch_update" in patch and "wall-bars" in later
+    assert sorted(op["location"] for op in patch["operations"]) == [["data", i] for i in range(2, 6)]
     from queries import users
 
     with rt.transaction() as conn:
@@ -249,6 +260,29 @@ def test_wall_kiosk_token_and_revocation(app, city):
     assert tick(KIOSK_TOKEN)[0] == 204
     status, text = c.page("/overview", f"?kiosk={KIOSK_TOKEN}")
     assert "Pegawai" not in text
+
+
+def test_arrivals_read_from_whole_weeks_match_the_days(make_runtime):
+    import datetime as dt
+
+    rt = make_runtime(ROOT / "config.yaml", "weeks")
+    days = seed_city(rt, past_days=20)["days"]  # closed days spanning whole weeks, then today (live)
+    with rt.connection() as conn:
+        assert qd.whole_weeks(days[0], days[-1], qd.rolled_up_to(conn, "arrival_rollup"))  # the weekly path is taken
+        for scope in (None, "SETDA/DAMKAR/"):
+            ranged = qd.arrival_buckets(conn, days[0], days[-1], scope)
+            by_day = [b for d in days for b in qd.arrival_buckets(conn, d, d, scope)]  # one day: never a whole week
+            assert ranged and _sum_buckets(ranged) == _sum_buckets(by_day)
+    assert qd.whole_weeks(dt.date(2026, 7, 15), dt.date(2026, 10, 14), dt.date(2026, 11, 20)) == (
+        dt.date(2026, 7, 20), dt.date(2026, 10, 5))                          # Wednesday to Wednesday
+    assert qd.whole_weeks(dt.date(2026, 10, 1), dt.date(2026, 10, 5), dt.date(2026, 11, 1)) is None
+
+
+def _sum_buckets(buckets) -> dict:
+    out: dict = {}
+    for b in buckets:
+        out[(b["unit_code"], b["utc_minute"])] = out.get((b["unit_code"], b["utc_minute"]), 0) + b["people"]
+    return out
 
 
 def test_rollups_and_live_days_agree(city):
@@ -475,3 +509,10 @@ def test_bundles_are_served_gzipped_and_the_worker_is_warmed(app):
         assert packed.headers["Content-Encoding"] == "gzip" and gzip.decompress(packed.data) == plain.data
         assert "Accept-Encoding" in packed.headers["Vary"]
     assert c.get("/_dash-dependencies", headers={"Accept-Encoding": "gzip"}).headers.get("Content-Encoding") is None
+    # a browser that holds the gzip revalidates it with our tag: nothing is sent again
+    # (plotly.js has no fingerprint in its URL, so it is revalidated on every page load)
+    for src in warming.ASYNC_BUNDLES + ("/assets/pantau.css",):
+        first = c.get(src, headers={"Accept-Encoding": "gzip"})
+        again = c.get(src, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+        assert first.status_code == 200 and again.status_code == 304 and again.data == b"", src
+        assert again.headers["ETag"] == first.headers["ETag"]

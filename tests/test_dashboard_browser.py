@@ -203,6 +203,13 @@ def _bars_readable(driver) -> None:
     assert got["legend_clear"] and got["apart"], got
 
 
+WALL_MAP_JS = """
+const gd = document.querySelector('#wall-map .js-plotly-plot');
+const points = gd.data.slice(2);
+return {fence: (gd.data[0].x || []).length, lons: [].concat(...points.map(t => Array.from(t.x || [])))};
+"""
+
+
 def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     rt, data = city
     browser.delete_all_cookies()
@@ -214,6 +221,8 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     _bars_readable(browser)
     shot(browser, "wall_1920")
     browser.execute_script("window.pantauMarker = 1")  # gone if the page reloads
+    fences = browser.execute_script(WALL_MAP_JS)["fence"]
+    assert fences > 0  # the geofence outlines are drawn
     # a phone checks in through the mobile API (the Procfile's ingest process)
     with api_support.gunicorn(rt, clock_at=MONDAY_0720) as api, httpx.Client(base_url=api.url, timeout=30) as http:
         phone = api_support.new_phone(rt, http, unit="PKM-CLG")
@@ -224,6 +233,11 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     wait(browser, lambda d: person["name"] in d.find_element(By.ID, "wall-ticker").text)
     assert browser.find_element(By.ID, "tile-present").text != before
     assert browser.execute_script("return window.pantauMarker") == 1
+    # the map got only its check-ins redrawn: the new point is there, the outlines kept
+    office = rt.config.office_by_code["PKM-CLG-1"]
+    drawn = wait(browser, lambda d: (lambda m: m if any(abs(x - office.lon) < 1e-6 for x in m["lons"]) else False)(
+        d.execute_script(WALL_MAP_JS)))
+    assert drawn["fence"] == fences
     viewport(browser, 3840, 2160)  # a 4K TV loads the page at its size (text scales with it)
     browser.refresh()
     wait(browser, lambda d: person["name"] in d.find_element(By.ID, "wall-ticker").text)

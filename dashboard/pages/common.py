@@ -106,5 +106,14 @@ def tiles(counts: dict, class_name: str = "tiles"):
         for t in summary.tiles(counts)], className=class_name)
 
 
+def element(tag: str, children=None, namespace: str = "dash_html_components", **props) -> dict:
+    """A component as the JSON Dash sends for it (what Component.to_plotly_json gives), for
+    tables with thousands of cells: building and serialising Dash's component classes cost
+    ~60 µs a cell, more than the query behind the table."""
+    if children is not None:
+        props["children"] = children
+    return {"type": tag, "namespace": namespace, "props": props}
+
+
 def nothing(message: str = "Tidak ada data untuk Anda di sini. / Nothing for you here."):
     return html.Div(message, className="notice", id="nothing")

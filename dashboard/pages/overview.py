@@ -9,7 +9,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from .. import auth, data, figures, summary
-from .common import (KIND_LABELS, day_label, status_label, STATUS_OPTIONS, date_range, filters_changed, href, local_time,
+from .common import (KIND_LABELS, day_label, element, status_label, STATUS_OPTIONS, date_range, filters_changed, href, local_time,
                      nothing, parse_date, parse_int, search_params, text, tiles, zone_name)
 
 PATH = "/overview"
@@ -84,15 +84,17 @@ def _people_table(viewer, unit: str, params: dict, d0: dt.date, d1: dt.date):
         ["Status", f"Masuk ({zone})", f"Pulang ({zone})", "TL / PSW"] if single
         else ["Hari kerja", "Hadir", "Terlambat", "Cuti", "TK", "Menit terlambat"])
     body = []
+    month = d1.strftime("%Y-%m")
     for p in people:
-        link = dcc.Link(p["name"], href=href(PATH, {"employee": p["employee_id"], "month": d1.strftime("%Y-%m")}))
+        link = element("Link", p["name"], "dash_core_components",
+                       href=href(PATH, {"employee": p["employee_id"], "month": month}))
         if single:
             cells = [status_label(p["status"], 1 if p["late"] else 0), local_time(config, unit, p["first_in"]), local_time(config, unit, p["last_out"]),
                      " ".join(b for b in (p["late_band"], p["early_band"]) if b) or "–"]
         else:
             cells = [p["expected"], p["present"], p["late"], p["on_leave"], p["tk"], p["late_minutes"]]
-        body.append(html.Tr([html.Td(p["nip"]), html.Td(link), html.Td(p["position"])] +
-                            [html.Td(c) for c in cells], className="person-row"))
+        body.append(element("Tr", [element("Td", p["nip"]), element("Td", link), element("Td", p["position"])] +
+                            [element("Td", c) for c in cells], className="person-row"))
     if not body:
         return html.P("Tidak ada pegawai langsung di unit ini untuk pilihan ini.", className="muted")
     return html.Div([html.H3(f"Pegawai {config.unit_by_code[unit].name} ({len(body)})"),

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import zlib
+from functools import lru_cache
 
 import redis
 
-from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, Patch, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ingest import live
@@ -89,19 +91,45 @@ def page_now(config, seconds: float) -> int:
     return int(seconds) // config.dashboard.wall_page_seconds
 
 
+_offices: dict[tuple, tuple] = {}
+
+
+def offices_of(config, viewer) -> tuple:
+    """The offices the viewer's map outlines (figures.office_key form): fixed per config and
+    scope, so worked out once, not on every tick."""
+    from ..auth import unit_scope
+
+    held = _offices.get((id(config), viewer.scope))
+    if held is None or held[0] is not config:
+        key = figures.office_key([
+            {"name": o.name, "lat": o.lat, "lon": o.lon, "radius_m": o.radius_m, "polygon": o.polygon}
+            for o in config.offices
+            if viewer.scope is None or (o.unit in config.unit_by_code
+                                        and viewer.can_see_unit(unit_scope(config, o.unit)))])
+        held = _offices[(id(config), viewer.scope)] = (config, key)
+    return held[1]
+
+
+@lru_cache(maxsize=64)
+def fence_tag(offices: tuple) -> str:
+    """A short name for a set of office outlines, the same in every worker process."""
+    return format(zlib.crc32(repr(offices).encode()), "x")
+
+
 def view(snapshot: dict, config, viewer, scale: float = 1.0, page: int = 0) -> dict:
     """Everything the wall draws for one snapshot (pure: testable without a browser)."""
     snapshot = scoped(snapshot, config, viewer)
     totals = snapshot["totals"]
     counts = {"expected": totals["expected"], "present": totals["present"], "late": totals["late"],
               "on_leave": totals["leave"], "not_yet": totals["not_yet"]}
-    offices = [{"name": o.name, "lat": o.lat, "lon": o.lon, "radius_m": o.radius_m, "polygon": o.polygon}
-               for o in config.offices if viewer.scope is None or o.unit in snapshot["units"]]
+    offices = offices_of(config, viewer)
     ranked = unit_rows(snapshot, config)
     units, caption = page_of(ranked, page)
+    points = figures.wall_points(snapshot["latest"], scale)
     return {"tiles": counts, "units": units, "units_caption": caption, "pages": page_count(ranked),
             "ticker": ticker_lines(snapshot, config, viewer.show_names, config.dashboard.wall_ticker_size),
-            "map": figures.wall_map(offices, snapshot["latest"], scale)}
+            "fences": fence_tag(offices), "points": points,
+            "map": figures.wall_map_of(figures.wall_fences(offices, scale), points, scale)}
 
 
 def silent_mark(silent: int | None, viewer):
@@ -140,12 +168,29 @@ def layout(viewer, params: dict):
     ], className="wall")
 
 
+def drawn_mark(version: int, scale: float, silent, fences: str, page: int, pages: int) -> str:
+    """What the browser keeps of its last drawing: "version@scale!silent~fences#page/pages"."""
+    return f"{version}@{scale:g}!{silent}~{fences}#{page % pages}/{pages}"
+
+
 def _pages(drawn) -> int:
-    """The page count recorded with the last drawing ("version@scale!silent#page/pages"), else 1."""
+    """The page count recorded with the last drawing, else 1."""
     try:
         return max(1, int(str(drawn).rsplit("/", 1)[1]))
     except (IndexError, ValueError):
         return 1
+
+
+def map_update(v: dict, shown_version, scale: float):
+    """The map for view `v`: whole on the first drawing or a new scale or set of offices;
+    otherwise only its check-in traces (the outlines are the bulk of it, and never move)."""
+    if not (isinstance(shown_version, str) and f"@{scale:g}!" in shown_version
+            and f"~{v['fences']}#" in shown_version):
+        return v["map"]
+    patch = Patch()
+    for i, trace in enumerate(v["points"]):
+        patch["data"][figures.WALL_POINT_TRACES + i] = trace
+    return patch
 
 
 def _scale(value) -> float:
@@ -173,13 +218,13 @@ def register(app) -> None:
         beat = now.isoformat(timespec="seconds")
         scale = _scale(scale)
         page = page_now(rt.config, time.time())
+        fences = fence_tag(offices_of(rt.config, viewer))
         try:
             # a new screen size or the chart's next page redraws too; the page count comes from
             # the last drawing, so a wall with one page never redraws for the turn of a page
             pages = _pages(shown_version)
             found, silent = live.wall_state(rt, day)
-            drawn = f"{found}@{scale:g}!{silent}#{page % pages}/{pages}"
-            if drawn == shown_version:
+            if drawn_mark(found, scale, silent, fences, page, pages) == shown_version:
                 return (no_update,) * 6 + (beat,)
             snap = live.snapshot(rt, day)
         except redis.RedisError:
@@ -187,10 +232,11 @@ def register(app) -> None:
         v = view(snap, rt.config, viewer, scale, page)
         items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]
         bars = figures.unit_bars(v["units"], wall=True, scale=scale, note=v["units_caption"])
-        drawn = f"{snap['version']}@{scale:g}!{silent}#{page % v['pages']}/{v['pages']}"
+        drawn = drawn_mark(snap["version"], scale, silent, v["fences"], page, v["pages"])
         mark = silent_mark(silent, viewer)
         header = [f"{day:%d/%m/%Y}", mark] if mark else f"{day:%d/%m/%Y}"
-        return (tiles(v["tiles"], "tiles wall-tile-row"), bars, v["map"], items, header, drawn, beat)
+        return (tiles(v["tiles"], "tiles wall-tile-row"), bars, map_update(v, shown_version, scale),
+                items, header, drawn, beat)
 
     app.clientside_callback(
         ClientsideFunction(namespace="pantau", function_name="wallScale"),
