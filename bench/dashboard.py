@@ -237,7 +237,8 @@ def load_test(base: str, token: str, clients: int, seconds: float, processes: in
     groups = [list(range(clients * k // processes, clients * (k + 1) // processes)) for k in range(processes)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         parts = pool.starmap(_client_group, [(base, token, g, seconds) for g in groups if g])
-    lat = {k: [x for part, _ in parts for x in part.get(k, [])] for k in ("wall tick", "drill-down page")}
+    lat = {k: [x for part, _ in parts for x in part.get(k, [])]
+           for k in ("wall tick", "wall tick, server", "drill-down page")}
     return {k: {"p50_ms": p(v, 0.5), "p95_ms": p(v, 0.95), "n": len(v)} for k, v in lat.items() if v} | {
         "errors": sum(e for _, e in parts), "clients": clients, "processes": processes, "seconds": seconds}
 
@@ -245,13 +246,14 @@ def load_test(base: str, token: str, clients: int, seconds: float, processes: in
 def _client_group(base: str, token: str, indices: list[int], seconds: float) -> tuple[dict, int]:
     """One process's browsers (threads); their latencies and error count."""
     stop = time.monotonic() + seconds
-    lat: dict[str, list[float]] = {"wall tick": [], "drill-down page": []}
+    lat: dict[str, list[float]] = {"wall tick": [], "wall tick, server": [], "drill-down page": []}
     errors = []
     lock = threading.Lock()
     units = ["DINAS01", "DINAS07", "KEC3", "DINKES", "DISDIK", "PKM04", "SD12", "SETDA", "KEL21"]
 
     class Failed:  # a connection the server closed or reset: counted as an error, the client goes on
         status_code = 599
+        headers: dict = {}
 
     def post(http, body):
         csrf = http.cookies.get("_csrf_token")
@@ -277,6 +279,8 @@ def _client_group(base: str, token: str, indices: list[int], seconds: float) -> 
                 dt_ = time.perf_counter() - t0
                 with lock:
                     lat["wall tick"].append(dt_)
+                    if spent := res.headers.get("server-timing"):
+                        lat["wall tick, server"].append(float(spent.rsplit("dur=", 1)[1]) / 1000)
                     if res.status_code not in (200, 204):
                         errors.append(res.status_code)
                 if res.status_code == 200:

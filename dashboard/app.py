@@ -8,10 +8,11 @@ One module per page in dashboard/pages/; each exposes `layout(viewer, params)` a
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import dash
 from dash import Input, Output, dcc, html
-from flask import Flask, redirect, request
+from flask import Flask, g, redirect, request
 from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
@@ -70,6 +71,17 @@ def create_flask(rt: Runtime) -> Flask:
     server.register_blueprint(downloads.blueprint)
     server.register_blueprint(admin_leave.blueprint)
     server.register_blueprint(admin_events.blueprint)
+
+    @server.before_request
+    def _started():
+        g.started = time.perf_counter()
+
+    @server.after_request
+    def _server_timing(response):
+        # the browser's devtools (and bench/dashboard) read the server's share of a request
+        if "started" in g:
+            response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - g.started) * 1000:.1f}"
+        return response
 
     @server.before_request
     def _require_login():

@@ -56,13 +56,15 @@ def content(viewer, params: dict) -> dict | None:
         return None
     p0, p1 = tf.previous_period(d0, d1)
     node = auth.unit_scope(config, unit) if unit else ""
-    current = tf.frame(data.branch_counts(viewer, d0, d1, node, True), unit)
-    previous = tf.frame(data.branch_counts(viewer, p0, p1, node, False), unit)
+    a0 = max(d0, d1 - dt.timedelta(days=ARRIVAL_DAYS - 1))  # a quarter is enough for a shape; a year costs ~0.3 s
+    now, before, arrivals = data.together((data.branch_counts, viewer, d0, d1, node, True),
+                                           (data.branch_counts, viewer, p0, p1, node, False),
+                                           (data.arrival_buckets, viewer, a0, d1))
+    current, previous = tf.frame(now, unit), tf.frame(before, unit)
     subtree = set(config.subtree(unit)) if unit else None
     names = {u.code: u.name for u in config.units}
     units = sorted(subtree) if subtree else [u.code for u in config.units]
-    a0 = max(d0, d1 - dt.timedelta(days=ARRIVAL_DAYS - 1))  # a quarter is enough for a shape; a year costs ~0.3 s
-    buckets = [b for b in data.arrival_buckets(viewer, a0, d1) if subtree is None or b["unit_code"] in subtree]
+    buckets = [b for b in arrivals if subtree is None or b["unit_code"] in subtree]
     label = lambda a, b: f"{a:%d/%m/%Y}–{b:%d/%m/%Y}"
     return {
         "d0": d0, "d1": d1, "unit": unit, "arrivals_from": a0,
