@@ -73,9 +73,10 @@ def create_app(runtime=None) -> FastAPI:
     # terminals speak their own protocol, not the app's contract: kept out of the OpenAPI document
     app.include_router(terminal_router, include_in_schema=False)
     app.openapi = lambda: _openapi(app)
-    # What boot made (modules, config, the app) lives as long as the process: out of the
-    # collector's sight, so a full collection under the rush does not walk it all again.
-    gc.freeze()
+    if runtime is None:   # a serving process, not a test (frozen objects are never freed)
+        # What boot made (modules, config, the app) lives as long as the process: out of the
+        # collector's sight, so a full collection under the rush does not walk it all again.
+        gc.freeze()
     return app
 
 
