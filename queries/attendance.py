@@ -34,8 +34,7 @@ def locked_states(conn: Connection, windows: dict[int, tuple[dt.date, dt.date]],
     whoever held a lock before us (one statement would read with an older snapshot).
     """
     ids = sorted(windows)
-    found = driver_rows(conn, """
-        SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id;
+    found = driver_rows(conn, LOCK_EMPLOYEES + """;
         SELECT e.id, e.nip, e.name, e.unit_code, e.active, e.assigned_units, e.terminal_pin,
                COALESCE(e.schedule_code, u.schedule_code) AS schedule_code,
                (SELECT json_agg(json_build_object('key', c.event_key, 'id', c.id, 'verdict', c.payload -> 'verdict'))
@@ -91,9 +90,14 @@ def _check_in_values(fields: dict) -> dict:
     return values
 
 
+# The per-employee lock every writer of check-ins and work days takes, in id order (no
+# deadlock between writers that lock several employees). :ids must be sorted.
+LOCK_EMPLOYEES = "SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id"
+
+
 def lock_employee(conn: Connection, employee_id: int) -> None:
     """Serialise one employee's writes so a work day always sees all its check-ins."""
-    run(conn, "SELECT pg_advisory_xact_lock(:ns, :id)", ns=1, id=employee_id)
+    run(conn, LOCK_EMPLOYEES, ids=[employee_id])
 
 
 def insert_check_in(conn: Connection, **fields) -> int | None:

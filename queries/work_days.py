@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy.engine import Connection
 
-from .attendance import WORK_DAY_COLUMNS
+from .attendance import LOCK_EMPLOYEES, WORK_DAY_COLUMNS
 from .db import copy_rows, one, rows, run, scalar, stream
 
 # Columns a recompute may change (the key is employee_id, work_date).
@@ -185,8 +185,7 @@ def status_counts(conn: Connection, work_date: dt.date) -> dict[str, int]:
 
 def lock_employees(conn: Connection, employee_ids: Iterable[int]) -> None:
     """The same per-employee lock as a single check-in, taken in id order (no deadlock)."""
-    run(conn, "SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id",
-        ids=sorted(set(employee_ids)))
+    run(conn, LOCK_EMPLOYEES, ids=sorted(set(employee_ids)))
 
 
 def without_jit(conn: Connection) -> None:
