@@ -147,7 +147,7 @@ class _Day:
 
 
 def load(rt, employees: int, days: int) -> dict:
-    from pantau import clock
+    from foundation import clock
     from queries import dashboard as qd
     from queries import dashboard_seed as seed
 
@@ -190,7 +190,7 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     args = parser.parse_args()
     os.environ["PANTAU_CONFIG"] = str(city_config())
-    from pantau.runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     print(load(rt, args.employees, args.days))

@@ -112,7 +112,7 @@ def check_in_arrives(rt, i: int) -> None:
     """A check-in reaches the live state as the ingest path puts it there (a new ticker line,
     one status moved), so the next tick has something to redraw."""
     from ingest import live
-    from pantau import clock
+    from foundation import clock
 
     day = clock.today(rt.config.zone)
     latest = live.snapshot(rt, day)["latest"]
@@ -125,7 +125,7 @@ def wall_ticks(rt, client, token: str, n: int = 200) -> dict:
     redraw after a check-in arrived (what a wall on screen asks for), and a first drawing
     (a browser that has nothing yet: version -1)."""
     from ingest import live
-    from pantau import clock
+    from foundation import clock
 
     tick = lambda version: client.callback(WALL_OUTPUTS, [("wall-tick", "n_intervals", 1)],
                                            [("wall-version", "data", version), ("wall-token", "data", token),
@@ -328,8 +328,8 @@ def main() -> None:
     parser.add_argument("--live-only", action="store_true", help="skip the server-side callback timings")
     args = parser.parse_args()
     from ingest import live
-    from pantau import clock
-    from pantau.runtime import boot
+    from foundation import clock
+    from foundation.runtime import boot
     from queries import db
 
     os.environ["PANTAU_CONFIG"] = str(city_config())

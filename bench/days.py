@@ -40,7 +40,7 @@ def _prepare(employees: int, first: dt.date, last: dt.date) -> dict:
 
     from ingest.synthetic import history
     from ingest.synthetic.people import generate_employees
-    from pantau.runtime import boot
+    from foundation.runtime import boot
     from queries import employees as qe
     from queries import synthetic as qs
 

@@ -29,10 +29,10 @@ from ingest import devices  # noqa: E402
 from ingest.employees_import import row_values  # noqa: E402
 from ingest.simulate import phones as sim  # noqa: E402
 from ingest.synthetic.people import generate_employees  # noqa: E402
-from pantau.clock import ENV as CLOCK_ENV, demo_spec  # noqa: E402
+from foundation.clock import ENV as CLOCK_ENV, demo_spec  # noqa: E402
 from pantau.processes import procfile  # noqa: E402
-from pantau.runtime import boot  # noqa: E402
-from pantau.settings import Settings  # noqa: E402
+from foundation.runtime import boot  # noqa: E402
+from foundation.settings import Settings  # noqa: E402
 from queries import attendance, employees, scratch  # noqa: E402
 
 from bench import ingest_load as load  # noqa: E402

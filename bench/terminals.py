@@ -163,8 +163,8 @@ def main() -> int:
     parser.add_argument("--reboots", type=int, default=20, help="terminals that then re-send everything")
     args = parser.parse_args()
 
-    from pantau import clock
-    from pantau.runtime import boot
+    from foundation import clock
+    from foundation.runtime import boot
     from queries import terminals as qt
 
     rt = boot()

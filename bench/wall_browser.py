@@ -45,8 +45,8 @@ def _setup():
     """Runtime on the bench city, a kiosk token, a fresh live state for the demo Monday."""
     from dashboard.auth import hash_token, new_kiosk_token
     from ingest import live
-    from pantau import clock
-    from pantau.runtime import boot
+    from foundation import clock
+    from foundation.runtime import boot
     from queries import users
 
     rt = boot()
@@ -68,7 +68,7 @@ def _setup():
 def _feeder(rt, day, people, stop: threading.Event, every_s: float) -> None:
     """One live change per interval: a person arrives, on time or late."""
     from ingest import live
-    from pantau import clock
+    from foundation import clock
 
     rnd = random.Random(3)
     office = {o.unit: o for o in rt.config.offices}
@@ -138,7 +138,7 @@ window.dispatchEvent(new PopStateEvent('popstate'));
 def arrival_latency(driver, rt, day, people, probes: int = 20) -> dict:
     """From a live change (what the API does after storing a check-in) to its line on the TV."""
     from ingest import live
-    from pantau import clock
+    from foundation import clock
 
     rnd = random.Random(11)
     times = []
@@ -254,7 +254,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=3)
     parser.add_argument("--rounds", type=int, default=1, help="run the interpreters in turn this many times")
     args = parser.parse_args()
-    from pantau import clock
+    from foundation import clock
 
     os.environ["PANTAU_CONFIG"] = str(city_config())
     os.environ[clock.ENV] = clock.demo_spec(MONDAY_0720, 1)  # a working Monday morning, whatever today is

@@ -18,9 +18,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 from ingest import live
-from pantau import clock
-from pantau.runtime import Runtime, boot
-from pantau.settings import ROOT
+from foundation import clock
+from foundation.runtime import Runtime, boot
+from foundation.settings import ROOT
 
 from . import auth, warm
 from .pages import downloads, login, map as map_page, overview, trends, wall

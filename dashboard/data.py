@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from flask import current_app
 
-from pantau import clock, freshness
+from foundation import clock, freshness
 
 from queries import dashboard as q
 from queries import dashboard_map as qmap

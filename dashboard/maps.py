@@ -11,7 +11,7 @@ import json
 import folium
 from folium.plugins import FastMarkerCluster
 
-from pantau.settings import ROOT
+from foundation.settings import ROOT
 
 from .figures import COLORS, VERDICT_LABELS, check_in_kind
 
@@ -72,7 +72,7 @@ def check_in_map(offices: list, points: list[dict], config, *, show_names: bool,
             folium.Circle([o.lat, o.lon], radius=o.radius_m or config.rules.geofence.default_radius_m,
                           color=COLORS["geofence"], weight=2, fill=True, fill_opacity=0.1, tooltip=tip,
                           class_name="geofence").add_to(fences)
-    from pantau.config import zone_label  # local: keeps this module's imports light
+    from foundation.config import zone_label  # local: keeps this module's imports light
 
     data = []
     for p in points:

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from pantau import clock
+from foundation import clock
 
 from . import live
 from .api import check_ins, devices, errors, events, health, leaves, me
@@ -43,7 +43,7 @@ Every refusal is `{"error": {"code", "message_id", "message_en", "fields"?}}`; 4
 
 def create_app(runtime=None) -> FastAPI:
     """The ASGI app; `runtime` for tests, otherwise boot from the environment."""
-    from pantau.runtime import boot
+    from foundation.runtime import boot
 
     rt = runtime or boot()
     live.rebuild_if_empty(rt, clock.today(rt.config.zone))

@@ -12,7 +12,7 @@ import logging
 
 import redis
 
-from pantau import freshness
+from foundation import freshness
 from queries import audit
 from queries import work_days as qw
 

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from pantau.config import Office
+from foundation.config import Office
 from queries import attendance as qa
 from queries import audit
 from queries import events as q

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import redis
 
-from pantau import clock, freshness
+from foundation import clock, freshness
 from queries import attendance as qa
 from queries import audit
 from queries import leave as ql
 
 from . import live
-from .rules.leave_types import LEAVE_TYPES
+from foundation.leave_types import LEAVE_TYPES
 from .work_days import refresh_range
 
 _BY_LABEL = {label.lower(): code for code, (label, _) in LEAVE_TYPES.items()}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import redis
 
-from pantau import clock, freshness
+from foundation import clock, freshness
 from queries import attendance as qa
 from queries import audit
 from queries import leave as ql
@@ -20,7 +20,7 @@ from queries import leave as ql
 from . import attachments, live
 from .attendance import calendar_for
 from .leave import LeaveError, approve
-from .rules.leave_types import LEAVE_TYPES
+from foundation.leave_types import LEAVE_TYPES
 
 ANNUAL = "cuti_tahunan"
 MAX_DAYS = 366

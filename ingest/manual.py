@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from pantau import clock, freshness
+from foundation import clock, freshness
 from queries import leave as ql
 from queries import manual as qm
 

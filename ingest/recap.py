@@ -11,7 +11,7 @@ from typing import Iterator
 from queries import recap as q
 
 from .attendance import calendar_for
-from .rules.leave_types import leave_codes_for
+from foundation.leave_types import leave_codes_for
 from .rules.work_day import tk_sanction
 
 TK_YEAR_COLUMNS = ["nip", "nama", "unit_kode", "unit_nama", "tahun", "tk_hari", "tk_beruntun_maks",

@@ -10,7 +10,7 @@ import logging
 
 import redis
 
-from pantau import clock, freshness
+from foundation import clock, freshness
 from queries import audit
 from queries import work_days as qw
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from pantau import freshness
+from foundation import freshness
 from queries import attendance as q
 from queries import work_days as qw
 

@@ -14,7 +14,7 @@ import threading
 
 import redis
 
-from pantau import clock, freshness
+from foundation import clock, freshness
 from queries import terminals as qt
 from queries import work_days as qw
 from queries.dashboard import refresh_rollups

@@ -5,7 +5,7 @@ import argparse
 import importlib
 import sys
 
-from .config import ConfigError
+from foundation.config import ConfigError
 
 # One module per area; each defines register(subparsers).
 COMMAND_MODULES = [

@@ -15,9 +15,9 @@ import secrets
 import signal
 import time
 
-from . import clock
+from foundation import clock
 from .processes import Children, port_free, procfile
-from .runtime import Runtime, boot
+from foundation.runtime import Runtime, boot
 
 log = logging.getLogger("pantau.demo")
 
@@ -184,6 +184,6 @@ def run_demo(args) -> int:
     finally:
         if children is not None:
             children.stop()
-        from .services import stop_embedded
+        from foundation.services import stop_embedded
 
         stop_embedded(rt)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from .settings import ROOT
+from foundation.settings import ROOT
 
 log = logging.getLogger("pantau.processes")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from ingest import devices
-from pantau.clock import ENV as CLOCK_ENV, demo_spec
+from foundation.clock import ENV as CLOCK_ENV, demo_spec
 from tests import factories
 from tests.conftest import ROOT, runtime_env
 

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from pantau.runtime import Runtime, boot
-from pantau.settings import Settings
+from foundation.runtime import Runtime, boot
+from foundation.settings import Settings
 from queries import db
 
 ROOT = Path(__file__).resolve().parent.parent

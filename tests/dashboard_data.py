@@ -7,7 +7,7 @@ import itertools
 import random
 
 from dashboard.auth import hash_password, hash_token
-from pantau import clock
+from foundation import clock
 from queries import dashboard as qd
 from queries import dashboard_seed as seed
 from queries import users

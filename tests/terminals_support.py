@@ -26,7 +26,7 @@ DAYS = [dt.date(2026, 12, d) for d in (1, 2, 3, 4, 7)]   # the work days before 
 @pytest.fixture(scope="module")
 def demo_clock():
     """The server clock fixed at START (and running), in this process and the ones it starts."""
-    from pantau import clock
+    from foundation import clock
 
     spec = clock.demo_spec(START, 1.0)
     with pytest.MonkeyPatch.context() as mp:
@@ -66,7 +66,7 @@ def cli_process(runtime, demo_clock: str, *args) -> subprocess.CompletedProcess:
 
 def cli(runtime, demo_clock: str, *args) -> subprocess.CompletedProcess:
     """`pantau ...` in this process (same environment as cli_process, without the start-up cost)."""
-    from pantau import runtime as runtime_module
+    from foundation import runtime as runtime_module
     from pantau.cli import main
 
     out, err = io.StringIO(), io.StringIO()

@@ -16,7 +16,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from dashboard.auth import hash_password
 from ingest import events, leave_requests, live
-from pantau import clock
+from foundation import clock
 from queries import users
 from tests import api_support, factories
 from tests.admin_support import PDF, close_as_tk

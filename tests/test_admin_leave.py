@@ -8,7 +8,7 @@ import pytest
 
 from ingest import devices, leave_requests
 from ingest.recap import employee_recap
-from pantau import freshness
+from foundation import freshness
 from queries import audit, db
 from tests import admin_support
 from tests.admin_support import PDF, PNG, close_as_tk, leave_form

@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from ingest import manual
-from pantau.config import ConfigError
-from pantau.config_file import parse_config
+from foundation.config import ConfigError
+from foundation.config_file import parse_config
 from queries import audit, db
 from queries import manual as qm
 from tests import factories

@@ -10,7 +10,7 @@ from dashboard.app import create_app
 from ingest import live
 from ingest.terminals import registry
 from ingest.worker import Worker
-from pantau import clock
+from foundation import clock
 from queries import audit
 from queries import terminals as qt
 from tests.conftest import ROOT

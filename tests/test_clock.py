@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from pantau import clock
+from foundation import clock
 
 
 def test_demo_clock_runs_at_its_speed(monkeypatch):

@@ -9,8 +9,8 @@ import sys
 import pytest
 import yaml
 
-from pantau.config import ConfigError, zone_label
-from pantau.config_file import load_config, parse_config
+from foundation.config import ConfigError, zone_label
+from foundation.config_file import load_config, parse_config
 
 from conftest import REGIONS, ROOT
 
@@ -293,8 +293,8 @@ def test_unreadable_file_is_a_config_error(tmp_path):
 
 
 def test_start_up_with_a_broken_config_fails_before_touching_any_server(tmp_path):
-    from pantau.runtime import boot
-    from pantau.settings import Settings
+    from foundation.runtime import boot
+    from foundation.settings import Settings
 
     raw, expected = _many_mistakes()
     path = tmp_path / "broken.yaml"

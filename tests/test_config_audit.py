@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import yaml
 
-from pantau.config_file import parse_config
-from pantau.runtime import config_digest
+from foundation.config_file import parse_config
+from foundation.runtime import config_digest
 from queries import audit, region
 from tests.conftest import ROOT
 

@@ -245,7 +245,7 @@ def test_wall_kiosk_token_and_revocation(app, city):
     # something changed (a rebuild moves the version): the outlines the wall holds are kept,
     # only the check-in traces are sent
     from ingest import live
-    from pantau import clock
+    from foundation import clock
 
     live.rebuild(rt, clock.today(rt.config.zone))
     status, later = tick(KIOSK_TOKEN, big["wall-version"]["data"], 2)

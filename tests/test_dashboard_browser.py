@@ -22,7 +22,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 import httpx
 
 from ingest import live
-from pantau import clock
+from foundation import clock
 from tests import api_support
 from tests.conftest import ROOT, runtime_env
 from tests.servers import serving

@@ -11,7 +11,7 @@ from ingest.day_close import close_day, close_time
 from ingest.recompute import recompute
 from ingest.work_days import rebuild_range
 from ingest.worker import Worker
-from pantau.config_file import parse_config
+from foundation.config_file import parse_config
 from queries import audit, db
 from tests.conftest import REGIONS, ROOT
 from tests.days_support import at, check_in, employee, work_day, work_days

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from ingest.day_close import close_time, due_dates
 from ingest.rules.calendar import WorkCalendar, locate
 from ingest.rules.work_day import Punch, derive, monthly_deduction, tk_sanction
-from pantau.config_file import load_config, parse_config
+from foundation.config_file import load_config, parse_config
 from tests.conftest import REGIONS, ROOT
 
 WIB, WIT = ZoneInfo("Asia/Jakarta"), ZoneInfo("Asia/Jayapura")

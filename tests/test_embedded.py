@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 
 PROBE = r"""
 import json, sys, time
-from pantau.runtime import boot
+from foundation.runtime import boot
 from queries import db
 rt = boot()
 with rt.transaction() as conn:
@@ -24,7 +24,7 @@ rt.redis.incr(rt.key("probe"))
 print(json.dumps({"data_dir": data_dir, "redis": rt.urls.redis_url, "embedded": rt.urls.embedded_database,
                   "seen": seen, "hits": int(rt.redis.get(rt.key("probe")))}))
 time.sleep(float(sys.argv[2]))
-from pantau.services import stop_embedded
+from foundation.services import stop_embedded
 stop_embedded(rt)   # as a process that exits cleanly does: the last one out stops the servers
 """
 

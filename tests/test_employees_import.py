@@ -8,7 +8,7 @@ import pytest
 
 from ingest.employees_import import plan_import, read_employees, row_values
 from ingest.synthetic.people import generate_employees, headcounts, write_csv
-from pantau.config_file import load_config
+from foundation.config_file import load_config
 
 from conftest import ROOT
 

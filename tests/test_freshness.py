@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dashboard import data
 from dashboard.app import create_app
-from pantau import freshness
+from foundation import freshness
 from tests import factories
 from tests.test_admin_manual import _write
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from ingest import leave, recap
 from ingest.recompute import recompute
-from ingest.rules.leave_types import LEAVE_TYPES
+from foundation.leave_types import LEAVE_TYPES
 from ingest.work_days import rebuild_range
 from tests.conftest import ROOT, runtime_env
 from tests.days_support import at, check_in, employee, work_days

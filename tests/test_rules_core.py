@@ -9,7 +9,7 @@ import pytest
 from ingest.rules.calendar import WorkCalendar, locate
 from ingest.rules.judge import Attempt, Person, judge
 from ingest.rules.work_day import Punch, derive
-from pantau.config_file import load_config
+from foundation.config_file import load_config
 from tests.conftest import ROOT
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -101,7 +101,7 @@ class FakeDevice:
 
 
 def test_pull_imports_new_records_and_remembers_where_it_stopped(runtime, demo_clock):
-    from pantau import clock
+    from foundation import clock
 
     terminal = sn()
     registry.approve(runtime, terminal, "DINKES-1", actor="test")

@@ -115,7 +115,7 @@ def test_drift_estimate_ignores_late_uploads():
 
 
 def test_plausible_times():
-    from pantau.config import Terminals
+    from foundation.config import Terminals
 
     now = dt.datetime(2026, 12, 8, 0, 50, tzinfo=dt.timezone.utc)
     wib = dt.timezone(dt.timedelta(hours=7))
@@ -138,7 +138,7 @@ def test_a_punch_is_judged_the_same_anywhere_in_its_minute():
     from ingest.attendance import calendar_for, person_for
     from ingest.rules.judge import Attempt, judge
     from ingest.terminals import verdicts
-    from pantau.config_file import load_config
+    from foundation.config_file import load_config
     from tests.conftest import ROOT
 
     config = load_config(ROOT / "config.yaml")

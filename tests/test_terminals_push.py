@@ -76,7 +76,7 @@ def test_heartbeat_hands_out_queued_commands_and_records_results(client, runtime
     yy, rest = divmod(days, 12 * 31)
     month, day = divmod(rest, 31)
     sent = dt.datetime(2000 + yy, month + 1, day + 1) + dt.timedelta(seconds=secs)
-    from pantau import clock
+    from foundation import clock
 
     assert abs((sent - clock.now().astimezone(WIB).replace(tzinfo=None)).total_seconds()) < 120
     term.report([(sync, 0, "SET OPTIONS"), (reboot, 0, "REBOOT"), (users, -1002, "DATA")])
@@ -269,7 +269,7 @@ def test_nip_is_the_default_pin(client, runtime):
 # --- clocks and health ------------------------------------------------------------------------------
 
 def test_terminal_stuck_at_utc_plus_8_is_read_in_its_own_clock(client, runtime):
-    from pantau import clock
+    from foundation import clock
 
     term = _terminal(client, runtime)
     [(emp, pin)] = staff(runtime, 1)

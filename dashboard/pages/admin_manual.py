@@ -11,7 +11,7 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from ingest import attachments, manual
-from pantau import clock
+from foundation import clock
 from queries import manual as qm
 
 from .. import data

@@ -14,7 +14,7 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from ingest import events
-from pantau import clock
+from foundation import clock
 from queries import events as qe
 
 from .. import data

@@ -10,7 +10,7 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from ingest.terminals import registry
-from pantau.config import zone_label
+from foundation.config import zone_label
 from queries import terminals as qt
 
 from .. import data

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlencode
 
 from dash import html
 
-from pantau.config import zone_label
+from foundation.config import zone_label
 
 from .. import summary
 

@@ -17,8 +17,8 @@ from dash import ClientsideFunction, Input, Output, Patch, State, dcc, html, no_
 from dash.exceptions import PreventUpdate
 
 from ingest import live
-from pantau import clock
-from pantau.config import zone_label
+from foundation import clock
+from foundation.config import zone_label
 
 from .. import auth, data, figures
 from .common import tiles

@@ -6,7 +6,7 @@ import datetime as dt
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
-from pantau.config import zone_label
+from foundation.config import zone_label
 from queries import attendance as q
 
 from . import auth

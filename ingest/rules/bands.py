@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pantau.config import Band
+from foundation.config import Band
 
 
 def band_for(minutes: int, bands: list[Band]) -> Band | None:

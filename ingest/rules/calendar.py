@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from pantau.config import REST_DAY, WEEKDAYS, Config, DayType, Schedule
+from foundation.config import REST_DAY, WEEKDAYS, Config, DayType, Schedule
 
 
 @dataclass(frozen=True)

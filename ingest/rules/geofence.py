@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from typing import Iterable
 
-from pantau.config import Office
+from foundation.config import Office
 
 EARTH_RADIUS_M = 6_371_008.8
 

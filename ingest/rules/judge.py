@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from pantau.config import Config, Office
+from foundation.config import Config, Office
 
 from . import geofence
 from .bands import minutes_after
@@ -179,7 +179,7 @@ SESSION_NAMES = {"in": ("masuk", "check-in"), "midday": ("siang", "midday"), "ou
 
 
 def _headline(verdict: str, session: str | None, local: dt.datetime, zone: ZoneInfo) -> tuple[str, str]:
-    from pantau.config import zone_label
+    from foundation.config import zone_label
 
     when = f"{local:%H:%M} {zone_label(zone.key)}"
     sid, sen = SESSION_NAMES.get(session, ("", ""))

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from pantau.config import Rules, TkSanction
+from foundation.config import Rules, TkSanction
 
 from .bands import band_by_code, band_for, minutes_after
 from .calendar import DayPlan
-from .leave_types import LEAVE_TYPES
+from foundation.leave_types import LEAVE_TYPES
 
 HADIR, TK, LIBUR, BELUM = "hadir", "tk", "libur", "belum"
 STATUS_LABELS = {HADIR: "Hadir", TK: "Tanpa keterangan (TK)", LIBUR: "Libur", BELUM: "Belum presensi",

@@ -8,7 +8,7 @@ queued without signal as one offline burst later.
 
     phones = [Phone(nip, code, lat, lon) for ...]          # codes from ingest.devices.issue_code
     await activate_all(url, phones)
-    report = await morning(url, phones, duration_s=120)   # captured_at from pantau.clock.now
+    report = await morning(url, phones, duration_s=120)   # captured_at from foundation.clock.now
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from typing import Callable
 
 import httpx
 
-from pantau import clock
+from foundation import clock
 
 API = "/api/v1"
 MODELS = ("Samsung Galaxy A14", "Xiaomi Redmi 12C", "OPPO A17", "vivo Y16", "realme C55", "Infinix Hot 30")

@@ -7,7 +7,7 @@ loses a reply (and sends the batch again). One can be stuck at the wrong time zo
 mid-morning and sends its whole log again (nothing is counted twice).
 
     fleet = plan(rt, staff_by_office, wrong_zone=1, rebooting=1)   # approves the terminals
-    report = await morning(url, fleet, until=end, now=pantau.clock.now)
+    report = await morning(url, fleet, until=end, now=foundation.clock.now)
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from typing import Callable
 
 import httpx
 
-from pantau import clock as server_clock
+from foundation import clock as server_clock
 
 
 @dataclass

@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
-from pantau import clock
+from foundation import clock
 from queries import terminals as q
 
 from . import protocol, punches, registry

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import redis
 
-from pantau import clock
+from foundation import clock
 from queries import terminals as q
 from queries import work_days as qw
 

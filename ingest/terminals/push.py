@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from pantau import clock
+from foundation import clock
 from queries import db
 from queries import terminals as q
 

@@ -6,7 +6,7 @@ import os
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pantau import clock
+from foundation import clock
 from queries import audit
 from queries import terminals as q
 

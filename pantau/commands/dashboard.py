@@ -15,7 +15,7 @@ def register(sub) -> None:
 def _refresh(args) -> int:
     from queries import dashboard
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     started = time.monotonic()

@@ -51,7 +51,7 @@ def register(sub) -> None:
 def _close(args) -> int:
     from ingest.day_close import close_day
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     summary = close_day(rt, args.date, cli_actor(args), reason=args.reason)
@@ -64,7 +64,7 @@ def _close(args) -> int:
 def _recompute(args) -> int:
     from ingest.recompute import recompute
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     try:
@@ -86,7 +86,7 @@ def _recompute(args) -> int:
 def _worker(args) -> int:
     from ingest.worker import Worker
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     worker = Worker(rt, tick_s=args.tick, live_every_s=args.live_every, catch_up_days=args.catch_up_days,

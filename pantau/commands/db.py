@@ -19,7 +19,7 @@ def register(sub) -> None:
 
 
 def _upgrade(args) -> int:
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot(migrate=False)
     heads = schema.upgrade(rt.database_url)
@@ -28,7 +28,7 @@ def _upgrade(args) -> int:
 
 
 def _status(args) -> int:
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot(migrate=False)
     print(f"applied: {', '.join(schema.current_heads(rt.database_url)) or '(none)'}")
@@ -37,8 +37,8 @@ def _status(args) -> int:
 
 
 def _check_config(args) -> int:
-    from ..config_file import load_config
-    from ..settings import load_settings
+    from foundation.config_file import load_config
+    from foundation.settings import load_settings
 
     path = args.path or load_settings().config_path
     cfg = load_config(path)

@@ -26,8 +26,8 @@ def _demo_data(args) -> int:
     from ingest import live
     from ingest.synthetic.demo_data import populate
 
-    from .. import clock
-    from ..runtime import boot
+    from foundation import clock
+    from foundation.runtime import boot
 
     rt = boot()
     today = clock.today(rt.config.zone)

@@ -35,7 +35,7 @@ def _refused(exc) -> int:
 def _issue(args) -> int:
     from ingest import devices
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     try:
         issued = devices.issue_code(boot(), args.nip.strip(), _actor(args))
@@ -49,7 +49,7 @@ def _issue(args) -> int:
 def _reset(args) -> int:
     from ingest import devices
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     try:
         revoked = devices.reset(boot(), args.nip.strip(), _actor(args), args.reason)
@@ -66,7 +66,7 @@ def _reset(args) -> int:
 def _show(args) -> int:
     from ingest import devices
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     try:
         employee, rows = devices.history(boot(), args.nip.strip())

@@ -68,7 +68,7 @@ def import_employees(rt, data: bytes, actor: str, source: str, dry_run: bool = F
 
 
 def _import(args) -> int:
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     path = Path(args.file)
     try:
@@ -93,8 +93,8 @@ def _import(args) -> int:
 def _generate(args) -> int:
     from ingest.synthetic.people import generate_employees, write_csv
 
-    from ..config_file import load_config
-    from ..settings import load_settings
+    from foundation.config_file import load_config
+    from foundation.settings import load_settings
 
     if args.count < 1:
         print("error: --count must be at least 1", file=sys.stderr)

@@ -35,7 +35,7 @@ def _report(done: list[dict]) -> None:
 def _add(args) -> int:
     from ingest import leave
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     item = leave.LeaveInput("argumen / argument", args.nip, args.type, args.date_from, args.date_to, args.reason)
@@ -51,7 +51,7 @@ def _add(args) -> int:
 def _import(args) -> int:
     from ingest import leave
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     try:
@@ -66,7 +66,7 @@ def _import(args) -> int:
 
 
 def _types(args) -> int:
-    from ingest.rules.leave_types import LEAVE_TYPES
+    from foundation.leave_types import LEAVE_TYPES
 
     for code, (label, column) in LEAVE_TYPES.items():
         print(f"{code:22} {label:34} recap: {column}")

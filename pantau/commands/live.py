@@ -16,7 +16,7 @@ def register(sub) -> None:
 def _rebuild(args) -> int:
     from ingest import live
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     day = args.date or dt.datetime.now(rt.config.zone).date()

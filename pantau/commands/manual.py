@@ -27,7 +27,7 @@ def register(sub) -> None:
 def _add(args) -> int:
     from ingest import manual
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     try:
         moment = dt.datetime.fromisoformat(args.moment)

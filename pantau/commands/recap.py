@@ -30,7 +30,7 @@ def _recap(args) -> int:
     from ingest import recap
     from ingest.export import write_table
 
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     rt = boot()
     config = rt.config

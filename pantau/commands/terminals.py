@@ -64,7 +64,7 @@ def _who(parser) -> None:
 
 
 def _boot():
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     return boot()
 
@@ -82,7 +82,7 @@ def _outcome(o) -> str:
 def _list(args) -> int:
     from ingest.terminals import registry
 
-    from ..config import zone_label
+    from foundation.config import zone_label
 
     rt = _boot()
     report = registry.health(rt)

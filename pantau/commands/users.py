@@ -56,7 +56,7 @@ def _actor(parser) -> None:
 
 
 def _runtime():
-    from ..runtime import boot
+    from foundation.runtime import boot
 
     return boot()
 

@@ -13,7 +13,7 @@ import logging
 
 import redis
 
-log = logging.getLogger("pantau.freshness")
+log = logging.getLogger("foundation.freshness")
 
 
 def _keys(rt) -> tuple[str, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .settings import Settings
 
-log = logging.getLogger("pantau.services")
+log = logging.getLogger("foundation.services")
 
 EMBEDDED_DB_NAME = "pantau"
 

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from .config import REST_DAY, SESSIONS, ClockTime, parse_window
+from .leave_types import LEAVE_TYPES
 
 
 # --- YAML --------------------------------------------------------------------------
@@ -314,8 +315,6 @@ def _check_rules(rules: dict) -> list[str]:
 
 
 def _check_leave_rules(rules: dict) -> list[str]:
-    from ingest.rules.leave_types import LEAVE_TYPES  # the regulation's list lives with the rules
-
     out = []
     deductions = rules.get("leave_deductions")
     if isinstance(deductions, dict):
