@@ -45,7 +45,7 @@ def _free_port() -> int:
 
 
 def _work_days(rt, count: int, last: dt.date) -> list[dt.date]:
-    from ingest.attendance import calendar_for
+    from ingest.rules.calendar import calendar_for
 
     calendar, days, day = calendar_for(rt.config), [], last
     while len(days) < count:

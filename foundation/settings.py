@@ -16,6 +16,16 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+# limit name: (environment variable, default), in the `limits` library's notation
+RATE_LIMIT_ENV = {
+    "device": ("PANTAU_RATE_DEVICE", "60/minute"),
+    "ip": ("PANTAU_RATE_IP", "3000/minute"),
+    "activate_ip": ("PANTAU_RATE_ACTIVATE_IP", "120/minute"),
+    "activate_nip": ("PANTAU_RATE_ACTIVATE_NIP", "10/hour"),
+}
+RATE_LIMITS = {name: default for name, (_, default) in RATE_LIMIT_ENV.items()}
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str | None
@@ -26,6 +36,11 @@ class Settings:
     selfie_dir: Path
     secret_key: str
     log_level: str = "INFO"
+    db_pool: int = 5              # connections per process (plus 10 overflow)
+    api_threads: int = 16         # API threads for blocking Postgres / Redis work
+    api_writers: int = 2          # check-in writer threads per API process
+    # An office of hundreds of phones may sit behind one NAT address: the IP limit is wide.
+    rate_limits: dict = field(default_factory=lambda: dict(RATE_LIMITS))
     extra: dict = field(default_factory=dict)
 
     @property
@@ -49,6 +64,10 @@ def load_settings() -> Settings:
         selfie_dir=Path(_env("PANTAU_SELFIE_DIR", str(var_dir / "selfies"))).resolve(),
         secret_key=_env("PANTAU_SECRET_KEY") or _local_secret(var_dir),
         log_level=_env("PANTAU_LOG_LEVEL", "INFO"),
+        db_pool=int(_env("PANTAU_DB_POOL", "5")),
+        api_threads=int(_env("PANTAU_API_THREADS", "16")),
+        api_writers=int(_env("PANTAU_API_WRITERS", "2")),
+        rate_limits={name: _env(env, default) for name, (env, default) in RATE_LIMIT_ENV.items()},
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -20,7 +20,7 @@ from fastapi.openapi.utils import get_openapi
 from foundation import clock
 
 from . import live
-from .api import check_ins, devices, errors, events, health, leaves, me
+from .api import check_in_batch, check_ins, devices, errors, events, health, leaves, me
 from .api.bodylimit import BodyLimit
 from .api.ratelimit import RateLimits
 from .api.schemas import CheckInBody
@@ -53,7 +53,7 @@ def create_app(runtime=None) -> FastAPI:
         import anyio.to_thread
 
         # Blocking work (Postgres, Redis) runs in threads; no more of them than connections.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ.get("PANTAU_API_THREADS", "16"))
+        anyio.to_thread.current_default_thread_limiter().total_tokens = rt.settings.api_threads
         watcher = asyncio.create_task(_watch_live(rt))
         yield
         watcher.cancel()
@@ -63,7 +63,7 @@ def create_app(runtime=None) -> FastAPI:
                   openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None, lifespan=lifespan)
     app.state.rt = rt
     app.state.limits = RateLimits(rt)
-    app.state.check_in_writer = Writer(lambda jobs: check_ins.record_batch(app.state, jobs))
+    app.state.check_in_writer = Writer(partial(check_in_batch.record_batch, app.state), threads=rt.settings.api_writers)
     app.state.now = clock.now   # the server's now (the demo's accelerated clock); tests pin it
     errors.install(app)
     app.add_middleware(BodyLimit)

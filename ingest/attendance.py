@@ -1,8 +1,19 @@
-"""The one path every check-in takes, whatever its source (phone, terminal, QR, manual).
+"""The one path every check-in takes, whatever its source.
 
 Postgres first: the attempt (refused ones too) and the employee's work day are written
 in one transaction before any reply. Redis second: the live state follows, and a Redis
-outage never loses or blocks a check-in.
+outage never loses or blocks a check-in. Every work day is derived by the one pure
+`rules.work_day.derive_day` (the calendar's plan, then `derive_from`).
+
+One function here per way in:
+- phone: `record_many`, a batch of the API's group-commit writer (`api/check_in_batch.py`);
+  judged by `judge`, derived in the same transaction (`_derive`), then the live state.
+- terminal line (a realtime push), and manual entry: `record`, a batch of one of the same.
+- terminal batch (catch-up, file, pull, held or stored lines): `record_terminal_batch`,
+  judged per minute by `terminals/verdicts.py`; recent days derived now through
+  `work_days.refresh_range`, older ones queued for `work_days.drain` (the worker).
+- event (QR scan): `record_event_scan`; stored like a check-in with no session, so it is
+  never a punch of the work day and reaches no derivation.
 """
 from __future__ import annotations
 
@@ -12,11 +23,14 @@ from zoneinfo import ZoneInfo
 
 from queries import attendance as q
 from queries import audit
+from queries import terminals as qt
+from queries import work_days as qw
 
 from . import live
 from .rules.calendar import calendar_for
 from .rules.judge import Attempt, Person, judge
-from .rules.work_day import Punch, WorkDay, derive
+from .rules.work_day import Punch, WorkDay, derive_day, summarize
+from .work_days import refresh_range
 
 
 def person_for(config, employee: dict) -> Person:
@@ -179,10 +193,14 @@ def _derive_with(config, employee: dict, work_date: dt.date, state: dict, check_
     punches.append(Punch(check_in["session"], check_in["captured_at"], check_in["source"]))
     leave = next((lv["leave_type"] for lv in state["leaves"] or ()
                   if lv["date_from"] <= day <= lv["date_to"]), None)
-    zone = config.unit_zone(employee["unit_code"])
-    plan = calendar_for(config).plan(employee["schedule_code"], work_date, zone)
-    return derive(config.rules, work_date, employee["schedule_code"], plan, punches, leave,
-                  day in (state["closed_days"] or ()))
+    return _derive(config, employee, work_date, punches, leave, day in (state["closed_days"] or ()))
+
+
+def _derive(config, employee: dict, work_date: dt.date, punches: list[Punch], leave: str | None,
+            closed: bool) -> WorkDay:
+    return derive_day(config.rules, calendar_for(config), employee["schedule_code"],
+                      config.unit_zone(employee["unit_code"]), work_date, **summarize(punches),
+                      leave_type=leave, closed=closed)
 
 
 def _work_day_row(day: WorkDay, employee: dict) -> dict:
@@ -190,17 +208,40 @@ def _work_day_row(day: WorkDay, employee: dict) -> dict:
     return {**day.__dict__, "employee_id": employee["id"], "unit_code": employee["unit_code"]}
 
 
+def record_terminal_batch(conn, config, rows: list[tuple], counted: dict[str, tuple[int, dt.date]],
+                          now: dt.datetime) -> tuple[int, list[dict]]:
+    """Store a terminal batch's judged punches in the caller's transaction (rows as
+    `queries.terminals.insert_check_ins` takes them; `counted`: event key -> (employee, work
+    date) of those that count). Returns how many were new and the work days refreshed.
+
+    Days before yesterday are history: queued in this transaction, derived by the worker's
+    drain. Today's and yesterday's (the wall, night shifts) are derived now."""
+    qw.lock_employees(conn, {row[1] for row in rows})
+    new = qt.insert_check_ins(conn, rows)
+    pairs = {counted[k] for k in new if k in counted}
+    recent_from = now.astimezone(config.zone).date() - _DAY
+    history = {p for p in pairs if p[1] < recent_from}
+    qw.queue_pairs(conn, history)
+    pairs -= history
+    if not pairs:
+        return len(new), []
+    dates = [d for _, d in pairs]
+    return len(new), refresh_range(conn, config, min(dates), max(dates),
+                                   employee_ids=sorted({e for e, _ in pairs}), only=pairs)
+
+
+def record_event_scan(conn, **check_in) -> int:
+    """Store an event scan (source `qr`, no session) in the caller's transaction; its id."""
+    return q.insert_check_in(conn, **check_in)
+
+
 def refresh_work_day(conn, config, employee: dict, work_date: dt.date, closed: bool | None = None) -> WorkDay:
     """Re-derive one employee's work day from its stored check-ins and approved leave."""
     previous = q.work_day(conn, employee["id"], work_date)
     if closed is None:
         closed = bool(previous and previous["closed"])
-    calendar = calendar_for(config)
-    zone = config.unit_zone(employee["unit_code"])
-    plan = calendar.plan(employee["schedule_code"], work_date, zone)
     punches = [Punch(r["session"], r["captured_at"], r["source"])
                for r in q.counted_punches(conn, employee["id"], work_date)]
-    day = derive(config.rules, work_date, employee["schedule_code"], plan, punches,
-                 q.approved_leave(conn, employee["id"], work_date), closed)
+    day = _derive(config, employee, work_date, punches, q.approved_leave(conn, employee["id"], work_date), closed)
     q.upsert_work_day(conn, _work_day_row(day, employee))
     return day

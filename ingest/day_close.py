@@ -17,7 +17,7 @@ from queries import audit
 from queries import work_days as qw
 
 from . import live
-from .attendance import calendar_for
+from .rules.calendar import calendar_for
 from .work_days import rebuild_range, settle
 
 log = logging.getLogger("pantau.day_close")

@@ -19,6 +19,7 @@ from queries import audit
 from queries import events as q
 from queries import leave as ql
 
+from .attendance import record_event_scan
 from .rules.events import missed_event_percent
 from .rules.geofence import check as geofence_check
 
@@ -237,7 +238,7 @@ def attend(rt, employee_id: int, event_id: int, token: str, *, lat: float, lon: 
                    "message_id": ". ".join([head[0]] + [m[1] for m in messages]),
                    "message_en": ". ".join([head[1]] + [m[2] for m in messages]),
                    "messages": [{"code": c, "id": i, "en": e} for c, i, e in messages]}
-        check_in_id = qa.insert_check_in(
+        check_in_id = record_event_scan(
             conn, event_key=attempt_key, source="qr", employee_id=employee_id, captured_at=now,
             work_date=ev["event_date"], session=None, verdict=verdict["verdict"], reasons=reasons,
             office_code=ev["office_code"], distance_m=fence.distance_m, lat=lat, lon=lon, accuracy_m=accuracy_m,

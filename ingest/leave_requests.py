@@ -18,7 +18,7 @@ from queries import audit
 from queries import leave as ql
 
 from . import attachments, live
-from .attendance import calendar_for
+from .rules.calendar import calendar_for
 from .leave import LeaveError, approve
 from foundation.leave_types import LEAVE_TYPES
 

@@ -10,7 +10,7 @@ from typing import Iterator
 
 from queries import recap as q
 
-from .attendance import calendar_for
+from .rules.calendar import calendar_for
 from foundation.leave_types import leave_codes_for
 from .rules.work_day import tk_sanction
 

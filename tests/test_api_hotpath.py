@@ -16,6 +16,7 @@ from ingest.app import create_app
 from ingest.rules.judge import Attempt
 from queries import db
 from tests import factories
+from tests.conftest import with_rate_limits
 from tests.api_support import body, new_phone
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -74,10 +75,8 @@ def test_a_token_is_refused_on_the_request_after_a_reset(runtime):
     assert _count(runtime, "SELECT count(*) FROM check_ins WHERE employee_id = :e", e=phone["employee"]["id"]) == 2
 
 
-def test_ip_and_device_limits_both_hold(runtime, monkeypatch):
-    monkeypatch.setenv("PANTAU_RATE_IP", "5/minute")
-    monkeypatch.setenv("PANTAU_RATE_DEVICE", "2/minute")
-    with TestClient(_app(runtime)) as c:
+def test_ip_and_device_limits_both_hold(runtime):
+    with TestClient(_app(with_rate_limits(runtime, ip="5/minute", device="2/minute"))) as c:
         a, b = new_phone(runtime, c), new_phone(runtime, c)
         by_device = [c.get("/api/v1/me/today", headers=a["headers"]).status_code for _ in range(3)]
         by_ip = [c.get("/api/v1/me/today", headers=b["headers"]).status_code for _ in range(2)]

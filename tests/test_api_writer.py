@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.testclient import TestClient
 
 from ingest import attendance
-from ingest.api.check_ins import Job, record_batch
+from ingest.api.check_in_batch import Job, record_batch
 from ingest.api.errors import ApiError
 from ingest.api.writer import Writer
 from ingest.app import create_app

@@ -135,7 +135,8 @@ def test_a_punch_is_judged_the_same_anywhere_in_its_minute():
     import json
     from zoneinfo import ZoneInfo
 
-    from ingest.attendance import calendar_for, person_for
+    from ingest.attendance import person_for
+    from ingest.rules.calendar import calendar_for
     from ingest.rules.judge import Attempt, judge
     from ingest.terminals import verdicts
     from foundation.config_file import load_config

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import work_days
+from ingest import attendance, work_days
 from ingest.terminals import protocol, punches, registry
 from tests.terminal_sim import Record, Terminal
 from queries import terminals as q_terminals
@@ -125,8 +125,8 @@ def test_a_crash_mid_apply_loses_and_doubles_nothing(runtime, terminal, monkeypa
         raise RuntimeError("server stopped mid-apply")
 
     with monkeypatch.context() as mp:
-        mp.setattr(punches, "refresh_range", broken)     # after the check-ins, before the commit
-        mp.setattr(punches.qw, "queue_pairs", broken)
+        mp.setattr(attendance, "refresh_range", broken)     # after the check-ins, before the commit
+        mp.setattr(attendance.qw, "queue_pairs", broken)
         with pytest.raises(RuntimeError):
             punches.apply_waiting(runtime, states=q_terminals.STORED)
     assert stored(runtime, terminal) == 8 and check_ins(runtime, terminal) == []

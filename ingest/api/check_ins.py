@@ -1,21 +1,23 @@
-"""POST /api/v1/check-ins (JSON, or multipart with a selfie) and the lateness reason."""
+"""POST /api/v1/check-ins (JSON, or multipart with a selfie) and the lateness reason.
+
+The handler reads the request off the wire and hands it to the group-commit writer;
+the writer runs `check_in_batch.record_batch`, which never calls back into this module.
+"""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 
-from ingest import attendance, selfies
-from ingest.rules.judge import Attempt
+from ingest import selfies
 from queries import mobile as q
 
 from . import auth
-from .errors import ApiError, field_error, from_pydantic, validation_error
-from .schemas import CheckInBody, ErrorEnvelope, Reason, ReasonBody, Verdict
+from .check_in_batch import Job, event_key
+from .errors import ApiError, field_error
+from .schemas import ErrorEnvelope, Reason, ReasonBody, Verdict
 
 router = APIRouter(tags=["check-ins"])
 
@@ -30,11 +32,6 @@ REQUEST_BODY = {"requestBody": {"required": True, "content": {
         "encoding": {"selfie": {"contentType": "image/jpeg"}}},
 }}}
 ERRORS = {s: {"model": ErrorEnvelope} for s in (400, 401, 413, 415, 422, 429, 503)}
-
-
-def event_key(employee_id: int, event_id: uuid.UUID) -> str:
-    # Namespaced per employee: one employee's UUID can never collide with another's.
-    return f"mobile:{employee_id}:{event_id}"
 
 
 async def _read(request: Request) -> tuple[bytes | str | None, bytes | None, list[dict]]:
@@ -76,66 +73,6 @@ async def check_in(request: Request,
     # serialised once here: returning the model would have FastAPI validate it again first
     return Response(verdict.model_dump_json(), status_code=200 if verdict.duplicate else 201,
                     media_type="application/json")
-
-
-@dataclass
-class Job:
-    """One check-in request as read off the wire, waiting for the writer."""
-
-    ip: str
-    credentials: HTTPAuthorizationCredentials | None
-    data: bytes | str | None
-    selfie: bytes | None
-    problems: list[dict]
-
-
-def record_batch(state, jobs: list[Job]) -> list[Verdict | Exception]:
-    """The writer's batch: who is calling, what they sent, then one transaction for all."""
-    rt = state.rt
-    out: list[Verdict | Exception | None] = [None] * len(jobs)
-    entries, bodies = [], []
-    for i, (job, device) in enumerate(zip(jobs, auth.phones(state, [(j.ip, j.credentials) for j in jobs]))):
-        if isinstance(device, ApiError):
-            out[i] = device
-            continue
-        try:
-            body, sha = _parsed(rt, job)
-        except ApiError as exc:
-            out[i] = exc
-            continue
-        loc, face = body.location, body.face
-        attempt = Attempt(
-            source="mobile", captured_at=body.captured_at, received_at=state.now(),
-            lat=loc.lat, lon=loc.lon, accuracy_m=loc.accuracy_m, mock=loc.mock, offline=body.offline,
-            session=body.session, face_score=face.score if face else None,
-            liveness=face.liveness if face else None)
-        entries.append(attendance.Entry(device.employee_id, attempt, event_key(device.employee_id, body.event_id),
-                                        body.model_dump(mode="json"),
-                                        columns={"device_ref": device.device_ref, "selfie_sha256": sha}))
-        bodies.append((i, body))
-    for (i, body), done in zip(bodies, attendance.record_many(rt, entries) if entries else ()):
-        out[i] = done if isinstance(done, Exception) else Verdict(
-            event_id=body.event_id, duplicate=done.duplicate, **_verdict_fields(done.verdict))
-    return out
-
-
-def _parsed(rt, job: Job) -> tuple[CheckInBody, str | None]:
-    """The validated body and the stored selfie's hash; ApiError (422) naming each bad field."""
-    problems = job.problems
-    if job.selfie is not None and (bad := selfies.problem(job.selfie)):
-        problems = [*problems, field_error("selfie", *bad)]
-    try:
-        body = CheckInBody.model_validate_json(job.data) if job.data is not None else None
-    except ValidationError as exc:
-        raise from_pydantic(exc, extra=problems) from None
-    if problems:
-        raise validation_error([], extra=problems)
-    return body, selfies.store(rt.settings.selfie_dir, job.selfie) if job.selfie is not None else None
-
-
-def _verdict_fields(stored: dict) -> dict:
-    return {k: stored.get(k) for k in Verdict.model_fields if k not in ("event_id", "duplicate")} | {
-        "messages": stored.get("messages") or [], "reasons": stored.get("reasons") or []}
 
 
 @router.post("/check-ins/{event_id}/reason", response_model=Reason, status_code=201, responses={

@@ -7,7 +7,6 @@ a few seconds not even tried (no connect timeout on every request during an outa
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 
@@ -18,13 +17,6 @@ from .errors import ApiError
 
 log = logging.getLogger("pantau.api.ratelimit")
 
-# An office of hundreds of phones may sit behind one NAT address: the IP limit is wide.
-DEFAULTS = {
-    "device": ("PANTAU_RATE_DEVICE", "60/minute"),
-    "ip": ("PANTAU_RATE_IP", "3000/minute"),
-    "activate_ip": ("PANTAU_RATE_ACTIVATE_IP", "120/minute"),
-    "activate_nip": ("PANTAU_RATE_ACTIVATE_NIP", "10/hour"),
-}
 PAUSE_AFTER_FAILURE_S = 5.0
 
 # KEYS: one window counter per limit. ARGV: each window's length in seconds. Returns the
@@ -48,7 +40,7 @@ class RateLimits:
     def __init__(self, rt):
         self._rt = rt
         self._script = rt.redis.register_script(_HIT)
-        self._items = {name: parse(os.environ.get(env) or default) for name, (env, default) in DEFAULTS.items()}
+        self._items = {name: parse(spec) for name, spec in rt.settings.rate_limits.items()}
         self._paused_until = 0.0
         self._lock = threading.Lock()
 

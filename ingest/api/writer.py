@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import queue
 import threading
 from typing import Any, Callable
@@ -24,10 +23,10 @@ MAX_BATCH = 64
 
 
 class Writer:
-    def __init__(self, handle: Callable[[list], list], threads: int | None = None, max_batch: int = MAX_BATCH):
+    def __init__(self, handle: Callable[[list], list], threads: int = 2, max_batch: int = MAX_BATCH):
         """`handle(jobs)` returns one result or exception per job, or raises for the batch."""
         self._handle, self._max_batch = handle, max_batch
-        self._threads_wanted = threads or int(os.environ.get("PANTAU_API_WRITERS", "2"))
+        self._threads_wanted = threads
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()

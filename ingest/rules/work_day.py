@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 
 from foundation.config import Rules, TkSanction
 
-from .bands import band_by_code, band_for, minutes_after
-from .calendar import DayPlan
 from foundation.leave_types import LEAVE_TYPES
+
+from .bands import band_by_code, band_for, minutes_after
+from .calendar import DayPlan, WorkCalendar
 
 HADIR, TK, LIBUR, BELUM = "hadir", "tk", "libur", "belum"
 STATUS_LABELS = {HADIR: "Hadir", TK: "Tanpa keterangan (TK)", LIBUR: "Libur", BELUM: "Belum presensi",
@@ -48,16 +49,32 @@ class WorkDay:
     closed: bool = False
 
 
+def summarize(punches: list[Punch]) -> dict:
+    """A day's punches as `derive_from` reads them: a second "in" never moves the first;
+    "out" is the last one."""
+    return dict(first_in=min((p.at for p in punches if p.session == "in"), default=None),
+                midday=min((p.at for p in punches if p.session == "midday"), default=None),
+                last_out=max((p.at for p in punches if p.session == "out"), default=None),
+                sources=sorted({p.source for p in punches}))
+
+
 def derive(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan | None,
            punches: list[Punch], leave_type: str | None = None, closed: bool = False) -> WorkDay:
     """The work day. `closed` applies the missing-record rules (after the day's last window)."""
-    # a second "in" never moves the first; "out" is the last one
-    return derive_from(
-        rules, work_date, schedule_code, plan,
-        first_in=min((p.at for p in punches if p.session == "in"), default=None),
-        midday=min((p.at for p in punches if p.session == "midday"), default=None),
-        last_out=max((p.at for p in punches if p.session == "out"), default=None),
-        sources=sorted({p.source for p in punches}), leave_type=leave_type, closed=closed)
+    return derive_from(rules, work_date, schedule_code, plan, **summarize(punches),
+                       leave_type=leave_type, closed=closed)
+
+
+def derive_day(rules: Rules, calendar: WorkCalendar, schedule_code: str, zone: dt.tzinfo, work_date: dt.date, *,
+               first_in: dt.datetime | None = None, midday: dt.datetime | None = None,
+               last_out: dt.datetime | None = None, sources: list[str] = (), leave_type: str | None = None,
+               closed: bool = False) -> WorkDay:
+    """The one derivation every way in reaches: the calendar's plan for the schedule on
+    that date in the unit's zone, then `derive_from`. A day without a plan is `libur`
+    (`is_work_day` False)."""
+    return derive_from(rules, work_date, schedule_code, calendar.plan(schedule_code, work_date, zone),
+                       first_in=first_in, midday=midday, last_out=last_out, sources=list(sources),
+                       leave_type=leave_type, closed=closed)
 
 
 def derive_from(rules: Rules, work_date: dt.date, schedule_code: str, plan: DayPlan | None, *,

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from queries import employees as qe
 from queries import synthetic as qs
 
-from ..attendance import calendar_for
+from ..rules.calendar import calendar_for
 from . import history
 from .people import generate_employees
 

@@ -21,7 +21,7 @@ from itertools import islice
 from queries import synthetic as qs
 from queries import work_days as qw
 
-from ..attendance import calendar_for
+from ..rules.calendar import calendar_for
 from ..rules.bands import minutes_after
 from ..work_days import rebuild_range
 

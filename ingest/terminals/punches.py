@@ -22,11 +22,11 @@ import redis
 
 from foundation import clock
 from queries import terminals as q
-from queries import work_days as qw
 
 from .. import attendance, live
+from ..rules.calendar import calendar_for
 from ..rules.judge import Attempt
-from ..work_days import drain, refresh_range
+from ..work_days import drain
 from . import registry
 from .protocol import AttLog, BadLine
 from .verdicts import judged
@@ -223,7 +223,7 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
     """Judge each punch as a phone's would be (no geofence, the office's zone) and store them."""
     if not fresh:
         return 0, []
-    calendar = attendance.calendar_for(config)
+    calendar = calendar_for(config)
     office_zone = registry.office_zone(config, terminal)
     clock_zone = registry.clock_zone(config, terminal)
     sn = terminal["sn"]
@@ -240,21 +240,7 @@ def _apply(conn, config, terminal: dict, fresh: list[tuple[dict, AttLog]], via: 
                      v.minutes_late, v.minutes_early, terminal["office_code"], sn, v.payload))
         if v.counts:
             counted[key] = (employee["id"], v.work_date)
-    q.lock_employees(conn, [e["id"] for e, _ in fresh])
-    new = q.insert_check_ins(conn, rows)
-    pairs = {counted[k] for k in new if k in counted}
-    # Days before yesterday are history: queued in this transaction, derived by the worker's
-    # drain. Today's and yesterday's (the wall, night shifts) are derived now.
-    recent_from = now.astimezone(config.zone).date() - dt.timedelta(days=1)
-    history = {p for p in pairs if p[1] < recent_from}
-    qw.queue_pairs(conn, history)
-    pairs -= history
-    if not pairs:
-        return len(new), []
-    dates = [d for _, d in pairs]
-    refreshed = refresh_range(conn, config, min(dates), max(dates),
-                              employee_ids=sorted({e for e, _ in pairs}), only=pairs)
-    return len(new), refreshed
+    return attendance.record_terminal_batch(conn, config, rows, counted, now)
 
 
 # --- held lines: approval, PIN mapping ------------------------------------------------------------
