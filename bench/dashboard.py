@@ -79,7 +79,7 @@ def _cases(rt, day: dt.date) -> list[tuple[str, str, str]]:
 
 def server_side(rt, repeat: int) -> dict:
     from dashboard.app import create_app
-    from tests.dash_client import DashClient
+    from tests.support.dash_client import DashClient
 
     from dashboard import warm
 

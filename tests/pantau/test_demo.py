@@ -1,0 +1,74 @@
+"""`pantau demo` end to end: it serves the printed URLs, plays a morning, stops on Ctrl-C,
+and a second start finds the data in place."""
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+
+from tests.conftest import ROOT
+from tests.support.servers import free_port
+
+
+def _run_until(proc: subprocess.Popen, pattern: str, timeout_s: float) -> str:
+    """Read the demo's output until a line matches; return everything read."""
+    seen, deadline = "", time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 1)
+        if ready:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            seen += line
+            if re.search(pattern, line):
+                return seen
+        elif proc.poll() is not None:
+            break
+    raise AssertionError(f"no line matching {pattern!r} in:\n{seen[-3000:]}")
+
+
+def _demo(var_dir, web, ingest) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "PANTAU_DEMO_CLOCK")}
+    env.update(PANTAU_VAR_DIR=str(var_dir), PANTAU_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    return subprocess.Popen(
+        [sys.executable, "-m", "pantau", "demo", "--employees", "60", "--days", "3", "--speed", "900",
+         "--web-port", str(web), "--ingest-port", str(ingest)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    os.killpg(proc.pid, signal.SIGINT)   # Ctrl-C in a terminal reaches the whole group
+    return proc.wait(timeout=60)
+
+
+def test_demo_serves_plays_a_morning_and_restarts_with_its_data(tmp_path):
+    web, ingest = free_port(), free_port()
+    proc = _demo(tmp_path, web, ingest)
+    try:
+        out = _run_until(proc, r"morning done", 420)
+        wall = re.search(r"wall display\s+(\S+)", out).group(1)
+        assert httpx.get(wall, timeout=10).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{web}/login", timeout=10).status_code == 200
+        health = httpx.get(f"http://127.0.0.1:{ingest}/healthz", timeout=10).json()
+        assert health["postgres"]["ok"] and health["redis"]["ok"]
+        assert httpx.get(f"http://127.0.0.1:{ingest}/api/v1/openapi.json", timeout=10).status_code == 200
+        done = re.search(r"morning done: phones: \{([^}]*)\}", out).group(1)
+        assert "201:" in done                                   # check-ins acknowledged over HTTP
+    finally:
+        code = _stop(proc)
+    assert code == 0
+    assert not any(f"{tmp_path}" in line for line in subprocess.run(
+        ["ps", "-eo", "args"], capture_output=True, text=True).stdout.splitlines() if "postgres" in line)
+
+    again = _demo(tmp_path, web, ingest)
+    try:
+        out = _run_until(again, r"data in place|generating the sample city", 180)
+        assert "data in place: 60 employees" in out
+    finally:
+        assert _stop(again) == 0
