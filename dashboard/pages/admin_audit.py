@@ -7,9 +7,9 @@ import json
 from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from queries import audit
 
 from .. import data
+from ..data import admin as admin_data
 from .admin_common import BKPP, admin_viewer, table
 from .common import nothing, parse_date, text
 
@@ -32,10 +32,9 @@ def entries(filters: dict, page: int) -> tuple[list[dict], bool]:
     if filters.get("to"):
         until = dt.datetime.combine(parse_date(filters["to"], data.today(config)) + dt.timedelta(days=1),
                                     dt.time(), config.zone)
-    with data.runtime().connection() as conn:
-        found = audit.entries(conn, action=filters.get("action") or None, actor=filters.get("actor") or None,
-                              limit=PAGE_SIZE + 1, search=filters.get("target") or None, since=since, until=until,
-                              offset=page * PAGE_SIZE)
+    found = admin_data.audit_entries(action=filters.get("action") or None, actor=filters.get("actor") or None,
+                                     limit=PAGE_SIZE + 1, search=filters.get("target") or None, since=since,
+                                     until=until, offset=page * PAGE_SIZE)
     return found[:PAGE_SIZE], len(found) > PAGE_SIZE
 
 

@@ -9,9 +9,9 @@ from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from ingest import devices
-from queries import devices as qd
 
 from .. import data
+from ..data import admin as admin_data
 from .admin_common import BKPP, actor, admin_viewer, done, refusal, table
 from .common import local_time, nothing, text
 
@@ -22,8 +22,7 @@ def _when(config, unit, value) -> str:
 
 def _list(search: str):
     config = data.runtime().config
-    with data.runtime().connection() as conn:
-        found = qd.bindings(conn, search.strip() or None)
+    found = admin_data.phone_bindings(search.strip() or None)
     body = [[r["nip"], r["name"], r["unit_code"], r["model"] or ("terikat" if r["device_id"] else "–"),
              _when(config, r["unit_code"], r["bound_at"]), _when(config, r["unit_code"], r["last_seen_at"])]
             for r in found]

@@ -12,9 +12,9 @@ from dash.exceptions import PreventUpdate
 from flask import Blueprint, abort
 
 from ingest import events
-from queries import events as qe
 
 from .. import data
+from ..data import admin as admin_data
 from .admin_common import BKPP, actor, admin_viewer, done, refusal, table
 from .common import local_time, nothing, parse_int, text
 from .downloads import _csv_response
@@ -29,7 +29,7 @@ def attendance_csv(event_id: int):
     if admin_viewer(BKPP) is None:
         abort(401)
     try:
-        found = events.attendance(data.runtime(), event_id)
+        found = admin_data.event_attendance(event_id)
     except events.EventError:
         abort(404)
     rows = [{**r, "status": "hadir"} for r in found["attended"]] + [{**r, "status": "tidak hadir"}
@@ -40,8 +40,7 @@ def attendance_csv(event_id: int):
 def _events_list():
     config = data.runtime().config
     today = data.today(config)
-    with data.runtime().connection() as conn:
-        found = qe.events_between(conn, today - dt.timedelta(days=60), today + dt.timedelta(days=120))
+    found = admin_data.events_between(today - dt.timedelta(days=60), today + dt.timedelta(days=120))
     body = [[html.A(r["name"], href=f"/admin/events?event={r['id']}",
                     className="cancelled" if r["cancelled_at"] else ""),
              KIND_LABELS.get(r["kind"], r["kind"]), f"{r['event_date']:%d/%m/%Y}",
@@ -58,8 +57,7 @@ def _events_list():
 def _options() -> list[dict]:
     config = data.runtime().config
     today = data.today(config)
-    with data.runtime().connection() as conn:
-        found = qe.events_between(conn, today - dt.timedelta(days=7), today + dt.timedelta(days=120))
+    found = admin_data.events_between(today - dt.timedelta(days=7), today + dt.timedelta(days=120))
     return [{"label": f"{r['event_date']:%d/%m} {r['name']}", "value": r["id"]} for r in found if not r["cancelled_at"]]
 
 
@@ -99,7 +97,7 @@ def _form(config):
 def _attendance(event_id: int):
     config = data.runtime().config
     try:
-        found = events.attendance(data.runtime(), event_id)
+        found = admin_data.event_attendance(event_id)
     except events.EventError as exc:
         return refusal(exc)
     ev = found["event"]
@@ -115,8 +113,7 @@ def _attendance(event_id: int):
 
 
 def _detail(event_id: int):
-    with data.runtime().connection() as conn:
-        ev = qe.event(conn, event_id)
+    ev = admin_data.event(event_id)
     if ev is None:
         return nothing("Acara tidak ditemukan. / No such event.")
     state = f" · dibatalkan: {ev['cancel_reason']}" if ev["cancelled_at"] else ""
@@ -207,9 +204,8 @@ def register(app) -> None:
     def _fill(event_id):
         if admin_viewer(BKPP) is None or not isinstance(event_id, int):
             raise PreventUpdate
-        with data.runtime().connection() as conn:
-            ev = qe.event(conn, event_id)
-            nips = qe.invited_nips(conn, event_id)
+        ev = admin_data.event(event_id)
+        nips = admin_data.event_invited_nips(event_id)
         if ev is None:
             raise PreventUpdate
         zone = events.place_zone(data.runtime().config, ev["office_code"])

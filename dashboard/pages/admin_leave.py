@@ -13,10 +13,10 @@ from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Blueprint, abort, send_file
 
-from ingest import attachments, leave_requests, selfies
-from queries import leave as ql
+from ingest import leave_requests
 
 from .. import data
+from ..data import admin as admin_data
 from .admin_common import LEAVE_ROLES, actor, admin_viewer, done, refusal, table, unit_codes
 from .common import nothing, parse_int, text
 
@@ -34,11 +34,10 @@ def attachment(leave_id: int, sha: str):
     if not SHA256.match(sha):
         abort(404)
     rt = data.runtime()
-    with rt.connection() as conn:
-        found = ql.attachment(conn, leave_id, sha)
+    found = admin_data.leave_attachment(leave_id, sha)
     if found is None or not leave_requests.may_decide(rt.config, viewer.role, viewer.unit_code, found["unit_code"]):
         abort(404)  # the same answer as "no such file": nothing leaks about other units
-    path = selfies.path_for(attachments.attachment_dir(rt.settings), sha)
+    path = admin_data.leave_attachment_file(sha)
     if not path.is_file():
         abort(404)
     mime = found["mime"] if found["mime"] in INLINE else "application/octet-stream"
@@ -48,8 +47,7 @@ def attachment(leave_id: int, sha: str):
 
 
 def _pending(viewer) -> list[dict]:
-    with data.runtime().connection() as conn:
-        return ql.pending(conn, unit_codes(viewer))
+    return admin_data.pending_leaves(unit_codes(viewer))
 
 
 def _rows(pending: list[dict]):

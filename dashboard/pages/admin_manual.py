@@ -12,9 +12,9 @@ from dash.exceptions import PreventUpdate
 
 from ingest import attachments, manual
 from foundation import clock
-from queries import manual as qm
 
 from .. import data
+from ..data import admin as admin_data
 from .admin_common import MANUAL_ROLES, actor, admin_viewer, done, refusal, table, unit_codes, uploaded
 from .common import local_time, nothing, text
 
@@ -24,8 +24,7 @@ SESSION_LABELS = {"in": "Masuk", "midday": "Siang", "out": "Pulang"}
 def _recent(viewer):
     config = data.runtime().config
     today = data.today(config)
-    with data.runtime().connection() as conn:
-        found = qm.entries(conn, today - dt.timedelta(days=31), today, unit_codes(viewer))
+    found = admin_data.manual_entries(today - dt.timedelta(days=31), today, unit_codes(viewer))
     body = [[f"{r['work_date']:%d/%m/%Y}", local_time(config, r["unit_code"], r["captured_at"]),
              SESSION_LABELS.get(r["session"], r["session"]), r["nip"], r["name"], r["unit_code"],
              "diterima" if r["verdict"] == "accepted" else r["verdict"], ", ".join(r["reasons"] or []) or "–"]

@@ -15,9 +15,9 @@ from dash.exceptions import PreventUpdate
 
 from ingest import events
 from foundation import clock
-from queries import events as qe
 
 from .. import data
+from ..data import admin as admin_data
 from .admin_common import BKPP, admin_viewer
 from .common import nothing, parse_int
 
@@ -32,11 +32,10 @@ def qr_svg(token: str) -> str:
 def screen(event_id: int, now: dt.datetime):
     """The QR block for the event now: the image, its token, and the attendance count."""
     rt = data.runtime()
-    with rt.connection() as conn:
-        ev = qe.event(conn, event_id)
-        if ev is None or ev["cancelled_at"] is not None:
-            return None
-        attended = len(qe.attendees(conn, event_id))
+    ev = admin_data.event(event_id)
+    if ev is None or ev["cancelled_at"] is not None:
+        return None
+    attended = admin_data.event_attendee_count(event_id)
     token = events.qr_token(rt.settings.secret_key, event_id, now)
     zone = events.place_zone(rt.config, ev["office_code"])
     left = events.SLOT_S - int(now.timestamp()) % events.SLOT_S
@@ -52,8 +51,7 @@ def layout(viewer, params: dict):
     if admin_viewer(BKPP) is None:
         return nothing()
     event_id = parse_int(params.get("event"))
-    with data.runtime().connection() as conn:
-        ev = qe.event(conn, event_id) if event_id is not None else None
+    ev = admin_data.event(event_id) if event_id is not None else None
     shown = screen(event_id, clock.now()) if ev is not None else None
     if shown is None:
         return nothing("Acara tidak ditemukan atau dibatalkan. / No such event, or it was cancelled.")

@@ -11,9 +11,9 @@ from dash.exceptions import PreventUpdate
 
 from ingest.terminals import registry
 from foundation.config import zone_label
-from queries import terminals as qt
 
 from .. import data
+from ..data import admin as admin_data
 from .admin_common import BKPP, TERMINAL_ROLES, actor, admin_viewer, done, table, unit_codes
 from .common import nothing, text
 
@@ -23,7 +23,7 @@ HEALTH_LABELS = {"online": "Online", "silent": "Senyap", "clock_drift": "Jam ber
 
 def report(viewer) -> dict:
     """registry.health cut to what the viewer may see: their units' offices, or everything."""
-    found = registry.health(data.runtime())
+    found = admin_data.terminal_health()
     units = unit_codes(viewer)
     if units is None:
         return found
@@ -73,8 +73,7 @@ def layout(viewer, params: dict):
         return nothing()
     parts = [html.H2("Mesin presensi"), html.Div(_list(viewer), id="tm-list")]
     if viewer.role in BKPP:
-        with data.runtime().connection() as conn:
-            sns = [t["sn"] for t in qt.terminals(conn) if t["status"] == "active"]
+        sns = admin_data.active_terminal_sns()
         parts += [html.H3("Sinkronkan jam mesin"), html.Div([
             dcc.Dropdown(id="tm-sn", options=sns, placeholder="Pilih SN mesin", className="filter wide"),
             html.Button("Sinkronkan jam", id="tm-sync", className="button primary"),

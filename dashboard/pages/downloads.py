@@ -6,19 +6,16 @@ in memory. Every file is cut to the viewer's scope in queries/.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import re
 
 from dash import Input, Output, dcc, html
-from flask import Blueprint, Response, abort, current_app, request, send_file, stream_with_context
+from flask import Blueprint, Response, abort, request, send_file, stream_with_context
 
-from ingest import recap, selfies
-from queries import dashboard as q
-from queries import dashboard_map as qmap
+from ingest.recap import month_range
 
 from .. import auth, data, maps
 from . import map as map_page
-from .common import date_range, href, parse_date, text
+from .common import date_range, href, text
 
 blueprint = Blueprint("downloads", __name__)
 BOM = "\ufeff"
@@ -58,15 +55,14 @@ def _viewer():
 
 
 def _check_in_rows(config, viewer, d0, d1):
-    with data.runtime().connection() as conn:
-        for r in qmap.stream_check_ins(conn, d0, d1, viewer.scope):
-            zone = config.unit_zone(r["unit_code"]) if r["unit_code"] in config.unit_by_code else config.zone
-            r["captured_at_local"] = r["captured_at"].astimezone(zone).isoformat(timespec="seconds")
-            r["zone"] = zone.key
-            r["reasons"] = ";".join(r["reasons"] or [])
-            if not viewer.show_names:
-                r["name"] = ""
-            yield r
+    for r in data.check_in_stream(viewer, d0, d1):
+        zone = config.unit_zone(r["unit_code"]) if r["unit_code"] in config.unit_by_code else config.zone
+        r["captured_at_local"] = r["captured_at"].astimezone(zone).isoformat(timespec="seconds")
+        r["zone"] = zone.key
+        r["reasons"] = ";".join(r["reasons"] or [])
+        if not viewer.show_names:
+            r["name"] = ""
+        yield r
 
 
 @blueprint.route("/download/checkins.csv")
@@ -80,8 +76,7 @@ def check_ins_csv():
 def units_csv():
     viewer, config = _viewer(), data.runtime().config
     d0, d1 = date_range(request.args, data.today(config))
-    with data.runtime().connection() as conn:
-        rows = q.unit_day_counts(conn, d0, d1, viewer.scope)  # days x units: small
+    rows = data.unit_day_rows(viewer, d0, d1)  # days x units: small
     for r in rows:
         r["unit_name"] = config.unit_by_code[r["unit_code"]].name if r["unit_code"] in config.unit_by_code else ""
     return _csv_response(f"unit_harian_{d0}_{d1}.csv", UNIT_FIELDS, rows)
@@ -94,33 +89,26 @@ def unit_codes(config, viewer) -> list[str] | None:
     return [u.code for u in config.units if viewer.can_see_unit(auth.unit_scope(config, u.code))]
 
 
-def _recap_response(kind: str, build):
+def _recap_response(kind: str):
     """A month of `pantau recap` (ingest.recap) for the viewer's units, streamed."""
     viewer, config = _viewer(), data.runtime().config
     try:
-        first, last = recap.month_range(request.args.get("month") or f"{data.today(config):%Y-%m}")
+        first, last = month_range(request.args.get("month") or f"{data.today(config):%Y-%m}")
     except ValueError:
-        first, last = recap.month_range(f"{data.today(config):%Y-%m}")
-
-    def rows():
-        with data.runtime().connection() as conn:
-            columns, items = build(conn, config, first, last, unit_codes(config, viewer))
-            yield columns
-            yield from items
-
-    stream = rows()
+        first, last = month_range(f"{data.today(config):%Y-%m}")
+    stream = data.recap_stream(kind, first, last, unit_codes(config, viewer))
     columns = next(stream)
     return _csv_response(f"{kind}_{first:%Y-%m}.csv", tuple(columns), stream)
 
 
 @blueprint.route("/download/recap.csv")
 def recap_csv():
-    return _recap_response("rekap", recap.employee_recap)
+    return _recap_response("rekap")
 
 
 @blueprint.route("/download/unit_recap.csv")
 def unit_recap_csv():
-    return _recap_response("rekap_unit", recap.unit_summary)
+    return _recap_response("rekap_unit")
 
 
 @blueprint.route("/download/map.html")
@@ -140,11 +128,8 @@ def selfie(sha: str):
     viewer = _viewer()
     if not viewer.can_see_selfies or not SHA256.match(sha):
         abort(404)
-    with data.runtime().connection() as conn:
-        if not qmap.selfie_in_scope(conn, sha, viewer.scope):
-            abort(404)
-    path = selfies.path_for(data.runtime().settings.selfie_dir, sha)
-    if not path.is_file():
+    path = data.selfie_file(viewer, sha)
+    if path is None:
         abort(404)
     return send_file(path, mimetype="image/jpeg", max_age=3600)
 

@@ -1,4 +1,5 @@
-"""/wall: the TV in the regional head's office. Reads only Redis (ingest.live), never Postgres.
+"""/wall: the TV in the regional head's office. Reads only the live state in Redis (`data.wall_state`,
+`data.live_snapshot` over ingest.live), never Postgres.
 
 A 1 s tick asks live.version and the worker's silent-terminal count (one MGET); the same
 pair means nothing is sent back but a heartbeat, so nothing is redrawn. Opened with
@@ -11,12 +12,10 @@ import time
 import zlib
 from functools import lru_cache
 
-import redis
 
 from dash import ClientsideFunction, Input, Output, Patch, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from ingest import live
 from foundation import clock
 from foundation.config import zone_label
 
@@ -223,11 +222,11 @@ def register(app) -> None:
             # a new screen size or the chart's next page redraws too; the page count comes from
             # the last drawing, so a wall with one page never redraws for the turn of a page
             pages = _pages(shown_version)
-            found, silent = live.wall_state(rt, day)
+            found, silent = data.wall_state(day)
             if drawn_mark(found, scale, silent, fences, page, pages) == shown_version:
                 return (no_update,) * 6 + (beat,)
-            snap = live.snapshot(rt, day)
-        except redis.RedisError:
+            snap = data.live_snapshot(day)
+        except data.LiveUnavailable:
             raise PreventUpdate  # no heartbeat either: the freshness mark turns red
         v = view(snap, rt.config, viewer, scale, page)
         items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]

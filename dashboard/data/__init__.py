@@ -1,7 +1,11 @@
-"""Scoped, cached reads for the pages (flask-caching on Redis, shared by gunicorn workers).
+"""The pages' one door for reads: scoped, cached (flask-caching on Redis, shared by
+gunicorn workers) reads over queries/, and the wall's live state.
 
 The scope travels into queries/ with every call; the cache key includes it, so two
-viewers with different scopes never share an entry.
+viewers with different scopes never share an entry. No page opens a connection or
+touches Redis itself: it asks a named function here (administration reads are in
+`data.admin`). Writes go through ingest's service functions, the ones the CLI and
+the API use.
 """
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
+import redis
 from flask import current_app
 
 from foundation import clock, freshness
-
+from ingest import live, recap, selfies
 from queries import dashboard as q
 from queries import dashboard_map as qmap
 
@@ -56,9 +61,9 @@ def together(*calls: tuple) -> list:
 _readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dashboard-read")
 
 
-def _query(fn: Callable, *args: Any) -> Any:
+def _query(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     with runtime().connection() as conn:
-        return fn(conn, *args)
+        return fn(conn, *args, **kwargs)
 
 
 def _cached(name: str, ttl: int, fn: Callable, *args: Any) -> Any:
@@ -96,3 +101,58 @@ def arrival_buckets(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
 
 def check_ins_on(viewer, day: dt.date, unit_code: str | None) -> list[dict]:
     return _cached("map", ttl(day), qmap.check_ins_on, day, viewer.scope, unit_code)
+
+
+
+# --- the wall's live state (Redis) -------------------------------------------------------------
+
+class LiveUnavailable(Exception):
+    """Redis cannot be asked for the live state just now."""
+
+
+def wall_state(day: dt.date):
+    """What the wall's tick compares with what it drew (live.wall_state)."""
+    try:
+        return live.wall_state(runtime(), day)
+    except redis.RedisError as exc:
+        raise LiveUnavailable(str(exc)) from exc
+
+
+def live_snapshot(day: dt.date) -> dict:
+    try:
+        return live.snapshot(runtime(), day)
+    except redis.RedisError as exc:
+        raise LiveUnavailable(str(exc)) from exc
+
+
+# --- downloads: streamed, uncached ------------------------------------------------------------
+
+def check_in_stream(viewer, d0: dt.date, d1: dt.date):
+    """Every check-in in the viewer's scope over [d0, d1], streamed from one connection."""
+    with runtime().connection() as conn:
+        yield from qmap.stream_check_ins(conn, d0, d1, viewer.scope)
+
+
+def unit_day_rows(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
+    """Counts per unit and day, as stored now (a download is never served from the cache)."""
+    return _query(q.unit_day_counts, d0, d1, viewer.scope)
+
+
+RECAPS = {"rekap": recap.employee_recap, "rekap_unit": recap.unit_summary}   # file name: builder
+
+
+def recap_stream(kind: str, first: dt.date, last: dt.date, unit_codes: list[str] | None):
+    """A month of `pantau recap` (kind: a key of RECAPS, per employee or per unit): the
+    column names first, then the rows, from one connection."""
+    with runtime().connection() as conn:
+        columns, items = RECAPS[kind](conn, runtime().config, first, last, unit_codes)
+        yield columns
+        yield from items
+
+
+def selfie_file(viewer, sha: str):
+    """The path of a check-in's selfie when it is in the viewer's scope, else None."""
+    if not _query(qmap.selfie_in_scope, sha, viewer.scope):
+        return None
+    path = selfies.path_for(runtime().settings.selfie_dir, sha)
+    return path if path.is_file() else None

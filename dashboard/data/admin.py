@@ -1,0 +1,74 @@
+"""The administration pages' reads, each one named question over queries/ (or an ingest
+read the CLI shares), cut to what the caller passes. The pages check the viewer's role
+and scope first (admin_common.admin_viewer); writes go through ingest's service functions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from ingest import attachments, events, selfies
+from ingest.terminals import registry
+from queries import audit
+from queries import devices as qd
+from queries import events as qe
+from queries import leave as ql
+from queries import manual as qm
+from queries import terminals as qt
+
+from . import _query, runtime
+
+
+def audit_entries(**filters) -> list[dict]:
+    """audit.entries: action, actor, search, since, until, limit, offset."""
+    return _query(audit.entries, **filters)
+
+
+def phone_bindings(search: str | None) -> list[dict]:
+    return _query(qd.bindings, search)
+
+
+def leave_attachment(leave_id: int, sha: str) -> dict | None:
+    return _query(ql.attachment, leave_id, sha)
+
+
+def leave_attachment_file(sha: str):
+    """Where a leave document is kept (it may be missing on disk)."""
+    return selfies.path_for(attachments.attachment_dir(runtime().settings), sha)
+
+
+def pending_leaves(unit_codes: list[str] | None) -> list[dict]:
+    return _query(ql.pending, unit_codes)
+
+
+def manual_entries(d0: dt.date, d1: dt.date, unit_codes: list[str] | None) -> list[dict]:
+    return _query(qm.entries, d0, d1, unit_codes)
+
+
+def event(event_id: int) -> dict | None:
+    return _query(qe.event, event_id)
+
+
+def event_attendance(event_id: int) -> dict:
+    """Who attended an event and who is missing (events.attendance; EventError if none)."""
+    return events.attendance(runtime(), event_id)
+
+
+def event_attendee_count(event_id: int) -> int:
+    return len(_query(qe.attendees, event_id))
+
+
+def event_invited_nips(event_id: int) -> list[str]:
+    return _query(qe.invited_nips, event_id)
+
+
+def events_between(d0: dt.date, d1: dt.date) -> list[dict]:
+    return _query(qe.events_between, d0, d1)
+
+
+def terminal_health() -> list[dict]:
+    """Every terminal with its state, last contact and backlog (registry.health)."""
+    return registry.health(runtime())
+
+
+def active_terminal_sns() -> list[str]:
+    return [t["sn"] for t in _query(qt.terminals) if t["status"] == "active"]
