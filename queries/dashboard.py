@@ -41,17 +41,49 @@ STATUS_FILTERS = {
 # days after it. :upto is bound, not a subquery: the planner then sees that the live part
 # is empty for past ranges, instead of guessing a million rows there (which made it compile
 # every query with JIT, ~20 ms each, and pick sorts that spilled to disk).
+# An open day (not closed yet) has rows only for those who checked in or are on leave: the
+# staff its schedules expect come in as (:open_d, :open_u, :open_n), and who is not in yet
+# is what the wall says, expected - present - on leave - TK (see `open_days`).
 _DAYS = f"""
+    live AS (
+        SELECT wd.work_date, wd.unit_code, {COUNTS}
+        FROM work_days wd
+        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), CAST(:upto AS date) + 1) AND :d1
+        GROUP BY wd.work_date, wd.unit_code),
+    scheduled AS (
+        SELECT * FROM unnest(CAST(:open_d AS date[]), CAST(:open_u AS text[]), CAST(:open_n AS int[]))
+            AS s(work_date, unit_code, expected)),
     days AS (
         SELECT r.work_date, r.unit_code, r.expected, r.present, r.late, r.on_leave, r.tk,
                r.not_yet, r.late_minutes
         FROM unit_day_rollup r
         WHERE r.work_date BETWEEN :d0 AND least(CAST(:d1 AS date), CAST(:upto AS date))
         UNION ALL
-        SELECT wd.work_date, wd.unit_code, {COUNTS}
-        FROM work_days wd
-        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), CAST(:upto AS date) + 1) AND :d1
-        GROUP BY wd.work_date, wd.unit_code)"""
+        -- on an open day, a unit its schedules do not expect counts who came, expects no one
+        SELECT l.work_date, l.unit_code,
+               CASE WHEN l.work_date = ANY(CAST(:open_days AS date[])) THEN 0 ELSE l.expected END,
+               l.present, l.late, l.on_leave, l.tk,
+               CASE WHEN l.work_date = ANY(CAST(:open_days AS date[])) THEN 0 ELSE l.not_yet END, l.late_minutes
+        FROM live l
+        WHERE NOT EXISTS (SELECT 1 FROM scheduled s WHERE s.work_date = l.work_date AND s.unit_code = l.unit_code)
+        UNION ALL
+        SELECT s.work_date, s.unit_code, s.expected, coalesce(l.present, 0), coalesce(l.late, 0),
+               coalesce(l.on_leave, 0), coalesce(l.tk, 0),
+               greatest(s.expected - coalesce(l.present, 0) - coalesce(l.on_leave, 0) - coalesce(l.tk, 0), 0),
+               coalesce(l.late_minutes, 0)
+        FROM scheduled s LEFT JOIN live l ON l.work_date = s.work_date AND l.unit_code = s.unit_code
+        WHERE s.work_date BETWEEN :d0 AND :d1)"""
+
+
+def open_days(expected: dict[tuple[dt.date, str], int] | None) -> dict:
+    """The bound parameters of _DAYS for open days: {(work_date, unit_code): staff the
+    schedules expect}. On an open day a unit with no one expected shows no row (as on the wall)."""
+    expected = expected or {}
+    keys = sorted(expected)
+    return {"open_d": [d for d, _ in keys], "open_u": [u for _, u in keys],
+            "open_n": [expected[k] for k in keys], "open_days": sorted({d for d, _ in keys})}
+
+
 NEVER = dt.date(1900, 1, 1)
 
 
@@ -61,16 +93,18 @@ def rolled_up_to(conn: Connection, rollup: str = "unit_day_rollup") -> dt.date:
     return scalar(conn, f"SELECT max(work_date) FROM {rollup}") or NEVER
 
 
-def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None) -> list[dict]:
-    """One row per (work_date, unit_code) in scope."""
+def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None,
+                    expected: dict | None = None) -> list[dict]:
+    """One row per (work_date, unit_code) in scope (`expected`: see open_days)."""
     return rows(conn, f"""
         WITH {_DAYS}
         SELECT d.* FROM days d JOIN units u ON u.code = d.unit_code
-        WHERE {IN_SCOPE} ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, upto=rolled_up_to(conn))
+        WHERE {IN_SCOPE} ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, upto=rolled_up_to(conn),
+        **open_days(expected))
 
 
 def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None,
-                  node_path: str, by_day: bool = True) -> list[dict]:
+                  node_path: str, by_day: bool = True, expected: dict | None = None) -> list[dict]:
     """Counts per branch under a node (per day, or for the whole range), summed in SQL.
 
     node_path: the node's unit path ('SETDA/DINKES/'), '' for the region. `branch` is the
@@ -87,7 +121,7 @@ def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope:
         FROM days d JOIN units u ON u.code = d.unit_code
         WHERE {IN_SCOPE} AND {under}
         GROUP BY 1, 2 ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, node=node_path,
-        upto=rolled_up_to(conn))
+        upto=rolled_up_to(conn), **open_days(expected))
 
 
 def people(conn: Connection, unit_code: str, date_from: dt.date, date_to: dt.date,
@@ -107,6 +141,22 @@ def people(conn: Connection, unit_code: str, date_from: dt.date, date_to: dt.dat
         WHERE wd.unit_code = :unit AND wd.work_date BETWEEN :d0 AND :d1 AND {IN_SCOPE} AND {where}
         GROUP BY e.id ORDER BY e.name LIMIT :limit""",
         unit=unit_code, d0=date_from, d1=date_to, scope=scope, limit=limit)
+
+
+def people_not_in(conn: Connection, unit_code: str, day: dt.date, scope: str | None) -> list[dict]:
+    """The active employees working directly in a unit with nothing counted on `day` yet (no
+    work day, or one still `belum`), shaped as `people` rows, with their schedule (whether it
+    expects them that day is the calendar's question)."""
+    return rows(conn, f"""
+        SELECT e.id AS employee_id, e.nip, e.name, e.position,
+               COALESCE(e.schedule_code, u.schedule_code) AS schedule_code,
+               1 AS expected, 0 AS present, 0 AS late, 0 AS on_leave, 0 AS tk, 1 AS not_yet, 0 AS late_minutes,
+               NULL::timestamptz AS first_in, NULL::timestamptz AS last_out, 'belum' AS status,
+               NULL AS late_band, NULL AS early_band, 0 AS deduction_percent
+        FROM employees e JOIN units u ON u.code = e.unit_code
+        LEFT JOIN work_days wd ON wd.employee_id = e.id AND wd.work_date = :d
+        WHERE e.active AND e.unit_code = :unit AND {IN_SCOPE} AND (wd.employee_id IS NULL OR wd.status = 'belum')
+        ORDER BY e.name""", unit=unit_code, d=day, scope=scope)
 
 
 def employee(conn: Connection, employee_id: int, scope: str | None) -> dict | None:

@@ -19,8 +19,11 @@ from flask import current_app
 
 from foundation import clock, freshness
 from ingest import live, recap, selfies
+from ingest.rules.calendar import calendar_for
+from queries import attendance as qa
 from queries import dashboard as q
 from queries import dashboard_map as qmap
+from queries import work_days as qw
 
 PAST_TTL = 300   # closed days change only on recompute
 TODAY_TTL = 10   # today's counts move with every check-in
@@ -74,16 +77,53 @@ def ttl(date_to: dt.date) -> int:
     return TODAY_TTL if date_to >= today() else PAST_TTL
 
 
+def open_expected(d0: dt.date, d1: dt.date) -> dict[tuple[dt.date, str], int]:
+    """For the days of [d0, d1] not closed yet (today, and yesterday before its day close):
+    the staff each unit's schedules expect, counted as the wall counts them
+    (live.expected_count). An open day's work days hold only who checked in or is on leave."""
+    now = today()
+    days = tuple(d for d in (now - dt.timedelta(days=1), now) if d0 <= d <= d1)
+    return memo("open-expected", TODAY_TTL, _open_expected, days) if days else {}
+
+
+def _open_expected(days: tuple[dt.date, ...]) -> dict[tuple[dt.date, str], int]:
+    rt, out = runtime(), {}
+    with rt.connection() as conn:
+        closed = qw.closed_dates(conn, min(days), max(days))
+        for day in days:
+            if day in closed:
+                continue
+            expected = live.expected_count(calendar_for(rt.config), rt.config, qa.live_statuses(conn, day), day)
+            out.update({(day, unit): n for unit, n in expected.items()})
+    return out
+
+
 def unit_day_counts(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
-    return _cached("udc", ttl(d1), q.unit_day_counts, d0, d1, viewer.scope)
+    return _cached("udc", ttl(d1), q.unit_day_counts, d0, d1, viewer.scope, open_expected(d0, d1))
 
 
 def branch_counts(viewer, d0: dt.date, d1: dt.date, node_path: str, by_day: bool) -> list[dict]:
-    return _cached("branch", ttl(d1), q.branch_counts, d0, d1, viewer.scope, node_path, by_day)
+    return _cached("branch", ttl(d1), q.branch_counts, d0, d1, viewer.scope, node_path, by_day,
+                   open_expected(d0, d1))
 
 
 def people(viewer, unit_code: str, d0: dt.date, d1: dt.date, status: str | None) -> list[dict]:
-    return _cached("people", ttl(d1), q.people, unit_code, d0, d1, viewer.scope, status)
+    """The unit's own people over [d0, d1]; on one open day, those the schedules expect and
+    who have nothing counted yet are listed as `belum` too (they have no work day yet)."""
+    return _cached("people", ttl(d1), _people, unit_code, d0, d1, viewer.scope, status,
+                   d0 == d1 and any(day == d0 for day, _ in open_expected(d0, d1)))
+
+
+def _people(conn, unit_code: str, d0: dt.date, d1: dt.date, scope: str | None, status: str | None,
+            open_day: bool) -> list[dict]:
+    found = q.people(conn, unit_code, d0, d1, scope, status)
+    if not open_day or status not in (None, "belum"):
+        return found
+    config, listed = runtime().config, {p["employee_id"] for p in found}
+    calendar, zone = calendar_for(config), config.unit_zone(unit_code)
+    missing = [p for p in q.people_not_in(conn, unit_code, d0, scope)
+               if p["employee_id"] not in listed and calendar.plan(p.pop("schedule_code"), d0, zone) is not None]
+    return sorted(found + missing, key=lambda p: p["name"])
 
 
 def employee(viewer, employee_id: int) -> dict | None:
@@ -135,7 +175,7 @@ def check_in_stream(viewer, d0: dt.date, d1: dt.date):
 
 def unit_day_rows(viewer, d0: dt.date, d1: dt.date) -> list[dict]:
     """Counts per unit and day, as stored now (a download is never served from the cache)."""
-    return _query(q.unit_day_counts, d0, d1, viewer.scope)
+    return _query(q.unit_day_counts, d0, d1, viewer.scope, open_expected(d0, d1))
 
 
 RECAPS = {"rekap": recap.employee_recap, "rekap_unit": recap.unit_summary}   # file name: builder
