@@ -77,24 +77,31 @@ def ttl(date_to: dt.date) -> int:
     return TODAY_TTL if date_to >= today() else PAST_TTL
 
 
-def open_expected(d0: dt.date, d1: dt.date) -> dict[tuple[dt.date, str], int]:
-    """For the days of [d0, d1] not closed yet (today, and yesterday before its day close):
-    the staff each unit's schedules expect, counted as the wall counts them
-    (live.expected_count). An open day's work days hold only who checked in or is on leave."""
+def open_days(d0: dt.date, d1: dt.date) -> tuple[dt.date, ...]:
+    """The days of [d0, d1] not closed yet: today, and yesterday before its day close."""
     now = today()
     days = tuple(d for d in (now - dt.timedelta(days=1), now) if d0 <= d <= d1)
-    return memo("open-expected", TODAY_TTL, _open_expected, days) if days else {}
+    return memo("open-days", TODAY_TTL, _query, _not_closed, days) if days else ()
 
 
-def _open_expected(days: tuple[dt.date, ...]) -> dict[tuple[dt.date, str], int]:
-    rt, out = runtime(), {}
-    with rt.connection() as conn:
-        closed = qw.closed_dates(conn, min(days), max(days))
-        for day in days:
-            if day in closed:
-                continue
-            expected = live.expected_count(calendar_for(rt.config), rt.config, qa.live_statuses(conn, day), day)
-            out.update({(day, unit): n for unit, n in expected.items()})
+def _not_closed(conn, days: tuple[dt.date, ...]) -> tuple[dt.date, ...]:
+    closed = qw.closed_dates(conn, min(days), max(days))
+    return tuple(d for d in days if d not in closed)
+
+
+def open_expected(d0: dt.date, d1: dt.date) -> dict[tuple[dt.date, str], int]:
+    """For the open days of [d0, d1]: the staff each unit's schedules expect, counted as
+    the wall counts them (live.expected_count). An open day's work days hold only who
+    checked in or is on leave."""
+    days = open_days(d0, d1)
+    return memo("open-expected", TODAY_TTL, _query, _expected_on, days) if days else {}
+
+
+def _expected_on(conn, days: tuple[dt.date, ...]) -> dict[tuple[dt.date, str], int]:
+    config, out = runtime().config, {}
+    for day in days:
+        expected = live.expected_count(calendar_for(config), config, qa.live_statuses(conn, day), day)
+        out.update({(day, unit): n for unit, n in expected.items()})
     return out
 
 
@@ -111,7 +118,7 @@ def people(viewer, unit_code: str, d0: dt.date, d1: dt.date, status: str | None)
     """The unit's own people over [d0, d1]; on one open day, those the schedules expect and
     who have nothing counted yet are listed as `belum` too (they have no work day yet)."""
     return _cached("people", ttl(d1), _people, unit_code, d0, d1, viewer.scope, status,
-                   d0 == d1 and any(day == d0 for day, _ in open_expected(d0, d1)))
+                   d0 == d1 and d0 in open_days(d0, d1))
 
 
 def _people(conn, unit_code: str, d0: dt.date, d1: dt.date, scope: str | None, status: str | None,

@@ -54,10 +54,14 @@ def content(viewer, params: dict) -> dict | None:
     unit = params.get("unit") or viewer.unit_code
     if unit and (unit not in config.unit_by_code or not viewer.can_see_unit(auth.unit_scope(config, unit))):
         return None
-    p0, p1 = tf.previous_period(d0, d1)
+    # rates of a day not closed yet would count a morning as a whole day (a spike): they
+    # stop before it, and the page says so
+    still_open = data.open_days(d0, d1)
+    end = min(still_open) - dt.timedelta(days=1) if still_open else d1
+    p0, p1 = tf.previous_period(d0, end) if end >= d0 else (d0, end)
     node = auth.unit_scope(config, unit) if unit else ""
     a0 = max(d0, d1 - dt.timedelta(days=ARRIVAL_DAYS - 1))  # a quarter is enough for a shape; a year costs ~0.3 s
-    now, before, arrivals = data.together((data.branch_counts, viewer, d0, d1, node, True),
+    now, before, arrivals = data.together((data.branch_counts, viewer, d0, end, node, True),
                                            (data.branch_counts, viewer, p0, p1, node, False),
                                            (data.arrival_buckets, viewer, a0, d1))
     current, previous = tf.frame(now, unit), tf.frame(before, unit)
@@ -67,12 +71,12 @@ def content(viewer, params: dict) -> dict | None:
     buckets = [b for b in arrivals if subtree is None or b["unit_code"] in subtree]
     label = lambda a, b: f"{a:%d/%m/%Y}–{b:%d/%m/%Y}"
     return {
-        "d0": d0, "d1": d1, "unit": unit, "arrivals_from": a0,
+        "d0": d0, "d1": d1, "unit": unit, "arrivals_from": a0, "open": still_open,
         "late_rate": tf.late_rate_figure(current, params.get("grain") or "day", names),
         "arrivals": tf.arrival_figure(buckets, _offsets(config, units), _starts(config, units)),
         "heatmap": tf.heatmap_figure(current, names),
         "weekday": tf.weekday_figure(current),
-        "compare": tf.compare_figure(current, previous, (label(p0, p1), label(d0, d1))),
+        "compare": tf.compare_figure(current, previous, (label(p0, p1), label(d0, end))),
         "ranking": tf.ranking(current, previous, names),
     }
 
@@ -99,6 +103,9 @@ def layout(viewer, params: dict):
                          options=([] if viewer.unit_code else [{"label": "Seluruh daerah", "value": ""}]) +
                          [{"label": config.unit_by_code[u].name, "value": u} for u in scoped]),
         ], className="filters"),
+        html.P(f"Belum ditutup, tidak dihitung: {', '.join(f'{d:%d/%m/%Y}' for d in c['open'])} "
+               "(hari berjalan; angkanya ada di Ringkasan).", className="muted", id="tr-open")
+        if c["open"] else None,
         html.H3("Tingkat keterlambatan"), graph("late_rate"),
         html.Div([html.Div([html.H3(f"Sebaran jam masuk ({c['arrivals_from']:%d/%m/%Y}–{c['d1']:%d/%m/%Y})"),
                             graph("arrivals")], className="half"),

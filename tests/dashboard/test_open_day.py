@@ -73,3 +73,23 @@ def test_the_overview_counts_an_open_day_as_the_wall_does(city, monkeypatch):
     assert during["present"] == 3 and during["late"] == 1 and during["not_yet"] == 5
     assert after["present"] == 7 and after["not_yet"] == 1
     assert _not_yet_names(app, head, "DINKES") == {dinkes[4]["name"]}   # the one still missing, by name
+
+
+def test_trends_leave_the_open_day_out_of_the_rates(city, monkeypatch):
+    from dashboard.pages import trends
+
+    rt, people = city
+    app = create_app(rt)
+    region = Viewer(name="Sekda", role="sekda")
+    monkeypatch.setenv(clock.ENV, clock.demo_spec(at(DAY, "07:40"), 1))
+    before = DAY - dt.timedelta(days=5)                           # a Thursday, a whole day
+    assert check_in(rt, people["SETDA"][0], at(before, "07:20")).verdict["verdict"] == "accepted"
+    late = check_in(rt, people["DINKES"][4], at(DAY, "07:39"))   # today's morning: so far, all late
+    assert late.verdict["minutes_late"] > 0
+    with app.server.app_context():
+        app.server.extensions["pantau_cache"].clear()
+        shown = trends.content(region, {"from": (DAY - dt.timedelta(days=6)).isoformat(), "to": DAY.isoformat()})
+    assert DAY in shown["open"] and shown["d1"] == DAY                        # the chosen range stays
+    days = {x for trace in shown["late_rate"]["data"] for x in trace.get("x") or ()}
+    assert before.isoformat() in {str(x)[:10] for x in days}               # whole days are there
+    assert DAY.isoformat() not in {str(x)[:10] for x in days}              # no partial day among the rates
