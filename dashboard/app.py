@@ -144,7 +144,9 @@ def _frame(viewer, body, pathname: str | None = None):
            for href, label in NAV + tuple(nav_links(viewer))]
     who = html.Span([f"{viewer.name} · {role}" if viewer else "", " ",
                      html.A("Keluar", href="/logout", className="nav-link")], className="who")
-    return html.Div([html.Header([html.Strong("Pantau", className="brand"), html.Nav(nav), who],
+    # on a phone the same links fold behind a "Menu" button (<details>: no callback needed)
+    folded = html.Details([html.Summary("☰ Menu"), html.Nav(nav + [who])], className="nav-fold")
+    return html.Div([html.Header([html.Strong("Pantau", className="brand"), html.Nav(nav), who, folded],
                                  className="topbar"),
                      html.Main(body, className="content")])
 

@@ -37,9 +37,17 @@ def child_of(config, unit_code: str, parent: str | None) -> str | None:
     return path[i + 1] if i + 1 < len(path) else parent
 
 
+def top_node(config) -> str | None:
+    """The unit the region's SKPDs hang under, when the tree has a single root (a city's
+    Sekretariat Daerah holds every dinas, badan and kecamatan): the region's view shows its
+    children, not one bar. None when the tree has several roots."""
+    roots = config.children.get(None, [])
+    return roots[0].code if len(roots) == 1 else None
+
+
 def by_child(rows: Iterable[dict], config, parent: str | None, kind: str | None = None) -> list[dict]:
     """Counts summed per child unit of `parent`, whole subtrees included; the parent's own
-    people appear under the parent's code. Ranked by presence, highest first."""
+    people appear under the parent's code. Ranked by presence, lowest first (where to look)."""
     groups: dict[str, dict] = {}
     for r in rows:
         code = child_of(config, r["unit_code"], parent)
@@ -57,7 +65,7 @@ def by_child(rows: Iterable[dict], config, parent: str | None, kind: str | None 
         out.append({"unit_code": code, "name": name, "kind": unit.kind,
                     "has_children": bool(config.children.get(code)) and code != parent,
                     **g, **{f"{k}_pct": percent(g[k], g["expected"]) for k in TILE_KEYS}})
-    out.sort(key=lambda r: (-r["present_pct"], r["name"]))
+    out.sort(key=lambda r: (r["present_pct"], r["name"]))
     return out
 
 

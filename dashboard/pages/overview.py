@@ -63,7 +63,7 @@ def _unit_view(viewer, unit: str | None, params: dict, d0: dt.date, d1: dt.date)
         subtree = set(config.subtree(unit))
         rows = [r for r in rows if r["unit_code"] in subtree]
     counts = summary.totals(rows)
-    children = summary.by_child(rows, config, unit, params.get("kind") or None)
+    children = summary.by_child(rows, config, unit or summary.top_node(config), params.get("kind") or None)
     period = d0.strftime("%d/%m/%Y") + ("" if d0 == d1 else " – " + d1.strftime("%d/%m/%Y"))
     title = config.unit_by_code[unit].name if unit else config.region.name
     parts = [_crumbs(viewer, unit, params), html.H2(f"{title} · {period}"), tiles(counts)]

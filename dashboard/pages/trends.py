@@ -6,7 +6,7 @@ import datetime as dt
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from .. import auth, data
+from .. import auth, data, summary
 from .. import trend_figures as tf
 from .common import filters_changed, href, nothing, parse_date, search_params, text
 
@@ -59,12 +59,13 @@ def content(viewer, params: dict) -> dict | None:
     still_open = data.open_days(d0, d1)
     end = min(still_open) - dt.timedelta(days=1) if still_open else d1
     p0, p1 = tf.previous_period(d0, end) if end >= d0 else (d0, end)
-    node = auth.unit_scope(config, unit) if unit else ""
+    top = unit or summary.top_node(config)   # the region: per SKPD, not one row for the root
+    node = auth.unit_scope(config, top) if top else ""
     a0 = max(d0, d1 - dt.timedelta(days=ARRIVAL_DAYS - 1))  # a quarter is enough for a shape; a year costs ~0.3 s
     now, before, arrivals = data.together((data.branch_counts, viewer, d0, end, node, True),
                                            (data.branch_counts, viewer, p0, p1, node, False),
                                            (data.arrival_buckets, viewer, a0, d1))
-    current, previous = tf.frame(now, unit), tf.frame(before, unit)
+    current, previous = tf.frame(now, top), tf.frame(before, top)
     subtree = set(config.subtree(unit)) if unit else None
     names = {u.code: u.name for u in config.units}
     units = sorted(subtree) if subtree else [u.code for u in config.units]

@@ -36,10 +36,12 @@ def city(make_runtime, demo_clock):
 def test_log_in_and_drill_from_region_to_employee(browser, server, city):
     names = {c: city[0].config.unit_by_code[c].name for c in ("SETDA", "DINKES")}
     login(browser, server, "sekda")
-    wait(browser, lambda d: names["SETDA"] in [t.text for t in d.find_elements(By.CSS_SELECTOR, "#ov-bars g.ytick text")])
+    # the region's level is its SKPDs: DINKES has a bar of its own, SETDA's own people one too
+    wait(browser, lambda d: {names["DINKES"], names["SETDA"] + " (langsung)"} <=
+         {t.text for t in d.find_elements(By.CSS_SELECTOR, "#ov-bars g.ytick text")})
     shot(browser, "overview_region")
-    # region -> SETDA (click its bar) -> DINKES (bar) -> an employee (row link)
-    for unit_name in (names["SETDA"], names["DINKES"]):
+    # region -> DINKES (click its bar) -> an employee (row link)
+    for unit_name in (names["DINKES"],):
         bar = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "#ov-bars g.trace.bars g.point path")))
         bars = browser.find_elements(By.CSS_SELECTOR, "#ov-bars g.trace.bars:first-of-type g.point path")
         labels = [t.text for t in browser.find_elements(By.CSS_SELECTOR, "#ov-bars g.ytick text")]
@@ -175,3 +177,33 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
     _bars_readable(browser)
     shot(browser, "wall_3840")
     viewport(browser, 1920, 1080)
+
+
+PHONE_PAGES = ("/overview", "/overview?unit=DINKES", "/trends", "/map", "/downloads", "/admin/leave",
+               "/admin/devices", "/admin/events", "/admin/manual", "/admin/terminals", "/admin/audit")
+
+
+def test_at_phone_width_the_menu_folds_and_no_page_scrolls_sideways(browser, server, city):
+    login(browser, server, "bkpp")
+    viewport(browser, 390, 844)
+    try:
+        wide = {}
+        for path in PHONE_PAGES:
+            browser.get(server + path)
+            wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".nav-fold summary")))
+            wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "._dash-loading"))
+            widths = browser.execute_script(
+                "return [document.documentElement.scrollWidth, window.innerWidth]")
+            if widths[0] > widths[1]:
+                wide[path] = widths
+        shot(browser, "admin_audit_390")   # the last page visited, folded
+        assert wide == {}, wide                                   # page -> [scrollWidth, innerWidth]
+        menu = browser.find_element(By.CSS_SELECTOR, ".nav-fold")
+        links = menu.find_elements(By.CSS_SELECTOR, "a.nav-link")
+        assert links and not any(a.is_displayed() for a in links)  # folded
+        assert not browser.find_element(By.CSS_SELECTOR, ".topbar > nav").is_displayed()
+        menu.find_element(By.TAG_NAME, "summary").click()
+        assert all(a.is_displayed() for a in links)                # unfolded: every link reachable
+        shot(browser, "menu_390")
+    finally:
+        viewport(browser, 1920, 1080)
