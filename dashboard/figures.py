@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
+from . import formats
+
 
 COLORS = {
     "on_time": "#1a9850", "late": "#f28e2b", "on_leave": "#4e79a7", "tk": "#d62728",
@@ -76,7 +78,7 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
         counts = [value(u) for u in units][::-1]
         pct = [round(100 * c / u["expected"], 1) if u["expected"] else 0 for c, u in zip(counts, units[::-1])]
         data.append(dict(type="bar", y=names, x=pct, orientation="h", name=label, marker=dict(color=COLORS[key]),
-                         customdata=codes, text=[f"{p:g}%" if p >= 8 else "" for p in pct],
+                         customdata=codes, text=[formats.percent(p) if p >= 8 else "" for p in pct],
                          textposition="inside", insidetextanchor="middle",
                          hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
     # dtick=1: every unit gets its label (plotly skips labels that would overlap otherwise)

@@ -8,7 +8,7 @@ from dash import html
 
 from foundation.config import zone_label
 
-from .. import summary
+from .. import formats, summary
 
 MAX_RANGE_DAYS = 400
 KIND_LABELS = {"sekretariat": "Sekretariat", "dinas": "Dinas", "badan": "Badan", "kantor": "Kantor",
@@ -99,8 +99,8 @@ def zone_name(config, unit_code: str | None) -> str:
 def tiles(counts: dict, class_name: str = "tiles"):
     return html.Div([
         html.Div([html.Div(t["label"], className="tile-label"),
-                  html.Div(f"{t['value']:,}".replace(",", "."), className="tile-value"),
-                  html.Div(f"{t['pct']:g}% dari {counts.get('expected', 0):,}".replace(",", "."),
+                  html.Div(formats.number(t["value"]), className="tile-value"),
+                  html.Div(f"{formats.percent(t['pct'])} dari {formats.number(counts.get('expected', 0))}",
                            className="tile-pct")],
                  className=f"tile tile-{t['key']}", id=f"tile-{t['key']}")
         for t in summary.tiles(counts)], className=class_name)
