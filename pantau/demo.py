@@ -88,14 +88,13 @@ def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
     return env
 
 
-async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.datetime, end: dt.datetime,
-                        speed: float) -> str:
-    from ingest import devices
-    from ingest.simulate import phones as sim_phones
-    from ingest.simulate import terminals as sim_terminals
-    from queries import synthetic as qs
-
+def morning_cast(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime
+                 ) -> tuple[list[tuple[str, object]], dict[str, list[str]]]:
+    """Who checks in this morning: (NIP, office) by phone, and the PINs punched per school
+    terminal office: the employee's terminal PIN, the NIP only when none is mapped (as a
+    terminal enrolled by NIP would send it)."""
     from ingest.rules.calendar import calendar_for
+    from queries import synthetic as qs
 
     config = rt.config
     calendar = calendar_for(config)
@@ -109,9 +108,19 @@ async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.da
             continue          # off today, or a shift that does not start this morning
         office = config.unit_offices(emp["unit_code"])[0]
         if config.unit_by_code[emp["unit_code"]].kind in TERMINAL_KINDS:
-            at_terminal.setdefault(office.code, []).append(emp.get("terminal_pin") or emp["nip"])
+            at_terminal.setdefault(office.code, []).append(emp["terminal_pin"] or emp["nip"].strip())
         else:
             mobile.append((emp["nip"], office))
+    return mobile, at_terminal
+
+
+async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.datetime, end: dt.datetime,
+                        speed: float) -> str:
+    from ingest import devices
+    from ingest.simulate import phones as sim_phones
+    from ingest.simulate import terminals as sim_terminals
+
+    mobile, at_terminal = morning_cast(rt, day, start, end)
     # a phone from an earlier run is still bound: release it as BKPP would for a new phone
     for nip, _ in mobile:
         devices.reset(rt, nip, by="demo", reason="demo restart: new simulated phone")
