@@ -135,9 +135,25 @@ async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.da
         sim_phones.morning(ingest_url, phones, now=clock.now, duration_s=duration_s),
         sim_terminals.morning(ingest_url, fleet, until=end, now=clock.now),
     )
-    return (f"phones: {dict(phone_report.statuses)} (retries {phone_report.retries}); "
-            f"terminals: {terminal_report.lines} lines in {terminal_report.uploads} uploads, "
-            f"{terminal_report.resent_batches} resent, {terminal_report.reboots} reboot(s)")
+    return morning_summary(phone_report, terminal_report)
+
+
+STATUS_WORDS = {201: "stored", 200: "answered again (a retry of a stored check-in)", 429: "throttled",
+                409: "refused as a conflict", 422: "refused as malformed"}
+
+
+def morning_summary(phone_report, terminal_report) -> str:
+    """The morning in words: what happened to the phones' check-ins and the terminals' lines."""
+    statuses = phone_report.statuses
+    sent = sum(statuses.values())
+    parts = [f"{n:,} {STATUS_WORDS.get(code, f'answered HTTP {code}')}" for code, n in sorted(
+        statuses.items(), key=lambda kv: -kv[1])]
+    verdicts = ", ".join(f"{n:,} {v}" for v, n in phone_report.verdicts.most_common())
+    return (f"phones sent {sent:,} check-ins: {'; '.join(parts) or 'none'}"
+            + (f" (verdicts: {verdicts})" if verdicts else "")
+            + f"; {phone_report.retries:,} retried after a busy answer.\n"
+            f"  school terminals sent {terminal_report.lines:,} punches in {terminal_report.uploads:,} uploads "
+            f"({terminal_report.resent_batches:,} resent, {terminal_report.reboots:,} reboot(s)).")
 
 
 def _stop_requested(signum, frame):
@@ -176,8 +192,10 @@ def run_demo(args) -> int:
         print(f"  dashboard      {web}/   logins: " + ", ".join(f"{u} / {p}" for u, p in passwords.items()))
         print(f"  mobile API     {ingest}/api/v1/docs   (health: {ingest}/healthz)")
         print(f"  terminals      {ingest}/iclock/cdata  (ZKTeco push protocol)")
-        print(f"  morning        {day} 07:00-08:00 at {args.speed:g}x: "
-              f"{(end - start).total_seconds() / args.speed / 60:.1f} minutes. Ctrl-C stops everything.\n", flush=True)
+        if not args.no_morning:
+            print(f"  morning        {day} 07:00-08:00 at {args.speed:g}x: "
+                  f"{(end - start).total_seconds() / args.speed / 60:.1f} minutes.", flush=True)
+        print("  Ctrl-C stops everything.\n", flush=True)
         if not args.no_morning:
             summary = asyncio.run(_play_morning(rt, ingest, day, start, end, args.speed))
             print(f"morning done: {summary}", flush=True)
