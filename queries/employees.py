@@ -79,6 +79,17 @@ def update_many(conn: Connection, values: list[dict], sets: frozenset[str]) -> N
         set_assigned="assigned_units" in sets, **params)
 
 
+def set_active_until(conn: Connection, nip: str, last_day, actor: str, reason: str) -> dict | None:
+    """The employee's last day in service (None: in service again), audited; None: no such NIP."""
+    before = one(conn, "SELECT active_until FROM employees WHERE nip = :nip FOR UPDATE", nip=nip)
+    if before is None:
+        return None
+    run(conn, "UPDATE employees SET active_until = :d WHERE nip = :nip", nip=nip, d=last_day)
+    audit.record(conn, actor, "employee.update", f"employee:{nip}", reason,
+                 before={"active_until": str(before["active_until"] or "")}, after={"active_until": str(last_day or "")})
+    return {"nip": nip, "active_until": last_day}
+
+
 def apply_import(conn: Connection, plan, actor: str, source: str) -> None:
     """Write an ImportPlan (ingest.employees_import) and its audit trail."""
     update_many(conn, [u["row"] for u in plan.updates], plan.sets)
