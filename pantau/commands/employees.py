@@ -14,7 +14,7 @@ def register(sub) -> None:
     esub = p.add_subparsers(dest="employees_command", metavar="ACTION")
     imp = esub.add_parser(
         "import", help="import or update employees from a CSV file (all rows or none)",
-        description="Columns: nip, nama, unit_kode, jabatan; optional jadwal, pin, penugasan "
+        description="Columns: nip, nama, unit_kode, jabatan; optional jadwal, pin, aktif_sampai (last day in service), penugasan "
                     "(unit codes separated by ';'). Comma or semicolon separated, UTF-8.")
     imp.add_argument("file", help="CSV file")
     imp.add_argument("--actor", default="cli", help="who imports, for the audit log (default: cli)")

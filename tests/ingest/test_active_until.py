@@ -14,6 +14,7 @@ from ingest.rules.calendar import calendar_for
 from ingest.work_days import rebuild_range
 from queries import attendance as qa
 from queries import audit
+from queries import employees as qe
 from tests.conftest import ROOT, runtime_env
 from tests.support.days import employee, work_days
 
@@ -58,3 +59,21 @@ def test_a_bad_date_or_unknown_nip_is_refused_clearly(rt):
     assert bad.returncode == 2 and "must be YYYY-MM-DD" in bad.stderr
     unknown = _leave(rt, "196810121990031999", "--last-day", "2027-04-07", "--reason", "pensiun")
     assert unknown.returncode == 2 and "no employee has NIP" in unknown.stderr
+
+
+def test_the_import_file_sets_and_clears_the_last_day(rt, tmp_path):
+    person = employee(rt, "DINKES")
+    with rt.connection() as conn:
+        name = qe.by_nip(conn, person["nip"])["name"]
+    path = tmp_path / "pegawai.csv"
+    for written, stored in (("30/04/2027", dt.date(2027, 4, 30)), ("", None)):
+        path.write_text(f"nip;nama;unit_kode;jabatan;aktif_sampai\n{person['nip']};{name};DINKES;Pelaksana;{written}\n")
+        done = subprocess.run([sys.executable, "-m", "pantau", "employees", "import", str(path)], cwd=ROOT,
+                              env=runtime_env(rt), capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        with rt.connection() as conn:
+            assert qe.by_nip(conn, person["nip"])["active_until"] == stored
+    path.write_text(f"nip;nama;unit_kode;jabatan;aktif_sampai\n{person['nip']};{name};DINKES;Pelaksana;besok\n")
+    bad = subprocess.run([sys.executable, "-m", "pantau", "employees", "import", str(path)], cwd=ROOT,
+                         env=runtime_env(rt), capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "aktif_sampai" in bad.stderr and "'besok'" in bad.stderr
