@@ -82,6 +82,7 @@ def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
         PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
         PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
         PANTAU_DEMO_CLOCK=clock_spec, PORT=str(args.web_port), INGEST_PORT=str(args.ingest_port),
+        PANTAU_EMBEDDED_SERVERS="1" if rt.urls.embedded_database else "0",
         # every simulated phone comes from 127.0.0.1: per-IP limits would throttle the fleet
         PANTAU_RATE_IP="1000000/minute", PANTAU_RATE_ACTIVATE_IP="1000000/minute",
     )
