@@ -21,6 +21,7 @@ from foundation.runtime import Runtime, boot
 
 log = logging.getLogger("pantau.demo")
 
+HISTORY_SEED = 7                  # demo_data.populate's seed: the habits of the history
 TERMINAL_KINDS = ("sekolah",)     # schools without internet use the fingerprint terminal
 DEMO_USERS = (("sekda", "sekda", None), ("bkpp", "bkpp", None), ("kadinkes", "kepala_unit", "DINKES"))
 
@@ -89,30 +90,39 @@ def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
     return env
 
 
-def morning_cast(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime
-                 ) -> tuple[list[tuple[str, object]], dict[str, list[str]]]:
-    """Who checks in this morning: (NIP, office) by phone, and the PINs punched per school
-    terminal office: the employee's terminal PIN, the NIP only when none is mapped (as a
-    terminal enrolled by NIP would send it)."""
+def morning_cast(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime, seed: int = HISTORY_SEED
+                 ) -> tuple[list[tuple[str, object, dt.datetime]], dict[str, list[str]], dict[str, dt.datetime]]:
+    """Who checks in this morning: (NIP, office, arrival) by phone, and the PINs punched per
+    school terminal office: the employee's terminal PIN, the NIP only when none is mapped (as
+    a terminal enrolled by NIP would send it), with each PIN's arrival. Each arrival follows the employee's own habit,
+    drawn as the history drew it, so the live morning is as late as the past weeks."""
+    import random
+
     from ingest.rules.calendar import calendar_for
+    from ingest.synthetic.history import habit
     from queries import synthetic as qs
 
     config = rt.config
     calendar = calendar_for(config)
     with rt.connection() as conn:
         staff = qs.active_employees(conn)
-    mobile, at_terminal = [], {}
+    mobile, at_terminal, punched_at = [], {}, {}
     for emp in staff:
         zone = config.unit_zone(emp["unit_code"])
         plan = calendar.plan(emp["schedule_code"], day, zone)
         if plan is None or not (start <= plan.start <= end):
             continue          # off today, or a shift that does not start this morning
         office = config.unit_offices(emp["unit_code"])[0]
+        rng = random.Random(seed * 1_000_003 + emp["id"])     # history.load's stream for this employee
+        h = habit(rng)
+        arrival = min(max(plan.start + dt.timedelta(minutes=rng.gauss(h.arrive, h.arrive_spread)), start), end)
         if config.unit_by_code[emp["unit_code"]].kind in TERMINAL_KINDS:
-            at_terminal.setdefault(office.code, []).append(emp["terminal_pin"] or emp["nip"].strip())
+            pin = emp["terminal_pin"] or emp["nip"].strip()
+            at_terminal.setdefault(office.code, []).append(pin)
+            punched_at[pin] = arrival
         else:
-            mobile.append((emp["nip"], office))
-    return mobile, at_terminal
+            mobile.append((emp["nip"], office, arrival))
+    return mobile, at_terminal, punched_at
 
 
 async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.datetime, end: dt.datetime,
@@ -121,19 +131,22 @@ async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.da
     from ingest.simulate import phones as sim_phones
     from ingest.simulate import terminals as sim_terminals
 
-    mobile, at_terminal = morning_cast(rt, day, start, end)
+    mobile, at_terminal, punched_at = morning_cast(rt, day, start, end)
     # a phone from an earlier run is still bound: release it as BKPP would for a new phone
-    for nip, _ in mobile:
+    for nip, _, _ in mobile:
         devices.reset(rt, nip, by="demo", reason="demo restart: new simulated phone")
-    codes = devices.issue_codes(rt, [nip for nip, _ in mobile], issued_by="demo")
-    phones = [sim_phones.Phone(nip, codes[nip], office.lat, office.lon) for nip, office in mobile]
+    codes = devices.issue_codes(rt, [nip for nip, _, _ in mobile], issued_by="demo")
+    phones = [sim_phones.Phone(nip, codes[nip], office.lat, office.lon) for nip, office, _ in mobile]
     print(f"activating {len(phones)} simulated phones; {sum(map(len, at_terminal.values()))} staff at "
           f"{len(at_terminal)} school terminals ...", flush=True)
     await sim_phones.activate_all(ingest_url, phones)
-    fleet = sim_terminals.plan(rt, at_terminal, day_start=start, spread_min=int((end - start).total_seconds() // 60))
+    clock_start = clock.now()     # the demo clock, started just before the window
+    arrivals = [max(0.0, (at - clock_start).total_seconds() / speed) for _, _, at in mobile]
+    fleet = sim_terminals.plan(rt, at_terminal, day_start=start, spread_min=int((end - start).total_seconds() // 60),
+                               arrivals=punched_at)
     duration_s = (end - start).total_seconds() / speed
     phone_report, terminal_report = await asyncio.gather(
-        sim_phones.morning(ingest_url, phones, now=clock.now, duration_s=duration_s),
+        sim_phones.morning(ingest_url, phones, now=clock.now, duration_s=duration_s, arrivals=arrivals),
         sim_terminals.morning(ingest_url, fleet, until=end, now=clock.now),
     )
     return morning_summary(phone_report, terminal_report)
