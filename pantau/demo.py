@@ -170,6 +170,15 @@ def morning_summary(phone_report, terminal_report) -> str:
             f"({terminal_report.resent_batches:,} resent, {terminal_report.reboots:,} reboot(s)).")
 
 
+def _already_replayed(rt: Runtime, day: dt.date) -> int:
+    """Check-ins already stored for the morning's date: a same-day restart would add nothing
+    visible (the first check-in of the day counts), so it says so instead."""
+    from queries import synthetic as qs
+
+    with rt.connection() as conn:
+        return qs.check_in_count(conn, day, day)
+
+
 def _stop_requested(signum, frame):
     raise KeyboardInterrupt
 
@@ -206,11 +215,15 @@ def run_demo(args) -> int:
         print(f"  dashboard      {web}/   logins: " + ", ".join(f"{u} / {p}" for u, p in passwords.items()))
         print(f"  mobile API     {ingest}/api/v1/docs   (health: {ingest}/healthz)")
         print(f"  terminals      {ingest}/iclock/cdata  (ZKTeco push protocol)")
-        if not args.no_morning:
+        replayed = _already_replayed(rt, day) if not args.no_morning else 0
+        if replayed:
+            print(f"  morning        {day} was already replayed by an earlier start ({replayed:,} check-ins "
+                  f"stored); the wall shows it as it ended. Nothing is replayed again.", flush=True)
+        elif not args.no_morning:
             print(f"  morning        {day} 07:00-08:00 at {args.speed:g}x: "
                   f"{(end - start).total_seconds() / args.speed / 60:.1f} minutes.", flush=True)
         print("  Ctrl-C stops everything.\n", flush=True)
-        if not args.no_morning:
+        if not args.no_morning and not replayed:
             summary = asyncio.run(_play_morning(rt, ingest, day, start, end, args.speed))
             print(f"morning done: {summary}", flush=True)
         while True:

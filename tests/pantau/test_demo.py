@@ -73,5 +73,6 @@ def test_demo_serves_plays_a_morning_and_restarts_with_its_data(tmp_path):
         assert "data in place: 60 employees" in out
         out = _run_until(again, r"Ctrl-C stops everything", 180)
         assert "ERROR" not in out                               # each gunicorn without a shared control socket
+        assert "was already replayed by an earlier start" in out   # says so instead of a silent replay
     finally:
         assert _stop(again) == 0
