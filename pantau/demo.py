@@ -145,11 +145,28 @@ async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.da
     fleet = sim_terminals.plan(rt, at_terminal, day_start=start, spread_min=int((end - start).total_seconds() // 60),
                                arrivals=punched_at)
     duration_s = (end - start).total_seconds() / speed
-    phone_report, terminal_report = await asyncio.gather(
-        sim_phones.morning(ingest_url, phones, now=clock.now, duration_s=duration_s, arrivals=arrivals),
-        sim_terminals.morning(ingest_url, fleet, until=end, now=clock.now),
-    )
+    progress = asyncio.create_task(_progress(rt, day, rt.config.zone))
+    try:
+        phone_report, terminal_report = await asyncio.gather(
+            sim_phones.morning(ingest_url, phones, now=clock.now, duration_s=duration_s, arrivals=arrivals),
+            sim_terminals.morning(ingest_url, fleet, until=end, now=clock.now),
+        )
+    finally:
+        progress.cancel()
     return morning_summary(phone_report, terminal_report)
+
+
+async def _progress(rt: Runtime, day: dt.date, zone, every_s: float = 10.0) -> None:
+    """A line every few seconds while the morning plays: the demo clock and what is stored."""
+    from queries import synthetic as qs
+
+    def stored() -> int:
+        with rt.connection() as conn:
+            return qs.check_in_count(conn, day, day)
+    while True:
+        await asyncio.sleep(every_s)
+        n = await asyncio.to_thread(stored)
+        print(f"  {clock.now().astimezone(zone):%H.%M}: {n:,} check-ins stored so far".replace(",", "."), flush=True)
 
 
 STATUS_WORDS = {201: "stored", 200: "answered again (a retry of a stored check-in)", 429: "throttled",
