@@ -38,7 +38,7 @@ UNFRAMED = (wall, admin_qr)  # full-screen pages
 NAV = (("/overview", "Ringkasan"), ("/trends", "Tren keterlambatan"), ("/map", "Peta"),
        ("/downloads", "Unduh"), ("/wall", "Layar dinding"))
 # paths a browser may fetch without a login (the wall checks its kiosk token itself)
-PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/wall", "/favicon")
+PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/wall", "/favicon", "/qr")
 
 
 def _redis_storage_uri(url: str) -> str:
@@ -123,6 +123,8 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
         page = PAGES.get(text(pathname) or "/")
         params = search_params(search)
         viewer = auth.viewer(params.get("kiosk"))
+        if pathname == "/qr" and admin_qr.venue_screen(params):
+            return admin_qr.layout(viewer, params)      # the event's venue screen: its key, no login
         if page is None:
             return _frame(viewer, html.H2("Halaman tidak ditemukan / Page not found"))
         if viewer is None:

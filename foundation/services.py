@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,17 +82,22 @@ def _embedded_redis(var_dir: Path) -> str:
     return f"unix://{client.socket_file}"
 
 
+EMBEDDED_ENV = "PANTAU_EMBEDDED_SERVERS"   # set by the demo for its children
+
+
 def ensure_services(settings: Settings) -> ServiceUrls:
     """Return URLs of the servers to use, starting embedded ones where none is set."""
+    # a child of `pantau demo` gets the demo's embedded servers as URLs: say what they are
+    origin = "embedded server of the demo, via" if os.environ.get(EMBEDDED_ENV) == "1" else "external server from"
     if settings.database_url:
         database_url = _normalise_pg_url(settings.database_url)
-        log.info("Postgres: external server from DATABASE_URL (%s)", _redact(database_url))
+        log.info("Postgres: %s DATABASE_URL (%s)", origin, _redact(database_url))
     else:
         database_url = _embedded_postgres(settings.var_dir)
         log.info("Postgres: embedded server, data in %s", settings.var_dir / "pg")
     if settings.redis_url:
         redis_url = settings.redis_url
-        log.info("Redis: external server from REDIS_URL (%s)", _redact(redis_url))
+        log.info("Redis: %s REDIS_URL (%s)", origin, _redact(redis_url))
     else:
         redis_url = _embedded_redis(settings.var_dir)
         log.info("Redis: embedded server, data in %s", settings.var_dir / "redis")

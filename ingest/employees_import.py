@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from .nip import NipError, parse_nip
 
 REQUIRED = ("nip", "nama", "unit_kode", "jabatan")
-OPTIONAL = ("jadwal", "pin", "penugasan")
+OPTIONAL = ("jadwal", "pin", "penugasan", "aktif_sampai")
 COLUMNS = REQUIRED + OPTIONAL
 _PIN = re.compile(r"^[0-9]{1,9}$")  # ZKTeco user IDs: digits, at most 9 on most firmware
 MAX_NAME = 120
@@ -37,6 +37,7 @@ class Employee:
     schedule_code: str | None = None    # jadwal: a schedule code or 'regu:B'; None: the unit's
     terminal_pin: str | None = None     # None: the NIP is the PIN
     assigned_units: tuple[str, ...] = ()
+    active_until: dt.date | None = None    # aktif_sampai: last day in service (pensiun, mutasi keluar)
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,12 @@ class _RowChecker:
         self._once(line, "nip", nip, out)
         self._once(line, "pin", pin, out)
         assigned = self._assigned(line, cell.get("penugasan", ""), unit, out)
+        until = _last_day(line, cell.get("aktif_sampai", ""), out)
         if out:
             return None, out
         return EmployeeRow(line=line, nip=nip, name=name, unit_code=unit, position=cell["jabatan"],
-                           schedule_code=schedule, terminal_pin=pin, assigned_units=assigned), []
+                           schedule_code=schedule, terminal_pin=pin, assigned_units=assigned,
+                           active_until=until), []
 
     def _nip(self, line: int, value: str, out: list[str]) -> str | None:
         if not value:
@@ -219,10 +222,26 @@ class _RowChecker:
         return tuple(dict.fromkeys(codes))
 
 
+def _last_day(line: int, value: str, out: list[str]) -> dt.date | None:
+    """aktif_sampai as 2027-04-30 or 30/04/2027; empty: in service."""
+    if not value:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    out.append(problem(line, "aktif_sampai", f"tanggal {value!r} tidak sah (tulis 2027-04-30 atau 30/04/2027)",
+                       f"date {value!r} is not valid (write 2027-04-30 or 30/04/2027)"))
+    return None
+
+
 # --- what the file changes -----------------------------------------------------------
 
-FIELDS = ("name", "unit_code", "position", "schedule_code", "terminal_pin", "assigned_units", "active")
-_OPTIONAL_FIELD = {"jadwal": "schedule_code", "pin": "terminal_pin", "penugasan": "assigned_units"}
+FIELDS = ("name", "unit_code", "position", "schedule_code", "terminal_pin", "assigned_units", "active",
+          "active_until")
+_OPTIONAL_FIELD = {"jadwal": "schedule_code", "pin": "terminal_pin", "penugasan": "assigned_units",
+                   "aktif_sampai": "active_until"}
 
 
 @dataclass
@@ -238,7 +257,7 @@ class ImportPlan:
 def row_values(row: EmployeeRow) -> dict:
     return {"nip": row.nip, "name": row.name, "unit_code": row.unit_code, "position": row.position,
             "schedule_code": row.schedule_code, "terminal_pin": row.terminal_pin,
-            "assigned_units": list(row.assigned_units), "active": True}
+            "assigned_units": list(row.assigned_units), "active": True, "active_until": row.active_until}
 
 
 def plan_import(parsed: EmployeeFile, existing: dict[str, dict], pin_holders: dict[str, str]) -> ImportPlan:

@@ -45,6 +45,16 @@ def _signature(secret: str, event_id: int, slot: int) -> str:
     return hmac.new(secret.encode(), f"event:{event_id}:{slot}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def screen_key(secret: str, event_id: int) -> str:
+    """The key of the event's venue-screen link (/qr?event=ID&key=...): that one event's QR
+    without a login, as the wall's kiosk link shows the wall; it grants nothing else."""
+    return hmac.new(secret.encode(), f"screen:{event_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def screen_key_ok(secret: str, event_id: int, key: str | None) -> bool:
+    return bool(key) and hmac.compare_digest(str(key), screen_key(secret, event_id))
+
+
 def slot_of(moment: dt.datetime) -> int:
     return int(moment.timestamp()) // SLOT_S
 

@@ -38,7 +38,7 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
     `closed`: True applies the missing-record rules (day close); None keeps each stored
     day's flag, and a new row is closed when its date has been closed. A new row with no
     check-in and no leave is made only on a closed work day, for an active employee from
-    `active_from` on (an open day without records has no row, as on the live path).
+    `active_from` through `active_until` (an open day without records has no row, as on the live path).
     """
     employees = qw.scope_employees(conn, employee_ids, unit_codes, first, last)
     units = set(unit_codes) if unit_codes else None
@@ -71,7 +71,8 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
                 continue
             is_closed = closed if closed is not None else (found[7] if stored else day in closed_dates)
             if not stored and not punched and leave is None and (
-                    not is_closed or not emp["active"] or (emp["active_from"] and day < emp["active_from"])):
+                    not is_closed or not emp["active"] or (emp["active_from"] and day < emp["active_from"])
+                    or (emp["active_until"] and day > emp["active_until"])):
                 continue  # nothing to say yet (the live path writes no row either), or not employed
             if unit not in zones:
                 zones[unit], schedules[unit] = config.unit_zone(unit), config.unit_schedule(unit)

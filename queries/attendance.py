@@ -157,13 +157,14 @@ def today_for_employee(conn: Connection, employee_id: int, work_date: dt.date) -
 # --- live state rebuild -----------------------------------------------------------------
 
 def live_statuses(conn: Connection, work_date: dt.date) -> list[dict]:
-    """Every active employee's unit and work-day status on a date (no row: not yet)."""
+    """Every employee in service on a date (active, not past `active_until`): unit and work-day
+    status (no row: not yet)."""
     return rows(conn, """
         SELECT e.id AS employee_id, e.unit_code, w.status, w.late_band,
                COALESCE(e.schedule_code, u.schedule_code) AS schedule_code
         FROM employees e JOIN units u ON u.code = e.unit_code
         LEFT JOIN work_days w ON w.employee_id = e.id AND w.work_date = :d
-        WHERE e.active""", d=work_date)
+        WHERE e.active AND (e.active_until IS NULL OR e.active_until >= :d)""", d=work_date)
 
 
 def latest_check_ins(conn: Connection, work_date: dt.date, limit: int = 30) -> list[dict]:

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Connection
 from . import audit
 from .db import one, rows, run, scalar
 
-_COLUMNS = "nip, name, unit_code, position, schedule_code, terminal_pin, assigned_units, active"
+_COLUMNS = "nip, name, unit_code, position, schedule_code, terminal_pin, assigned_units, active, active_until"
 # Serialises imports: two at once would both see a NIP as new.
 _IMPORT_LOCK = 7_402_612
 
@@ -42,21 +42,24 @@ def _arrays(values: list[dict]) -> dict:
         units=[v["unit_code"] for v in values], positions=[v["position"] for v in values],
         schedules=[v["schedule_code"] for v in values], pins=[v["terminal_pin"] for v in values],
         assigned=[";".join(v["assigned_units"]) for v in values],
+        until=[str(v["active_until"]) if v.get("active_until") else None for v in values],
     )
 
 
 _UNNEST = """unnest(CAST(:nips AS text[]), CAST(:names AS text[]), CAST(:units AS text[]),
                     CAST(:positions AS text[]), CAST(:schedules AS text[]), CAST(:pins AS text[]),
-                    CAST(:assigned AS text[]))
-             AS v(nip, name, unit_code, position, schedule_code, terminal_pin, assigned)"""
+                    CAST(:assigned AS text[]), CAST(:until AS date[]))
+             AS v(nip, name, unit_code, position, schedule_code, terminal_pin, assigned, active_until)"""
 _ASSIGNED = "COALESCE(string_to_array(NULLIF(v.assigned, ''), ';'), '{}')"
 
 
 def insert_many(conn: Connection, values: list[dict]) -> None:
     if values:
         run(conn, f"""
-            INSERT INTO employees (nip, name, unit_code, position, schedule_code, terminal_pin, assigned_units)
-            SELECT v.nip, v.name, v.unit_code, v.position, v.schedule_code, v.terminal_pin, {_ASSIGNED}
+            INSERT INTO employees (nip, name, unit_code, position, schedule_code, terminal_pin, assigned_units,
+                                   active_until)
+            SELECT v.nip, v.name, v.unit_code, v.position, v.schedule_code, v.terminal_pin, {_ASSIGNED},
+                   v.active_until
             FROM {_UNNEST}""", **_arrays(values))
 
 
@@ -73,10 +76,22 @@ def update_many(conn: Connection, values: list[dict], sets: frozenset[str]) -> N
             schedule_code = CASE WHEN :set_schedule THEN v.schedule_code ELSE e.schedule_code END,
             terminal_pin = CASE WHEN :set_pin THEN v.terminal_pin ELSE e.terminal_pin END,
             assigned_units = CASE WHEN :set_assigned THEN {_ASSIGNED} ELSE e.assigned_units END,
+            active_until = CASE WHEN :set_until THEN v.active_until ELSE e.active_until END,
             updated_at = now()
         FROM {_UNNEST}
         WHERE e.nip = v.nip""", set_schedule="schedule_code" in sets, set_pin="terminal_pin" in sets,
-        set_assigned="assigned_units" in sets, **params)
+        set_assigned="assigned_units" in sets, set_until="active_until" in sets, **params)
+
+
+def set_active_until(conn: Connection, nip: str, last_day, actor: str, reason: str) -> dict | None:
+    """The employee's last day in service (None: in service again), audited; None: no such NIP."""
+    before = one(conn, "SELECT active_until FROM employees WHERE nip = :nip FOR UPDATE", nip=nip)
+    if before is None:
+        return None
+    run(conn, "UPDATE employees SET active_until = :d WHERE nip = :nip", nip=nip, d=last_day)
+    audit.record(conn, actor, "employee.update", f"employee:{nip}", reason,
+                 before={"active_until": str(before["active_until"] or "")}, after={"active_until": str(last_day or "")})
+    return {"nip": nip, "active_until": last_day}
 
 
 def apply_import(conn: Connection, plan, actor: str, source: str) -> None:

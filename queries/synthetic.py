@@ -40,7 +40,8 @@ def copy_leaves(conn: Connection, records: Iterable[Sequence]) -> int:
 
 def active_employees(conn: Connection, unit_codes: list[str] | None = None) -> list[dict]:
     return rows(conn, """
-        SELECT e.id, e.nip, e.name, e.unit_code, COALESCE(e.schedule_code, u.schedule_code) AS schedule_code
+        SELECT e.id, e.nip, e.name, e.unit_code, e.terminal_pin,
+               COALESCE(e.schedule_code, u.schedule_code) AS schedule_code
         FROM employees e JOIN units u ON u.code = e.unit_code
         WHERE e.active AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units))
         ORDER BY e.id""", units=unit_codes)

@@ -211,14 +211,16 @@ def employees_of(conn: Connection, sns: list[str]) -> list[int]:
         SELECT DISTINCT employee_id FROM check_ins WHERE terminal_sn = ANY(:sns) ORDER BY 1""", sns=sns)]
 
 
-def unmatched_pins(conn: Connection, limit: int = 200) -> list[dict]:
-    """PINs no employee has, with the name the terminal knows (from its USER lines) when any."""
+def unmatched_pins(conn: Connection, limit: int = 200, sns: list[str] | None = None) -> list[dict]:
+    """PINs no employee has, with the name the terminal knows (from its USER lines) when any;
+    only the terminals `sns` when given."""
     return rows(conn, """
         SELECT l.sn, l.pin, count(*) AS lines, min(l.local_time) AS first, max(l.local_time) AS last,
                (SELECT o.content FROM terminal_operlogs o WHERE o.sn = l.sn AND o.pin = l.pin
                   AND o.kind = 'USER' ORDER BY o.received_at DESC LIMIT 1) AS terminal_user
-        FROM terminal_logs l WHERE l.state = 'unmatched'
-        GROUP BY l.sn, l.pin ORDER BY count(*) DESC, l.sn, l.pin LIMIT :n""", n=limit)
+        FROM terminal_logs l
+        WHERE l.state = 'unmatched' AND (CAST(:sns AS text[]) IS NULL OR l.sn = ANY(CAST(:sns AS text[])))
+        GROUP BY l.sn, l.pin ORDER BY count(*) DESC, l.sn, l.pin LIMIT :n""", n=limit, sns=sns)
 
 
 # --- check-ins in bulk ----------------------------------------------------------------------
@@ -332,7 +334,9 @@ def terminal_health(conn: Connection, now: dt.datetime, silent_after_s: float, d
                     WHEN abs(COALESCE(t.clock_drift_s, 0)) > :drift THEN 'clock_drift'
                     ELSE 'online' END AS health,
                (SELECT count(*) FROM terminal_commands c
-                 WHERE c.sn = t.sn AND c.result_at IS NULL) AS open_commands
+                 WHERE c.sn = t.sn AND c.result_at IS NULL) AS open_commands,
+               (SELECT count(*) FROM terminal_logs l
+                 WHERE l.sn = t.sn AND l.state = 'unmatched') AS unmatched
         FROM terminals t LEFT JOIN offices o ON o.code = t.office_code
         ORDER BY (t.status = 'active') DESC, t.office_code NULLS FIRST, t.sn""",
         now=now, silent=silent_after_s, drift=drift_s)

@@ -24,7 +24,8 @@ def scope_employees(conn: Connection, employee_ids: list[int] | None, unit_codes
     """Active employees (current unit in `unit_codes`), and anyone with a work day in the range
     (in a unit of `unit_codes`): a transfer or a departure keeps its history recomputable."""
     return rows(conn, """
-        SELECT e.id, e.nip, e.name, e.unit_code, e.schedule_code AS own_schedule, e.active, e.active_from
+        SELECT e.id, e.nip, e.name, e.unit_code, e.schedule_code AS own_schedule, e.active, e.active_from,
+               e.active_until
         FROM employees e
         WHERE (CAST(:ids AS bigint[]) IS NULL OR e.id = ANY(:ids))
           AND ((e.active AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units)))

@@ -70,5 +70,10 @@ def terminal_health() -> list[dict]:
     return registry.health(runtime())
 
 
+def unmatched_lines(sns: list[str] | None, limit: int = 100) -> list[dict]:
+    """Terminal lines whose PIN no active employee has, per terminal and PIN (all terminals: None)."""
+    return _query(qt.unmatched_pins, limit, sns)
+
+
 def active_terminal_sns() -> list[str]:
     return [t["sn"] for t in _query(qt.terminals) if t["status"] == "active"]

@@ -17,7 +17,7 @@ from .. import data
 from ..data import admin as admin_data
 from .admin_common import BKPP, actor, admin_viewer, done, refusal, table
 from .common import local_time, nothing, parse_int, text
-from .downloads import _csv_response
+from .downloads import file_response
 
 blueprint = Blueprint("admin_events", __name__)
 CSV_FIELDS = ("status", "nip", "name", "unit_code", "attended_at", "distance_m")
@@ -34,7 +34,7 @@ def attendance_csv(event_id: int):
         abort(404)
     rows = [{**r, "status": "hadir"} for r in found["attended"]] + [{**r, "status": "tidak hadir"}
                                                                     for r in found["missing"]]
-    return _csv_response(f"acara_{event_id}.csv", CSV_FIELDS, rows)
+    return file_response(f"acara_{event_id}", CSV_FIELDS, rows, "Acara")
 
 
 def _events_list():

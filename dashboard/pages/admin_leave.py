@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from dash import Input, Output, State, ctx, dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Blueprint, abort, send_file
 
@@ -57,11 +57,21 @@ def _rows(pending: list[dict]):
                        target="_blank", className="attachment") for a in r["attachments"]]
         body.append([r["id"], r["nip"], r["name"], r["unit_code"], r["leave_type"].replace("_", " "),
                      f"{r['date_from']:%d/%m/%Y} – {r['date_to']:%d/%m/%Y}", r["reason"],
-                     html.Span(docs) if docs else "–"])
+                     html.Span(docs) if docs else "–", _row_decision(r["id"])])
     if not body:
         return html.P("Tidak ada pengajuan yang menunggu keputusan.", className="muted", id="lv-empty")
-    return table(["No.", "NIP", "Nama", "Unit", "Jenis", "Tanggal", "Alasan", "Dokumen"], body, "lv-table",
-                 "leave-row")
+    return table(["No.", "NIP", "Nama", "Unit", "Jenis", "Tanggal", "Alasan", "Dokumen", "Keputusan"], body,
+                 "lv-table", "leave-row")
+
+
+def _row_decision(leave_id: int) -> html.Div:
+    """Approve or reject this request in place (a rejection needs the comment beside it)."""
+    return html.Div([
+        dcc.Input(id={"type": "lv-row-note", "index": leave_id}, placeholder="Komentar (wajib jika ditolak)",
+                  className="comment-inline", debounce=False),
+        html.Button("Setujui", id={"type": "lv-row-approve", "index": leave_id}, className="button primary"),
+        html.Button("Tolak", id={"type": "lv-row-reject", "index": leave_id}, className="button"),
+    ], className="row-decision")
 
 
 def _options(pending: list[dict]) -> list[dict]:
@@ -77,7 +87,7 @@ def layout(viewer, params: dict):
     return html.Div([
         html.H2("Persetujuan cuti, izin dan dinas"),
         html.Div(_rows(pending), id="lv-list"),
-        html.H3("Keputusan"),
+        html.H3("Keputusan dengan komentar panjang"),
         html.Div([
             dcc.Dropdown(id="lv-choice", options=_options(pending), placeholder="Pilih pengajuan",
                          value=chosen if chosen in {r["id"] for r in pending} else None, className="filter wide"),
@@ -115,5 +125,22 @@ def register(app) -> None:
         if viewer is None:
             raise PreventUpdate
         result = decide(viewer, leave_id, ctx.triggered_id == "lv-approve", text(comment, 1000))
+        pending = _pending(viewer)
+        return result, _rows(pending), _options(pending)
+
+    @app.callback(Output("lv-result", "children", allow_duplicate=True),
+                  Output("lv-list", "children", allow_duplicate=True),
+                  Output("lv-choice", "options", allow_duplicate=True),
+                  Input({"type": "lv-row-approve", "index": ALL}, "n_clicks"),
+                  Input({"type": "lv-row-reject", "index": ALL}, "n_clicks"),
+                  State({"type": "lv-row-note", "index": ALL}, "value"),
+                  State({"type": "lv-row-note", "index": ALL}, "id"), prevent_initial_call=True)
+    def _decide_row(approve_clicks, reject_clicks, notes, note_ids):
+        viewer, pressed = admin_viewer(LEAVE_ROLES), ctx.triggered_id
+        if viewer is None or not isinstance(pressed, dict) or not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate    # a redrawn list fires with no click
+        leave_id = pressed.get("index")
+        note = next((n for n, i in zip(notes, note_ids) if i.get("index") == leave_id), None)
+        result = decide(viewer, leave_id, pressed.get("type") == "lv-row-approve", text(note, 1000))
         pending = _pending(viewer)
         return result, _rows(pending), _options(pending)

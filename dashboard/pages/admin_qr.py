@@ -1,4 +1,6 @@
-"""/admin/qr?event=ID (BKPP): the event's QR code full screen, rotating every 30 s.
+"""/admin/qr?event=ID (BKPP): the event's QR code full screen, rotating every 30 s; the same
+screen at /qr?event=ID&key=... on the venue's screen without a login (the key is
+ingest.events.screen_key: that event only; the session remembers it for the rotation).
 
 The code holds ingest.events.qr_token (an HMAC over the event and the 30-second slot,
 valid for at most a minute), drawn as SVG by segno. The page asks for a fresh code every
@@ -12,6 +14,7 @@ import datetime as dt
 import segno
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
+from flask import session
 
 from ingest import events
 from foundation import clock
@@ -47,10 +50,27 @@ def screen(event_id: int, now: dt.datetime):
     ])
 
 
-def layout(viewer, params: dict):
-    if admin_viewer(BKPP) is None:
-        return nothing()
+def venue_screen(params: dict) -> bool:
+    """A venue-screen link with a genuine key for its event; remembered in the session."""
     event_id = parse_int(params.get("event"))
+    if event_id is None or not events.screen_key_ok(data.runtime().settings.secret_key, event_id, params.get("key")):
+        return False
+    session["qr_screen"] = event_id
+    return True
+
+
+def _may_show(event_id) -> bool:
+    return admin_viewer(BKPP) is not None or (event_id is not None and session.get("qr_screen") == event_id)
+
+
+def venue_link(event_id: int) -> str:
+    return f"/qr?event={event_id}&key={events.screen_key(data.runtime().settings.secret_key, event_id)}"
+
+
+def layout(viewer, params: dict):
+    event_id = parse_int(params.get("event"))
+    if not _may_show(event_id):
+        return nothing()
     ev = admin_data.event(event_id) if event_id is not None else None
     shown = screen(event_id, clock.now()) if ev is not None else None
     if shown is None:
@@ -61,6 +81,9 @@ def layout(viewer, params: dict):
         html.Div(shown, id="qr-block"),
         dcc.Store(id="qr-event", data=event_id),
         dcc.Interval(id="qr-tick", interval=POLL_MS),
+        *([html.P(["Layar tempat acara (tanpa login): ",
+                   html.A(venue_link(event_id), href=venue_link(event_id), id="qr-venue-link")],
+                  className="qr-note muted")] if admin_viewer(BKPP) is not None else []),
     ], className="qr-screen")
 
 
@@ -68,7 +91,7 @@ def register(app) -> None:
     @app.callback(Output("qr-block", "children"), Input("qr-tick", "n_intervals"), State("qr-event", "data"),
                   prevent_initial_call=True)
     def _rotate(_n, event_id):
-        if admin_viewer(BKPP) is None or not isinstance(event_id, int):
+        if not isinstance(event_id, int) or not _may_show(event_id):
             raise PreventUpdate
         shown = screen(event_id, clock.now())
         return shown if shown is not None else html.Div("Acara dibatalkan.", className="notice")

@@ -60,11 +60,26 @@ def _list(viewer):
     body = [[t["sn"], t["office_name"] or t["office_code"] or "–", t["unit_code"] or "–",
              HEALTH_LABELS.get(t["health"], t["health"]), _when(config, t, t["last_heartbeat_at"]),
              _when(config, t, t["last_log_at"]), _drift(t["clock_drift_s"]), t["firmware"] or "–",
-             t["open_commands"]] for t in found["terminals"]]
+             t["open_commands"], t["unmatched"]] for t in found["terminals"]]
     listed = (table(["SN", "Kantor", "Unit", "Status", "Detak terakhir", "Log terakhir", "Selisih jam (detik)",
-                     "Firmware", "Perintah tertunda"], body, "tm-table", "terminal-row") if body
-              else html.P("Tidak ada mesin presensi.", className="muted", id="tm-empty"))
-    return html.Div([_summary(found, config), listed])
+                     "Firmware", "Perintah tertunda", "Baris PIN tak dikenal"], body, "tm-table", "terminal-row")
+              if body else html.P("Tidak ada mesin presensi.", className="muted", id="tm-empty"))
+    return html.Div([_summary(found, config), listed, _unmatched(viewer, found)])
+
+
+def _unmatched(viewer, found: dict) -> html.Div:
+    """The PINs no active employee has: their punches wait until BKPP maps the PIN to a NIP."""
+    total = sum(t["unmatched"] for t in found["terminals"])
+    head = html.H3(f"Baris dengan PIN tak dikenal: {total:,}".replace(",", "."), id="tm-unmatched-total")
+    if not total:
+        return html.Div([head, html.P("Semua baris log cocok dengan pegawai aktif.", className="muted")])
+    sns = None if unit_codes(viewer) is None else [t["sn"] for t in found["terminals"]]
+    body = [[r["sn"], r["pin"], r["lines"], f"{r['first']:%d/%m/%Y %H:%M}", f"{r['last']:%d/%m/%Y %H:%M}",
+             r["terminal_user"] or "–"] for r in admin_data.unmatched_lines(sns)]
+    return html.Div([head, html.P("Isi kolom PIN pegawai (impor pegawai) agar baris ini diterapkan.",
+                                  className="muted"),
+                     table(["SN", "PIN", "Baris", "Pertama", "Terakhir", "Nama di mesin"], body,
+                           "tm-unmatched", "unmatched-row")])
 
 
 def layout(viewer, params: dict):

@@ -181,10 +181,11 @@ class Shares:
 async def morning(base_url: str, phones: list[Phone], *, now: Callable[[], dt.datetime] = clock.now,
                   duration_s: float = 60.0,
                   seed: int = 7, shares: Shares = Shares(), concurrency: int = 100,
-                  give_up_after_s: float = 600.0) -> Report:
+                  give_up_after_s: float = 600.0, arrivals: list[float] | None = None) -> Report:
     """Every phone checks in once, arrivals bunched in the middle of `duration_s` (real
     seconds), as a morning bunches between 07:00 and 07:45. Offline phones capture on time
     and upload together at the end. `now` must agree with the server's clock (PANTAU_DEMO_CLOCK).
+    `arrivals`: each phone's own delay (real seconds) instead, e.g. from its owner's habits.
     Returns what the server acknowledged."""
     rng = random.Random(seed)
     report = Report()
@@ -213,8 +214,8 @@ async def morning(base_url: str, phones: list[Phone], *, now: Callable[[], dt.da
                     await send(http, phone, body, report, selfie, deadline)
 
         # Triangular arrivals: few early, most in the middle, a tail of latecomers.
-        await asyncio.gather(*(one(i, p, rng.triangular(0, duration_s, duration_s * 0.55))
-                               for i, p in enumerate(phones)))
+        delays = arrivals or [rng.triangular(0, duration_s, duration_s * 0.55) for _ in phones]
+        await asyncio.gather(*(one(i, p, delay) for i, (p, delay) in enumerate(zip(phones, delays))))
 
         async def burst(phone: Phone, body: dict) -> None:
             async with gate:

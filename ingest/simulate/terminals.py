@@ -53,8 +53,10 @@ class Report:
 
 
 def plan(rt, staff_by_office: dict[str, list[str]], *, day_start: dt.datetime, spread_min: int = 90,
-         wrong_zone: int = 1, rebooting: int = 1, seed: int = 7, prefix: str = "DEMO") -> list[SimTerminal]:
-    """One approved terminal per office with its staff's morning punches (PINs: mapped or NIPs).
+         wrong_zone: int = 1, rebooting: int = 1, seed: int = 7, prefix: str = "DEMO",
+         arrivals: dict[str, dt.datetime] | None = None) -> list[SimTerminal]:
+    """One approved terminal per office with its staff's morning punches (PINs: mapped or NIPs),
+    at `arrivals[pin]` when given, else spread evenly over `spread_min` from `day_start`.
 
     The first `wrong_zone` terminals run at UTC+8 while the registry says the office's zone;
     the next `rebooting` ones reboot halfway through and resend everything.
@@ -70,7 +72,8 @@ def plan(rt, staff_by_office: dict[str, list[str]], *, day_start: dt.datetime, s
         offset = 480 if n < wrong_zone else int(day_start.astimezone(zone).utcoffset().total_seconds() // 60)
         term = SimTerminal(sn, office, offset)
         for pin in pins:
-            term.schedule.append((day_start + dt.timedelta(seconds=rnd.randint(0, spread_min * 60)), pin, 0))
+            spread = day_start + dt.timedelta(seconds=rnd.randint(0, spread_min * 60))
+            term.schedule.append(((arrivals or {}).get(pin, spread), pin, 0))
         term.schedule.sort()
         if wrong_zone <= n < wrong_zone + rebooting:
             term.reboot_at = day_start + dt.timedelta(minutes=spread_min // 2)

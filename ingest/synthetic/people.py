@@ -252,7 +252,7 @@ def generate_employees(config, count: int, seed: int = 1, reference: dt.date = R
 def write_csv(employees: list[SyntheticEmployee], out) -> None:
     """An import file for `pantau employees import` (comma separated, UTF-8)."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow([c for c in COLUMNS if c != "aktif_sampai"])   # nobody generated has left
     for e in employees:
         writer.writerow([e.nip, e.name, e.unit_code, e.position, e.schedule_code or "", e.terminal_pin or "",
                          ";".join(e.assigned_units)])

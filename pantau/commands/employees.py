@@ -1,4 +1,4 @@
-"""pantau employees import FILE.csv | generate --count N --out FILE.csv"""
+"""pantau employees import FILE.csv | generate --count N --out FILE.csv | leave NIP --last-day DATE"""
 from __future__ import annotations
 
 import sys
@@ -14,7 +14,7 @@ def register(sub) -> None:
     esub = p.add_subparsers(dest="employees_command", metavar="ACTION")
     imp = esub.add_parser(
         "import", help="import or update employees from a CSV file (all rows or none)",
-        description="Columns: nip, nama, unit_kode, jabatan; optional jadwal, pin, penugasan "
+        description="Columns: nip, nama, unit_kode, jabatan; optional jadwal, pin, aktif_sampai (last day in service), penugasan "
                     "(unit codes separated by ';'). Comma or semicolon separated, UTF-8.")
     imp.add_argument("file", help="CSV file")
     imp.add_argument("--actor", default="cli", help="who imports, for the audit log (default: cli)")
@@ -26,7 +26,35 @@ def register(sub) -> None:
     gen.add_argument("--seed", type=int, default=1, help="same seed, same people (default 1)")
     gen.add_argument("--config", help="region config (default: PANTAU_CONFIG or ./config.yaml)")
     gen.set_defaults(handler=_generate)
+    out = esub.add_parser("leave", help="an employee leaves (pensiun, mutasi keluar): their last day in service",
+                          description="After the last day no TK is written and the wall no longer expects them.")
+    out.add_argument("nip", help="18-digit NIP")
+    out.add_argument("--last-day", required=True, help="last day in service, YYYY-MM-DD; 'none' undoes it")
+    out.add_argument("--reason", required=True, help="e.g. pensiun, mutasi keluar (kept in the audit log)")
+    out.add_argument("--actor", default="cli", help="who records it, for the audit log (default: cli)")
+    out.set_defaults(handler=_leave)
     p.set_defaults(handler=lambda a: p.print_help() or 2)
+
+
+def _leave(args) -> int:
+    import datetime as dt
+
+    from foundation.runtime import boot
+
+    try:
+        last_day = None if args.last_day.lower() == "none" else dt.date.fromisoformat(args.last_day)
+    except ValueError:
+        print(f"error: --last-day {args.last_day!r} must be YYYY-MM-DD (or 'none')", file=sys.stderr)
+        return 2
+    rt = boot()
+    with rt.transaction() as conn:
+        done = employees.set_active_until(conn, args.nip.replace(" ", ""), last_day, args.actor, args.reason)
+    if done is None:
+        print(f"error: no employee has NIP {args.nip}", file=sys.stderr)
+        return 2
+    print(f"{args.nip}: last day in service {last_day or 'none (in service)'}; days already closed after it "
+          f"keep their status until `pantau recompute` runs over them")
+    return 0
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""pantau recap MONTH --out FILE [--unit CODE] [--sep ';'] [--xlsx] [--summary FILE]
+"""pantau recap MONTH --out FILE [--unit CODE] [--excel | --sep ';' | --xlsx] [--summary FILE]
 pantau recap tk-year YEAR --out FILE [--unit CODE] ..."""
 from __future__ import annotations
 
@@ -14,7 +14,10 @@ def register(sub) -> None:
     p.add_argument("--unit", help="only this unit and the units under it")
     p.add_argument("--sep", default=",", choices=[",", ";", "\t"], help="CSV separator; ';' for Excel in Indonesian locale")
     p.add_argument("--decimal", choices=[".", ","], help="decimal mark (default ',' with --sep ';', else '.')")
-    p.add_argument("--xlsx", action="store_true", help="write .xlsx (NIP kept as text)")
+    p.add_argument("--xlsx", action="store_true", help="write .xlsx (NIP kept as text, Indonesian headers)")
+    p.add_argument("--excel", action="store_true",
+                   help="CSV for Excel in Indonesian locale, as the dashboard's default download: ';', "
+                        "decimal comma, Indonesian headers and labels, NIP printed with spaces (stays text)")
     p.add_argument("--summary", type=Path, help="also write the per-unit summary to this file (monthly recap)")
     p.set_defaults(handler=_recap)
 
@@ -28,7 +31,7 @@ def _target(path: Path, xlsx: bool) -> tuple[Path, str]:
 
 def _recap(args) -> int:
     from ingest import recap
-    from ingest.export import write_table
+    from ingest.export import FLAVOURS, write_table
 
     from foundation.runtime import boot
 
@@ -40,6 +43,8 @@ def _recap(args) -> int:
     units = config.subtree(args.unit) if args.unit else None
     out, fmt = _target(args.out, args.xlsx)
     options = {"fmt": fmt, "sep": args.sep, "decimal": args.decimal}
+    if args.excel and fmt == "csv":
+        options = dict(FLAVOURS["excel"])
     with rt.connection() as conn:
         if args.period == "tk-year":
             if args.year is None:

@@ -58,7 +58,7 @@ def session(browser, base: str) -> httpx.Client:  # noqa: F811
 
 
 def recap_row(http: httpx.Client, nip: str) -> dict:
-    res = http.get(f"/download/recap.csv?month={FRIDAY:%Y-%m}")
+    res = http.get(f"/download/recap.csv?month={FRIDAY:%Y-%m}&format=csv")
     assert res.status_code == 200
     return next(r for r in csv.DictReader(io.StringIO(res.text.lstrip("\ufeff"))) if r["nip"] == nip)
 

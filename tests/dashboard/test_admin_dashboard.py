@@ -144,7 +144,7 @@ def test_events_are_created_shown_and_downloaded_by_bkpp_only(app, city):
     event_id = int(text.split("Acara ")[1].split(" dibuat")[0])
     _, detail = c.page("/admin/events", f"?event={event_id}")
     assert all(p["name"] in detail for p in data["people"]["DINKES"])      # all missing so far
-    res = c.http.get(f"/admin/events/{event_id}.csv")
+    res = c.http.get(f"/admin/events/{event_id}.csv?format=csv")
     rows = list(csv.DictReader(io.StringIO(res.get_data(as_text=True)[1:])))
     assert res.status_code == 200 and {r["status"] for r in rows} == {"tidak hadir"}
     assert {r["nip"] for r in rows} >= {p["nip"] for p in data["people"]["DINKES"]}

@@ -13,7 +13,7 @@ from pantau import cli
 from queries import audit
 from queries import dashboard as qd
 from tests.conftest import ROOT, runtime_env
-from tests.support.dash_client import ADMIN_CALLBACKS, logged_in as client
+from tests.support.dash_client import ADMIN_CALLBACKS, ROW_CALLBACKS, logged_in as client
 from tests.support.city import KIOSK_TOKEN, PASSWORD, seed_city
 
 
@@ -164,13 +164,13 @@ def test_kepala_unit_downloads_are_cut_to_its_unit(app, city):
     c = client(app, "kadamkar")
     today = city[1]["today"]
     d0 = city[1]["days"][0]
-    recap = read_csv(c.http.get(f"/download/recap.csv?month={today:%Y-%m}"))
+    recap = read_csv(c.http.get(f"/download/recap.csv?month={today:%Y-%m}&format=csv"))
     assert recap and {r["unit_kode"] for r in recap} == {"DAMKAR"}
-    units_month = read_csv(c.http.get(f"/download/unit_recap.csv?month={today:%Y-%m}"))
+    units_month = read_csv(c.http.get(f"/download/unit_recap.csv?month={today:%Y-%m}&format=csv"))
     assert [r["unit_kode"] for r in units_month] == ["DAMKAR"]
-    raw = read_csv(c.http.get(f"/download/checkins.csv?from={d0}&to={today}"))
+    raw = read_csv(c.http.get(f"/download/checkins.csv?from={d0}&to={today}&format=csv"))
     assert raw and {r["unit_code"] for r in raw} == {"DAMKAR"}
-    units = read_csv(c.http.get(f"/download/units.csv?from={d0}&to={today}"))
+    units = read_csv(c.http.get(f"/download/units.csv?from={d0}&to={today}&format=csv"))
     assert units and {r["unit_code"] for r in units} == {"DAMKAR"}
     assert c.http.get(f"/download/map.html?date={today}&unit=DINKES").status_code == 404
     page = c.http.get(f"/download/map.html?date={today}").get_data(as_text=True)
@@ -197,14 +197,14 @@ def test_kepala_unit_callbacks_do_not_leak(app, city):
 def test_full_downloads_parse_for_bkpp(app, city):
     c = client(app, "bkpp")
     today = city[1]["today"]
-    recap = read_csv(c.http.get(f"/download/recap.csv?month={today:%Y-%m}"))
+    recap = read_csv(c.http.get(f"/download/recap.csv?month={today:%Y-%m}&format=csv"))
     # the same rows and columns as `pantau recap` (ingest.recap)
     assert {r["unit_kode"] for r in recap} == {"SETDA", "DINKES", "PKM-CLG", "DAMKAR"}
     assert set(recap[0]) >= {"nip", "nama", "tl1", "tl4", "psw1", "tk", "potongan_persen"}
     assert all(float(r["potongan_persen"]) <= 100 for r in recap)
-    raw = read_csv(c.http.get(f"/download/checkins.csv?from={today}&to={today}"))
+    raw = read_csv(c.http.get(f"/download/checkins.csv?from={today}&to={today}&format=csv"))
     assert any(r["verdict"] == "refused" and r["reasons"] == "outside_geofence" for r in raw)
-    assert all(r["captured_at_local"].endswith("+07:00") for r in raw)
+    assert all(r["zone"] == "Asia/Jakarta" and len(r["captured_at_local"]) == 19 for r in raw)
 
 
 def test_wall_kiosk_token_and_revocation(app, city):
@@ -326,7 +326,8 @@ def test_every_callback_as_another_units_head_returns_nothing_of_theirs(app, cit
                                            ("tr-grain", "value", "day"), ("tr-unit", "value", "DINKES")],
                      [("url", "search", "")]),
         "dl-dates": ([("dl-recap", "href"), ("dl-unit-recap", "href"), ("dl-units", "href"), ("dl-checkins", "href")],
-                     [("dl-dates", "start_date", today), ("dl-dates", "end_date", today)], []),
+                     [("dl-dates", "start_date", today), ("dl-dates", "end_date", today),
+                      ("dl-month", "value", today[:7]), ("dl-format", "value", "excel")], []),
         "wall-tick": ([("wall-tiles", "children"), ("wall-bars", "figure"), ("wall-map", "figure"),
                        ("wall-ticker", "children"), ("wall-date", "children"), ("wall-version", "data"),
                        ("wall-heartbeat", "data")], [("wall-tick", "n_intervals", 1)],
@@ -334,7 +335,7 @@ def test_every_callback_as_another_units_head_returns_nothing_of_theirs(app, cit
     }
     server_side = {cb["inputs"][0]["id"] for cb in app.callback_map.values() if cb.get("callback")}
     # the administration pages' callbacks have the same test in test_admin_dashboard
-    assert server_side - ADMIN_CALLBACKS == set(calls)  # a new callback must be added here
+    assert server_side - ADMIN_CALLBACKS - ROW_CALLBACKS == set(calls)  # a new callback must be added here
     secret = names(city, "DINKES") + [p["nip"] for p in city[1]["people"]["DINKES"]]
     for input_id, (outputs, inputs, state) in calls.items():
         status, out = c.callback(outputs, inputs, state, key=c.output_key(input_id))

@@ -88,9 +88,9 @@ def test_recap_csv_downloads_and_parses(browser, server, city):
     path = wait(browser, lambda d: next((p for p in d.downloads.glob("rekap_*.csv")), False))
     text = path.read_text(encoding="utf-8")
     assert text.startswith("\ufeff")
-    rows = list(csv.DictReader(io.StringIO(text[1:])))
-    assert {r["unit_kode"] for r in rows} == {"SETDA", "DINKES", "PKM-CLG", "DAMKAR"}
-    assert all(len(r["nip"]) == 18 for r in rows)
+    rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))     # the default: Excel Indonesia
+    assert {r["Kode unit"] for r in rows} == {"SETDA", "DINKES", "PKM-CLG", "DAMKAR"}
+    assert all(len(r["NIP"].replace(" ", "")) == 18 for r in rows)
 
 
 def test_kepala_unit_cannot_see_another_unit(browser, server, city):

@@ -90,9 +90,11 @@ def test_comma_separated_file_without_optional_columns():
     ("", ["line 1: header: berkas kosong atau baris judul kosong / the file is empty or its header line is blank"]),
     ("nip;nama;unit;jabatan;foto\n", [
         "line 1: unit: kolom tidak dikenal (kolom yang dikenal: nip, nama, unit_kode, jabatan, jadwal, pin, "
-        "penugasan) / unknown column (known columns: nip, nama, unit_kode, jabatan, jadwal, pin, penugasan)",
+        "penugasan, aktif_sampai) / unknown column (known columns: nip, nama, unit_kode, jabatan, jadwal, pin, "
+        "penugasan, aktif_sampai)",
         "line 1: foto: kolom tidak dikenal (kolom yang dikenal: nip, nama, unit_kode, jabatan, jadwal, pin, "
-        "penugasan) / unknown column (known columns: nip, nama, unit_kode, jabatan, jadwal, pin, penugasan)",
+        "penugasan, aktif_sampai) / unknown column (known columns: nip, nama, unit_kode, jabatan, jadwal, pin, "
+        "penugasan, aktif_sampai)",
         "line 1: unit_kode: kolom wajib tidak ada / required column is missing"]),
     ("nip;nama;unit_kode;jabatan;nip\n", ["line 1: nip: kolom muncul dua kali / the column appears twice"]),
     (HEADER + "\n\n", ["line 2: file: tidak ada baris pegawai / there are no employee rows"]),
