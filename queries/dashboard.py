@@ -159,6 +159,18 @@ def people_not_in(conn: Connection, unit_code: str, day: dt.date, scope: str | N
         ORDER BY e.name""", unit=unit_code, d=day, scope=scope)
 
 
+def find_employees(conn: Connection, words: str, scope: str | None, limit: int = 20) -> list[dict]:
+    """Active employees in scope whose NIP starts with `words` or whose name contains them
+    (any case); LIKE's wildcards in `words` are taken literally."""
+    literal = words.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return rows(conn, f"""
+        SELECT e.id AS employee_id, e.nip, e.name, e.unit_code, u.name AS unit_name
+        FROM employees e JOIN units u ON u.code = e.unit_code
+        WHERE e.active AND {IN_SCOPE}
+          AND (e.nip LIKE :prefix ESCAPE '\\' OR e.name ILIKE :part ESCAPE '\\')
+        ORDER BY e.name LIMIT :limit""", prefix=literal + "%", part="%" + literal + "%", scope=scope, limit=limit)
+
+
 def employee(conn: Connection, employee_id: int, scope: str | None) -> dict | None:
     return one(conn, f"""
         SELECT e.id, e.nip, e.name, e.position, e.unit_code, u.name AS unit_name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -131,6 +132,14 @@ def _people(conn, unit_code: str, d0: dt.date, d1: dt.date, scope: str | None, s
     missing = [p for p in q.people_not_in(conn, unit_code, d0, scope)
                if p["employee_id"] not in listed and calendar.plan(p.pop("schedule_code"), d0, zone) is not None]
     return sorted(found + missing, key=lambda p: p["name"])
+
+
+def find_employees(viewer, words: str) -> list[dict]:
+    """The viewer's employees by name or NIP (a NIP may be typed with its spaces)."""
+    words = words.strip()
+    if re.fullmatch(r"[\d ]+", words):
+        words = words.replace(" ", "")
+    return _query(q.find_employees, words, viewer.scope)
 
 
 def employee(viewer, employee_id: int) -> dict | None:

@@ -24,7 +24,29 @@ def layout(viewer, params: dict):
         return nothing("Unit tidak dikenal. / Unknown unit.")
     body = (_employee_view(viewer, employee_id, params, d1) if employee_id is not None
             else _unit_view(viewer, unit, params, d0, d1))
-    return html.Div([_filters(config, params, d0, d1), body], className="overview")
+    return html.Div([_filters(config, params, d0, d1), _search(), body], className="overview")
+
+
+SEARCH_MIN = 3   # characters before a search is run
+
+
+def _search():
+    return html.Div([
+        html.Label("Cari pegawai", htmlFor="ov-search", className="search-label"),
+        dcc.Input(id="ov-search", type="search", debounce=True, maxLength=60, className="search-box",
+                  placeholder="nama atau NIP"),
+        html.Div(id="ov-search-results", className="search-results")], className="search")
+
+
+def search_results(viewer, words: str):
+    """The viewer's employees matching `words`, each a link to their month."""
+    if len(words.strip()) < SEARCH_MIN:
+        return []
+    found = data.find_employees(viewer, words)
+    if not found:
+        return html.P("Tidak ada pegawai yang cocok.", className="muted", id="ov-search-none")
+    return html.Ul([html.Li(dcc.Link(f"{p['name']} · {p['nip']} · {p['unit_name']}",
+                                     href=href(PATH, {"employee": p["employee_id"]}))) for p in found])
 
 
 def _filters(config, params, d0, d1):
@@ -164,6 +186,14 @@ def register(app) -> None:
         if not filters_changed(search, chosen, {"from": d0.isoformat(), "to": d1.isoformat()}):
             raise PreventUpdate
         return _go(next_search(search, "filters", start, end, status, kind, None), search)
+
+    @app.callback(Output("ov-search-results", "children"), Input("ov-search", "value"),
+                  prevent_initial_call=True)
+    def _find(words):
+        viewer = auth.viewer()
+        if viewer is None:
+            raise PreventUpdate
+        return search_results(viewer, text(words, 60))
 
     @app.callback(Output("url", "search", allow_duplicate=True), Input("ov-bars", "clickData"),
                   State("url", "search"), prevent_initial_call=True)

@@ -320,6 +320,8 @@ def test_every_callback_as_another_units_head_returns_nothing_of_theirs(app, cit
                      [("url", "search", "?unit=DINKES")]),
         "ov-bars": ([("url", "search")], [("ov-bars", "clickData", {"points": [{"customdata": "DINKES"}]})],
                     [("url", "search", "")]),
+        "ov-search": ([("ov-search-results", "children")],
+                      [("ov-search", "value", city[1]["people"]["DINKES"][0]["name"])], []),
         "map-date": ([("url", "search")], [("map-date", "date", today), ("map-unit", "value", "DINKES")],
                      [("url", "search", "")]),
         "tr-dates": ([("url", "search")], [("tr-dates", "start_date", today), ("tr-dates", "end_date", today),
@@ -502,3 +504,20 @@ def test_bundles_are_served_gzipped_and_the_worker_is_warmed(app):
         again = c.get(src, headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
         assert first.status_code == 200 and again.status_code == 304 and again.data == b"", src
         assert again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_search_finds_an_employee_by_name_or_nip_inside_the_viewers_scope(app, city):
+    person = city[1]["people"]["DINKES"][0]
+    nip = person["nip"]
+    spaced = f"{nip[:8]} {nip[8:14]} {nip[14]} {nip[15:]}"     # as printed on official documents
+    for username, words, found in (("sekda", person["name"][-6:], True), ("sekda", nip[:12], True),
+                                   ("sekda", spaced, True), ("kadinkes", person["name"], True),
+                                   ("kadamkar", person["name"], False), ("kadamkar", nip, False),
+                                   ("sekda", "%", False), ("sekda", "zz", False)):
+        c = client(app, username)
+        status, out = c.callback([("ov-search-results", "children")], [("ov-search", "value", words)], [],
+                                 key=c.output_key("ov-search"))
+        assert status == 200, (username, words)
+        shown = json.dumps(out)
+        assert (f"employee={person['id']}" in shown) is found, (username, words)
+        assert (nip in shown) is found
