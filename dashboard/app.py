@@ -113,9 +113,13 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
         assets_folder=str(ROOT / "assets"), assets_ignore=r"vendor/.*",
         suppress_callback_exceptions=True,
     )
+    # a page that takes a moment (a year's trends, a cold cache) shows a spinner over what
+    # was there; only a new page does, not the wall's every-second tick
     app.layout = html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
-        html.Div(id="page"),
+        dcc.Loading(html.Div(id="page"), id="page-loading", type="circle", color="#12355b", delay_show=400,
+                    target_components={"page": "children"}, show_initially=False,
+                    overlay_style={"visibility": "visible", "opacity": 0.6}),
     ])
 
     @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))

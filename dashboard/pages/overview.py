@@ -8,6 +8,9 @@ import datetime as dt
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+from foundation import clock
+from foundation.config import zone_label
+
 from .. import auth, data, figures, summary
 from .common import (KIND_LABELS, day_label, element, status_label, STATUS_OPTIONS, date_range, filters_changed, href, local_time,
                      nothing, parse_date, parse_int, search_params, text, tiles, zone_name)
@@ -89,6 +92,10 @@ def _unit_view(viewer, unit: str | None, params: dict, d0: dt.date, d1: dt.date)
     period = d0.strftime("%d/%m/%Y") + ("" if d0 == d1 else " – " + d1.strftime("%d/%m/%Y"))
     title = config.unit_by_code[unit].name if unit else config.region.name
     parts = [_crumbs(viewer, unit, params), html.H2(f"{title} · {period}"), tiles(counts)]
+    if d1 >= data.today(config):   # a live page: say how fresh it is (counts are cached seconds)
+        now = clock.now().astimezone(config.zone)
+        parts.insert(2, html.P(f"Diperbarui {now:%H.%M} {zone_label(config.zone.key)}", className="muted",
+                               id="ov-updated"))
     if children and not (len(children) == 1 and children[0]["unit_code"] == unit):
         parts.append(dcc.Graph(id="ov-bars", figure=figures.unit_bars(children),
                                config={"displayModeBar": False}))

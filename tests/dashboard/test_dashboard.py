@@ -521,3 +521,14 @@ def test_search_finds_an_employee_by_name_or_nip_inside_the_viewers_scope(app, c
         shown = json.dumps(out)
         assert (f"employee={person['id']}" in shown) is found, (username, words)
         assert (nip in shown) is found
+
+
+def test_a_new_page_shows_a_spinner_the_wall_tick_does_not_and_today_says_how_fresh(app, city):
+    loading = app.layout.children[1]
+    assert type(loading).__name__ == "Loading" and loading.target_components == {"page": "children"}
+    assert loading.children.id == "page" and loading.delay_show > 0
+    c = client(app, "sekda")
+    status, page = c.page("/overview", "")
+    assert status == 200 and "Diperbarui " in page and "ov-updated" in page
+    status, past = c.page("/overview", f"?from={city[1]['days'][0]}&to={city[1]['days'][0]}")
+    assert status == 200 and "ov-updated" not in past           # a closed day is not live
