@@ -13,6 +13,10 @@ COLORS = {
     "manual": "#8c564b",
 }
 WALL = {"bg": "#000000", "fg": "#ffffff", "grid": "#333333", "font": "Inter, Arial, sans-serif"}
+# the map's verdict colours: Okabe-Ito, told apart with deuteranopia and protanopia too
+# (the default green / red / orange are not)
+VERDICT_COLORS = {"on_time": "#009E73", "late": "#E69F00", "refused": "#D55E00", "flagged": "#CC79A7",
+                  "manual": "#0072B2"}
 VERDICT_LABELS = {"on_time": "Tepat waktu", "late": "Terlambat", "refused": "Ditolak (di luar area)",
                   "flagged": "Ditandai", "manual": "Manual (ditulis admin, di kantor)"}
 

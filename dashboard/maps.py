@@ -12,10 +12,18 @@ import folium
 from folium.plugins import FastMarkerCluster
 
 from foundation.settings import ROOT
+from ingest import export_labels
 
-from .figures import COLORS, VERDICT_LABELS, check_in_kind
+from .figures import COLORS, VERDICT_COLORS, VERDICT_LABELS, check_in_kind
 
 VENDOR = ROOT / "assets" / "vendor"
+# a plain background when no tiles are configured, and the neutral clusters
+CLUSTER_STYLE = """<style>
+.leaflet-container.leaflet-container { background: #eef0f3; }
+.pantau-cluster { background: rgba(18, 53, 91, 0.85); border: 2px solid #fff; border-radius: 50%;
+                  color: #fff; font: 600 13px/1 Arial, sans-serif; display: flex; align-items: center;
+                  justify-content: center; }
+</style>"""
 JS = [("leaflet", "/assets/vendor/leaflet.js")]
 CSS = [("leaflet_css", "/assets/vendor/leaflet.css")]
 CLUSTER_JS = [("markerclusterjs", "/assets/vendor/leaflet.markercluster.js")]
@@ -31,7 +39,16 @@ POINT_JS = """function (row) {
     marker.options.pantauKind = row[2];
     marker.bindPopup(row[3], {maxWidth: 260});
     return marker;
-}""" % json.dumps({k: COLORS[k] for k in VERDICT_LABELS})
+}""" % json.dumps(VERDICT_COLORS)
+
+# clusters neutral (dark, with their count) rather than folium's yellow / orange / green by size,
+# which read as verdicts
+CLUSTER_ICON = """function (cluster) {
+    var n = cluster.getChildCount();
+    var size = n < 10 ? 30 : n < 100 ? 36 : 44;
+    return L.divIcon({html: '<div>' + n + '</div>', className: 'pantau-cluster',
+                      iconSize: L.point(size, size)});
+}"""
 
 
 def popup_html(p: dict, zone, zone_label: str, show_names: bool, show_selfie: bool) -> str:
@@ -43,9 +60,10 @@ def popup_html(p: dict, zone, zone_label: str, show_names: bool, show_selfie: bo
     if p.get("minutes_late"):
         parts.append(f" (+{int(p['minutes_late'])} menit)")
     if p.get("distance_m") is not None:
-        parts.append(f"<br>Jarak: {p['distance_m']:.0f} m dari {html.escape(p.get('office_code') or '?')}")
+        office = p.get("office_name") or p.get("office_code") or "?"
+        parts.append(f"<br>Jarak: {p['distance_m']:.0f} m dari {html.escape(office)}")
     if p.get("reasons"):
-        parts.append("<br>Alasan: " + html.escape(", ".join(p["reasons"])))
+        parts.append("<br>Alasan: " + html.escape(export_labels.value("reasons", p["reasons"])))
     if show_selfie and p.get("selfie_sha256"):
         parts.append(f'<br><img src="/selfie/{html.escape(p["selfie_sha256"])}" width="120" alt="swafoto">')
     if show_names and p.get("employee_id"):
@@ -59,7 +77,9 @@ def check_in_map(offices: list, points: list[dict], config, *, show_names: bool,
     lons = [o.lon for o in offices] or [p["lon"] for p in points] or [config.offices[0].lon]
     tiles = config.dashboard.tile_url
     m = folium.Map(location=[sum(lats) / len(lats), sum(lons) / len(lons)], zoom_start=14, tiles=None)
+    m.options["max_zoom"] = 19   # the cluster layer needs the map's max zoom; with no tiles nothing sets it
     m.default_js, m.default_css = JS, CSS
+    m.get_root().header.add_child(folium.Element(CLUSTER_STYLE))
     if tiles:
         folium.TileLayer(tiles=tiles, attr=config.dashboard.tile_attribution, name="Peta").add_to(m)
     fences = folium.FeatureGroup(name="Area kantor (geofence)").add_to(m)
@@ -84,9 +104,11 @@ def check_in_map(offices: list, points: list[dict], config, *, show_names: bool,
             lat, lon = office.lat, office.lon
         unit = p.get("unit_code")
         zone = config.unit_zone(unit) if unit in config.unit_by_code else config.zone
+        office = config.office_by_code.get(p.get("office_code"))
         data.append([lat, lon, check_in_kind(p["verdict"], p.get("minutes_late"), p.get("source")),
-                     popup_html(p, zone, zone_label(zone.key), show_names, show_selfie)])
-    cluster = FastMarkerCluster(data, callback=POINT_JS, name="Presensi",
+                     popup_html({**p, "office_name": office.name if office else None}, zone, zone_label(zone.key),
+                                show_names, show_selfie)])
+    cluster = FastMarkerCluster(data, callback=POINT_JS, name="Presensi", icon_create_function=CLUSTER_ICON,
                                 options={"disableClusteringAtZoom": 18, "chunkedLoading": True})
     cluster.default_js, cluster.default_css = CLUSTER_JS, CLUSTER_CSS
     cluster.add_to(m)

@@ -298,10 +298,11 @@ class Holidays(_Model):
 
 
 class DashboardOptions(_Model):
-    """The web dashboard (issue 6): map tiles, sessions, logins, the wall."""
+    """The web dashboard: map tiles, sessions, logins, the wall."""
 
-    # {z}/{x}/{y} raster tiles; null draws points and geofences on a blank map (offline offices)
-    tile_url: str | None = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # {z}/{x}/{y} raster tiles from a server the offices can reach; null (the default) draws
+    # points, geofences and office names on a plain background and asks no outside host
+    tile_url: str | None = None
     tile_attribution: str = "&copy; OpenStreetMap contributors"
     session_hours: float = Field(default=10, gt=0)
     login_attempts: str = "10 per 15 minutes"  # per client address (Flask-Limiter syntax)

@@ -5,7 +5,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from .. import auth, data, maps
-from ..figures import COLORS, VERDICT_LABELS
+from ..figures import VERDICT_COLORS, VERDICT_LABELS
 from .common import filters_changed, href, nothing, parse_date, text
 
 PATH = "/map"
@@ -43,7 +43,7 @@ def layout(viewer, params: dict):
         return nothing()
     m, day, unit, count = built
     units = visible_units(config, viewer, None) or []
-    legend = [html.Span([html.I(className="dot", style={"background": COLORS[k]}), label], className="legend-item")
+    legend = [html.Span([html.I(className="dot", style={"background": VERDICT_COLORS[k]}), label], className="legend-item")
               for k, label in VERDICT_LABELS.items()]
     return html.Div([
         html.Div([

@@ -532,3 +532,23 @@ def test_a_new_page_shows_a_spinner_the_wall_tick_does_not_and_today_says_how_fr
     assert status == 200 and "Diperbarui " in page and "ov-updated" in page
     status, past = c.page("/overview", f"?from={city[1]['days'][0]}&to={city[1]['days'][0]}")
     assert status == 200 and "ov-updated" not in past           # a closed day is not live
+
+
+def test_map_popups_speak_in_words_and_verdicts_have_colour_blind_safe_colours(runtime):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from dashboard import figures, maps
+
+    wib = ZoneInfo("Asia/Jakarta")
+    point = {"name": "Siti", "nip": "1" * 18, "captured_at": dt.datetime(2026, 11, 23, 7, 41, tzinfo=wib),
+             "verdict": "refused", "minutes_late": None, "source": "mobile", "distance_m": 412.0,
+             "office_code": "DINKES-1", "reasons": ["outside_geofence", "poor_accuracy"]}
+    office = runtime.config.office_by_code["DINKES-1"].name
+    shown = maps.popup_html({**point, "office_name": office}, wib, "WIB", True, False)
+    assert "di luar geofence kantor" in shown and "akurasi GPS buruk" in shown and "outside_geofence" not in shown
+    assert f"412 m dari {office}" in shown and "DINKES-1" not in shown
+    # Okabe-Ito, not the green / red pair that deutan and protan viewers cannot tell apart
+    assert set(figures.VERDICT_COLORS) == set(figures.VERDICT_LABELS)
+    assert figures.VERDICT_COLORS["on_time"] == "#009E73" and figures.VERDICT_COLORS["refused"] == "#D55E00"
+    assert runtime.config.dashboard.tile_url is None                  # the default asks no outside host

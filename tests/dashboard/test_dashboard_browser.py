@@ -72,8 +72,14 @@ def test_map_renders_points_and_geofences(browser, server, city):
     try:
         fences = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "path.geofence") or False)
         assert len(fences) == len(city[0].config.offices)
-        points = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".marker-cluster, path.leaflet-interactive:not(.geofence)") or False)
+        points = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".pantau-cluster, path.leaflet-interactive:not(.geofence)") or False)
         assert points
+        # an office LAN has no internet: the map asks nothing of any other host (no tiles by default)
+        asked = browser.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert asked and all(u.startswith(server) or u.startswith(("data:", "blob:")) for u in asked), asked
+        sources = browser.execute_script("return [...document.querySelectorAll('img, script[src], link[href]')]"
+                                         ".map(e => e.src || e.href)")
+        assert not [u for u in sources if u and not u.startswith((server, "data:", "blob:"))], sources
     finally:
         browser.switch_to.default_content()
     shot(browser, "map")
