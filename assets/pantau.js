@@ -11,13 +11,18 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var age = (Date.now() - state.at) / 1000;
       // safety net for a TV left on for days: reload every 12 hours
       if (performance.now() > 12 * 3600 * 1000) { window.location.reload(); }
-      if (age > setup.stale) { return [window.pantauClockText || '--:--', 'fresh stale']; }
-      if (!state.value) { return ['--:--', 'fresh wait']; }  // just loaded: no answer yet
+      if (!state.value) { return ['--:--', 'fresh wait', '', 'wall-status']; }  // just loaded: no answer yet
       // the server's time (the demo clock too), as of its last answer
+      var last = new Date(state.value).toLocaleTimeString(
+        'id-ID', {timeZone: setup.zone, hour: '2-digit', minute: '2-digit', hour12: false});
+      if (age > (setup.lost || 30)) {   // the server has not answered for a while: say so, in words
+        return [window.pantauClockText || '--:--', age > setup.stale ? 'fresh stale' : 'fresh wait',
+                'Koneksi terputus · data terakhir ' + last, 'wall-status lost'];
+      }
       window.pantauClockText = new Date(state.value).toLocaleTimeString(
         'id-ID', {timeZone: setup.zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false}
       ) + ' ' + setup.label;
-      return [window.pantauClockText, 'fresh ok'];
+      return [window.pantauClockText, 'fresh ok', 'diperbarui ' + last, 'wall-status'];
     }
   }
 });

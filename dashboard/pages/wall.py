@@ -140,6 +140,15 @@ def silent_mark(silent: int | None, viewer):
                      className="silent-mark alert" if silent > 0 else "silent-mark")
 
 
+LOST_S = 30   # seconds without an answer before the wall says the connection is lost
+
+
+def _title(config, viewer) -> str:
+    """The region's name; a unit head's wall is their unit's."""
+    unit = getattr(viewer, "unit_code", None)
+    return config.unit_by_code[unit].name if unit in config.unit_by_code else config.region.name
+
+
 def layout(viewer, params: dict):
     config = data.runtime().config
     return html.Div([
@@ -147,11 +156,12 @@ def layout(viewer, params: dict):
         dcc.Store(id="wall-version", data=-1),
         dcc.Store(id="wall-heartbeat", data=None),
         dcc.Store(id="wall-scale", data=1.0),  # the screen's height / 1080, so 4K text is as big
-        dcc.Store(id="wall-clock-setup", data={"stale": config.dashboard.wall_stale_seconds,
+        dcc.Store(id="wall-clock-setup", data={"stale": config.dashboard.wall_stale_seconds, "lost": LOST_S,
                                                "zone": config.zone.key, "label": zone_label(config.zone.key)}),
         dcc.Interval(id="wall-tick", interval=1000),
-        html.Header([html.Div(config.region.name, className="wall-title"),
+        html.Header([html.Div(_title(config, viewer), className="wall-title", id="wall-title"),
                      html.Div(id="wall-date", className="wall-date"),
+                     html.Div(id="wall-status", className="wall-status"),
                      html.Div([html.Span(id="wall-fresh", className="fresh"),
                                html.Span(id="wall-clock", className="wall-clock")], className="wall-right")],
                     className="wall-header"),
@@ -243,5 +253,5 @@ def register(app) -> None:
 
     app.clientside_callback(
         ClientsideFunction(namespace="pantau", function_name="wallClock"),
-        Output("wall-clock", "children"), Output("wall-fresh", "className"),
-        Input("wall-tick", "n_intervals"), State("wall-heartbeat", "data"), State("wall-clock-setup", "data"))
+        Output("wall-clock", "children"), Output("wall-fresh", "className"), Output("wall-status", "children"),
+        Output("wall-status", "className"), Input("wall-tick", "n_intervals"), State("wall-heartbeat", "data"), State("wall-clock-setup", "data"))

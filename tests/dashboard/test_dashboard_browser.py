@@ -213,3 +213,28 @@ def test_at_phone_width_the_menu_folds_and_no_page_scrolls_sideways(browser, ser
         shot(browser, "menu_390")
     finally:
         viewport(browser, 1920, 1080)
+
+
+def test_the_wall_says_when_it_was_updated_and_when_the_connection_is_lost(browser, server, city):
+    browser.delete_all_cookies()
+    browser.get(f"{server}/wall?kiosk={KIOSK_TOKEN}")
+    wait(browser, lambda d: d.find_element(By.ID, "wall-status").text.startswith("diperbarui "))
+    assert browser.find_element(By.ID, "wall-title").text == city[0].config.region.name
+    # the server goes away (the TV's network drops): the wall says so in words within 30 s and more
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
+                                                                 "downloadThroughput": -1, "uploadThroughput": -1})
+    try:
+        lost = wait(browser, lambda d: (lambda t: t if t.startswith("Koneksi terputus · data terakhir ") else False)(
+            d.find_element(By.ID, "wall-status").text), timeout=45)
+        assert "lost" in browser.find_element(By.ID, "wall-status").get_attribute("class")
+        shot(browser, "wall_connection_lost")
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": False, "latency": 0,
+                                                                     "downloadThroughput": -1, "uploadThroughput": -1})
+    assert len(lost.rsplit(" ", 1)[1]) == 5                    # HH.MM
+    wait(browser, lambda d: d.find_element(By.ID, "wall-status").text.startswith("diperbarui "))
+    # a unit head's wall carries their unit's name, not the city's
+    login(browser, server, "kadinkes")
+    browser.get(f"{server}/wall")
+    wait(browser, lambda d: d.find_element(By.ID, "wall-title").text == city[0].config.unit_by_code["DINKES"].name)
