@@ -10,7 +10,7 @@ from . import formats
 COLORS = {
     "on_time": "#1a9850", "late": "#f28e2b", "on_leave": "#4e79a7", "tk": "#d62728",
     "not_yet": "#9c9c9c", "refused": "#d62728", "flagged": "#9467bd", "geofence": "#2c7fb8",
-    "manual": "#8c564b",
+    "manual": "#8c564b", "office": "#d0d0d0",   # offices on the dark wall: no verdict's colour
 }
 WALL = {"bg": "#000000", "fg": "#ffffff", "grid": "#333333", "font": "Inter, Arial, sans-serif"}
 # the map's verdict colours: Okabe-Ito, told apart with deuteranopia and protanopia too
@@ -84,11 +84,13 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
         data.append(dict(type="bar", y=names, x=pct, orientation="h", name=label, marker=dict(color=COLORS[key]),
                          customdata=codes, text=[formats.percent(p) if p >= 8 else "" for p in pct],
                          textposition="inside", insidetextanchor="middle",
+                         # readable across the room: 24 px at 1080 lines (a label that does not fit hides)
+                         textfont=dict(size=round(24 * scale)) if wall else {},
                          hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
     # dtick=1: every unit gets its label (plotly skips labels that would overlap otherwise)
     yaxis = dict(automargin=True, dtick=1, tickfont=dict(size=wall_label_px(len(units), scale)) if wall else {})
     layout = dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall), yaxis=yaxis,
-                  uniformtext=dict(minsize=round(12 * scale), mode="hide"))
+                  uniformtext=dict(minsize=round((24 if wall else 12) * scale), mode="hide"))
     if note:  # a line of its own above the legend: a long legend and the caption never overlap
         layout["margin"] = dict(t=round(72 * scale))
         layout["annotations"] = [dict(text=note, xref="paper", yref="paper", x=1, y=1, xanchor="right",
@@ -146,9 +148,9 @@ def wall_fences(offices: tuple, scale: float = 1.0) -> tuple[dict, dict]:
         fence_lats += [*(round(v, 6) for v in lats), None]
         fence_lons += [*(round(v, 6) for v in lons), None]
     return (dict(type="scatter", x=fence_lons, y=fence_lats, mode="lines", hoverinfo="skip", showlegend=False,
-                 line=dict(color=COLORS["geofence"], width=2)),
+                 line=dict(color=COLORS["office"], width=1.5)),
             dict(type="scatter", x=[o[2] for o in offices], y=[o[1] for o in offices], mode="markers",
-                 marker=dict(symbol="square", size=9 * scale, color=COLORS["geofence"]),
+                 marker=dict(symbol="square-open", size=9 * scale, color=COLORS["office"]),
                  text=[o[0] for o in offices], hoverinfo="text", showlegend=False))
 
 

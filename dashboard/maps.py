@@ -55,7 +55,7 @@ def popup_html(p: dict, zone, zone_label: str, show_names: bool, show_selfie: bo
     kind = check_in_kind(p["verdict"], p.get("minutes_late"), p.get("source"))
     who = (f"<b>{html.escape(p['name'])}</b><br>NIP {html.escape(p['nip'])}<br>"
            if show_names else "")
-    when = p["captured_at"].astimezone(zone).strftime("%d/%m %H:%M") + f" {zone_label}"
+    when = p["captured_at"].astimezone(zone).strftime("%d/%m %H.%M") + f" {zone_label}"
     parts = [who, when, f"<br>{VERDICT_LABELS[kind]}"]
     if p.get("minutes_late"):
         parts.append(f" (+{int(p['minutes_late'])} menit)")

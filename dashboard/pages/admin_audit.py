@@ -41,7 +41,7 @@ def entries(filters: dict, page: int) -> tuple[list[dict], bool]:
 def _table(filters: dict, page: int):
     config = data.runtime().config
     found, more = entries(filters, page)
-    body = [[r["id"], f"{r['at'].astimezone(config.zone):%d/%m/%Y %H:%M:%S}", r["actor"], r["action"], r["target"],
+    body = [[r["id"], f"{r['at'].astimezone(config.zone):%d/%m/%Y %H.%M.%S}", r["actor"], r["action"], r["target"],
              r["reason"], html.Code(_short(r["before"])), html.Code(_short(r["after"]))] for r in found]
     shown = (table(["No.", "Waktu", "Pelaku", "Tindakan", "Sasaran", "Alasan", "Sebelum", "Sesudah"], body,
                    "au-table", "audit-row") if body else html.P("Tidak ada entri untuk filter ini.", className="muted",

@@ -68,7 +68,7 @@ def act(action: str, nip: str, reason: str):
         issued = devices.issue_code(rt, nip.strip(), actor())
     except devices.DeviceError as exc:
         return refusal(exc)
-    until = f"{issued.expires_at.astimezone(rt.config.zone):%d/%m/%Y %H:%M}"
+    until = f"{issued.expires_at.astimezone(rt.config.zone):%d/%m/%Y %H.%M}"
     return html.Div([html.P(f"Kode aktivasi untuk {issued.name} (NIP {issued.nip}), berlaku sampai {until}. "
                             "Kode hanya ditampilkan sekali ini:"),
                      html.Div(issued.code, className="activation-code", id="dv-issued")], className="done", id="done")

@@ -44,7 +44,7 @@ def _events_list():
     body = [[html.A(r["name"], href=f"/admin/events?event={r['id']}",
                     className="cancelled" if r["cancelled_at"] else ""),
              KIND_LABELS.get(r["kind"], r["kind"]), f"{r['event_date']:%d/%m/%Y}",
-             f"{r['opens_at'].astimezone(config.zone):%H:%M}–{r['closes_at'].astimezone(config.zone):%H:%M}",
+             f"{r['opens_at'].astimezone(config.zone):%H.%M}–{r['closes_at'].astimezone(config.zone):%H.%M}",
              r["office_code"] or f"{r['lat']:.5f}, {r['lon']:.5f} ({r['radius_m']:.0f} m)",
              "wajib" if r["compulsory"] else "–", r["attended"],
              "dibatalkan" if r["cancelled_at"] else html.A("QR", href=f"/admin/qr?event={r['id']}", target="_blank")]

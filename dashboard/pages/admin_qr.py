@@ -45,8 +45,8 @@ def screen(event_id: int, now: dt.datetime):
     return html.Div([
         html.Img(src=qr_svg(token), id="qr-image", className="qr-image", **{"data-token": token}),
         html.Div(f"Hadir: {attended}", className="qr-count", id="qr-count"),
-        html.Div(f"Kode berganti dalam ±{left} detik · {ev['opens_at'].astimezone(zone):%H:%M}–"
-                 f"{ev['closes_at'].astimezone(zone):%H:%M}", className="qr-note muted"),
+        html.Div(f"Kode berganti dalam ±{left} detik · {ev['opens_at'].astimezone(zone):%H.%M}–"
+                 f"{ev['closes_at'].astimezone(zone):%H.%M}", className="qr-note muted"),
     ])
 
 

@@ -36,7 +36,7 @@ def _when(config, terminal: dict, value) -> str:
     if value is None:
         return "–"
     zone = registry.office_zone(config, terminal)
-    return f"{value.astimezone(zone):%d/%m/%Y %H:%M} {zone_label(zone.key)}"
+    return f"{value.astimezone(zone):%d/%m/%Y %H.%M} {zone_label(zone.key)}"
 
 
 def _drift(value) -> str:
@@ -48,7 +48,7 @@ def _summary(found: dict, config) -> html.Div:
     parts = [html.P(counts, id="tm-counts")]
     backlog = found["backlog"]
     if backlog is not None:
-        since = f" sejak {backlog['oldest'].astimezone(config.zone):%d/%m/%Y %H:%M}" if backlog["oldest"] else ""
+        since = f" sejak {backlog['oldest'].astimezone(config.zone):%d/%m/%Y %H.%M}" if backlog["oldest"] else ""
         parts.append(html.P(f"Baris log tersimpan belum diterapkan: {backlog['lines']}{since}",
                             id="tm-backlog", className="muted"))
     return html.Div(parts)
@@ -74,7 +74,7 @@ def _unmatched(viewer, found: dict) -> html.Div:
     if not total:
         return html.Div([head, html.P("Semua baris log cocok dengan pegawai aktif.", className="muted")])
     sns = None if unit_codes(viewer) is None else [t["sn"] for t in found["terminals"]]
-    body = [[r["sn"], r["pin"], r["lines"], f"{r['first']:%d/%m/%Y %H:%M}", f"{r['last']:%d/%m/%Y %H:%M}",
+    body = [[r["sn"], r["pin"], r["lines"], f"{r['first']:%d/%m/%Y %H.%M}", f"{r['last']:%d/%m/%Y %H.%M}",
              r["terminal_user"] or "–"] for r in admin_data.unmatched_lines(sns)]
     return html.Div([head, html.P("Isi kolom PIN pegawai (impor pegawai) agar baris ini diterapkan.",
                                   className="muted"),

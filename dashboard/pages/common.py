@@ -88,7 +88,7 @@ def local_time(config, unit_code: str, value: dt.datetime | None) -> str:
     if value is None:
         return "–"
     zone = config.unit_zone(unit_code) if unit_code in config.unit_by_code else config.zone
-    return value.astimezone(zone).strftime("%H:%M")
+    return value.astimezone(zone).strftime("%H.%M")
 
 
 def zone_name(config, unit_code: str | None) -> str:

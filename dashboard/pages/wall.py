@@ -40,8 +40,10 @@ def unit_rows(snapshot: dict, config) -> list[dict]:
 
 
 def ticker_lines(snapshot: dict, config, show_names: bool, size: int) -> list[str]:
+    """The latest check-ins, newest first by when they were made (a phone's offline burst
+    arrives late: by arrival order the ticker jumped back and forth in time)."""
     lines = []
-    for item in snapshot["latest"][:size]:
+    for item in sorted(snapshot["latest"], key=lambda i: i["at"], reverse=True)[:size]:
         unit = item.get("unit_code")
         zone = config.unit_zone(unit) if unit in config.unit_by_code else config.zone
         at = dt.datetime.fromisoformat(item["at"]).astimezone(zone)
@@ -49,7 +51,7 @@ def ticker_lines(snapshot: dict, config, show_names: bool, size: int) -> list[st
         who = f"{item['name']} · {unit_name}" if show_names else unit_name
         late = f" · terlambat {item['minutes_late']} mnt" if (item.get("minutes_late") or 0) > 0 else ""
         session = SESSION_LABELS.get(item.get("session"), item.get("session") or "")
-        lines.append(f"{at:%H:%M} {zone_label(zone.key)} · {who} · {session}{late}")
+        lines.append(f"{at:%H.%M} {zone_label(zone.key)} · {who} · {session}{late}")
     return lines
 
 
@@ -143,6 +145,15 @@ def silent_mark(silent: int | None, viewer):
 LOST_S = 30   # seconds without an answer before the wall says the connection is lost
 
 
+def _map_legend():
+    """What the mini-map's marks mean: offices, and the check-ins by verdict."""
+    marks = [("office", "■", "Kantor")] + [(k, "●", figures.VERDICT_LABELS[k].split(" (")[0])
+                                           for k in ("on_time", "late", "flagged", "refused")]
+    return html.Div([html.Span([html.Span(sym, style={"color": figures.COLORS[k]}), f" {label}"],
+                               className="wall-legend-item") for k, sym, label in marks],
+                    className="wall-legend", id="wall-map-legend")
+
+
 def _title(config, viewer) -> str:
     """The region's name; a unit head's wall is their unit's."""
     unit = getattr(viewer, "unit_code", None)
@@ -172,6 +183,7 @@ def layout(viewer, params: dict):
                      className="wall-bars"),
             html.Div([dcc.Graph(id="wall-map", config={"displayModeBar": False, "staticPlot": True},
                                 figure=figures.wall_map([], []), className="wall-graph", responsive=True),
+                      _map_legend(),
                       html.Ul(id="wall-ticker", className="wall-ticker")], className="wall-side"),
         ], className="wall-main"),
     ], className="wall")

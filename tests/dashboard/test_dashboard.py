@@ -304,7 +304,7 @@ def test_wall_view_hides_names_when_told(city):
 
     hidden = wall.view(snap, config, Viewer("tv", "kiosk", show_names=False))
     shown = wall.view(snap, config, Viewer("tv", "kiosk", show_names=True))
-    assert "Siti" not in hidden["ticker"][0] and "07:41 WIB" in hidden["ticker"][0]
+    assert "Siti" not in hidden["ticker"][0] and "07.41 WIB" in hidden["ticker"][0]
     assert "Siti Aminah" in shown["ticker"][0] and "terlambat 11" in shown["ticker"][0]
     assert hidden["tiles"]["on_leave"] == 1 and hidden["units"][0]["unit_code"] == "DINKES"
 
@@ -552,3 +552,17 @@ def test_map_popups_speak_in_words_and_verdicts_have_colour_blind_safe_colours(r
     assert set(figures.VERDICT_COLORS) == set(figures.VERDICT_LABELS)
     assert figures.VERDICT_COLORS["on_time"] == "#009E73" and figures.VERDICT_COLORS["refused"] == "#D55E00"
     assert runtime.config.dashboard.tile_url is None                  # the default asks no outside host
+
+
+def test_the_wall_ticker_is_in_time_order_with_one_clock_format(runtime):
+    from dashboard.pages.wall import ticker_lines
+
+    def item(at: str, name: str) -> dict:
+        return {"at": at, "nip": "1" * 18, "name": name, "unit_code": "DINKES", "verdict": "accepted",
+                "session": "in", "minutes_late": 0}
+    # as they arrived: an offline burst (07:05, 07:18) after an 07:32 check-in
+    snap = {"latest": [item("2026-11-23T00:32:00+00:00", "C"), item("2026-11-23T00:05:00+00:00", "A"),
+                       item("2026-11-23T00:18:00+00:00", "B")]}
+    lines = ticker_lines(snap, runtime.config, True, 10)
+    assert [line.split(" · ")[1] for line in lines] == ["C", "B", "A"]        # newest made first
+    assert lines[0].startswith("07.32 WIB") and ":" not in lines[0].split(" · ")[0]
