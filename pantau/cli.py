@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "pantau.commands.demo",
     "pantau.commands.devices",
     "pantau.commands.manual",
+    "pantau.commands.screens",
 ]
 
 
