@@ -3,11 +3,12 @@ and a second start finds the data in place."""
 from __future__ import annotations
 
 import os
+import queue
 import re
-import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -17,20 +18,40 @@ from tests.support.servers import free_port
 
 
 def _run_until(proc: subprocess.Popen, pattern: str, timeout_s: float) -> str:
-    """Read the demo's output until a line matches; return everything read."""
+    """Read the demo's output until a line matches; return everything read.
+
+    Lines come from a reader thread: select() on the pipe misses lines that an earlier
+    readline() already pulled into Python's buffer, so two lines printed together looked
+    like one that never came."""
+    lines = _lines(proc)
     seen, deadline = "", time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 1)
-        if ready:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            if proc.poll() is not None and lines.empty():
                 break
-            seen += line
-            if re.search(pattern, line):
-                return seen
-        elif proc.poll() is not None:
+            continue
+        if line is None:
             break
+        seen += line
+        if re.search(pattern, line):
+            return seen
     raise AssertionError(f"no line matching {pattern!r} in:\n{seen[-3000:]}")
+
+
+def _lines(proc: subprocess.Popen) -> queue.Queue:
+    """One reader thread per process, feeding its output line by line (None at the end)."""
+    if not hasattr(proc, "_lines"):
+        proc._lines = queue.Queue()
+
+        def read() -> None:
+            for line in proc.stdout:
+                proc._lines.put(line)
+            proc._lines.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+    return proc._lines
 
 
 def _demo(var_dir, web, ingest) -> subprocess.Popen:
