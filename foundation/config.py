@@ -234,6 +234,13 @@ class FaceRules(_Model):
     require_liveness: bool = True
 
 
+class WebRules(_Model):
+    """Check-ins from the employee's web page (/app/): a browser cannot report a mock location."""
+
+    allow: bool = True
+    refuse_units: list[str] = []   # these units (and the units under them) must use the app or a terminal
+
+
 class TkSanction(_Model):
     """A PP 94/2021 discipline level reached by yearly TK days (work days absent without notice)."""
 
@@ -282,6 +289,7 @@ class Rules(_Model):
     geofence: GeofenceRules = GeofenceRules()
     clock: ClockRules = ClockRules()
     face: FaceRules = FaceRules()
+    web: WebRules = WebRules()
 
 
 class LocalHoliday(_Model):
@@ -409,6 +417,11 @@ class Config(_Model):
             if self.offices_by_unit.get(c):
                 return self.offices_by_unit[c]
         return []
+
+    def web_allowed(self, code: str) -> bool:
+        """May this unit's employees check in from the web page?"""
+        web = self.rules.web
+        return web.allow and not set(self.unit_path(code)) & set(web.refuse_units)
 
     def unit_zone(self, code: str) -> ZoneInfo:
         offices = self.unit_offices(code)

@@ -137,9 +137,19 @@ def check_references(raw: dict) -> list[str]:
     for i, s in schedules:
         problems += _check_schedule(i, s)
     problems += _check_rules(raw.get("rules") if isinstance(raw.get("rules"), dict) else {})
+    problems += _check_web_units(raw.get("rules"), {u.get("code") for _, u in units})
     problems += _check_ramadan(_items(raw, "ramadan"))
     problems += _check_holidays(raw.get("holidays") if isinstance(raw.get("holidays"), dict) else {})
     return problems
+
+
+def _check_web_units(rules, known: set) -> list[str]:
+    web = rules.get("web") if isinstance(rules, dict) else None
+    refuse = web.get("refuse_units") if isinstance(web, dict) else None
+    if not isinstance(refuse, list):
+        return []
+    return [f"rules.web.refuse_units[{i}]: {code!r} is not a unit code"
+            for i, code in enumerate(refuse) if code not in known]
 
 
 def _duplicates(section: str, items: list[tuple[int, dict]], key: str) -> list[str]:

@@ -40,7 +40,7 @@ def person_for(config, employee: dict) -> Person:
         if code in config.unit_by_code:
             offices += [o for o in config.unit_offices(code) if o not in offices]
     return Person(schedule_code=employee["schedule_code"], offices=tuple(offices),
-                  zone=config.unit_zone(employee["unit_code"]))
+                  zone=config.unit_zone(employee["unit_code"]), web_allowed=config.web_allowed(employee["unit_code"]))
 
 
 @dataclass

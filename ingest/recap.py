@@ -33,11 +33,11 @@ def _options(config) -> dict:
             "leave_groups": {c: leave_codes_for(c) for c in q.LEAVE_COLUMNS}, "cap": rules.monthly_cap_percent}
 
 
-def employee_recap(conn, config, first: dt.date, last: dt.date, unit_codes: list[str] | None = None
-                   ) -> tuple[list[str], Iterator[dict]]:
+def employee_recap(conn, config, first: dt.date, last: dt.date, unit_codes: list[str] | None = None,
+                   employee_id: int | None = None) -> tuple[list[str], Iterator[dict]]:
     opts = _options(config)
     return q.employee_columns(opts["late_codes"], opts["early_codes"]), \
-        q.employee_recap(conn, first, last, unit_codes=unit_codes, **opts)
+        q.employee_recap(conn, first, last, unit_codes=unit_codes, employee_id=employee_id, **opts)
 
 
 def unit_summary(conn, config, first: dt.date, last: dt.date, unit_codes: list[str] | None = None

@@ -128,6 +128,14 @@ def work_day(conn: Connection, employee_id: int, work_date: dt.date) -> dict | N
                e=employee_id, d=work_date)
 
 
+def work_days_for_employee(conn: Connection, employee_id: int, first: dt.date, last: dt.date) -> list[dict]:
+    """The employee's work days in [first, last], oldest first (the employee's own month)."""
+    return rows(conn, """SELECT work_date, day_type, is_work_day, status, leave_type, first_in, last_out,
+                                minutes_late, minutes_early, late_band, early_band, deduction_percent, closed
+                         FROM work_days WHERE employee_id = :e AND work_date BETWEEN :a AND :b
+                         ORDER BY work_date""", e=employee_id, a=first, b=last)
+
+
 WORK_DAY_COLUMNS = (
     "employee_id", "work_date", "unit_code", "schedule_code", "day_type", "is_work_day", "first_in",
     "midday", "last_out", "minutes_late", "minutes_early", "late_band", "early_band", "status",

@@ -46,6 +46,7 @@ def _employee_sql(late_codes: list[str], early_codes: list[str]) -> str:
         FROM work_days w
         WHERE w.work_date BETWEEN :first AND :last
           AND (CAST(:units AS text[]) IS NULL OR w.unit_code = ANY(:units))
+          AND (CAST(:employee AS bigint) IS NULL OR w.employee_id = :employee)
         GROUP BY w.employee_id"""
 
 
@@ -63,8 +64,8 @@ def _per_sql(late_codes: list[str], early_codes: list[str]) -> str:
                FROM days LEFT JOIN missed m ON m.employee_id = days.employee_id)"""
 
 
-def _params(first, last, late_codes, early_codes, leave_groups, cap, unit_codes) -> dict:
-    params = {"first": first, "last": last, "cap": cap, "units": unit_codes}
+def _params(first, last, late_codes, early_codes, leave_groups, cap, unit_codes, employee_id=None) -> dict:
+    params = {"first": first, "last": last, "cap": cap, "units": unit_codes, "employee": employee_id}
     params.update({f"late_{i}": c for i, c in enumerate(late_codes)})
     params.update({f"early_{i}": c for i, c in enumerate(early_codes)})
     params.update({f"leave_{c}": list(leave_groups.get(c, [])) for c in LEAVE_COLUMNS})
@@ -73,8 +74,9 @@ def _params(first, last, late_codes, early_codes, leave_groups, cap, unit_codes)
 
 def employee_recap(conn: Connection, first: dt.date, last: dt.date, *, late_codes: list[str],
                    early_codes: list[str], leave_groups: dict[str, list[str]], cap: float,
-                   unit_codes: list[str] | None = None) -> Iterator[dict]:
-    """One row per employee with a work day in [first, last], in unit order then NIP."""
+                   unit_codes: list[str] | None = None, employee_id: int | None = None) -> Iterator[dict]:
+    """One row per employee with a work day in [first, last], in unit order then NIP
+    (`employee_id`: that employee's row only, as the employee's own page shows it)."""
     columns = employee_columns(late_codes, early_codes)
     return stream(conn, f"""{_per_sql(late_codes, early_codes)}
         SELECT e.nip, e.name AS nama, per.unit_kode, u.name AS unit_nama,
@@ -82,7 +84,7 @@ def employee_recap(conn: Connection, first: dt.date, last: dt.date, *, late_code
         FROM per JOIN employees e ON e.id = per.employee_id
         LEFT JOIN units u ON u.code = per.unit_kode
         ORDER BY u.path, per.unit_kode, e.nip""",
-        **_params(first, last, late_codes, early_codes, leave_groups, cap, unit_codes))
+        **_params(first, last, late_codes, early_codes, leave_groups, cap, unit_codes, employee_id))
 
 
 def unit_columns(late_codes: list[str], early_codes: list[str]) -> list[str]:

@@ -7,10 +7,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials
 
 from foundation.config import zone_label
+from ingest import recap
 from queries import attendance as q
 
 from . import auth
-from .schemas import DayCheckIn, Employee, ErrorEnvelope, Today, WorkDay
+from .errors import ApiError, field_error
+from .schemas import DayCheckIn, Employee, ErrorEnvelope, Month, MonthDay, Today, WorkDay
 
 router = APIRouter(tags=["me"])
 
@@ -35,3 +37,30 @@ def today(request: Request, credentials: HTTPAuthorizationCredentials | None = D
         work_day=WorkDay(**{k: work_day[k] for k in WorkDay.model_fields}) if work_day else None,
         check_ins=[DayCheckIn(event_id=r["event_key"][len(prefix):] if r["event_key"].startswith(prefix) else None,
                               **{k: r[k] for k in DayCheckIn.model_fields if k != "event_id"}) for r in rows])
+
+
+@router.get("/me/month", response_model=Month,
+            responses={s: {"model": ErrorEnvelope} for s in (401, 422, 429, 503)})
+def month(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer),
+          month: str | None = Query(None, pattern=r"^[0-9]{4}-[0-9]{2}$",
+                                    description="YYYY-MM (default: this month in the office's zone)")) -> Month:
+    """The employee's month: each work day's status and bands, and the recap row BKPP's
+    monthly file will hold for them, with the deduction so far."""
+    state = request.app.state
+    device = auth.phone(state, auth.client_ip(request), credentials)
+    zone = state.rt.config.unit_zone(device.unit_code)
+    month = month or state.now().astimezone(zone).strftime("%Y-%m")
+    try:
+        first, last = recap.month_range(month)
+    except ValueError:
+        raise ApiError(422, "invalid_fields", "Ada isian yang tidak valid: month", "Some fields are not valid: month",
+                       [field_error("month", "month_range", "bulan harus YYYY-MM dengan bulan 01-12, mis. 2026-12",
+                                    "month must be YYYY-MM with a month 01-12, e.g. 2026-12")]) from None
+    with state.rt.connection() as conn:
+        days = q.work_days_for_employee(conn, device.employee_id, first, last)
+        columns, rows = recap.employee_recap(conn, state.rt.config, first, last, employee_id=device.employee_id)
+        row = next(iter(rows), None)
+    summary = {c: (float(row[c]) if hasattr(row[c], "is_finite") else row[c]) for c in columns[4:]} if row else {}
+    return Month(employee=Employee(nip=device.nip, name=device.name, unit_code=device.unit_code),
+                 month=month, zone=zone_label(zone.key),
+                 days=[MonthDay(**{k: d[k] for k in MonthDay.model_fields}) for d in days], recap=summary)

@@ -239,3 +239,28 @@ class AttendVerdict(BaseModel):
     message_id: str
     message_en: str
     messages: list[Message] = []
+
+
+class MonthDay(BaseModel):
+    work_date: dt.date
+    day_type: str
+    is_work_day: bool
+    status: str = Field(description="hadir, tk, a leave type, libur, ...; an open day may still change")
+    leave_type: str | None
+    first_in: dt.datetime | None
+    last_out: dt.datetime | None
+    minutes_late: int
+    minutes_early: int
+    late_band: str | None
+    early_band: str | None
+    deduction_percent: float
+    closed: bool = Field(description="false while the day is still open (today)")
+
+
+class Month(BaseModel):
+    employee: Employee
+    month: str = Field(description="YYYY-MM")
+    zone: str
+    days: list[MonthDay]
+    recap: dict = Field(description="the month's row as BKPP's recap counts it so far: hari_kerja, hadir, "
+                                    "the late/early band counts, tk, leave, potongan_persen (capped)")

@@ -17,7 +17,7 @@ from .calendar import WorkCalendar, locate
 
 # Refusals: the check-in does not count. Flags: it counts, and is marked for review.
 REFUSALS = ("mock_location", "poor_accuracy", "outside_geofence", "face_mismatch",
-            "liveness_failed", "outside_window", "not_work_day", "offline_too_old", "unknown_session")
+            "liveness_failed", "web_not_allowed", "outside_window", "not_work_day", "offline_too_old", "unknown_session")
 FLAGS = ("clock_skew", "late_upload")
 INFO = ("late", "early_leave")
 REVIEW = ("mock_location", "clock_skew", "late_upload", "face_mismatch", "liveness_failed")
@@ -36,6 +36,7 @@ class Attempt:
     session: str | None = None       # the app may name it; otherwise the windows decide
     face_score: float | None = None
     liveness: bool | None = None
+    provider: str | None = None      # "web" from the employee's web page; gps, fused, ... from the app
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Person:
     schedule_code: str
     offices: tuple[Office, ...]      # the offices this employee may use
     zone: ZoneInfo                   # the zone of the employee's own office
+    web_allowed: bool = True         # config rules.web: may check in from the web page
 
 
 @dataclass
@@ -94,6 +96,10 @@ def judge(config: Config, calendar: WorkCalendar, person: Person, attempt: Attem
     office, distance, limit = None, None, None
     if attempt.mock:
         notes.append(("mock_location", "Lokasi palsu (mock location) terdeteksi", "Mock location detected"))
+    if attempt.provider == "web" and not person.web_allowed:
+        notes.append(("web_not_allowed", "Presensi lewat browser tidak diizinkan untuk unit Anda; gunakan aplikasi "
+                      "atau mesin presensi", "Check-in from the browser is not allowed for your unit; use the app "
+                      "or a terminal"))
     if check_geofence:
         max_acc = rules.geofence.max_accuracy_m
         if attempt.accuracy_m is not None and attempt.accuracy_m > max_acc:
