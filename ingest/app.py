@@ -1,5 +1,6 @@
-"""The ingest process: the mobile check-in API (FastAPI) under /api/v1 and the
-terminals' push protocol at the root paths they use (/iclock/...). Run by the Procfile:
+"""The ingest process: the mobile check-in API (FastAPI) under /api/v1, the employee's
+web page at /app/ (a client of that API), and the terminals' push protocol at the root
+paths they use (/iclock/...). Run by the Procfile:
 
     gunicorn --worker-class uvicorn.workers.UvicornWorker "ingest.app:create_app()"
 
@@ -19,7 +20,7 @@ from fastapi.openapi.utils import get_openapi
 
 from foundation import clock
 
-from . import live
+from . import employee_page, live
 from .api import check_in_batch, check_ins, devices, errors, events, health, leaves, me
 from .api.bodylimit import BodyLimit
 from .api.ratelimit import RateLimits
@@ -72,6 +73,7 @@ def create_app(runtime=None) -> FastAPI:
     app.include_router(health.router)
     # terminals speak their own protocol, not the app's contract: kept out of the OpenAPI document
     app.include_router(terminal_router, include_in_schema=False)
+    employee_page.mount(app)
     app.openapi = lambda: _openapi(app)
     if runtime is None:   # a serving process, not a test (frozen objects are never freed)
         # What boot made (modules, config, the app) lives as long as the process: out of the

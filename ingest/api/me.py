@@ -8,11 +8,14 @@ from fastapi.security import HTTPAuthorizationCredentials
 
 from foundation.config import zone_label
 from ingest import recap
+from foundation.leave_types import LEAVE_TYPES
+from ingest.attendance import person_for
+from ingest.rules.work_day import STATUS_LABELS
 from queries import attendance as q
 
 from . import auth
 from .errors import ApiError, field_error
-from .schemas import DayCheckIn, Employee, ErrorEnvelope, Month, MonthDay, Today, WorkDay
+from .schemas import DayCheckIn, Employee, ErrorEnvelope, Month, MonthDay, Labels, MyOffice, MyOffices, Today, WorkDay
 
 router = APIRouter(tags=["me"])
 
@@ -64,3 +67,28 @@ def month(request: Request, credentials: HTTPAuthorizationCredentials | None = D
     return Month(employee=Employee(nip=device.nip, name=device.name, unit_code=device.unit_code),
                  month=month, zone=zone_label(zone.key),
                  days=[MonthDay(**{k: d[k] for k in MonthDay.model_fields}) for d in days], recap=summary)
+
+
+@router.get("/me/offices", response_model=MyOffices,
+            responses={s: {"model": ErrorEnvelope} for s in (401, 429, 503)})
+def offices(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> MyOffices:
+    """Where this employee may check in (own unit's offices and assignments), for the page's map."""
+    state = request.app.state
+    device = auth.phone(state, auth.client_ip(request), credentials)
+    with state.rt.connection() as conn:
+        employee = q.employee(conn, device.employee_id)
+    default_m = state.rt.config.rules.geofence.default_radius_m
+    return MyOffices(offices=[
+        MyOffice(code=o.code, name=o.name, lat=o.lat, lon=o.lon, polygon=o.polygon,
+                 radius_m=None if o.polygon else (o.radius_m or default_m))
+        for o in person_for(state.rt.config, employee).offices])
+
+
+@router.get("/labels", response_model=Labels)
+def labels() -> Labels:
+    """The words a client shows for the codes in these replies (no login: nothing personal)."""
+    return Labels(statuses=STATUS_LABELS, leave_types={k: v[0] for k, v in LEAVE_TYPES.items()},
+                  leave_states={"pending": "Menunggu persetujuan", "approved": "Disetujui", "rejected": "Ditolak",
+                                "cancelled": "Dibatalkan"},
+                  verdicts={"accepted": "Diterima", "flagged": "Diterima, ditandai untuk diperiksa",
+                            "refused": "Ditolak"})

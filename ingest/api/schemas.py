@@ -264,3 +264,23 @@ class Month(BaseModel):
     days: list[MonthDay]
     recap: dict = Field(description="the month's row as BKPP's recap counts it so far: hari_kerja, hadir, "
                                     "the late/early band counts, tk, leave, potongan_persen (capped)")
+
+
+class MyOffice(BaseModel):
+    code: str
+    name: str
+    lat: float
+    lon: float
+    radius_m: float | None = Field(description="the geofence radius; None when the office has a polygon")
+    polygon: list[tuple[float, float]] | None = Field(description="(lat, lon) corners, when not a radius")
+
+
+class MyOffices(BaseModel):
+    offices: list[MyOffice] = Field(description="the offices this employee may check in at")
+
+
+class Labels(BaseModel):
+    statuses: dict[str, str] = Field(description="work day status code -> Indonesian label")
+    leave_types: dict[str, str] = Field(description="leave type code -> Indonesian label, for a request")
+    leave_states: dict[str, str] = Field(description="leave request state -> Indonesian label")
+    verdicts: dict[str, str] = Field(description="check-in verdict -> Indonesian label")

@@ -306,3 +306,13 @@ def test_start_up_with_a_broken_config_fails_before_touching_any_server(tmp_path
         boot(settings)
     assert sorted(info.value.problems) == sorted(expected)
     assert not (tmp_path / "var").exists()
+
+
+def test_web_refuse_units_names_an_unknown_unit_and_a_known_one_refuses_its_subtree():
+    assert problems_of(mutated((("rules", "web"), {"allow": True, "refuse_units": ["DINKES", "DINAS-X"]}))) == [
+        "rules.web.refuse_units[1]: 'DINAS-X' is not a unit code"]
+    raw = mutated((("rules", "web"), {"allow": True, "refuse_units": ["SETDA"]}))
+    config = parse_config(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), source="web.yaml")
+    assert not config.web_allowed("DINKES")            # under SETDA
+    everyone = parse_config(yaml.safe_dump(BASE, sort_keys=False, allow_unicode=True), source="city.yaml")
+    assert everyone.web_allowed("DINKES")

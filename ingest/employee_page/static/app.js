@@ -1,0 +1,445 @@
+/* The employee's page: a client of /api/v1, nothing more. Every check-in is written to
+   IndexedDB before it is sent and removed only when the server has acknowledged it
+   (201, or 200 for a resend), always under the same event_id: closing the page, losing
+   the signal or reloading never loses or doubles one. */
+"use strict";
+
+const API = "/api/v1";
+const ZONES = { WIB: "Asia/Jakarta", WITA: "Asia/Makassar", WIT: "Asia/Jayapura" };
+const $ = (id) => document.getElementById(id);
+const state = { labels: null, zone: "Asia/Jakarta", stream: null, position: null, session: null, lastVerdict: null };
+
+/* ---------- small helpers ---------- */
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v; else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c ?? "")));
+  return node;
+}
+
+function clockText(iso) {   // 07.25 in the office's zone (Indonesian clock format)
+  if (!iso) return "–";
+  return new Intl.DateTimeFormat("id-ID", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: state.zone })
+    .format(new Date(iso)).replace(":", ".");
+}
+
+function dayText(isoDate) {   // Sen, 1 Des
+  const [y, m, d] = isoDate.split("-").map(Number);
+  return new Intl.DateTimeFormat("id-ID", { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" })
+    .format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+function numberText(x, digits = 2) {
+  return new Intl.NumberFormat("id-ID", { maximumFractionDigits: digits }).format(x);
+}
+
+function localIso(date) {   // the phone's time with its UTC offset, as the API wants it
+  const off = -date.getTimezoneOffset();
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+  const local = new Date(date.getTime() + off * 60000).toISOString().slice(0, 19);
+  return `${local}${off >= 0 ? "+" : "-"}${pad(off / 60)}:${pad(off % 60)}`;
+}
+
+function deviceId() {   // a stable id of this browser: one account, one device
+  let id = localStorage.getItem("pantau.device_id");
+  if (!id) { id = "web-" + crypto.randomUUID(); localStorage.setItem("pantau.device_id", id); }
+  return id;
+}
+
+const token = () => localStorage.getItem("pantau.token");
+
+function errorBox(target, error) {   // the API's words, Indonesian first and English under it
+  target.replaceChildren(el("p", { class: "verdict refused" }, error.message_id || "Gagal"),
+    el("p", { class: "hint" }, error.message_en || ""));
+  for (const f of error.fields || []) {
+    target.append(el("p", {}, `${f.field}: ${f.message_id}`, el("span", { class: "hint" }, ` (${f.message_en})`)));
+  }
+  target.hidden = false;
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({}, options.headers || {});
+  if (token()) headers.Authorization = `Bearer ${token()}`;
+  const reply = await fetch(API + path, Object.assign({}, options, { headers }));
+  setOnline(true);
+  let body = null;
+  try { body = await reply.json(); } catch (e) { body = null; }
+  if (reply.status === 401 && token()) { localStorage.removeItem("pantau.token"); show("activate"); }
+  return { status: reply.status, body, retryAfter: reply.headers.get("Retry-After") };
+}
+
+function setOnline(on) {
+  const net = $("net");
+  net.textContent = on ? "Daring" : "Tanpa sinyal";
+  net.classList.toggle("off", !on);
+}
+
+/* ---------- the queue (IndexedDB) ---------- */
+
+function openQueue() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open("pantau", 1);
+    req.onupgradeneeded = () => req.result.createObjectStore("queue", { keyPath: "event_id" });
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function queueDo(mode, work) {
+  const db = await openQueue();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction("queue", mode);
+    const req = work(tx.objectStore("queue"));
+    tx.oncomplete = () => { db.close(); resolve(req ? req.result : undefined); };
+    tx.onerror = () => { db.close(); reject(tx.error); };
+  });
+}
+
+const queuePut = (item) => queueDo("readwrite", (s) => s.put(item));
+const queueDelete = (id) => queueDo("readwrite", (s) => s.delete(id));
+const queueAll = () => queueDo("readonly", (s) => s.getAll());
+
+let flushing = null;
+function flushQueue() {   // one flush at a time; oldest capture first, so the day's order holds
+  if (!flushing) flushing = doFlush().finally(() => { flushing = null; });
+  return flushing;
+}
+
+async function doFlush() {
+  const items = (await queueAll()).sort((a, b) => a.body.captured_at.localeCompare(b.body.captured_at));
+  let last = null;
+  for (const item of items) {
+    const outcome = await sendOne(item);
+    if (outcome === "wait") break;   // no signal or the server is busy: keep the rest in order
+    last = outcome;
+  }
+  await renderQueue();
+  if (last) await loadToday();
+  return last;
+}
+
+async function sendOne(item) {
+  const form = new FormData();
+  form.append("data", JSON.stringify(item.body));
+  if (item.selfie) form.append("selfie", item.selfie, "selfie.jpg");
+  let reply;
+  try {
+    reply = await api("/check-ins", { method: "POST", body: form });
+  } catch (e) {   // no signal: from now on it is an offline check-in, sent later as it was captured
+    setOnline(false);
+    if (!item.body.offline) { item.body.offline = true; await queuePut(item); }
+    return "wait";
+  }
+  if (reply.status === 429 || reply.status >= 500) return "wait";
+  await queueDelete(item.event_id);   // acknowledged (201 / 200) or refused for good (4xx): never resent
+  if (reply.status === 201 || reply.status === 200) { showVerdict(reply.body); return reply.body; }
+  errorBox($("result"), (reply.body && reply.body.error) || { message_id: `Gagal (${reply.status})` });
+  return null;
+}
+
+async function renderQueue() {
+  const items = await queueAll();
+  const box = $("queue");
+  box.hidden = items.length === 0;
+  box.replaceChildren(el("h2", {}, `Menunggu dikirim: ${items.length}`),
+    el("p", { class: "hint" }, "Dikirim otomatis begitu ada sinyal, dengan waktu saat diambil."));
+  for (const item of items) {
+    box.append(el("p", { class: "queue-item", "data-event": item.event_id },
+      `${item.body.session === "out" ? "Pulang" : "Masuk"} · diambil ${clockText(item.body.captured_at)}`));
+  }
+}
+
+/* ---------- check-in ---------- */
+
+async function startCapture(session) {
+  state.session = session;
+  state.position = null;
+  $("capture").hidden = false;
+  $("result").hidden = true;
+  $("reason").hidden = true;
+  $("btn-shoot").disabled = true;
+  const status = $("capture-status");
+  status.textContent = "Menyiapkan kamera dan mencari lokasi …";
+  const camera = navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: false })
+    .then((stream) => { state.stream = stream; $("camera").srcObject = stream; return true; })
+    .catch(() => { status.textContent = "Kamera tidak dapat dibuka: izinkan akses kamera. (Camera unavailable.)"; return false; });
+  const place = new Promise((resolve) => navigator.geolocation.getCurrentPosition(
+    (p) => { state.position = p.coords; resolve(true); },
+    () => { status.textContent = "Lokasi tidak tersedia: izinkan akses lokasi dan nyalakan GPS. (Location unavailable.)"; resolve(false); },
+    { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 }));
+  const [cameraOk, placeOk] = await Promise.all([camera, place]);
+  if (cameraOk && placeOk) {
+    status.textContent = `Lokasi ditemukan (akurasi ${numberText(state.position.accuracy, 0)} m). Hadapkan wajah ke kamera.`;
+    $("btn-shoot").disabled = false;
+  }
+}
+
+function stopCamera() {
+  if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
+  state.stream = null;
+  $("capture").hidden = true;
+}
+
+function selfieBlob() {
+  const video = $("camera");
+  const canvas = document.createElement("canvas");
+  const scale = Math.min(1, 640 / (video.videoWidth || 640));
+  canvas.width = Math.round((video.videoWidth || 640) * scale);
+  canvas.height = Math.round((video.videoHeight || 480) * scale);
+  canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
+}
+
+async function shoot() {
+  $("btn-shoot").disabled = true;
+  const p = state.position;
+  const item = {
+    event_id: crypto.randomUUID(),
+    body: {
+      event_id: null, captured_at: localIso(new Date()), session: state.session, offline: false,
+      location: { lat: p.latitude, lon: p.longitude, accuracy_m: Math.round(p.accuracy * 10) / 10, mock: false, provider: "web" },
+    },
+    selfie: await selfieBlob(),
+  };
+  item.body.event_id = item.event_id;
+  stopCamera();
+  await queuePut(item);   // durable first: from here on nothing loses it
+  await renderQueue();
+  await flushQueue();
+  if ((await queueAll()).some((q) => q.event_id === item.event_id)) {
+    const box = $("result");
+    box.replaceChildren(el("p", { class: "verdict flagged" }, "Tanpa sinyal: presensi disimpan di perangkat"),
+      el("p", { class: "hint" }, `Diambil ${clockText(item.body.captured_at)}; dikirim otomatis saat sinyal kembali. (Saved offline; sent when the signal returns.)`));
+    box.hidden = false;
+  }
+}
+
+function showVerdict(v) {
+  state.lastVerdict = v;
+  const box = $("result");
+  // the headline; each reason follows on its own line in both languages
+  box.replaceChildren(el("p", { class: `verdict ${v.verdict}` }, v.message_id.split(". ")[0]),
+    el("p", { class: "hint" }, v.message_en.split(". ")[0]));
+  const notes = (v.messages || []).filter((m) => v.verdict !== "accepted" || ["late", "early_leave"].includes(m.code));
+  if (notes.length) {
+    const list = el("ul", { class: "reasons" });
+    for (const m of notes) list.append(el("li", { "data-code": m.code }, m.id, el("span", { class: "en" }, m.en)));
+    box.append(list);
+  }
+  if (v.distance_m != null && v.office_name) {
+    box.append(el("p", { class: "distance" }, `${numberText(v.distance_m, 0)} m dari ${v.office_name}` +
+      (v.limit_m ? ` (batas ${numberText(v.limit_m, 0)} m)` : "")));
+  }
+  box.append(officeMap(v));
+  box.hidden = false;
+  box.scrollIntoView({ block: "start" });
+  const owesReason = (v.minutes_late > 0 || v.minutes_early > 0) && v.verdict !== "refused";
+  $("reason").hidden = !owesReason;
+}
+
+function officeMap(v) {   // a small drawing in metres: the office, its radius, and where the phone was
+  const offices = JSON.parse(localStorage.getItem("pantau.offices") || "[]");
+  const office = offices.find((o) => o.code === v.office_code) || offices[0];
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "-110 -110 220 220");
+  svg.setAttribute("class", "map");
+  svg.setAttribute("role", "img");
+  if (!office) return svg;
+  const here = state.position;
+  const radius = office.radius_m || 150;
+  let dx = 0, dy = 0;
+  if (here) {
+    dx = (here.longitude - office.lon) * 111320 * Math.cos(office.lat * Math.PI / 180);
+    dy = -(here.latitude - office.lat) * 110574;
+  }
+  const span = Math.max(radius * 1.2, Math.hypot(dx, dy) * 1.15, 50);
+  const k = 100 / span;
+  const add = (tag, attrs, text) => {
+    const n = document.createElementNS(ns, tag);
+    for (const [a, b] of Object.entries(attrs)) n.setAttribute(a, b);
+    if (text) n.textContent = text;
+    svg.append(n);
+  };
+  add("circle", { cx: 0, cy: 0, r: radius * k, fill: "#cfe8d6", stroke: "#0a6b2b", "stroke-width": 2 });
+  add("rect", { x: -5, y: -5, width: 10, height: 10, fill: "#333" });
+  add("text", { x: 0, y: -radius * k - 6, "text-anchor": "middle", "font-size": 11 }, office.name);
+  if (here) {
+    add("circle", { cx: dx * k, cy: dy * k, r: 6, fill: v.verdict === "refused" ? "#a4161a" : "#0b4f6c", stroke: "#fff", "stroke-width": 2 });
+    add("text", { x: dx * k, y: dy * k + 18, "text-anchor": "middle", "font-size": 11 }, "Anda");
+  }
+  svg.setAttribute("aria-label", `Peta: ${office.name}`);
+  return svg;
+}
+
+async function sendReason() {
+  const v = state.lastVerdict;
+  const text = $("reason-text").value.trim();
+  const reply = await api(`/check-ins/${v.event_id}/reason`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ reason: text }) });
+  if (reply.status === 201 || reply.status === 200) {
+    $("reason").replaceChildren(el("p", { class: "verdict accepted" }, "Alasan terkirim"), el("p", {}, text));
+  } else {
+    errorBox($("result"), reply.body.error);
+  }
+}
+
+/* ---------- today, month, leave ---------- */
+
+async function loadToday() {
+  let reply;
+  try { reply = await api("/me/today"); } catch (e) { setOnline(false); return; }
+  if (reply.status !== 200) return;
+  const t = reply.body;
+  state.zone = ZONES[t.zone] || state.zone;
+  $("who").textContent = `${t.employee.name} · ${t.employee.nip}`;
+  const day = t.work_day;
+  const box = $("today");
+  const status = day ? (state.labels.statuses[day.status] || day.status) : "Belum presensi";
+  box.replaceChildren(el("h1", {}, `Hari ini, ${dayText(t.work_date)}`),
+    el("p", { class: "verdict" }, status));
+  if (day) {
+    box.append(el("p", {}, `Masuk ${clockText(day.first_in)} · Pulang ${clockText(day.last_out)} ${t.zone}`));
+    if (day.late_band) box.append(el("p", {}, `Terlambat ${day.minutes_late} menit (${day.late_band})`));
+    if (day.early_band) box.append(el("p", {}, `Pulang cepat ${day.minutes_early} menit (${day.early_band})`));
+  }
+  const list = el("ul", { class: "reasons" });
+  for (const c of t.check_ins) {
+    list.append(el("li", {}, `${clockText(c.captured_at)} ${c.session === "out" ? "pulang" : c.session === "in" ? "masuk" : ""} · ` +
+      (state.labels.verdicts[c.verdict] || c.verdict)));
+  }
+  if (t.check_ins.length) box.append(list);
+}
+
+async function loadOffices() {
+  try {
+    const reply = await api("/me/offices");
+    if (reply.status === 200) localStorage.setItem("pantau.offices", JSON.stringify(reply.body.offices));
+  } catch (e) { /* offline: the last known offices stay */ }
+}
+
+async function loadMonth() {
+  const month = $("month-pick").value;
+  const reply = await api(`/me/month?month=${encodeURIComponent(month)}`);
+  if (reply.status !== 200) { errorBox($("month-summary"), reply.body.error); return; }
+  const m = reply.body, r = m.recap;
+  const summary = $("month-summary");
+  summary.replaceChildren(el("h2", {}, "Sejauh ini bulan ini"));
+  if (r.hari_kerja != null) {
+    summary.append(
+      el("p", {}, `Hari kerja ${r.hari_kerja} · Hadir ${r.hadir} · TK ${r.tk}`),
+      el("p", { class: "verdict", id: "month-deduction" }, `Potongan TPP sejauh ini: ${numberText(r.potongan_persen)} %`),
+      el("p", { class: "hint" }, "Dihitung seperti rekap bulanan BKPP; hari ini masih bisa berubah."));
+  } else {
+    summary.append(el("p", {}, "Belum ada hari kerja tercatat bulan ini."));
+  }
+  if (!m.days.length) { $("month-days").replaceChildren(); return; }
+  const table = el("table", {}, el("tr", {}, el("th", {}, "Tanggal"), el("th", {}, "Status"),
+    el("th", {}, "Masuk–pulang"), el("th", {}, "Potongan")));
+  for (const d of m.days.filter((x) => x.is_work_day || x.status !== "libur")) {
+    const band = [d.late_band, d.early_band].filter(Boolean).join(", ");
+    table.append(el("tr", {}, el("td", {}, dayText(d.work_date)),
+      el("td", {}, (state.labels.statuses[d.status] || d.status) + (band ? ` (${band})` : "") + (d.closed ? "" : " · berjalan")),
+      el("td", {}, `${clockText(d.first_in)}–${clockText(d.last_out)}`),
+      el("td", {}, d.deduction_percent ? `${numberText(d.deduction_percent)} %` : "–")));
+  }
+  $("month-days").replaceChildren(table);
+}
+
+async function loadLeaves() {
+  const reply = await api("/leaves");
+  if (reply.status !== 200) return;
+  const list = $("leave-list");
+  list.replaceChildren();
+  const a = reply.body.annual_leave;
+  if (a && a.left != null) list.append(el("p", { class: "hint" }, `Sisa cuti tahunan: ${a.left} hari`));
+  for (const l of reply.body.leaves) {
+    list.append(el("div", { class: "card", "data-leave": l.id },
+      el("p", {}, el("strong", {}, state.labels.leave_types[l.type] || l.type), ` · ${dayText(l.date_from)} – ${dayText(l.date_to)}`),
+      el("p", {}, el("span", { class: "pill" }, state.labels.leave_states[l.state] || l.state),
+        ` ${l.attachments.length} berkas`)));
+  }
+}
+
+async function sendLeave(event) {
+  event.preventDefault();
+  const form = new FormData($("leave-form"));
+  if (!$("leave-file").files.length) form.delete("attachments");
+  const reply = await api("/leaves", { method: "POST", body: form });
+  const box = $("leave-result");
+  if (reply.status === 201) {
+    box.replaceChildren(el("p", { class: "verdict accepted" }, "Pengajuan terkirim, menunggu persetujuan"));
+    box.hidden = false;
+    $("leave-form").reset();
+    await loadLeaves();
+  } else {
+    errorBox(box, (reply.body && reply.body.error) || { message_id: `Gagal (${reply.status})` });
+  }
+}
+
+/* ---------- activation and screens ---------- */
+
+async function activate(event) {
+  event.preventDefault();
+  const reply = await api("/devices/activate", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ nip: $("nip").value.trim(), code: $("code").value.trim(), device_id: deviceId(),
+      device_model: navigator.userAgent.slice(0, 120) }) });
+  if (reply.status === 201) {
+    localStorage.setItem("pantau.token", reply.body.token);
+    await enter();
+  } else {
+    let box = $("activate-error");
+    if (!box) { box = el("div", { id: "activate-error", class: "card" }); $("activate").append(box); }
+    errorBox(box, reply.body.error);
+  }
+}
+
+function show(name) {
+  for (const s of ["activate", "home", "month", "leave"]) $(s).hidden = s !== name;
+  if (name === "month") loadMonth();
+  if (name === "leave") loadLeaves();
+}
+
+async function enter() {
+  show("home");
+  await Promise.all([loadToday(), loadOffices(), renderQueue()]);
+  await flushQueue();
+}
+
+async function boot() {
+  setOnline(navigator.onLine);
+  try {
+    state.labels = (await api("/labels")).body;
+    localStorage.setItem("pantau.labels", JSON.stringify(state.labels));
+  } catch (e) {
+    state.labels = JSON.parse(localStorage.getItem("pantau.labels") || '{"statuses":{},"leave_types":{},"leave_states":{},"verdicts":{}}');
+    setOnline(false);
+  }
+  const select = $("leave-type");
+  for (const [code, label] of Object.entries(state.labels.leave_types)) select.append(el("option", { value: code }, label));
+  const now = new Date(), months = $("month-pick");
+  for (let i = 0; i < 12; i++) {   // this month and the eleven before, named in Indonesian
+    const first = new Date(now.getFullYear(), now.getMonth() - i, 1);
+    const value = `${first.getFullYear()}-${String(first.getMonth() + 1).padStart(2, "0")}`;
+    months.append(el("option", { value }, new Intl.DateTimeFormat("id-ID", { month: "long", year: "numeric" }).format(first)));
+  }
+  $("activate-form").addEventListener("submit", activate);
+  $("leave-form").addEventListener("submit", sendLeave);
+  $("month-pick").addEventListener("change", loadMonth);
+  for (const b of document.querySelectorAll("[data-session]")) b.addEventListener("click", () => startCapture(b.dataset.session));
+  for (const b of document.querySelectorAll("[data-show]")) b.addEventListener("click", () => show(b.dataset.show));
+  $("btn-shoot").addEventListener("click", shoot);
+  $("btn-cancel").addEventListener("click", stopCamera);
+  $("btn-reason").addEventListener("click", sendReason);
+  window.addEventListener("online", () => { setOnline(true); flushQueue(); });
+  window.addEventListener("offline", () => setOnline(false));
+  setInterval(() => { flushQueue(); }, 30000);   // a lost "online" event must not strand the queue
+  if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js").catch(() => {});
+  if (token()) await enter(); else { show("activate"); await renderQueue(); }
+}
+
+boot();
