@@ -106,8 +106,11 @@ def morning_cast(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime
     calendar = calendar_for(config)
     with rt.connection() as conn:
         staff = qs.active_employees(conn)
+    web = web_page_employee(config, staff)
     mobile, at_terminal, punched_at = [], {}, {}
     for emp in staff:
+        if web is not None and emp["id"] == web["id"]:
+            continue          # kept for the person trying the employee's page: no simulated phone
         zone = config.unit_zone(emp["unit_code"])
         plan = calendar.plan(emp["schedule_code"], day, zone)
         if plan is None or not (start <= plan.start <= end):
@@ -123,6 +126,25 @@ def morning_cast(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime
         else:
             mobile.append((emp["nip"], office, arrival))
     return mobile, at_terminal, punched_at
+
+
+def web_page_employee(config, staff: list[dict]) -> dict | None:
+    """The employee the demo leaves to a person trying /app/: the first one checking in by phone."""
+    return min((e for e in staff if config.unit_by_code[e["unit_code"]].kind not in TERMINAL_KINDS),
+               key=lambda e: e["id"], default=None)
+
+
+def _web_page_code(rt: Runtime) -> tuple[str, str] | None:
+    """A fresh activation code for the web page's demo employee (a new browser each start)."""
+    from ingest import devices
+    from queries import synthetic as qs
+
+    with rt.connection() as conn:
+        employee = web_page_employee(rt.config, qs.active_employees(conn))
+    if employee is None:
+        return None
+    devices.reset(rt, employee["nip"], by="demo", reason="demo restart: the web page binds a new browser")
+    return employee["nip"], devices.issue_code(rt, employee["nip"], "demo").code
 
 
 async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.datetime, end: dt.datetime,
@@ -241,6 +263,9 @@ def run_demo(args) -> int:
         print(f"  wall display   {web}/wall?kiosk={kiosk}")
         print(f"  dashboard      {web}/   logins: " + ", ".join(f"{u} / {p}" for u, p in passwords.items()))
         print(f"  mobile API     {ingest}/api/v1/docs   (health: {ingest}/healthz)")
+        web_code = _web_page_code(rt)
+        if web_code:
+            print(f"  employee page  {ingest}/app/   activate with NIP {web_code[0]} and code {web_code[1]}")
         print(f"  terminals      {ingest}/iclock/cdata  (ZKTeco push protocol)")
         replayed = _already_replayed(rt, day) if not args.no_morning else 0
         if replayed:

@@ -1,5 +1,6 @@
-"""pantau screens: every page of a running dashboard in headless Chromium, at 1920x1080 and
-390x844, saved as PNG (docs/screens/ holds the demo's). Needs the test extras (selenium) and
+"""pantau screens: every page of a running dashboard (and the employee's page's first screen)
+in headless Chromium, at 1920x1080 and 390x844, saved as PNG (docs/screens/ holds the demo's;
+the employee's page after activation comes from its browser test, tests/artifacts/app_*). Needs the test extras (selenium) and
 Debian's chromium + chromium-driver.
 
 It signs in with a login of its own (role bkpp, a random password, disabled again at the
@@ -20,6 +21,7 @@ PAGES = (("wall", "/wall?kiosk={kiosk}"), ("overview", "/overview"), ("overview_
          ("downloads", "/downloads"), ("admin_leave", "/admin/leave"), ("admin_terminals", "/admin/terminals"),
          ("admin_devices", "/admin/devices"), ("admin_events", "/admin/events"), ("admin_manual", "/admin/manual"),
          ("admin_audit", "/admin/audit"))
+APP_PAGES = (("app_activate", "/app/"),)   # the employee's page, on the ingest process (a new phone)
 SIZES = ((1920, 1080), (390, 844))
 SETTLE_S = 6.0    # a page's callbacks and charts settle within this on the demo (not a speed claim)
 ACCOUNT = "layar-foto"
@@ -28,6 +30,7 @@ ACCOUNT = "layar-foto"
 def register(sub) -> None:
     p = sub.add_parser("screens", help="screenshots of every dashboard page at 1920x1080 and 390x844")
     p.add_argument("--base-url", default="http://127.0.0.1:8050", help="the running dashboard")
+    p.add_argument("--ingest-url", default="http://127.0.0.1:8000", help="the running ingest process (/app/)")
     p.add_argument("--out", type=Path, default=Path("docs/screens"))
     p.add_argument("--actor", default=getpass.getuser(), help="who takes them (audit log)")
     p.set_defaults(handler=_screens)
@@ -71,8 +74,10 @@ def _screens(args) -> int:
         for width, height in SIZES:
             driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 500})
-            for name, path in PAGES:
-                driver.get(base + path.format(kiosk=kiosk))
+            pages = [(n, base + p.format(kiosk=kiosk)) for n, p in PAGES]
+            pages += [(n, args.ingest_url.rstrip("/") + p) for n, p in APP_PAGES]
+            for name, url in pages:
+                driver.get(url)
                 time.sleep(SETTLE_S)
                 target = args.out / f"{name}_{width}.png"
                 driver.save_screenshot(str(target))

@@ -79,6 +79,12 @@ def test_demo_serves_plays_a_morning_and_restarts_with_its_data(tmp_path):
         health = httpx.get(f"http://127.0.0.1:{ingest}/healthz", timeout=10).json()
         assert health["postgres"]["ok"] and health["redis"]["ok"]
         assert httpx.get(f"http://127.0.0.1:{ingest}/api/v1/openapi.json", timeout=10).status_code == 200
+        # the employee's page and a code that activates it, for a person trying the demo
+        page, nip, code = re.search(r"employee page\s+(\S+)\s+activate with NIP (\d{18}) and code (\S+)", out).groups()
+        assert httpx.get(page, timeout=10).status_code == 200
+        activated = httpx.post(f"http://127.0.0.1:{ingest}/api/v1/devices/activate", timeout=10, json={
+            "nip": nip, "code": code, "device_id": "demo-browser", "device_model": "test"})
+        assert activated.status_code == 201, activated.text
         done = re.search(r"morning done: phones sent ([\d,]+) check-ins: ([\d,]+) stored", out)
         assert int(done.group(2).replace(",", "")) > 0          # check-ins acknowledged over HTTP, in words
         assert "{" not in out.split("morning done")[1].splitlines()[0]
