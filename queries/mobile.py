@@ -12,7 +12,7 @@ def ping(conn: Connection) -> bool:
 
 def check_in_for_note(conn: Connection, event_key: str) -> dict | None:
     return one(conn, """
-        SELECT c.id, c.employee_id, c.session, c.verdict, c.minutes_late, n.reason, n.submitted_at
+        SELECT c.id, c.employee_id, c.session, c.verdict, c.minutes_late, c.minutes_early, n.reason, n.submitted_at
         FROM check_ins c LEFT JOIN check_in_notes n ON n.check_in_id = c.id
         WHERE c.event_key = :k""", k=event_key)
 

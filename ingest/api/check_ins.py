@@ -80,7 +80,7 @@ async def check_in(request: Request,
     404: {"model": ErrorEnvelope}, 409: {"model": ErrorEnvelope}, **ERRORS})
 def late_reason(event_id: uuid.UUID, body: ReasonBody, request: Request, response: Response,
                 credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> Reason:
-    """The employee's reason for a late check-in, shown to the head of unit. The first
+    """The employee's reason for a late check-in or an early check-out, shown to the head of unit. The first
     reason stands; sending the same reason again is harmless."""
     state = request.app.state
     device = auth.phone(state, auth.client_ip(request), credentials)
@@ -89,9 +89,9 @@ def late_reason(event_id: uuid.UUID, body: ReasonBody, request: Request, respons
         if found is None:
             raise ApiError(404, "check_in_not_found", "Presensi dengan event_id ini tidak ditemukan",
                            "No check-in with this event_id")
-        if not found["minutes_late"]:
-            raise ApiError(409, "not_late", "Presensi ini tidak terlambat; alasan tidak diperlukan",
-                           "This check-in was not late; no reason is needed")
+        if not found["minutes_late"] and not found["minutes_early"]:   # late in, or leaving early (PSW)
+            raise ApiError(409, "not_late", "Presensi ini tidak terlambat atau pulang cepat; alasan tidak diperlukan",
+                           "This check-in was neither late nor early; no reason is needed")
         if found["reason"] is None:
             note = q.add_note(conn, found["id"], body.reason)
             if note is not None:

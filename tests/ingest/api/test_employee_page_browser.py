@@ -193,6 +193,9 @@ def test_the_page_asks_no_other_host_and_fits_a_phone(phone, runtime, server):
     manifest = phone.execute_script("return fetch('manifest.webmanifest').then(r => r.json())")
     assert manifest["start_url"] == "/app/" and {i["sizes"] for i in manifest["icons"]} >= {"192x192", "512x512"}
     assert phone.execute_script("return navigator.serviceWorker.getRegistration().then(r => !!r)")
+    viewport(phone, 1920, 1080)   # a BKPP operator trying it on a desktop
+    assert phone.execute_script("return document.documentElement.scrollWidth") <= 1920
+    shot(phone, "app_home_1920")
     viewport(phone, 390, 844)
     ARTIFACTS.mkdir(exist_ok=True)
     shot(phone, "app_home_390")

@@ -62,3 +62,18 @@ def test_a_unit_kept_off_the_web_page_is_refused_with_a_reason_in_both_languages
         app_phone = client.post("/api/v1/check-ins", json=body(rt, NOW + dt.timedelta(minutes=1)),
                                 headers=phone["headers"]).json()
         assert app_phone["verdict"] == "accepted"   # the same person from the app is fine
+
+
+def test_an_early_check_out_takes_a_reason_as_a_late_check_in_does(runtime, client, app):
+    phone = new_phone(runtime, client)
+    early = dt.datetime(2026, 12, 2, 15, 10, tzinfo=WIB)   # 50 minutes before the 16:00 end
+    app.state.now = lambda: early
+    try:
+        b = body(runtime, early, session="out")
+        verdict = client.post("/api/v1/check-ins", json=b, headers=phone["headers"]).json()
+        assert verdict["minutes_early"] == 50, verdict
+        r = client.post(f"/api/v1/check-ins/{b['event_id']}/reason", json={"reason": "Mengantar anak ke dokter"},
+                        headers=phone["headers"])
+        assert r.status_code == 201, r.text
+    finally:
+        app.state.now = lambda: NOW
