@@ -47,6 +47,7 @@ class Device:
     nip: str
     name: str
     unit_code: str
+    shared: bool = False   # this phone was bound to another active account first: its check-ins are refused
 
 
 def normalise_code(code: str) -> str:
@@ -131,6 +132,14 @@ def activate(rt, nip: str, code: str, device_id: str, model: str) -> tuple[str, 
                 "Satu akun hanya untuk satu ponsel: minta BKPP mereset pengikatan, lalu aktifkan ponsel ini",
                 f"Your account is already bound to another phone ({model_name}, since {since}). "
                 "One account, one phone: ask BKPP to reset the binding, then activate this phone")
+        q.lock_device(conn, device_id)
+        if q.bound_to_other(conn, device_id, employee["id"]) is not None:
+            raise DeviceError(   # never says whose: the other account is someone else's personal data
+                "device_in_use",
+                "Ponsel ini sudah terikat pada akun pegawai lain. Satu ponsel hanya untuk satu akun: "
+                "minta BKPP melepas pengikatan ponsel ini terlebih dahulu",
+                "This phone is already bound to another employee's account. One phone, one account: "
+                "ask BKPP to release this phone first")
         if bound is not None:  # the same phone re-installed the app: a new token replaces the old
             q.revoke(conn, employee["id"], by="self", reason="re-activated on the same phone")
         q.use_code(conn, found["id"])
@@ -183,6 +192,13 @@ def _device(found: dict | None) -> Device | DeviceError:
     if not found["active"]:
         return DeviceError("employee_inactive", f"Akun Anda tidak aktif. {CONTACT_BKPP_ID}",
                            f"Your account is not active. {CONTACT_BKPP_EN}")
-    return Device(found["device_ref"], found["employee_id"], found["nip"], found["name"], found["unit_code"])
+    return Device(found["device_ref"], found["employee_id"], found["nip"], found["name"], found["unit_code"],
+                  bool(found.get("shared")))
+
+
+def shared_devices(rt) -> list[dict]:
+    """Phones bound to more than one active account (from before the rule), for BKPP."""
+    with rt.connection() as conn:
+        return q.shared_devices(conn)
 
 

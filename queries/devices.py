@@ -17,6 +17,33 @@ def lock_binding(conn: Connection, employee_id: int) -> None:
     run(conn, "SELECT pg_advisory_xact_lock(:ns, :id)", ns=2, id=employee_id)
 
 
+def lock_device(conn: Connection, device_id: str) -> None:
+    """Serialise activations of one phone, so two accounts cannot bind it at the same moment."""
+    run(conn, "SELECT pg_advisory_xact_lock(:ns, hashtext(:d))", ns=3, d=device_id)
+
+
+def bound_to_other(conn: Connection, device_id: str, employee_id: int) -> dict | None:
+    """An active binding of this phone to another active employee, if there is one."""
+    return one(conn, """
+        SELECT d.id, d.bound_at, e.nip FROM devices d JOIN employees e ON e.id = d.employee_id
+        WHERE d.device_id = :d AND d.revoked_at IS NULL AND e.active AND d.employee_id <> :e
+        LIMIT 1""", d=device_id, e=employee_id)
+
+
+def shared_devices(conn: Connection) -> list[dict]:
+    """Phones bound to more than one active account (made before the rule held), each
+    binding a row, the first binding of each phone first: BKPP resets the others."""
+    return rows(conn, """
+        WITH active AS (
+            SELECT d.id, d.device_id, d.model, d.bound_at, d.last_seen_at, e.nip, e.name, e.unit_code,
+                   count(*) OVER (PARTITION BY d.device_id) AS accounts,
+                   row_number() OVER (PARTITION BY d.device_id ORDER BY d.bound_at, d.id) AS nth
+            FROM devices d JOIN employees e ON e.id = d.employee_id
+            WHERE d.revoked_at IS NULL AND e.active)
+        SELECT device_id, model, bound_at, last_seen_at, nip, name, unit_code, accounts, nth
+        FROM active WHERE accounts > 1 ORDER BY device_id, nth""")
+
+
 def add_code(conn: Connection, employee_id: int, code_hash: str, issued_by: str, expires_at: dt.datetime) -> int:
     return scalar(conn, """
         INSERT INTO activation_codes (employee_id, code_hash, issued_by, expires_at)
@@ -79,13 +106,18 @@ def revoke(conn: Connection, employee_id: int, by: str, reason: str) -> dict | N
 
 
 def by_tokens(conn: Connection, token_hashes: list[str]) -> dict[str, dict]:
-    """{token hash: the device it belongs to, with its employee} (revoked ones too), for a
+    """{token hash: the device it belongs to, with its employee} (revoked ones too, and
+    `shared`: the phone was bound to another active account first), for a
     batch of requests in one round trip; those marked stale were last seen over 5
     minutes ago and have just been touched (at most once a few minutes: write-light)."""
     return {r["token_hash"]: r for r in driver_rows(conn, """
         WITH found AS (
             SELECT d.id AS device_ref, d.token_hash, d.device_id, d.revoked_at, d.revoke_reason, d.last_seen_at,
-                   e.id AS employee_id, e.nip, e.name, e.unit_code, e.active
+                   e.id AS employee_id, e.nip, e.name, e.unit_code, e.active,
+                   EXISTS (SELECT 1 FROM devices o JOIN employees oe ON oe.id = o.employee_id
+                           WHERE o.device_id = d.device_id AND o.revoked_at IS NULL AND oe.active
+                             AND o.employee_id <> d.employee_id
+                             AND (o.bound_at, o.id) < (d.bound_at, d.id)) AS shared
             FROM devices d JOIN employees e ON e.id = d.employee_id
             WHERE d.token_hash = ANY(:t)),
         touched AS (

@@ -27,6 +27,11 @@ def phone_bindings(search: str | None) -> list[dict]:
     return _query(qd.bindings, search)
 
 
+def shared_phones() -> list[dict]:
+    """Phones bound to more than one active account, each binding a row (first binding first)."""
+    return _query(qd.shared_devices)
+
+
 def leave_attachment(leave_id: int, sha: str) -> dict | None:
     return _query(ql.attachment, leave_id, sha)
 

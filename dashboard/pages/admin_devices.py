@@ -32,6 +32,21 @@ def _list(search: str):
                  "device-row")
 
 
+def _shared():
+    """Phones on more than one account (bound before one phone, one account was enforced)."""
+    config = data.runtime().config
+    found = admin_data.shared_phones()
+    if not found:
+        return html.P("Tidak ada ponsel yang terikat pada lebih dari satu akun.", className="muted", id="dv-shared-none")
+    body = [[r["device_id"][:24], r["model"] or "–", r["nip"], r["name"], r["unit_code"],
+             _when(config, r["unit_code"], r["bound_at"]),
+             "pertama (tetap berlaku)" if r["nth"] == 1 else "berikutnya: presensi ditolak, reset"] for r in found]
+    return html.Div([
+        html.P(f"{len({r['device_id'] for r in found})} ponsel terikat pada lebih dari satu akun. Presensi dari akun "
+               "yang terikat belakangan ditolak; reset pengikatan akun itu setelah memeriksa.", className="warning"),
+        table(["Ponsel", "Model", "NIP", "Nama", "Unit", "Terikat sejak", "Status"], body, "dv-shared", "shared-row")])
+
+
 def layout(viewer, params: dict):
     if admin_viewer(BKPP) is None:
         return nothing()
@@ -40,6 +55,8 @@ def layout(viewer, params: dict):
         html.Div([dcc.Input(id="dv-search", type="text", placeholder="Cari NIP atau nama", debounce=True,
                             value=params.get("q", ""), className="filter")], className="filters"),
         html.Div(_list(params.get("q", "")), id="dv-list"),
+        html.H3("Satu ponsel, lebih dari satu akun"),
+        html.Div(_shared(), id="dv-shared-list"),
         html.H3("Reset pengikatan atau kode aktivasi"),
         html.Div([
             dcc.Input(id="dv-nip", type="text", placeholder="NIP (18 digit)", className="filter"),

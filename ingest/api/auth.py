@@ -16,7 +16,8 @@ from .errors import ApiError
 bearer = HTTPBearer(auto_error=False, description="the token from POST /api/v1/devices/activate")
 
 STATUS = {"invalid_token": 401, "device_revoked": 401, "employee_inactive": 401,
-          "activation_failed": 401, "unknown_employee": 404, "device_already_bound": 409}
+          "activation_failed": 401, "unknown_employee": 404, "device_already_bound": 409,
+          "device_in_use": 409}
 
 
 def client_ip(request: Request) -> str:

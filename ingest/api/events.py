@@ -15,13 +15,17 @@ router = APIRouter(tags=["events"])
 
 @router.post("/events/{event}/attend", response_model=AttendVerdict, status_code=201, responses={
     200: {"model": AttendVerdict, "description": "a retry, or already attended: the original verdict"},
-    **{s: {"model": ErrorEnvelope} for s in (401, 404, 409, 413, 422, 429, 503)}})
+    **{s: {"model": ErrorEnvelope} for s in (401, 403, 404, 409, 413, 422, 429, 503)}})
 def attend(event: int, body: AttendBody, request: Request, response: Response,
            credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> AttendVerdict:
     """Checks the QR token's signature and age, the event's window, the invitation and the
     place; answers like a check-in (accepted or refused with reason codes)."""
     state = request.app.state
     device = auth.phone(state, auth.client_ip(request), credentials)
+    if device.shared:   # one phone, one account: the second account on a phone scans nothing
+        raise ApiError(403, "device_shared", "Ponsel ini juga terikat pada akun pegawai lain; satu ponsel hanya "
+                       "untuk satu akun. Hubungi BKPP", "This phone is also bound to another employee's account; "
+                       "one phone, one account. Contact BKPP")
     loc = body.location
     try:
         found = events.attend(state.rt, device.employee_id, event, body.token, lat=loc.lat, lon=loc.lon,

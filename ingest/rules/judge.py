@@ -16,8 +16,8 @@ from .bands import minutes_after
 from .calendar import WorkCalendar, locate
 
 # Refusals: the check-in does not count. Flags: it counts, and is marked for review.
-REFUSALS = ("mock_location", "poor_accuracy", "outside_geofence", "face_mismatch",
-            "liveness_failed", "web_not_allowed", "outside_window", "not_work_day", "offline_too_old", "unknown_session")
+REFUSALS = ("mock_location", "poor_accuracy", "outside_geofence", "face_mismatch", "liveness_failed",
+            "web_not_allowed", "device_shared", "outside_window", "not_work_day", "offline_too_old", "unknown_session")
 FLAGS = ("clock_skew", "late_upload")
 INFO = ("late", "early_leave")
 REVIEW = ("mock_location", "clock_skew", "late_upload", "face_mismatch", "liveness_failed")
@@ -36,6 +36,7 @@ class Attempt:
     session: str | None = None       # the app may name it; otherwise the windows decide
     face_score: float | None = None
     liveness: bool | None = None
+    device_shared: bool = False      # the phone is bound to another account first (one phone, one account)
     provider: str | None = None      # "web" from the employee's web page; gps, fused, ... from the app
 
 
@@ -94,6 +95,10 @@ def judge(config: Config, calendar: WorkCalendar, person: Person, attempt: Attem
                       f"Phone clock differs from server by {abs(lag) / 60:.0f} min"))
 
     office, distance, limit = None, None, None
+    if attempt.device_shared:
+        notes.append(("device_shared", "Ponsel ini juga terikat pada akun pegawai lain; satu ponsel hanya untuk "
+                      "satu akun. Hubungi BKPP", "This phone is also bound to another employee's account; one "
+                      "phone, one account. Contact BKPP"))
     if attempt.mock:
         notes.append(("mock_location", "Lokasi palsu (mock location) terdeteksi", "Mock location detected"))
     if attempt.provider == "web" and not person.web_allowed:

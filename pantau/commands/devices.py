@@ -1,4 +1,4 @@
-"""pantau devices issue-code | reset | show: phone bindings (BKPP's tools until the admin UI)."""
+"""pantau devices issue-code | reset | show | shared: phone bindings (BKPP's tools beside /admin/devices)."""
 from __future__ import annotations
 
 import getpass
@@ -20,6 +20,8 @@ def register(sub) -> None:
     show = dsub.add_parser("show", help="the employee's phones, current and revoked")
     show.add_argument("nip")
     show.set_defaults(handler=_show)
+    shared = dsub.add_parser("shared", help="phones bound to more than one active account (reset all but the first)")
+    shared.set_defaults(handler=_shared)
     p.set_defaults(handler=lambda a: p.print_help() or 2)
 
 
@@ -78,4 +80,22 @@ def _show(args) -> int:
     for r in rows:
         state = "ACTIVE" if r["revoked_at"] is None else f"revoked {r['revoked_at']:%Y-%m-%d} ({r['revoke_reason']})"
         print(f"  {r['model'] or '-':20} {r['device_id'][:24]:24} bound {r['bound_at']:%Y-%m-%d}  {state}")
+    return 0
+
+
+def _shared(args) -> int:
+    from ingest import devices
+
+    from foundation.runtime import boot
+
+    rows = devices.shared_devices(boot())
+    if not rows:
+        print("no phone is bound to more than one active account")
+        return 0
+    print(f"{len({r['device_id'] for r in rows})} phone(s) bound to more than one active account; "
+          "check-ins of every account but the first are refused: reset those bindings")
+    for r in rows:
+        role = "first (kept)" if r["nth"] == 1 else "later: reset"
+        print(f"  {r['device_id'][:24]:24} {r['model'] or '-':20} {r['nip']} {r['name']} ({r['unit_code']}) "
+              f"bound {r['bound_at']:%Y-%m-%d}  {role}")
     return 0

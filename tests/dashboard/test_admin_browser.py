@@ -120,6 +120,27 @@ def test_resetting_a_binding_locks_the_phone_out_and_a_new_code_binds_another(br
     assert bound.status_code == 201, bound.text
 
 
+def test_a_phone_on_two_accounts_is_listed_for_bkpp_with_the_one_to_reset(browser, server, city):
+    rt, _ = city
+    from ingest import devices
+    from queries import db
+
+    first, second = factories.employee(rt, "DINSOS", name="Budi Santoso"), factories.employee(rt, "DINSOS", name="Andi Wijaya")
+    with rt.transaction() as conn:   # bound before one phone, one account held
+        for n, person in enumerate((first, second)):
+            db.run(conn, "INSERT INTO devices (employee_id, device_id, model, token_hash, bound_at) "
+                         "VALUES (:e, 'android-berdua-01', 'Oppo A17', :t, now() - make_interval(days => :d))",
+                   e=person["id"], t=devices.token_hash(f"berdua-{n}-{person['nip']}"), d=30 - n * 20)
+    login(browser, server, "bkpp")
+    browser.get(f"{server}/admin/devices")
+    rows = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#dv-shared .shared-row"))
+    text = [r.text for r in rows if "android-berdua-01" in r.text]
+    assert len(text) == 2 and "Budi Santoso" in text[0] and "pertama" in text[0]
+    assert "Andi Wijaya" in text[1] and "presensi ditolak" in text[1]
+    browser.execute_script("document.getElementById('dv-shared-list').scrollIntoView()")
+    shot(browser, "admin_devices_shared")
+
+
 def test_the_event_qr_rotates_and_its_current_token_checks_in(browser, server, city, api):  # noqa: F811
     rt, data = city
     today = data["today"]
