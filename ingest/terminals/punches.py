@@ -159,8 +159,8 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
                  employees[r.pin]["id"] if state in ("applied", "stored") else None, received)
         for (state, reason), r in states])
     outcome = _count_new([(state, r) for (state, _), r in states], new)
-    fresh = [(employees[r.pin], r) for (state, _), r in states
-             if state == "applied" and (r.pin, r.local_time) in new]
+    fresh = list({(r.pin, r.local_time): (employees[r.pin], r) for (state, _), r in reversed(states)
+                  if state == "applied" and (r.pin, r.local_time) in new}.values())[::-1]
     made, refreshed = _apply(conn, config, terminal, fresh, via, now)
     outcome.check_ins = made
     outcome.employee_ids = {e["id"] for e, _ in fresh}
@@ -176,9 +176,12 @@ def backlog_cutoff(config, clock_zone: dt.tzinfo, now: dt.datetime) -> dt.dateti
 
 
 def _count_new(states: list[tuple[str, AttLog]], new: set) -> Outcome:
-    out = Outcome()
+    """Counts per state of the new lines; a line repeated in one upload or file is new once."""
+    out, counted = Outcome(), set()
     for state, r in states:
-        if (r.pin, r.local_time) in new:
+        key = (r.pin, r.local_time)
+        if key in new and key not in counted:
+            counted.add(key)
             out.new += 1
             setattr(out, state, getattr(out, state) + 1)
         else:
