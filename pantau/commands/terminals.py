@@ -77,7 +77,8 @@ def _fail(message: str) -> int:
 
 
 def _outcome(o) -> str:
-    return (f"{o.lines} line(s): {o.new} new, {o.duplicate} duplicate, {o.applied} applied, "
+    repeats = f" (and {o.repeated} repeat(s) of a line in the same file, counted once)" if o.repeated else ""
+    return (f"{o.lines} line(s){repeats}: {o.new} new, {o.duplicate} duplicate, {o.applied} applied, "
             f"{o.unmatched} unmatched, {o.pending} pending, {o.rejected} rejected")
 
 
