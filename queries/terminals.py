@@ -136,16 +136,37 @@ def log_exists(conn: Connection, sn: str, pin: str, local_time: dt.datetime) -> 
 
 
 def insert_bad_lines(conn: Connection, sn: str, lines: list[dict], via: str, now: dt.datetime) -> int:
-    """Keep malformed lines (dicts: line_hash, raw, reason) once each; returns how many were new."""
+    """Keep malformed lines (dicts: line_hash, occurrence, raw, raw_length, code, reason, line_no),
+    each (hash, occurrence) once; returns how many were new. Insert-only."""
     if not lines:
         return 0
     return run(conn, """
-        INSERT INTO terminal_bad_lines (sn, line_hash, raw, reason, via, first_seen_at)
-        SELECT :sn, h, r, why, :via, :now
-        FROM unnest(CAST(:hashes AS text[]), CAST(:raws AS text[]), CAST(:reasons AS text[])) AS x(h, r, why)
-        ON CONFLICT (sn, line_hash) DO NOTHING""",
-        sn=sn, via=via, now=now, hashes=[x["line_hash"] for x in lines], raws=[x["raw"] for x in lines],
-        reasons=[x["reason"] for x in lines]).rowcount
+        INSERT INTO terminal_bad_lines (sn, line_hash, occurrence, raw, raw_length, code, reason, line_no, via,
+                                        first_seen_at)
+        SELECT :sn, h, o, r, len, c, why, n, :via, :now
+        FROM unnest(CAST(:hashes AS text[]), CAST(:occurrences AS int[]), CAST(:raws AS text[]),
+                    CAST(:lengths AS int[]), CAST(:codes AS text[]), CAST(:reasons AS text[]),
+                    CAST(:line_nos AS int[])) AS x(h, o, r, len, c, why, n)
+        ON CONFLICT (sn, line_hash, occurrence) DO NOTHING""",
+        sn=sn, via=via, now=now, hashes=[x["line_hash"] for x in lines],
+        occurrences=[x["occurrence"] for x in lines], raws=[x["raw"] for x in lines],
+        lengths=[x["raw_length"] for x in lines], codes=[x["code"] for x in lines],
+        reasons=[x["reason"] for x in lines], line_nos=[x["line_no"] for x in lines]).rowcount
+
+
+def rejected_lines(conn: Connection, sns: list[str] | None, limit: int = 100) -> dict:
+    """Lines kept as rejected, newest first, of these terminals (all: None): malformed ones
+    (with their code) and records with an impossible time (code None: from the reason).
+    Returns {"total": n, "lines": [...]}."""
+    scope = "(CAST(:sns AS text[]) IS NULL OR sn = ANY(CAST(:sns AS text[])))"
+    both = f"""
+        SELECT sn, first_seen_at AS received_at, raw, raw_length, code, reason, via
+        FROM terminal_bad_lines WHERE {scope}
+        UNION ALL
+        SELECT sn, received_at, raw, length(raw), NULL, reason, via
+        FROM terminal_logs WHERE state = 'rejected' AND {scope}"""
+    return {"total": scalar(conn, f"SELECT count(*) FROM ({both}) x", sns=sns),
+            "lines": rows(conn, f"{both} ORDER BY received_at DESC, sn LIMIT :n", sns=sns, n=limit)}
 
 
 HELD = ("pending", "unmatched")     # waiting for an approval or a PIN mapping

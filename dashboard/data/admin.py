@@ -82,3 +82,11 @@ def unmatched_lines(sns: list[str] | None, limit: int = 100) -> list[dict]:
 
 def active_terminal_sns() -> list[str]:
     return [t["sn"] for t in _query(qt.terminals) if t["status"] == "active"]
+
+
+def rejected_lines(sns: list[str] | None, limit: int = 100) -> dict:
+    """Terminal lines kept as rejected (total, newest lines), each with its reason code."""
+    found = _query(qt.rejected_lines, sns, limit)
+    for line in found["lines"]:
+        line["code"] = line["code"] or registry.rejection_code(line["reason"])
+    return found

@@ -19,6 +19,17 @@ from .common import nothing, text
 
 HEALTH_LABELS = {"online": "Online", "silent": "Senyap", "clock_drift": "Jam bergeser",
                  "pending": "Menunggu persetujuan", "retired": "Pensiun"}
+# why a line a terminal sent was kept as rejected (protocol.NOT_A_RECORD, registry.rejection_code)
+REJECTION_LABELS = {"binary": "Data biner, bukan baris presensi",
+                    "fields": "Kolom kurang: perlu PIN dan waktu yang dipisah tab",
+                    "pin_empty": "PIN kosong",
+                    "pin_invalid": "PIN tidak sah (harus 1–24 huruf atau angka)",
+                    "time_invalid": "Waktu tidak terbaca (bukan TTTT-BB-HH JJ:MM:DD)",
+                    "time_future": "Waktu di masa depan (jam mesin salah)",
+                    "time_too_old": "Waktu terlalu lama (jam mesin tereset)",
+                    "unusable": "Tidak dapat dipakai"}
+VIA_LABELS = {"push": "Kirim langsung", "pull": "Tarik (TCP 4370)", "file": "Berkas USB"}
+SHOWN_CHARS = 80
 
 
 def report(viewer) -> dict:
@@ -64,7 +75,28 @@ def _list(viewer):
     listed = (table(["SN", "Kantor", "Unit", "Status", "Detak terakhir", "Log terakhir", "Selisih jam (detik)",
                      "Firmware", "Perintah tertunda", "Baris PIN tak dikenal"], body, "tm-table", "terminal-row")
               if body else html.P("Tidak ada mesin presensi.", className="muted", id="tm-empty"))
-    return html.Div([_summary(found, config), listed, _unmatched(viewer, found)])
+    return html.Div([_summary(found, config), listed, _unmatched(viewer, found), _rejected(viewer, found, config)])
+
+
+def _shown(raw: str, length: int) -> str:
+    """The start of a rejected line, control characters as '·', and its length when cut."""
+    text = "".join(c if c.isprintable() else "·" for c in raw[:SHOWN_CHARS])
+    return text if length <= SHOWN_CHARS else f"{text}… ({length:,} karakter)".replace(",", ".")
+
+
+def _rejected(viewer, found: dict, config) -> html.Div:
+    """Lines a terminal sent (and was told OK about) that cannot be used: kept, with why."""
+    sns = None if unit_codes(viewer) is None else [t["sn"] for t in found["terminals"]]
+    rejected = admin_data.rejected_lines(sns)
+    head = html.H3(f"Baris ditolak: {rejected['total']:,}".replace(",", "."), id="tm-rejected-total")
+    if not rejected["total"]:
+        return html.Div([head, html.P("Tidak ada baris yang ditolak.", className="muted")])
+    body = [[r["sn"], f"{r['received_at'].astimezone(config.zone):%d/%m/%Y %H.%M}", _shown(r["raw"], r["raw_length"]),
+             REJECTION_LABELS.get(r["code"], REJECTION_LABELS["unusable"]), VIA_LABELS.get(r["via"], r["via"])]
+            for r in rejected["lines"]]
+    return html.Div([head, html.P("Baris ini disimpan apa adanya (paling banyak 1 KB per baris) dan tidak "
+                                  "dihitung sebagai presensi.", className="muted"),
+                     table(["SN", "Diterima", "Isi baris", "Alasan", "Jalur"], body, "tm-rejected", "rejected-row")])
 
 
 def _unmatched(viewer, found: dict) -> html.Div:

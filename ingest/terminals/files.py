@@ -92,7 +92,7 @@ def _read_csv(path: Path, text: str) -> dict[str | None, tuple[list[AttLog], lis
                           row.get(verify_col, "") if verify_col else ""])
         parsed = protocol.parse_attlog_line(line, n)
         if isinstance(parsed, BadLine):
-            parsed = BadLine(",".join(cells), parsed.reason, n)
+            parsed = BadLine(",".join(cells), parsed.reason, n, parsed.code)
         records, bad = out.setdefault(row.get(sn_col) or None if sn_col else None, ([], []))
         (records if isinstance(parsed, AttLog) else bad).append(parsed)
     return out
@@ -118,6 +118,21 @@ def import_file(rt, path: Path, sn: str | None = None) -> dict[str, punches.Outc
         targets[file_sn] = target
     results: dict[str, punches.Outcome] = {}
     for file_sn, (records, bad) in parsed.by_sn.items():
+        records, bad, repeated = once_each(records, bad)
         outcome = punches.receive(rt, targets[file_sn], records, bad, via="file", defer_live=False)
+        outcome.repeated = repeated
         results.setdefault(targets[file_sn], punches.Outcome()).add(outcome)
     return results
+
+
+def once_each(records: list[AttLog], bad: list[BadLine]) -> tuple[list[AttLog], list[BadLine], int]:
+    """A line repeated inside one file (exports copied together, a file appended twice) is
+    one line: the first of each, and how many repeats were left out."""
+    first_records: dict[str, AttLog] = {}
+    first_bad: dict[str, BadLine] = {}
+    for r in records:
+        first_records.setdefault(r.raw, r)
+    for b in bad:
+        first_bad.setdefault(b.raw, b)
+    repeated = len(records) + len(bad) - len(first_records) - len(first_bad)
+    return list(first_records.values()), list(first_bad.values()), repeated

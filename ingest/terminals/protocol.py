@@ -37,18 +37,31 @@ class AttLog:
         return self.local_time.isoformat(" ", "seconds")    # YYYY-MM-DD HH:MM:SS, faster than strftime
 
 
+RAW_KEPT = 1024     # characters of a rejected line kept: enough to see what it was, bounded
+
+# Why a line is not an ATTLOG record (BadLine.code); the admin page words them in Indonesian.
+NOT_A_RECORD = ("binary", "fields", "pin_empty", "pin_invalid", "time_invalid")
+
+
 @dataclass(frozen=True, slots=True)
 class BadLine:
     raw: str
     reason: str
     line_no: int
+    code: str
 
     def __post_init__(self):
         # kept as text in Postgres, which refuses NUL characters
-        object.__setattr__(self, "raw", self.raw.replace("\x00", "\\0")[:2000])
+        object.__setattr__(self, "raw", self.raw.replace("\x00", "\\0"))
+
+    @property
+    def kept(self) -> str:
+        """What is stored of the line: its first RAW_KEPT characters."""
+        return self.raw[:RAW_KEPT]
 
     @property
     def line_hash(self) -> str:
+        # of the whole line: two long lines alike in their first KB are still two lines
         return hashlib.md5(self.raw.encode("utf-8", "replace")).hexdigest()
 
 
@@ -81,18 +94,18 @@ def parse_time(text: str) -> dt.datetime | None:
 def parse_attlog_line(raw: str, line_no: int = 1) -> AttLog | BadLine:
     fields = [f.strip() for f in raw.split("\t")]
     if "\x00" in raw:
-        return BadLine(raw, "binary data in the line (not an ATTLOG record)", line_no)
+        return BadLine(raw, "binary data in the line (not an ATTLOG record)", line_no, "binary")
     if len(fields) < 2:
         return BadLine(raw, f"{len(fields)} field(s): an ATTLOG line needs at least PIN and time, tab-separated",
-                       line_no)
+                       line_no, "fields")
     pin, when = fields[0], fields[1]
     if not pin:
-        return BadLine(raw, "PIN is empty", line_no)
+        return BadLine(raw, "PIN is empty", line_no, "pin_empty")
     if not _PIN.match(pin):
-        return BadLine(raw, f"PIN {pin[:40]!r} is not 1-{PIN_MAX} letters or digits", line_no)
+        return BadLine(raw, f"PIN {pin[:40]!r} is not 1-{PIN_MAX} letters or digits", line_no, "pin_invalid")
     local = parse_time(when)
     if local is None:
-        return BadLine(raw, f"time {when[:40]!r} is not YYYY-MM-DD HH:MM:SS", line_no)
+        return BadLine(raw, f"time {when[:40]!r} is not YYYY-MM-DD HH:MM:SS", line_no, "time_invalid")
     extra = fields[2:] + [None, None, None]
     return AttLog(pin, local.replace(microsecond=0), extra[0] or None, extra[1] or None, extra[2] or None,
                   raw.strip())

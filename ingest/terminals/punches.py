@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 import redis
@@ -50,13 +51,14 @@ class Outcome:
     pending: int = 0
     rejected: int = 0
     stored: int = 0           # backlog lines kept, applied later by the worker (`apply_waiting`)
+    repeated: int = 0         # a file's lines that repeat an earlier line of the same file
     check_ins: int = 0
     bad_lines: list[BadLine] = field(default_factory=list)
     employee_ids: set[int] = field(default_factory=set)    # whose check-ins were applied
 
     def add(self, other: "Outcome") -> None:
         for name in ("lines", "new", "duplicate", "applied", "unmatched", "pending", "rejected", "stored",
-                     "check_ins"):
+                     "check_ins", "repeated"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.bad_lines += other.bad_lines
         self.employee_ids |= other.employee_ids
@@ -85,8 +87,7 @@ def receive(rt, sn: str, records: list[AttLog], bad: list[BadLine], *, via: str,
         with rt.transaction() as conn:
             terminal = touch(conn, sn, now)
             if n == 0 and bad:
-                q.insert_bad_lines(conn, sn, [{"line_hash": b.line_hash, "raw": b.raw, "reason": b.reason}
-                                              for b in bad], via, now)
+                q.insert_bad_lines(conn, sn, rejected_rows(bad), via, now)
             outcome, refreshed = _store(conn, rt.config, terminal, chunk, via, now)
             drift = _drift(rt.config, terminal, chunk, now) if via == "push" else None
             q.finish_log_batch(conn, sn, now, stamp if n == len(chunks) - 1 else None, drift)
@@ -97,6 +98,19 @@ def receive(rt, sn: str, records: list[AttLog], bad: list[BadLine], *, via: str,
     if via != "push" and total.employee_ids:   # no terminal waits on a file or a pull: its history now
         drain(rt, employee_ids=sorted(total.employee_ids))
     return total
+
+
+def rejected_rows(bad: list[BadLine]) -> list[dict]:
+    """The malformed lines as stored: each acknowledged line is a row (the same line three
+    times in one upload: occurrences 1, 2, 3), so a resent upload adds none; the line is
+    kept up to RAW_KEPT characters, with its length."""
+    seen: Counter[str] = Counter()
+    out = []
+    for b in bad:
+        seen[b.line_hash] += 1
+        out.append({"line_hash": b.line_hash, "occurrence": seen[b.line_hash], "raw": b.kept,
+                    "raw_length": len(b.raw), "code": b.code, "reason": b.reason, "line_no": b.line_no})
+    return out
 
 
 def touch(conn, sn: str, now: dt.datetime, **seen) -> dict:
@@ -159,8 +173,8 @@ def _store(conn, config, terminal: dict, records: list[AttLog], via: str, now: d
                  employees[r.pin]["id"] if state in ("applied", "stored") else None, received)
         for (state, reason), r in states])
     outcome = _count_new([(state, r) for (state, _), r in states], new)
-    fresh = [(employees[r.pin], r) for (state, _), r in states
-             if state == "applied" and (r.pin, r.local_time) in new]
+    fresh = list({(r.pin, r.local_time): (employees[r.pin], r) for (state, _), r in reversed(states)
+                  if state == "applied" and (r.pin, r.local_time) in new}.values())[::-1]
     made, refreshed = _apply(conn, config, terminal, fresh, via, now)
     outcome.check_ins = made
     outcome.employee_ids = {e["id"] for e, _ in fresh}
@@ -176,9 +190,12 @@ def backlog_cutoff(config, clock_zone: dt.tzinfo, now: dt.datetime) -> dt.dateti
 
 
 def _count_new(states: list[tuple[str, AttLog]], new: set) -> Outcome:
-    out = Outcome()
+    """Counts per state of the new lines; a line repeated in one upload or file is new once."""
+    out, counted = Outcome(), set()
     for state, r in states:
-        if (r.pin, r.local_time) in new:
+        key = (r.pin, r.local_time)
+        if key in new and key not in counted:
+            counted.add(key)
             out.new += 1
             setattr(out, state, getattr(out, state) + 1)
         else:

@@ -64,14 +64,26 @@ def drift_estimate(samples: list[float], sample: float | None, keep: int = 10) -
     return kept, max(kept)
 
 
+FUTURE, TOO_OLD = "is in the future", "days old"     # words of `plausible`, read back by `rejection_code`
+
+
 def plausible(local: dt.datetime, zone: dt.tzinfo, now: dt.datetime, settings) -> str | None:
     """Why a log time cannot be a real punch (a reset or wildly wrong clock), or None."""
     moment = local.replace(tzinfo=zone)
     if moment - now > dt.timedelta(minutes=settings.max_future_minutes):
-        return f"time {local.isoformat(' ')} is in the future (server time {now.astimezone(zone):%Y-%m-%d %H:%M})"
+        return f"time {local.isoformat(' ')} {FUTURE} (server time {now.astimezone(zone):%Y-%m-%d %H:%M})"
     if now - moment > dt.timedelta(days=settings.max_age_days):
-        return f"time {local.isoformat(' ')} is more than {settings.max_age_days} days old"
+        return f"time {local.isoformat(' ')} is more than {settings.max_age_days} {TOO_OLD}"
     return None
+
+
+def rejection_code(reason: str | None) -> str:
+    """The code of a rejected log line's stored reason (written by `plausible`)."""
+    if reason and FUTURE in reason:
+        return "time_future"
+    if reason and TOO_OLD in reason:
+        return "time_too_old"
+    return "unusable"
 
 
 def parse_utc_offset(text: str) -> int:

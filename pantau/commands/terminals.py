@@ -53,7 +53,9 @@ def register(sub) -> None:
     pl.add_argument("--host", help="terminal address")
     pl.add_argument("--port", type=int, default=4370)
     pl.add_argument("--password", type=int, default=0, help="the terminal's comm key (default 0)")
-    pl.add_argument("--timeout", type=int, default=10)
+    pl.add_argument("--timeout", type=int, default=10, help="seconds to wait for one answer")
+    pl.add_argument("--deadline", type=float, default=120.0,
+                    help="seconds one terminal's whole read may take; past it nothing of it is stored")
     pl.set_defaults(handler=_pull)
     p.set_defaults(handler=lambda a: p.print_help() or 2)
 
@@ -75,7 +77,8 @@ def _fail(message: str) -> int:
 
 
 def _outcome(o) -> str:
-    return (f"{o.lines} line(s): {o.new} new, {o.duplicate} duplicate, {o.applied} applied, "
+    repeats = f" (and {o.repeated} repeat(s) of a line in the same file, counted once)" if o.repeated else ""
+    return (f"{o.lines} line(s){repeats}: {o.new} new, {o.duplicate} duplicate, {o.applied} applied, "
             f"{o.unmatched} unmatched, {o.pending} pending, {o.rejected} rejected")
 
 
@@ -182,8 +185,10 @@ def _pull(args) -> int:
 
     rt = _boot()
     try:
-        results = [pull.pull(rt, args.host, args.port, password=args.password, timeout=args.timeout)] \
-            if args.host else pull.pull_known(rt, password=args.password, timeout=args.timeout)
+        results = [pull.pull(rt, args.host, args.port, password=args.password, timeout=args.timeout,
+                             deadline_s=args.deadline)] \
+            if args.host else pull.pull_known(rt, password=args.password, timeout=args.timeout,
+                                              deadline_s=args.deadline)
     except pull.PullError as exc:
         return _fail(str(exc))
     if not results:

@@ -119,3 +119,23 @@ def test_the_worker_counts_silent_terminals_and_the_wall_shows_them(app, city):
         WALL, [("wall-tick", "n_intervals", 1)],
         [("wall-version", "data", -1), ("wall-token", "data", None), ("wall-scale", "data", 1)])
     assert status == 200 and "Mesin senyap" not in json.dumps(scoped)   # the region's count only
+
+
+def test_rejected_lines_are_listed_with_their_reason_in_indonesian(app, city):
+    from ingest.terminals import protocol, punches
+
+    rt, _ = city
+    _, huge = protocol.parse_attlog(f"{'9' * 5000}\t2026-12-01 07:00:00\t0\t1\n")
+    punches.receive(rt, QUIET, [], huge, via="push")
+    future, _ = protocol.parse_attlog("77\t2031-01-05 07:00:00\t0\t1\n")
+    punches.receive(rt, ALIVE, future, [], via="file")
+    def shown(role: str) -> str:
+        return json.dumps(json.loads(client(app, role).page("/admin/terminals")[1]), ensure_ascii=False)
+
+    page = shown("bkpp")
+    assert "Baris ditolak: 2" in page
+    assert "PIN tidak sah (harus 1–24 huruf atau angka)" in page and "Waktu di masa depan (jam mesin salah)" in page
+    assert "pin_invalid" not in page and "time_future" not in page
+    assert f"{'9' * 80}… (5.024 karakter)" in page and "Berkas USB" in page and "Kirim langsung" in page
+    kadinkes = shown("kadinkes")     # only DINKES's terminal
+    assert "Baris ditolak: 1" in kadinkes and "PIN tidak sah" in kadinkes and "masa depan" not in kadinkes
