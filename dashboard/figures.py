@@ -53,10 +53,10 @@ def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, 
         base["height"] = height
     if wall:  # the legend sits in the top margin, above the plot, never over a bar
         base.update(paper_bgcolor=WALL["bg"], plot_bgcolor=WALL["bg"],
-                    font=dict(color=WALL["fg"], family=WALL["font"], size=round(18 * scale)),
-                    margin=dict(l=10, r=20, t=round(40 * scale), b=round(30 * scale)),
+                    font=dict(color=WALL["fg"], family=WALL["font"], size=wall_px(scale)),
+                    margin=dict(l=10, r=20, t=wall_px(scale, 1.8), b=wall_px(scale, 1.5)),
                     legend=dict(orientation="h", x=0, y=1, xanchor="left", yanchor="bottom", traceorder="normal",
-                                font=dict(size=round(20 * scale))))
+                                font=dict(size=wall_px(scale))))
     else:
         base["template"] = LIGHT
     for key, value in (layout or {}).items():
@@ -85,26 +85,40 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
                          customdata=codes, text=[formats.percent(p) if p >= 8 else "" for p in pct],
                          textposition="inside", insidetextanchor="middle",
                          # readable across the room: 24 px at 1080 lines (a label that does not fit hides)
-                         textfont=dict(size=round(24 * scale)) if wall else {},
+                         textfont=dict(size=wall_px(scale)) if wall else {},
                          hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
     # dtick=1: every unit gets its label (plotly skips labels that would overlap otherwise)
-    yaxis = dict(automargin=True, dtick=1, tickfont=dict(size=wall_label_px(len(units), scale)) if wall else {})
+    yaxis = dict(automargin=True, dtick=1)
+    if wall:  # long names cut at a word: the bars keep most of the width; hover is off on the TV
+        yaxis.update(tickfont=dict(size=wall_px(scale)), tickmode="array", tickvals=names,
+                     ticktext=[short_name(n) for n in names])
     layout = dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall), yaxis=yaxis,
-                  uniformtext=dict(minsize=round((24 if wall else 12) * scale), mode="hide"))
+                  uniformtext=dict(minsize=wall_px(scale) if wall else 12, mode="hide"))
+    if wall:
+        layout["bargap"] = 0.15   # bars tall enough for their 24 px labels
     if note:  # a line of its own above the legend: a long legend and the caption never overlap
-        layout["margin"] = dict(t=round(72 * scale))
+        layout["margin"] = dict(t=wall_px(scale, 3.6))
         layout["annotations"] = [dict(text=note, xref="paper", yref="paper", x=1, y=1, xanchor="right",
-                                      yanchor="bottom", yshift=round(32 * scale), showarrow=False,
-                                      font=dict(color="#cccccc"))]
+                                      yanchor="bottom", yshift=wall_px(scale, 1.8), showarrow=False,
+                                      font=dict(color="#cccccc", size=wall_px(scale)))]
     return figure(data, layout, wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
 
 
-WALL_BARS_PX = 640  # the wall's bar plot height at 1080 px (assets/pantau.css: what the header and tiles leave)
+WALL_TEXT_PX = 24   # the wall's smallest text at 1080 lines: readable across the room (~3 m)
+WALL_NAME_CHARS = 34  # a unit label's length on the wall: ~410 px at 24 px, a third of the chart
 
 
-def wall_label_px(bars: int, scale: float = 1.0) -> int:
-    """The unit label size that fits one label per bar: at most 22 px at 1080, ~70 % of a bar."""
-    return round(min(22.0, 0.7 * WALL_BARS_PX / max(bars, 1)) * scale)
+def wall_px(scale: float = 1.0, times: float = 1.0) -> int:
+    """A size on the wall in pixels: `times` the wall's text size, at the screen's scale."""
+    return round(WALL_TEXT_PX * times * scale)
+
+
+def short_name(name: str, limit: int = WALL_NAME_CHARS) -> str:
+    """A unit's name cut at a word to `limit` characters ("Dinas Pemberdayaan Perempuan, …")."""
+    if len(name) <= limit:
+        return name
+    cut = name[:limit - 1].rsplit(" ", 1)[0].rstrip(",")
+    return cut + " …"
 
 
 def wall_map(offices: list[dict], points: list[dict], scale: float = 1.0) -> dict:
@@ -162,7 +176,7 @@ def wall_points(points: list[dict], scale: float = 1.0) -> list[dict]:
                and p.get("lat") is not None]
         data.append(dict(type="scatter", x=[p["lon"] for p in pts], y=[p["lat"] for p in pts], mode="markers",
                          name=VERDICT_LABELS[kind],
-                         marker=dict(size=12 * scale, color=COLORS[kind], line=dict(width=1, color="#fff"))))
+                         marker=dict(size=12 * scale, color=VERDICT_COLORS[kind], line=dict(width=1, color="#fff"))))
     return data
 
 
