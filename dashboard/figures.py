@@ -7,16 +7,19 @@ from functools import lru_cache
 from . import formats
 
 
+# presence (bars, tiles, calendar) and the map's verdicts: each palette's colours stay apart, and
+# off the wall's black and the pages' white, for deutan, protan and tritan viewers too
+# (tests/dashboard/test_palettes.py: CAM02-UCS distance >= 20 under a full-severity simulation)
 COLORS = {
-    "on_time": "#1a9850", "late": "#f28e2b", "on_leave": "#4e79a7", "tk": "#d62728",
+    "on_time": "#0B8F20", "late": "#F5C509", "on_leave": "#754ACB", "tk": "#d62728",
     "not_yet": "#9c9c9c", "refused": "#d62728", "flagged": "#9467bd", "geofence": "#2c7fb8",
     "manual": "#8c564b", "office": "#d0d0d0",   # offices on the dark wall: no verdict's colour
 }
 WALL = {"bg": "#000000", "fg": "#ffffff", "grid": "#333333", "font": "Inter, Arial, sans-serif"}
-# the map's verdict colours: Okabe-Ito, told apart with deuteranopia and protanopia too
-# (the default green / red / orange are not)
-VERDICT_COLORS = {"on_time": "#009E73", "late": "#E69F00", "refused": "#D55E00", "flagged": "#CC79A7",
-                  "manual": "#0072B2"}
+# the verdicts (the map page and the wall's mini-map): Okabe-Ito's hues, pushed apart in
+# lightness so a tritan viewer too tells late from flagged (Okabe-Ito itself: 11 units)
+VERDICT_COLORS = {"on_time": "#26927D", "late": "#F9AB17", "refused": "#D80B18", "flagged": "#A46CDA",
+                  "manual": "#003786"}
 VERDICT_LABELS = {"on_time": "Tepat waktu", "late": "Terlambat", "refused": "Ditolak (di luar area)",
                   "flagged": "Ditandai", "manual": "Manual (ditulis admin, di kantor)"}
 
