@@ -67,6 +67,12 @@ def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, 
     return {"data": data, "layout": base}
 
 
+PRESENCE_PARTS = (("on_time", "Tepat waktu"), ("late", "Terlambat"), ("on_leave", "Cuti / izin"),
+                  ("not_yet", "Belum / TK"))   # a unit's bar, left to right (the wall's legend too)
+PRESENCE_COUNTS = {"on_time": lambda u: u["present"] - u["late"], "late": lambda u: u["late"],
+                   "on_leave": lambda u: u["on_leave"], "not_yet": lambda u: u["not_yet"] + u["tk"]}
+
+
 def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, scale: float = 1.0,
               note: str | None = None) -> dict:
     """Units ranked by presence: on time and late apart, then leave and not-yet, as % of expected.
@@ -76,10 +82,7 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
     units = units[:limit] if limit else units
     names = [u["name"] for u in units][::-1]  # highest first at the top
     codes = [u["unit_code"] for u in units][::-1]
-    parts = (("on_time", "Tepat waktu", lambda u: u["present"] - u["late"]),
-             ("late", "Terlambat", lambda u: u["late"]),
-             ("on_leave", "Cuti / izin", lambda u: u["on_leave"]),
-             ("not_yet", "Belum / TK", lambda u: u["not_yet"] + u["tk"]))
+    parts = ((key, label, PRESENCE_COUNTS[key]) for key, label in PRESENCE_PARTS)
     data = []
     for key, label, value in parts:
         counts = [value(u) for u in units][::-1]
@@ -97,12 +100,12 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
                      ticktext=[short_name(n) for n in names])
     layout = dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall), yaxis=yaxis,
                   uniformtext=dict(minsize=wall_px(scale) if wall else 12, mode="hide"))
-    if wall:
-        layout["bargap"] = 0.15   # bars tall enough for their 24 px labels
-    if note:  # a line of its own above the legend: a long legend and the caption never overlap
-        layout["margin"] = dict(t=wall_px(scale, 3.6))
+    if wall:  # the legend is the page's (HTML: its colour marks grow with the screen, plotly's do not)
+        layout.update(bargap=0.15, showlegend=False,   # bars tall enough for their 24 px labels
+                      margin=dict(t=wall_px(scale, 1.8 if note else 0.5), r=wall_px(scale, 1.5)))
+    if note:  # the page of the ranking, on a line of its own above the bars
         layout["annotations"] = [dict(text=note, xref="paper", yref="paper", x=1, y=1, xanchor="right",
-                                      yanchor="bottom", yshift=wall_px(scale, 1.8), showarrow=False,
+                                      yanchor="bottom", yshift=wall_px(scale, 0.2), showarrow=False,
                                       font=dict(color="#cccccc", size=wall_px(scale)))]
     return figure(data, layout, wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
 

@@ -145,14 +145,18 @@ def silent_mark(silent: int | None, viewer):
 LOST_S = 30   # seconds without an answer before the wall says the connection is lost
 
 
+def _legend(marks: list[tuple], dom_id: str):
+    """A row of colour marks and their words, in the wall's text size."""
+    return html.Div([html.Span([html.Span(sym, style={"color": color}), f" {label}"], className="wall-legend-item")
+                     for color, sym, label in marks], className="wall-legend", id=dom_id)
+
+
 def _map_legend():
     """What the mini-map's marks mean: offices, and the check-ins by verdict."""
     marks = [(figures.COLORS["office"], "■", "Kantor")] + [
         (figures.VERDICT_COLORS[k], "●", figures.VERDICT_LABELS[k].split(" (")[0])
         for k in ("on_time", "late", "flagged", "refused")]
-    return html.Div([html.Span([html.Span(sym, style={"color": color}), f" {label}"],
-                               className="wall-legend-item") for color, sym, label in marks],
-                    className="wall-legend", id="wall-map-legend")
+    return _legend(marks, "wall-map-legend")
 
 
 def _title(config, viewer) -> str:
@@ -179,8 +183,10 @@ def layout(viewer, params: dict):
                     className="wall-header"),
         html.Div(id="wall-tiles", className="wall-tiles"),
         html.Div([
-            html.Div(dcc.Graph(id="wall-bars", config={"displayModeBar": False, "staticPlot": True},
-                               figure=figures.unit_bars([], wall=True), className="wall-graph", responsive=True),
+            html.Div([_legend([(figures.COLORS[k], "■", label) for k, label in figures.PRESENCE_PARTS],
+                              "wall-bars-legend"),
+                      dcc.Graph(id="wall-bars", config={"displayModeBar": False, "staticPlot": True},
+                                figure=figures.unit_bars([], wall=True), className="wall-graph", responsive=True)],
                      className="wall-bars"),
             html.Div([dcc.Graph(id="wall-map", config={"displayModeBar": False, "staticPlot": True},
                                 figure=figures.wall_map([], []), className="wall-graph", responsive=True),

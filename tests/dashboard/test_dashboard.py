@@ -463,12 +463,13 @@ def test_wall_bars_label_every_unit_at_the_walls_text_size():
     layout = fig["layout"]
     assert layout["yaxis"]["dtick"] == 1 and len(layout["yaxis"]["ticktext"]) == wall.MAX_BARS  # none skipped
     # every text of the chart is the wall's 24 px, doubled on a 4K screen
-    assert {layout["yaxis"]["tickfont"]["size"], layout["font"]["size"], layout["legend"]["font"]["size"],
+    assert {layout["yaxis"]["tickfont"]["size"], layout["font"]["size"],
             layout["annotations"][0]["font"]["size"], fig["data"][0]["textfont"]["size"]} == {48}
     # a long name is cut at a word; the bar keeps the full name (hover, drill-down)
     assert layout["yaxis"]["ticktext"][-1] == "Dinas Pemberdayaan Perempuan …" and long in fig["data"][0]["y"]
-    assert layout["legend"]["yanchor"] == "bottom" and layout["legend"]["y"] >= 1  # above the bars
+    assert layout["showlegend"] is False        # the wall's legend is the page's, above the chart
     assert "15 terendah dari 155" in layout["annotations"][0]["text"]
+    assert layout["annotations"][0]["y"] == 1 and layout["annotations"][0]["yanchor"] == "bottom"  # over the bars
 
 
 def test_the_wall_turns_pages_until_every_unit_was_shown():
