@@ -141,6 +141,11 @@ def test_every_wall_text_is_big_and_nothing_overlaps(browser, server, city, widt
         shot(browser, f"wall_readable_{width}" + ("_resized" if resized else ""))
     finally:
         viewport(browser, 1920, 1080)
+    _assert_readable(texts, layout, width, height, smallest)
+
+
+def _assert_readable(texts: list[dict], layout: dict, width: int, height: int, smallest: float) -> None:
+    """Every text at least `smallest` px, none over another or cut, the panels apart, one screen."""
     kinds = {t["cls"].split(" in ")[0] for t in texts}
     # the texts looked at include the charts' SVG: unit labels, axis ticks, legend, bar labels, caption
     assert {"ytick", "xtick", "annotation-text"} <= kinds, kinds
@@ -170,3 +175,20 @@ def test_every_wall_text_is_big_and_nothing_overlaps(browser, server, city, widt
     bars = sum(1 for t in texts if t["cls"].startswith("ytick"))
     labels = sum(1 for t in texts if t["cls"].startswith("bartext"))
     assert bars >= 10 and labels >= bars, (bars, labels)
+
+
+def test_the_connection_lost_line_fits_the_header(browser, server, city):
+    """The longest header, "Koneksi terputus · data terakhir HH.MM", beside the title and clock."""
+    _open_wall(browser, server, 1920, 1080, 24, False)
+    browser.execute_cdp_cmd("Network.enable", {})
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}
+    browser.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        wait(browser, lambda d: d.find_element(By.ID, "wall-status").text.startswith("Koneksi terputus"), timeout=45)
+        texts = browser.execute_script(WALL_TEXTS_JS)
+        layout = browser.execute_script(PANELS_JS)
+        shot(browser, "wall_readable_lost")
+    finally:
+        browser.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    assert any(t["text"].startswith("Koneksi terputus") for t in texts)
+    _assert_readable(texts, layout, 1920, 1080, 24)
