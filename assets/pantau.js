@@ -2,8 +2,11 @@
    server's 1 s tick can send nothing when nothing changed. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   pantau: {
-    wallScale: function () {
-      return Math.round(window.innerHeight / 1080 * 100) / 100;
+    // the screen against 1920x1080 (the same unit as the wall's CSS, --u): looked at on every
+    // tick, so a window resized or moved to a 4K screen redraws its charts at the new size
+    wallScale: function (setup, n, current) {
+      var scale = Math.round(Math.min(window.innerHeight / 1080, window.innerWidth / 1920) * 100) / 100;
+      return scale === current ? window.dash_clientside.no_update : scale;
     },
     wallClock: function (n, beat, setup) {
       var state = window.pantauBeat || (window.pantauBeat = {value: null, at: Date.now()});

@@ -7,16 +7,19 @@ from functools import lru_cache
 from . import formats
 
 
+# presence (bars, tiles, calendar) and the map's verdicts: each palette's colours stay apart, and
+# off the wall's black and the pages' white, for deutan, protan and tritan viewers too
+# (tests/dashboard/test_palettes.py: CAM02-UCS distance >= 20 under a full-severity simulation)
 COLORS = {
-    "on_time": "#1a9850", "late": "#f28e2b", "on_leave": "#4e79a7", "tk": "#d62728",
+    "on_time": "#0B8F20", "late": "#F5C509", "on_leave": "#754ACB", "tk": "#d62728",
     "not_yet": "#9c9c9c", "refused": "#d62728", "flagged": "#9467bd", "geofence": "#2c7fb8",
     "manual": "#8c564b", "office": "#d0d0d0",   # offices on the dark wall: no verdict's colour
 }
 WALL = {"bg": "#000000", "fg": "#ffffff", "grid": "#333333", "font": "Inter, Arial, sans-serif"}
-# the map's verdict colours: Okabe-Ito, told apart with deuteranopia and protanopia too
-# (the default green / red / orange are not)
-VERDICT_COLORS = {"on_time": "#009E73", "late": "#E69F00", "refused": "#D55E00", "flagged": "#CC79A7",
-                  "manual": "#0072B2"}
+# the verdicts (the map page and the wall's mini-map): Okabe-Ito's hues, pushed apart in
+# lightness so a tritan viewer too tells late from flagged (Okabe-Ito itself: 11 units)
+VERDICT_COLORS = {"on_time": "#26927D", "late": "#F9AB17", "refused": "#D80B18", "flagged": "#A46CDA",
+                  "manual": "#003786"}
 VERDICT_LABELS = {"on_time": "Tepat waktu", "late": "Terlambat", "refused": "Ditolak (di luar area)",
                   "flagged": "Ditandai", "manual": "Manual (ditulis admin, di kantor)"}
 
@@ -53,15 +56,21 @@ def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, 
         base["height"] = height
     if wall:  # the legend sits in the top margin, above the plot, never over a bar
         base.update(paper_bgcolor=WALL["bg"], plot_bgcolor=WALL["bg"],
-                    font=dict(color=WALL["fg"], family=WALL["font"], size=round(18 * scale)),
-                    margin=dict(l=10, r=20, t=round(40 * scale), b=round(30 * scale)),
+                    font=dict(color=WALL["fg"], family=WALL["font"], size=wall_px(scale)),
+                    margin=dict(l=10, r=20, t=wall_px(scale, 1.8), b=wall_px(scale, 1.5)),
                     legend=dict(orientation="h", x=0, y=1, xanchor="left", yanchor="bottom", traceorder="normal",
-                                font=dict(size=round(20 * scale))))
+                                font=dict(size=wall_px(scale))))
     else:
         base["template"] = LIGHT
     for key, value in (layout or {}).items():
         base[key] = {**base[key], **value} if isinstance(value, dict) and isinstance(base.get(key), dict) else value
     return {"data": data, "layout": base}
+
+
+PRESENCE_PARTS = (("on_time", "Tepat waktu"), ("late", "Terlambat"), ("on_leave", "Cuti / izin"),
+                  ("not_yet", "Belum / TK"))   # a unit's bar, left to right (the wall's legend too)
+PRESENCE_COUNTS = {"on_time": lambda u: u["present"] - u["late"], "late": lambda u: u["late"],
+                   "on_leave": lambda u: u["on_leave"], "not_yet": lambda u: u["not_yet"] + u["tk"]}
 
 
 def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, scale: float = 1.0,
@@ -73,10 +82,7 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
     units = units[:limit] if limit else units
     names = [u["name"] for u in units][::-1]  # highest first at the top
     codes = [u["unit_code"] for u in units][::-1]
-    parts = (("on_time", "Tepat waktu", lambda u: u["present"] - u["late"]),
-             ("late", "Terlambat", lambda u: u["late"]),
-             ("on_leave", "Cuti / izin", lambda u: u["on_leave"]),
-             ("not_yet", "Belum / TK", lambda u: u["not_yet"] + u["tk"]))
+    parts = ((key, label, PRESENCE_COUNTS[key]) for key, label in PRESENCE_PARTS)
     data = []
     for key, label, value in parts:
         counts = [value(u) for u in units][::-1]
@@ -85,26 +91,40 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
                          customdata=codes, text=[formats.percent(p) if p >= 8 else "" for p in pct],
                          textposition="inside", insidetextanchor="middle",
                          # readable across the room: 24 px at 1080 lines (a label that does not fit hides)
-                         textfont=dict(size=round(24 * scale)) if wall else {},
+                         textfont=dict(size=wall_px(scale)) if wall else {},
                          hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
     # dtick=1: every unit gets its label (plotly skips labels that would overlap otherwise)
-    yaxis = dict(automargin=True, dtick=1, tickfont=dict(size=wall_label_px(len(units), scale)) if wall else {})
+    yaxis = dict(automargin=True, dtick=1)
+    if wall:  # long names cut at a word: the bars keep most of the width; hover is off on the TV
+        yaxis.update(tickfont=dict(size=wall_px(scale)), tickmode="array", tickvals=names,
+                     ticktext=[short_name(n) for n in names])
     layout = dict(xaxis=dict(range=[0, 100], ticksuffix="%", showgrid=not wall), yaxis=yaxis,
-                  uniformtext=dict(minsize=round((24 if wall else 12) * scale), mode="hide"))
-    if note:  # a line of its own above the legend: a long legend and the caption never overlap
-        layout["margin"] = dict(t=round(72 * scale))
+                  uniformtext=dict(minsize=wall_px(scale) if wall else 12, mode="hide"))
+    if wall:  # the legend is the page's (HTML: its colour marks grow with the screen, plotly's do not)
+        layout.update(bargap=0.15, showlegend=False,   # bars tall enough for their 24 px labels
+                      margin=dict(t=wall_px(scale, 1.8 if note else 0.5), r=wall_px(scale, 1.5)))
+    if note:  # the page of the ranking, on a line of its own above the bars
         layout["annotations"] = [dict(text=note, xref="paper", yref="paper", x=1, y=1, xanchor="right",
-                                      yanchor="bottom", yshift=round(32 * scale), showarrow=False,
-                                      font=dict(color="#cccccc"))]
+                                      yanchor="bottom", yshift=wall_px(scale, 0.2), showarrow=False,
+                                      font=dict(color="#cccccc", size=wall_px(scale)))]
     return figure(data, layout, wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
 
 
-WALL_BARS_PX = 640  # the wall's bar plot height at 1080 px (assets/pantau.css: what the header and tiles leave)
+WALL_TEXT_PX = 24   # the wall's smallest text at 1080 lines: readable across the room (~3 m)
+WALL_NAME_CHARS = 34  # a unit label's length on the wall: ~410 px at 24 px, a third of the chart
 
 
-def wall_label_px(bars: int, scale: float = 1.0) -> int:
-    """The unit label size that fits one label per bar: at most 22 px at 1080, ~70 % of a bar."""
-    return round(min(22.0, 0.7 * WALL_BARS_PX / max(bars, 1)) * scale)
+def wall_px(scale: float = 1.0, times: float = 1.0) -> int:
+    """A size on the wall in pixels: `times` the wall's text size, at the screen's scale."""
+    return round(WALL_TEXT_PX * times * scale)
+
+
+def short_name(name: str, limit: int = WALL_NAME_CHARS) -> str:
+    """A unit's name cut at a word to `limit` characters ("Dinas Pemberdayaan Perempuan, …")."""
+    if len(name) <= limit:
+        return name
+    cut = name[:limit - 1].rsplit(" ", 1)[0].rstrip(",")
+    return cut + " …"
 
 
 def wall_map(offices: list[dict], points: list[dict], scale: float = 1.0) -> dict:
@@ -162,7 +182,7 @@ def wall_points(points: list[dict], scale: float = 1.0) -> list[dict]:
                and p.get("lat") is not None]
         data.append(dict(type="scatter", x=[p["lon"] for p in pts], y=[p["lat"] for p in pts], mode="markers",
                          name=VERDICT_LABELS[kind],
-                         marker=dict(size=12 * scale, color=COLORS[kind], line=dict(width=1, color="#fff"))))
+                         marker=dict(size=12 * scale, color=VERDICT_COLORS[kind], line=dict(width=1, color="#fff"))))
     return data
 
 

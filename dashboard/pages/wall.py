@@ -22,7 +22,7 @@ from foundation.config import zone_label
 from .. import auth, data, figures
 from .common import tiles
 
-MAX_BARS = 25  # 25 labels of 18 px fill the 1080 p bar plot: readable from 3 m; more units turn pages
+MAX_BARS = 15  # 15 bars of ~42 px fill the 1080 p bar plot: tall enough for 24 px labels inside; more units turn pages
 SESSION_LABELS = {"in": "masuk", "midday": "siang", "out": "pulang"}
 
 
@@ -145,13 +145,18 @@ def silent_mark(silent: int | None, viewer):
 LOST_S = 30   # seconds without an answer before the wall says the connection is lost
 
 
+def _legend(marks: list[tuple], dom_id: str):
+    """A row of colour marks and their words, in the wall's text size."""
+    return html.Div([html.Span([html.Span(sym, style={"color": color}), f" {label}"], className="wall-legend-item")
+                     for color, sym, label in marks], className="wall-legend", id=dom_id)
+
+
 def _map_legend():
     """What the mini-map's marks mean: offices, and the check-ins by verdict."""
-    marks = [("office", "■", "Kantor")] + [(k, "●", figures.VERDICT_LABELS[k].split(" (")[0])
-                                           for k in ("on_time", "late", "flagged", "refused")]
-    return html.Div([html.Span([html.Span(sym, style={"color": figures.COLORS[k]}), f" {label}"],
-                               className="wall-legend-item") for k, sym, label in marks],
-                    className="wall-legend", id="wall-map-legend")
+    marks = [(figures.COLORS["office"], "■", "Kantor")] + [
+        (figures.VERDICT_COLORS[k], "●", figures.VERDICT_LABELS[k].split(" (")[0])
+        for k in ("on_time", "late", "flagged", "refused")]
+    return _legend(marks, "wall-map-legend")
 
 
 def _title(config, viewer) -> str:
@@ -166,7 +171,7 @@ def layout(viewer, params: dict):
         dcc.Store(id="wall-token", data=params.get("kiosk")),
         dcc.Store(id="wall-version", data=-1),
         dcc.Store(id="wall-heartbeat", data=None),
-        dcc.Store(id="wall-scale", data=1.0),  # the screen's height / 1080, so 4K text is as big
+        dcc.Store(id="wall-scale", data=1.0),  # the screen's size / 1920x1080: 4K text is twice as big
         dcc.Store(id="wall-clock-setup", data={"stale": config.dashboard.wall_stale_seconds, "lost": LOST_S,
                                                "zone": config.zone.key, "label": zone_label(config.zone.key)}),
         dcc.Interval(id="wall-tick", interval=1000),
@@ -178,8 +183,10 @@ def layout(viewer, params: dict):
                     className="wall-header"),
         html.Div(id="wall-tiles", className="wall-tiles"),
         html.Div([
-            html.Div(dcc.Graph(id="wall-bars", config={"displayModeBar": False, "staticPlot": True},
-                               figure=figures.unit_bars([], wall=True), className="wall-graph", responsive=True),
+            html.Div([_legend([(figures.COLORS[k], "■", label) for k, label in figures.PRESENCE_PARTS],
+                              "wall-bars-legend"),
+                      dcc.Graph(id="wall-bars", config={"displayModeBar": False, "staticPlot": True},
+                                figure=figures.unit_bars([], wall=True), className="wall-graph", responsive=True)],
                      className="wall-bars"),
             html.Div([dcc.Graph(id="wall-map", config={"displayModeBar": False, "staticPlot": True},
                                 figure=figures.wall_map([], []), className="wall-graph", responsive=True),
@@ -261,7 +268,8 @@ def register(app) -> None:
 
     app.clientside_callback(
         ClientsideFunction(namespace="pantau", function_name="wallScale"),
-        Output("wall-scale", "data"), Input("wall-clock-setup", "data"))
+        Output("wall-scale", "data"), Input("wall-clock-setup", "data"), Input("wall-tick", "n_intervals"),
+        State("wall-scale", "data"))
 
     app.clientside_callback(
         ClientsideFunction(namespace="pantau", function_name="wallClock"),

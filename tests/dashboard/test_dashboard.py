@@ -453,29 +453,37 @@ def test_tampered_callback_inputs_are_answered_not_crashed(app):
         assert status in (200, 204)
 
 
-def test_wall_bars_label_every_unit_at_a_size_that_fits():
+def test_wall_bars_label_every_unit_at_the_walls_text_size():
     from dashboard import figures
 
-    units = [{"unit_code": f"U{i}", "name": f"Unit {i}", "expected": 10, "present": i % 10, "late": 1,
-              "on_leave": 0, "tk": 0, "not_yet": 10 - i % 10} for i in range(wall.MAX_BARS)]
-    fig = figures.unit_bars(units, wall=True, scale=2.0, note="1–25 terendah dari 155 unit · halaman 1/7")
-    size = fig["layout"]["yaxis"]["tickfont"]["size"]
-    assert fig["layout"]["yaxis"]["dtick"] == 1  # no label skipped
-    assert size * wall.MAX_BARS <= 0.75 * figures.WALL_BARS_PX * 2 and size >= 2 * 14
-    assert fig["layout"]["legend"]["yanchor"] == "bottom" and fig["layout"]["legend"]["y"] >= 1  # above the bars
-    assert "25 terendah dari 155" in fig["layout"]["annotations"][0]["text"]
+    long = "Dinas Pemberdayaan Perempuan, Perlindungan Anak dan Keluarga Berencana"
+    units = [{"unit_code": f"U{i}", "name": long if i == 0 else f"Unit {i}", "expected": 10, "present": i % 10,
+              "late": 1, "on_leave": 0, "tk": 0, "not_yet": 10 - i % 10} for i in range(wall.MAX_BARS)]
+    fig = figures.unit_bars(units, wall=True, scale=2.0, note="1–15 terendah dari 155 unit · halaman 1/11")
+    layout = fig["layout"]
+    assert layout["yaxis"]["dtick"] == 1 and len(layout["yaxis"]["ticktext"]) == wall.MAX_BARS  # none skipped
+    # every text of the chart is the wall's 24 px, doubled on a 4K screen
+    assert {layout["yaxis"]["tickfont"]["size"], layout["font"]["size"],
+            layout["annotations"][0]["font"]["size"], fig["data"][0]["textfont"]["size"]} == {48}
+    # a long name is cut at a word; the bar keeps the full name (hover, drill-down)
+    assert layout["yaxis"]["ticktext"][-1] == "Dinas Pemberdayaan Perempuan …" and long in fig["data"][0]["y"]
+    assert layout["showlegend"] is False        # the wall's legend is the page's, above the chart
+    assert "15 terendah dari 155" in layout["annotations"][0]["text"]
+    assert layout["annotations"][0]["y"] == 1 and layout["annotations"][0]["yanchor"] == "bottom"  # over the bars
 
 
 def test_the_wall_turns_pages_until_every_unit_was_shown():
-    ranked = [{"unit_code": f"U{i:03d}", "name": f"Unit {i}"} for i in range(60)]   # highest presence first
+    n = wall.MAX_BARS                                                                  # bars per page
+    ranked = [{"unit_code": f"U{i:03d}", "name": f"Unit {i}"} for i in range(2 * n + 10)]  # highest first
     pages = [wall.page_of(ranked, p) for p in range(wall.page_count(ranked))]
     assert len(pages) == 3 and wall.page_of(ranked, 3) == pages[0]                  # it wraps round
     seen = [u["unit_code"] for shown, _ in pages for u in shown]
-    assert sorted(seen) == sorted(u["unit_code"] for u in ranked) and len(seen) == 60  # each once
+    assert sorted(seen) == sorted(u["unit_code"] for u in ranked) and len(seen) == len(ranked)  # each once
     first, caption = pages[0]
-    assert [u["unit_code"] for u in first] == [f"U{i:03d}" for i in range(35, 60)]    # the lowest 25 first
-    assert caption == "1–25 terendah dari 60 unit · halaman 1/3" and pages[2][1].startswith("51–60 ")
-    assert wall.page_of(ranked[:25], 4) == (ranked[:25], None)                       # one page: no caption
+    assert [u["unit_code"] for u in first] == [f"U{i:03d}" for i in range(n + 10, 2 * n + 10)]  # the lowest first
+    assert caption == f"1–{n} terendah dari {2 * n + 10} unit · halaman 1/3"
+    assert pages[2][1].startswith(f"{2 * n + 1}–{2 * n + 10} ")
+    assert wall.page_of(ranked[:n], 4) == (ranked[:n], None)                         # one page: no caption
     assert wall._pages("17@1#2/3") == 3 and wall._pages(-1) == 1 and wall._pages("x/y") == 1
 
 
@@ -548,9 +556,8 @@ def test_map_popups_speak_in_words_and_verdicts_have_colour_blind_safe_colours(r
     shown = maps.popup_html({**point, "office_name": office}, wib, "WIB", True, False)
     assert "di luar geofence kantor" in shown and "akurasi GPS buruk" in shown and "outside_geofence" not in shown
     assert f"412 m dari {office}" in shown and "DINKES-1" not in shown
-    # Okabe-Ito, not the green / red pair that deutan and protan viewers cannot tell apart
+    # a colour and a label for each verdict (told apart with colour blindness: test_palettes.py)
     assert set(figures.VERDICT_COLORS) == set(figures.VERDICT_LABELS)
-    assert figures.VERDICT_COLORS["on_time"] == "#009E73" and figures.VERDICT_COLORS["refused"] == "#D55E00"
     assert runtime.config.dashboard.tile_url is None                  # the default asks no outside host
 
 

@@ -120,7 +120,7 @@ BARS_READABLE_JS = """
 const g = document.querySelector('#wall-bars');
 const labels = [...g.querySelectorAll('g.ytick text')].filter(t => t.textContent.trim());
 const rows = g.querySelector('g.trace.bars').querySelectorAll('g.point').length;
-const legend = g.querySelector('g.legend').getBoundingClientRect();
+const legend = document.querySelector('#wall-bars-legend').getBoundingClientRect();
 const bars = [...g.querySelectorAll('g.point path')].map(p => p.getBoundingClientRect());
 const top = Math.min(...bars.filter(b => b.height > 0).map(b => b.top));
 const boxes = labels.map(t => t.getBoundingClientRect()).sort((a, b) => a.top - b.top);
