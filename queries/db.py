@@ -68,7 +68,7 @@ def configure(*, pool_size: int) -> None:
     _pool_size[0] = pool_size
 
 
-def answer_within(seconds: float) -> None:
+def answer_within(seconds: float | None) -> None:
     """For a process that answers people (the API, the dashboard): no wait on Postgres, be it
     the pool, a connect, a statement or a commit, lasts longer than `seconds`; the caller
     then gets DatabaseUnavailable (503 + Retry-After) instead of hanging.
@@ -76,9 +76,10 @@ def answer_within(seconds: float) -> None:
     The server enforces statement_timeout on a slow statement; a frozen server enforces
     nothing and its kernel still acknowledges every packet, so the client gives up too:
     psycopg2's wait callback (its documented hook for green threads) polls with a deadline.
-    Engines made before (boot's migrations) are dropped so every connection gets the limits."""
-    _wait_s[0] = float(seconds)
-    psycopg2.extensions.set_wait_callback(_wait_with_deadline)
+    Engines made before (boot's migrations) are dropped so every connection gets the limits.
+    None: no limit again (tests)."""
+    _wait_s[0] = None if seconds is None else float(seconds)
+    psycopg2.extensions.set_wait_callback(None if seconds is None else _wait_with_deadline)
     dispose_all()
 
 
