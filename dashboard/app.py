@@ -120,10 +120,10 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
     # was there; only a new page does, not the wall's every-second tick
     app.layout = html.Div([
         dcc.Location(id="url", refresh="callback-nav"),
-        outage.banner(),
         dcc.Loading(html.Div(id="page"), id="page-loading", type="circle", color="#12355b", delay_show=400,
                     target_components={"page": "children"}, show_initially=False,
                     overlay_style={"visibility": "visible", "opacity": 0.6}),
+        outage.banner(),
     ])
 
     @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))

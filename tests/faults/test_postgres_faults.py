@@ -30,7 +30,7 @@ import pytest
 from dashboard.auth import hash_password
 from foundation.runtime import boot
 from foundation.settings import Settings
-from ingest import devices
+from ingest import devices, live
 from ingest.simulate import phones as sim
 from ingest.terminals import registry
 from queries import db, users
@@ -174,6 +174,17 @@ def _assert_nothing_lost_or_doubled(rt, phones, bodies, answers: list[Answer]) -
     return figures
 
 
+def _live_equals_recount(rt) -> bool:
+    """The wall's present counts (Redis) equal a recount of the work days in Postgres."""
+    shown = live.snapshot(rt, CLOCK.date())["units"].get("DINKES", {})
+    with rt.connection() as conn:
+        counted = {r["state"]: r["n"] for r in db.rows(conn, """
+            SELECT CASE WHEN late_band IS NULL THEN 'on_time' ELSE 'late' END AS state, count(*) AS n
+            FROM work_days WHERE work_date = :d AND unit_code = 'DINKES' AND status = 'hadir' GROUP BY 1""",
+            d=CLOCK.date())}
+    return all(shown.get(state, 0) == counted.get(state, 0) for state in ("on_time", "late"))
+
+
 def _assert_503(answer: Answer) -> None:
     assert answer.status == 503, answer
     assert int(answer.retry_after) > 0
@@ -253,6 +264,7 @@ def test_postgres_stopped_and_restarted_mid_burst(region, postgres_server, inges
     resends = asyncio.run(_resend(ingest.url, fleet, bodies))
     assert {a.status for a in resends} <= {200, 503}         # each already stored: a retry, never a 201
     assert sum(_stored(region, fleet).values()) == len(fleet)
+    assert wait_until(lambda: _live_equals_recount(region), 30)
     figures["dashboard"] = _assert_dashboard_says_so(dashboard, ("page /overview", "page /trends",
                                                                  "GET /download/checkins.csv", "POST /login"))
     FIGURES["stop and restart"] = figures
@@ -306,6 +318,7 @@ def test_frozen_postgres_answers_503_with_retry_after_within_the_budget(region, 
     figures = _assert_nothing_lost_or_doubled(region, fleet, bodies, answers)
     resends = asyncio.run(_resend(ingest.url, during, bodies))
     assert {a.status for a in resends} <= {200, 503}
+    assert wait_until(lambda: _live_equals_recount(region), 30)
     assert terminal.upload().text == "OK:1"               # the terminal's resend, stored once
     with region.connection() as conn:
         assert db.scalar(conn, "SELECT count(*) FROM check_ins WHERE terminal_sn = :sn", sn=terminal.sn) == 1
