@@ -88,7 +88,7 @@ def _wait_with_deadline(conn) -> None:
     connection: the server rolls back whatever was open (a check-in is stored whole or not)."""
     wait_s = _wait_s[0] + CLIENT_GRACE_S
     deadline = time.monotonic() + wait_s
-    poller = None
+    poller, fd = None, None
     while True:
         state = conn.poll()
         if state == psycopg2.extensions.POLL_OK:
@@ -96,10 +96,10 @@ def _wait_with_deadline(conn) -> None:
         left = deadline - time.monotonic()
         if left <= 0:
             raise NoAnswer(f"no answer from Postgres within {wait_s:g} s; connection closed")
-        if poller is None:
-            poller = select.poll()
+        if fd != conn.fileno():   # a connect may move on to the host's next address (a new socket)
+            poller, fd = select.poll(), conn.fileno()
         flag = select.POLLIN if state == psycopg2.extensions.POLL_READ else select.POLLOUT
-        poller.register(conn.fileno(), flag)   # re-registering a fd only changes its flags
+        poller.register(fd, flag)   # registering again only changes the flags
         poller.poll(left * 1000)
 
 

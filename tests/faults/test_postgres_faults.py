@@ -265,6 +265,7 @@ def test_postgres_stopped_and_restarted_mid_burst(region, postgres_server, inges
     assert {a.status for a in resends} <= {200, 503}         # each already stored: a retry, never a 201
     assert sum(_stored(region, fleet).values()) == len(fleet)
     assert wait_until(lambda: _live_equals_recount(region), 30)
+    figures["resends"] = dict(Counter(a.status for a in resends))
     figures["dashboard"] = _assert_dashboard_says_so(dashboard, ("page /overview", "page /trends",
                                                                  "GET /download/checkins.csv", "POST /login"))
     FIGURES["stop and restart"] = figures
@@ -297,7 +298,9 @@ def test_frozen_postgres_answers_503_with_retry_after_within_the_budget(region, 
             upload = asyncio.to_thread(_timed, terminal.upload)
             pages = asyncio.to_thread(_timed, _dashboard_answers, web, ("/overview", "/trends"),
                                       ("/download/checkins.csv",))
-            frozen["phones"], frozen["terminal"], frozen["dashboard"] = await asyncio.gather(phones, upload, pages)
+            health = asyncio.to_thread(_timed, lambda: httpx.get(f"{ingest.url}/healthz", timeout=60))
+            frozen["phones"], frozen["terminal"], frozen["dashboard"], frozen["health"] = await asyncio.gather(
+                phones, upload, pages, health)
             frozen["all answered after_s"] = time.monotonic() - started
             await asyncio.to_thread(wait_until, lambda: not postgres_server.frozen, FREEZE_S + 5)
             answers.extend(frozen["phones"])
@@ -311,6 +314,8 @@ def test_frozen_postgres_answers_503_with_retry_after_within_the_budget(region, 
         assert answer.waited_s < BUDGET_S * 3
     upload, upload_s = frozen["terminal"]
     assert upload.status_code == 503 and not upload.text.startswith("OK") and upload_s < BUDGET_S * 3
+    health, health_s = frozen["health"]
+    assert health.status_code == 503 and int(health.headers["retry-after"]) > 0 and health_s < BUDGET_S * 3
     pages, pages_s = frozen["dashboard"]
     assert frozen["all answered after_s"] < FREEZE_S        # all of it while Postgres was still frozen
     dashboard = _assert_dashboard_says_so(pages, ("page /overview", "page /trends", "GET /download/checkins.csv"))
@@ -322,9 +327,10 @@ def test_frozen_postgres_answers_503_with_retry_after_within_the_budget(region, 
     assert terminal.upload().text == "OK:1"               # the terminal's resend, stored once
     with region.connection() as conn:
         assert db.scalar(conn, "SELECT count(*) FROM check_ins WHERE terminal_sn = :sn", sn=terminal.sn) == 1
-    figures.update(dashboard=dashboard, waited_s_during_freeze=sorted(round(a.waited_s, 2) for a in frozen["phones"]),
+    figures.update(resends=dict(Counter(a.status for a in resends)), dashboard=dashboard,
+                   waited_s_during_freeze=sorted(round(a.waited_s, 2) for a in frozen["phones"]),
                    terminal=f"{upload.status_code} {upload.text.strip()!r} after {upload_s:.2f} s",
-                   dashboard_s=round(pages_s, 2))
+                   dashboard_s=round(pages_s, 2), healthz=f"{health.status_code} after {health_s:.2f} s")
     FIGURES["freeze"] = figures
     print(f"\nPostgres frozen {FREEZE_S} s:", figures)
 
