@@ -26,10 +26,10 @@ import pytest
 
 from tests.support.servers import free_port
 
-# pgserver is a dependency of the embedded set-up, so its binaries are there on a fresh clone
-from pgserver import _commands as pg_commands
+# pgserver is a dependency of the embedded set-up: its initdb, pg_ctl and psql are there on
+# a fresh clone (each a function running that binary, `-D pgdata` added when given)
+import pgserver
 
-BIN = Path(pg_commands.POSTGRES_BIN_PATH)
 SERVER_USER = "pgserver"   # initdb refuses to run as root; pgserver makes this user too
 
 
@@ -43,16 +43,17 @@ class OwnPostgres:
     # --- the server ---------------------------------------------------------------------
 
     def init(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "--encoding=UTF8",
-                  "--no-sync")
+        pgserver.initdb(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"], pgdata=self.data,
+                        **_as_server_user())
 
     def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-t", "60",
-                  "-o", f"-h 127.0.0.1 -p {self.port} -k {self.directory} -c fsync=off "
-                        "-c max_connections=200 -c shared_buffers=32MB", "start")
+        pgserver.pg_ctl(["-l", str(self.log), "-w", "-t", "60",
+                         "-o", f"-h 127.0.0.1 -p {self.port} -k {self.directory} -c fsync=off "
+                               "-c max_connections=200 -c shared_buffers=32MB", "start"],
+                        pgdata=self.data, timeout=120, **_as_server_user())
 
     def stop(self, mode: str = "fast") -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop")
+        pgserver.pg_ctl(["-m", mode, "-w", "-t", "60", "stop"], pgdata=self.data, timeout=120, **_as_server_user())
 
     def pids(self) -> list[psutil.Process]:
         """The postmaster and every process it started (backends, checkpointer, ...)."""
@@ -78,15 +79,9 @@ class OwnPostgres:
         return f"postgresql+psycopg2://postgres@127.0.0.1:{self.port}/{database}"
 
     def create_database(self, name: str) -> str:
-        self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres",
-                  "-v", "ON_ERROR_STOP=1", "-c", f'CREATE DATABASE "{name}"')
+        pgserver.psql(["-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", "postgres",
+                       "-v", "ON_ERROR_STOP=1", "-c", f'CREATE DATABASE "{name}"'], timeout=60)
         return self.url(name)
-
-    # --- plumbing -----------------------------------------------------------------------
-
-    def _run(self, program: str, *args: str) -> None:
-        subprocess.run([str(BIN / program), *args], check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, timeout=120, **_as_server_user())
 
 
 def _as_server_user() -> dict:
