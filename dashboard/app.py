@@ -22,7 +22,9 @@ from foundation import clock
 from foundation.runtime import Runtime, boot
 from foundation.settings import ROOT
 
-from . import auth, warm
+from queries import db
+
+from . import auth, outage, warm
 from .pages import downloads, login, map as map_page, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages.admin_common import nav_links
@@ -64,6 +66,7 @@ def create_flask(rt: Runtime) -> Flask:
         "CACHE_KEY_PREFIX": rt.key("cache") + ":", "CACHE_DEFAULT_TIMEOUT": 60,
     })
     CSRFProtect(server)
+    outage.install(server)
     warm.gzip_bundles(server)
     auth.login_manager.init_app(server)
     login.limiter.init_app(server)
@@ -111,7 +114,7 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
     app = dash.Dash(
         __name__, server=server, title="Pantau", update_title=None,
         assets_folder=str(ROOT / "assets"), assets_ignore=r"vendor/.*",
-        suppress_callback_exceptions=True,
+        suppress_callback_exceptions=True, on_error=outage.on_callback_error,
     )
     # a page that takes a moment (a year's trends, a cold cache) shows a spinner over what
     # was there; only a new page does, not the wall's every-second tick
@@ -120,10 +123,19 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
         dcc.Loading(html.Div(id="page"), id="page-loading", type="circle", color="#12355b", delay_show=400,
                     target_components={"page": "children"}, show_initially=False,
                     overlay_style={"visibility": "visible", "opacity": 0.6}),
+        outage.banner(),
     ])
 
     @app.callback(Output("page", "children"), Input("url", "pathname"), Input("url", "search"))
     def _route(pathname, search):
+        try:
+            shown = _page_for(pathname, search)
+        except db.DatabaseUnavailable:   # the page in words, not a 500 or a blank page
+            return outage.notice()
+        outage.clear_banner()
+        return shown
+
+    def _page_for(pathname, search):
         page = PAGES.get(text(pathname) or "/")
         params = search_params(search)
         viewer = auth.viewer(params.get("kiosk"))
@@ -160,6 +172,8 @@ def _frame(viewer, body, pathname: str | None = None):
 def create_server():
     """The WSGI application for gunicorn (Procfile: web), warmed before the worker serves."""
     app = create_app()
+    # a frozen or overloaded Postgres: the Indonesian notice within the budget, not a hang
+    db.answer_within(app.server.extensions["pantau"].config.database.dashboard_wait_s)
     warm.warm(app)
     warm.settle_garbage_collector()
     return app.server

@@ -333,6 +333,13 @@ class Terminals(_Model):
     max_age_days: int = Field(default=400, ge=1)               # a log older than this is rejected
 
 
+class Database(_Model):
+    """How long a request waits on Postgres before it is answered 503 with Retry-After."""
+
+    api_wait_s: float = Field(default=5, ge=1)         # a phone or terminal (the app and terminals resend)
+    dashboard_wait_s: float = Field(default=15, ge=1)  # a page, callback or download of the dashboard
+
+
 class Config(_Model):
     region: Region
     default_schedule: str
@@ -344,6 +351,7 @@ class Config(_Model):
     holidays: Holidays = Holidays()
     dashboard: DashboardOptions = DashboardOptions()
     terminals: Terminals = Terminals()
+    database: Database = Database()
 
     # --- lookups (built once; the config is frozen) -------------------------------
     @cached_property

@@ -140,6 +140,7 @@ def check_references(raw: dict) -> list[str]:
     problems += _check_web_units(raw.get("rules"), {u.get("code") for _, u in units})
     problems += _check_ramadan(_items(raw, "ramadan"))
     problems += _check_holidays(raw.get("holidays") if isinstance(raw.get("holidays"), dict) else {})
+    problems += _check_database(raw.get("database") if isinstance(raw.get("database"), dict) else {})
     return problems
 
 
@@ -411,4 +412,19 @@ def _check_holidays(section: dict) -> list[str]:
         if day in added:
             out.append(f"holidays.add[{j}].date: {day} is already added by holidays.add[{added[day]}]")
         added.setdefault(day, j)
+    return out
+
+
+# nginx's proxy_read_timeout in docs/operations.md: a wait as long would reach the user as
+# nginx's own 504 (and a phone would not be told to retry later)
+PROXY_READ_TIMEOUT_S = {"api_wait_s": 30, "dashboard_wait_s": 60}
+
+
+def _check_database(section: dict) -> list[str]:
+    out = []
+    for key, proxy_s in PROXY_READ_TIMEOUT_S.items():
+        value = section.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= proxy_s:
+            out.append(f"database.{key}: {value:g} s is not under nginx's proxy_read_timeout of {proxy_s} s "
+                       "(docs/operations.md); a request would get nginx's 504 instead of 503 + Retry-After")
     return out

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from foundation import clock
+from queries import db
 
 from . import employee_page, live
 from .api import check_in_batch, check_ins, devices, errors, events, health, leaves, me
@@ -64,7 +65,8 @@ def create_app(runtime=None) -> FastAPI:
                   openapi_url=f"{API}/openapi.json", docs_url=f"{API}/docs", redoc_url=None, lifespan=lifespan)
     app.state.rt = rt
     app.state.limits = RateLimits(rt)
-    app.state.check_in_writer = Writer(partial(check_in_batch.record_batch, app.state), threads=rt.settings.api_writers)
+    app.state.check_in_writer = Writer(partial(check_in_batch.record_batch, app.state), threads=rt.settings.api_writers,
+                                       wait_s=rt.config.database.api_wait_s)
     app.state.now = clock.now   # the server's now (the demo's accelerated clock); tests pin it
     errors.install(app)
     app.add_middleware(BodyLimit)
@@ -76,6 +78,8 @@ def create_app(runtime=None) -> FastAPI:
     employee_page.mount(app)
     app.openapi = lambda: _openapi(app)
     if runtime is None:   # a serving process, not a test (frozen objects are never freed)
+        # a frozen or overloaded Postgres: 503 + Retry-After within the budget, not a hang
+        db.answer_within(rt.config.database.api_wait_s)
         # What boot made (modules, config, the app) lives as long as the process: out of the
         # collector's sight, so a full collection under the rush does not walk it all again.
         gc.freeze()

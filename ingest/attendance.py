@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from queries import attendance as q
 from queries import audit
+from queries.db import DatabaseUnavailable
 from queries import terminals as qt
 from queries import work_days as qw
 
@@ -100,6 +101,16 @@ def record_many(rt, entries: list[Entry]) -> list[Recorded | Exception]:
         near = e.attempt.captured_at.astimezone(config.zone).date()
         first, last = windows.get(e.employee_id, (near, near))
         windows[e.employee_id] = (min(first, near - _DAY), max(last, near + _DAY))
+    try:
+        return _record_many(rt, entries, windows)
+    except DatabaseUnavailable:
+        # the answer to COMMIT may be what was lost: the wall recounts these dates from Postgres
+        live.recount_later({day for first, _ in windows.values() for day in (first + _DAY, first)})
+        raise
+
+
+def _record_many(rt, entries: list[Entry], windows: dict[int, tuple[dt.date, dt.date]]) -> list:
+    config = rt.config
     out: list[Recorded | Exception | int | None] = [None] * len(entries)   # int: a retry of that index
     new: dict[str, int] = {}            # event_key -> index of its entry in this batch
     rows, days, stragglers, live_updates = [], {}, [], []

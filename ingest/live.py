@@ -15,6 +15,7 @@ import threading
 import redis
 
 from queries import attendance as q
+from queries.db import DatabaseUnavailable
 
 from .rules.calendar import WorkCalendar, calendar_for
 
@@ -159,13 +160,24 @@ def _catch_up(rt) -> None:
     with _dirty_lock:
         days = sorted(_dirty)
         _dirty.clear()
-    for day in days:
+    for i, day in enumerate(days):
         try:
             rebuild(rt, day)
         except redis.RedisError:
             with _dirty_lock:
-                _dirty.add(day)
+                _dirty.update(days[i:])
             raise
+        except DatabaseUnavailable:   # nothing to count from yet: the next catch-up tries again
+            with _dirty_lock:
+                _dirty.update(days[i:])
+            return
+
+
+def recount_later(days) -> None:
+    """Dates whose live state may miss a stored check-in: a commit whose answer Postgres
+    never sent (frozen mid-commit) may have landed. Recounted at the next catch-up."""
+    with _dirty_lock:
+        _dirty.update(days)
 
 
 def expected_count(calendar: WorkCalendar, config, statuses: list[dict], day: dt.date) -> dict[str, int]:

@@ -11,15 +11,19 @@ import io
 import logging
 import os
 import re
+import select
 import threading
 import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
+import psycopg2
+import psycopg2.extensions
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 log = logging.getLogger("pantau.db")
 
@@ -33,17 +37,80 @@ _engines: dict[tuple[str, int], Engine] = {}
 # the whole pool, so one request per process sees it.
 PING_AFTER_IDLE_S = 10.0
 
+# Every connection: a server gone from the network without a reset is noticed in seconds
+# (TCP keepalives, and unacknowledged sends give up after tcp_user_timeout), not hours.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
+CONNECT_TIMEOUT_S = 10   # a process that answers no one (worker, CLI)
+# The client waits this much longer than statement_timeout: a server that is only slow
+# cancels the statement itself and the connection stays usable; a frozen one is given up.
+CLIENT_GRACE_S = 0.5
+
+# SQLSTATEs that mean "not now" rather than a bug: the statement ran past statement_timeout
+# (57014), a lock or resource ran out (55P03, class 53), the server is starting or stopping.
+OUTAGE_SQLSTATES = ("57014", "55P03", "57P01", "57P02", "57P03")
+OUTAGE_CLASSES = ("53", "08")
+
 
 class DatabaseUnavailable(Exception):
     """Postgres cannot be reached; the caller answers 503 and the client retries."""
 
 
+class NoAnswer(psycopg2.OperationalError):
+    """Postgres did not answer within the process's wait (frozen, overloaded, partitioned)."""
+
+
 _pool_size = [5]
+_wait_s: list[float | None] = [None]
 
 
 def configure(*, pool_size: int) -> None:
     """Connections per engine (plus 10 overflow) for engines made from now on (the settings')."""
     _pool_size[0] = pool_size
+
+
+def answer_within(seconds: float | None) -> None:
+    """For a process that answers people (the API, the dashboard): no wait on Postgres, be it
+    the pool, a connect, a statement or a commit, lasts longer than `seconds`; the caller
+    then gets DatabaseUnavailable (503 + Retry-After) instead of hanging.
+
+    The server enforces statement_timeout on a slow statement; a frozen server enforces
+    nothing and its kernel still acknowledges every packet, so the client gives up too:
+    psycopg2's wait callback (its documented hook for green threads) polls with a deadline.
+    Engines made before (boot's migrations) are dropped so every connection gets the limits.
+    None: no limit again (tests)."""
+    _wait_s[0] = None if seconds is None else float(seconds)
+    psycopg2.extensions.set_wait_callback(None if seconds is None else _wait_with_deadline)
+    dispose_all()
+
+
+def _wait_with_deadline(conn) -> None:
+    """psycopg2.extras.wait_select with a deadline. Raising here makes psycopg2 close the
+    connection: the server rolls back whatever was open (a check-in is stored whole or not)."""
+    wait_s = _wait_s[0] + CLIENT_GRACE_S
+    deadline = time.monotonic() + wait_s
+    poller, fd = None, None
+    while True:
+        state = conn.poll()
+        if state == psycopg2.extensions.POLL_OK:
+            return
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise NoAnswer(f"no answer from Postgres within {wait_s:g} s; connection closed")
+        if fd != conn.fileno():   # a connect may move on to the host's next address (a new socket)
+            poller, fd = select.poll(), conn.fileno()
+        flag = select.POLLIN if state == psycopg2.extensions.POLL_READ else select.POLLOUT
+        poller.register(fd, flag)   # registering again only changes the flags
+        poller.poll(left * 1000)
+
+
+def _connect_params() -> dict:
+    wait_s = _wait_s[0]
+    params = {"application_name": "pantau", **KEEPALIVES,
+              "connect_timeout": CONNECT_TIMEOUT_S if wait_s is None else max(2, round(wait_s))}
+    if wait_s is not None:
+        params["tcp_user_timeout"] = int(wait_s * 1000)
+        params["options"] = f"-c statement_timeout={int(wait_s * 1000)}"
+    return params
 
 
 def engine(url: str) -> Engine:
@@ -56,8 +123,8 @@ def engine(url: str) -> Engine:
                 url,
                 pool_size=_pool_size[0],
                 max_overflow=10,
-                pool_timeout=10,
-                connect_args={"connect_timeout": 5, "application_name": "pantau"},
+                pool_timeout=_wait_s[0] or 10,
+                connect_args=_connect_params(),
             )
             event.listen(eng, "checkin", _note_idle)
             event.listen(eng, "checkout", _ping_if_idle)
@@ -93,10 +160,12 @@ def _unavailable_as_503(open_connection) -> Iterator[Connection]:
     try:
         with open_connection() as conn:
             yield conn
-    except OperationalError as exc:
+    except DBAPIError as exc:
         if _is_connection_error(exc):
             raise DatabaseUnavailable(str(exc.orig).strip()) from exc
         raise
+    except PoolTimeout as exc:   # every connection busy (on statements of a frozen server) for the wait
+        raise DatabaseUnavailable(str(exc)) from exc
 
 
 def transaction(url: str):
@@ -115,7 +184,15 @@ def maintenance(url: str):
 
 
 def _is_connection_error(exc: DBAPIError) -> bool:
-    return bool(exc.connection_invalidated) or "connect" in str(exc.orig).lower() or "terminat" in str(exc.orig).lower()
+    if exc.connection_invalidated or _is_outage(exc.orig):
+        return True
+    return isinstance(exc, OperationalError) and any(
+        word in str(exc.orig).lower() for word in ("connect", "terminat"))
+
+
+def _is_outage(orig: BaseException) -> bool:
+    code = getattr(orig, "pgcode", None) or ""
+    return isinstance(orig, NoAnswer) or code in OUTAGE_SQLSTATES or code[:2] in OUTAGE_CLASSES
 
 
 @lru_cache(maxsize=512)
@@ -164,6 +241,8 @@ def driver_rows(conn: Connection, sql: str, **params: Any) -> list[dict]:
         if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None):
             conn.invalidate(exc)
             raise DatabaseUnavailable(str(exc).strip()) from exc
+        if _is_outage(exc):
+            raise DatabaseUnavailable(str(exc).strip()) from exc
         raise
 
 
@@ -196,8 +275,22 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], data: Iterab
         count += 1
     buf.seek(0)
     raw = conn.connection.driver_connection
+    if psycopg2.extensions.get_wait_callback() is not None:
+        return _insert_rows(raw, table, columns, buf)
     with raw.cursor() as cur:
         cur.copy_expert(
             f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf
         )
     return count
+
+
+def _insert_rows(raw, table: str, columns: Sequence[str], buf: io.StringIO) -> int:
+    """copy_rows in a process with a wait callback (answer_within), where psycopg2 refuses COPY:
+    the same CSV text as a multi-row INSERT (Postgres casts each text to its column's type).
+    Those processes copy small sets only (a terminal batch's work days); bulk loads run elsewhere."""
+    from psycopg2.extras import execute_values
+
+    records = [[None if v == "\\N" else v for v in row] for row in csv.reader(buf)]
+    with raw.cursor() as cur:
+        execute_values(cur, f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s", records, page_size=1000)
+    return len(records)

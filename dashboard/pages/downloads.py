@@ -8,6 +8,7 @@ viewer's scope in queries/.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import tempfile
 from pathlib import Path
@@ -49,9 +50,18 @@ def file_response(name: str, columns, rows, sheet: str) -> Response:
             body = path.read_bytes()
         return Response(body, content_type=XLSX_TYPE,
                         headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    lines = csv_lines(list(columns), rows, sep=options["sep"], decimal=options["decimal"], labels=options["labels"])
+    lines = csv_lines(list(columns), _started(rows), sep=options["sep"], decimal=options["decimal"],
+                      labels=options["labels"])
     return Response(stream_with_context(lines), content_type=CSV_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _started(rows):
+    """`rows` with the first one read now, in the view: Postgres down is the 503 page
+    (dashboard/outage.py), not a 200 whose file stops after the header."""
+    rows = iter(rows)
+    first = next(rows, None)
+    return rows if first is None else itertools.chain([first], rows)
 
 
 def _viewer():

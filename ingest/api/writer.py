@@ -6,6 +6,12 @@ one commit for the check-ins, one Redis pipeline for the live state.
 Under the 07:00 rush this is what keeps a check-in cheap: the statements, the commit
 and the thread hops are paid per batch, not per phone. A lone request is a batch of one
 and waits for nothing. Every reply is still sent only after its batch committed.
+
+A request waits at most `wait_s` (config: database.api_wait_s) for its batch: past it the
+phone is answered 503 + Retry-After (Postgres frozen or overloaded), and a job no one waits
+for any more is dropped before a writer takes it. A job already in a batch when its phone
+gave up is stored or not as a whole; the phone's resend (same event_id) is then answered
+as a retry or stored, once.
 """
 from __future__ import annotations
 
@@ -23,9 +29,10 @@ MAX_BATCH = 64
 
 
 class Writer:
-    def __init__(self, handle: Callable[[list], list], threads: int = 2, max_batch: int = MAX_BATCH):
+    def __init__(self, handle: Callable[[list], list], threads: int = 2, max_batch: int = MAX_BATCH,
+                 wait_s: float | None = None):
         """`handle(jobs)` returns one result or exception per job, or raises for the batch."""
-        self._handle, self._max_batch = handle, max_batch
+        self._handle, self._max_batch, self._wait_s = handle, max_batch, wait_s
         self._threads_wanted = threads
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
@@ -38,7 +45,11 @@ class Writer:
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         self._queue.put((job, loop, done))
-        return await done
+        try:
+            return await asyncio.wait_for(asyncio.shield(done), self._wait_s)
+        except TimeoutError:
+            done.cancel()   # a writer that has not taken it yet drops it
+            raise DatabaseUnavailable(f"no check-in batch finished within {self._wait_s:g} s") from None
 
     def _start(self) -> None:
         with self._lock:   # started by the first request: after gunicorn's fork, never before
@@ -69,6 +80,9 @@ class Writer:
                     self._queue.put(None)
                     break
                 batch.append(nxt)
+            batch = [item for item in batch if not item[2].cancelled()]   # its phone was told 503
+            if not batch:
+                continue
             for (_, loop, done), result in zip(batch, self._results([job for job, _, _ in batch])):
                 loop.call_soon_threadsafe(_settle, done, result)
 

@@ -316,3 +316,15 @@ def test_web_refuse_units_names_an_unknown_unit_and_a_known_one_refuses_its_subt
     assert not config.web_allowed("DINKES")            # under SETDA
     everyone = parse_config(yaml.safe_dump(BASE, sort_keys=False, allow_unicode=True), source="city.yaml")
     assert everyone.web_allowed("DINKES")
+
+
+# --- how long a request waits on Postgres ---------------------------------------------
+
+def test_database_waits_stay_under_the_proxy_timeouts():
+    assert load_config(CITY).database.api_wait_s == 5          # a phone: 503 + Retry-After after 5 s
+    problems = problems_of(mutated((("database", "api_wait_s"), 30), (("database", "dashboard_wait_s"), 0)))
+    assert any(p.startswith("database.api_wait_s: 30 s is not under nginx's proxy_read_timeout of 30 s")
+               for p in problems), problems
+    assert any(p.startswith("database.dashboard_wait_s: must be >= 1") for p in problems), problems
+    defaults = mutated((("database",), DELETE))
+    assert parse_config(yaml.safe_dump(defaults, sort_keys=False, allow_unicode=True)).database.dashboard_wait_s == 15

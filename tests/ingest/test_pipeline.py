@@ -80,3 +80,30 @@ def test_refresh_range_matches_the_live_path(runtime):
     assert dt.date(2026, 11, 28) not in by_day                # Saturday: not a work day
     with runtime.connection() as conn:
         assert db.scalar(conn, "SELECT count(*) FROM work_days WHERE employee_id = :e", e=emp["id"]) == 2
+
+
+def test_a_commit_whose_answer_was_lost_is_recounted_on_the_wall(runtime, monkeypatch):
+    """Postgres froze between storing a batch and answering its COMMIT: the phone got 503
+    and this process never updated the wall; the next catch-up recounts the date."""
+    import pytest
+
+    from queries.db import DatabaseUnavailable
+
+    day, moment = dt.date(2026, 12, 10), dt.datetime(2026, 12, 10, 7, 40, tzinfo=WIB)
+    emp = factories.employee(runtime, "DINKES")
+    live.rebuild(runtime, day)
+    present = live.snapshot(runtime, day)["totals"]["present"]
+    stored = attendance._record_many
+
+    def stored_but_answer_lost(rt, entries, windows):
+        with monkeypatch.context() as m:
+            m.setattr(live, "apply_many", lambda rt, updates: True)
+            stored(rt, entries, windows)
+        raise DatabaseUnavailable("no answer from Postgres within 5 s; connection closed")
+
+    monkeypatch.setattr(attendance, "_record_many", stored_but_answer_lost)
+    with pytest.raises(DatabaseUnavailable):
+        attendance.record(runtime, emp["id"], _attempt(runtime, moment), f"mobile:{uuid.uuid4()}", payload={})
+    assert live.snapshot(runtime, day)["totals"]["present"] == present      # in Postgres, not on the wall
+    assert live.catch_up(runtime, day)
+    assert live.snapshot(runtime, day)["totals"]["present"] == present + 1
