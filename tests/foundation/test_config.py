@@ -316,3 +316,13 @@ def test_web_refuse_units_names_an_unknown_unit_and_a_known_one_refuses_its_subt
     assert not config.web_allowed("DINKES")            # under SETDA
     everyone = parse_config(yaml.safe_dump(BASE, sort_keys=False, allow_unicode=True), source="city.yaml")
     assert everyone.web_allowed("DINKES")
+
+
+def test_pattern_weights_name_a_known_pattern_and_stay_points_of_100():
+    assert problems_of(mutated((("rules", "patterns"), {"weights": {"titip": 50}})))[0].startswith(
+        "rules.patterns.weights: ")
+    assert "unknown pattern 'titip'" in problems_of(mutated((("rules", "patterns"), {"weights": {"titip": 50}})))[0]
+    assert "between 0 and 100" in problems_of(mutated((("rules", "patterns"), {"weights": {"selfie_reuse": 150}})))[0]
+    raw = mutated((("rules", "patterns"), {"weights": {"selfie_reuse": 80}}))
+    weights = parse_config(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), source="p.yaml").rules.patterns.weights
+    assert weights["selfie_reuse"] == 80 and weights["impossible_travel"] == 60   # the rest keep their defaults
