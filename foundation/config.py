@@ -241,6 +241,36 @@ class WebRules(_Model):
     refuse_units: list[str] = []   # these units (and the units under them) must use the app or a terminal
 
 
+# What each pattern across check-ins costs a check-in's trust score (100 = nothing found);
+# the keys are the kinds ingest.rules.patterns finds.
+PATTERN_WEIGHTS = {"impossible_travel": 60.0, "repeated_fix": 40.0, "accuracy_stretch": 30.0,
+                   "shared_device": 60.0, "arrive_together": 50.0, "terminal_buddies": 50.0, "selfie_reuse": 60.0}
+
+
+class PatternRules(_Model):
+    """Thresholds of the patterns across check-ins, and their weights."""
+
+    max_kmh: float = Field(default=150, gt=0)               # faster than this between two check-ins is travel no road allows
+    repeated_fix_days: int = Field(default=3, ge=2)         # the same coordinates on this many days
+    arrive_within_s: float = Field(default=60, gt=0)        # two employees' check-ins this close in time ...
+    arrive_within_m: float = Field(default=10, gt=0)        # ... and in place ...
+    together_min_days: int = Field(default=3, ge=2)         # ... on at least this many days ...
+    together_min_share: float = Field(default=0.6, gt=0, le=1)   # ... and this share of the days both came
+    terminal_within_s: float = Field(default=10, gt=0)      # two PINs on one terminal this close, day after day
+    selfie_max_bits: int = Field(default=4, ge=0, le=16)    # pHash bits apart for "the same selfie"
+    weights: dict[str, float] = Field(default_factory=lambda: dict(PATTERN_WEIGHTS))
+
+    @field_validator("weights")
+    @classmethod
+    def _known_kinds(cls, v):
+        unknown = sorted(set(v) - set(PATTERN_WEIGHTS))
+        if unknown:
+            raise ValueError(f"unknown pattern {unknown[0]!r}; one of {', '.join(PATTERN_WEIGHTS)}")
+        if any(w < 0 or w > 100 for w in v.values()):
+            raise ValueError("weights are points of 100, between 0 and 100")
+        return {**PATTERN_WEIGHTS, **v}
+
+
 class TkSanction(_Model):
     """A PP 94/2021 discipline level reached by yearly TK days (work days absent without notice)."""
 
@@ -289,6 +319,7 @@ class Rules(_Model):
     geofence: GeofenceRules = GeofenceRules()
     clock: ClockRules = ClockRules()
     face: FaceRules = FaceRules()
+    patterns: PatternRules = PatternRules()
     web: WebRules = WebRules()
 
 

@@ -24,6 +24,9 @@ HEADERS = {
     "verdict": "Keputusan", "reasons": "Keterangan", "minutes_late": "Menit terlambat",
     "minutes_early": "Menit pulang cepat", "office_code": "Kantor", "distance_m": "Jarak ke kantor (m)",
     "attended_at": "Waktu hadir", "status": "Status", "lat": "Lintang", "lon": "Bujur", "accuracy_m": "Akurasi GPS (m)", "terminal_sn": "SN mesin presensi",
+    # patterns across check-ins (queries.patterns.findings)
+    "tanggal": "Tanggal", "pola": "Pola", "keterangan": "Keterangan", "presensi": "Jumlah presensi terkait",
+    "temuan": "No. temuan",
 }
 
 VALUES = {
@@ -36,7 +39,13 @@ VALUES = {
                 "liveness_failed": "uji keaslian wajah gagal", "outside_window": "di luar jam presensi",
                 "not_work_day": "bukan hari kerja", "offline_too_old": "data luring terlalu lama",
                 "unknown_session": "sesi tidak dikenal", "clock_skew": "jam ponsel bergeser",
-                "late_upload": "terkirim terlambat", "late": "terlambat", "early_leave": "pulang cepat"},
+                "late_upload": "terkirim terlambat", "late": "terlambat", "early_leave": "pulang cepat",
+                "web_not_allowed": "presensi lewat browser tidak diizinkan",
+                "device_shared": "ponsel terikat pada akun lain"},
+    "pola": {"impossible_travel": "perpindahan mustahil", "repeated_fix": "koordinat persis berulang",
+             "accuracy_stretch": "akurasi GPS yang pas mencapai kantor", "shared_device": "satu ponsel, beberapa pegawai",
+             "arrive_together": "selalu presensi bersama (titip absen)",
+             "terminal_buddies": "dua PIN beruntun di mesin (titip absen)", "selfie_reuse": "swafoto dipakai ulang"},
 }
 
 

@@ -20,13 +20,14 @@ from queries import work_days as qw
 from queries.dashboard import refresh_rollups
 from queries.db import DatabaseUnavailable
 
-from . import live
+from . import live, patterns
 from .day_close import close_day, due_dates
 from .terminals.punches import apply_waiting
 from .work_days import drain
 
 log = logging.getLogger("pantau.worker")
 ACTOR = "system:worker"
+PATTERN_DAYS = 14          # a closed day's patterns are judged over this many days up to it
 ROLLUP_EVERY_S = 30 * 60   # the dashboard's per unit-and-day rollups: stale at most this long
 
 
@@ -59,6 +60,9 @@ class Worker:
                 break  # another worker holds the lock or got there first; look again next tick
             log.info("closed %s: %s", day, summary["counts"])
             closed.append(summary)
+        if closed:   # a closed day's patterns, over the two weeks they are judged on
+            days = [dt.date.fromisoformat(c["date"]) for c in closed]
+            self.scan_patterns(min(days) - dt.timedelta(days=PATTERN_DAYS - 1), max(days))
         # terminal backlogs' past work days (queued with their check-ins); after the closes,
         # which read the check-ins themselves and must not wait behind a big backlog
         # pushed backlog lines (stored only, acknowledged) become check-ins, then their work days
@@ -80,6 +84,13 @@ class Worker:
             live.rebuild(self.rt, today)
             self._last_live = now
         return closed
+
+    def scan_patterns(self, first: dt.date, last: dt.date) -> None:
+        try:
+            summary = patterns.scan(self.rt, first, last)
+            log.info("patterns %s..%s: %s", first, last, summary)
+        except Exception:   # a failed scan must not stop the closes; the next close scans again
+            log.exception("pattern scan %s..%s failed", first, last)
 
     def run(self, stop: threading.Event) -> None:
         log.info("worker started (tick %ss, live rebuild every %ss)", self.tick_s, self.live_every_s)

@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "pantau.commands.terminals",
     "pantau.commands.demo",
     "pantau.commands.devices",
+    "pantau.commands.patterns",
     "pantau.commands.manual",
     "pantau.commands.screens",
 ]

@@ -328,3 +328,13 @@ def test_database_waits_stay_under_the_proxy_timeouts():
     assert any(p.startswith("database.dashboard_wait_s: must be >= 1") for p in problems), problems
     defaults = mutated((("database",), DELETE))
     assert parse_config(yaml.safe_dump(defaults, sort_keys=False, allow_unicode=True)).database.dashboard_wait_s == 15
+
+
+def test_pattern_weights_name_a_known_pattern_and_stay_points_of_100():
+    assert problems_of(mutated((("rules", "patterns"), {"weights": {"titip": 50}})))[0].startswith(
+        "rules.patterns.weights: ")
+    assert "unknown pattern 'titip'" in problems_of(mutated((("rules", "patterns"), {"weights": {"titip": 50}})))[0]
+    assert "between 0 and 100" in problems_of(mutated((("rules", "patterns"), {"weights": {"selfie_reuse": 150}})))[0]
+    raw = mutated((("rules", "patterns"), {"weights": {"selfie_reuse": 80}}))
+    weights = parse_config(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), source="p.yaml").rules.patterns.weights
+    assert weights["selfie_reuse"] == 80 and weights["impossible_travel"] == 60   # the rest keep their defaults

@@ -1,0 +1,64 @@
+"""The pattern scan: reads a range of check-ins, finds what ingest.rules.patterns finds
+(each rule pure), and stores each finding once. Run by the worker over the last days after
+each close, and by `pantau patterns scan` for any range; never on the check-in path."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+
+from queries import patterns as q
+
+from . import selfies
+from .rules import patterns as p
+from .selfie_hash import phash
+
+
+def scan(rt, first: dt.date, last: dt.date) -> dict:
+    """Find and store; {'found': per kind, 'new': how many were not stored before,
+    'low_trust': check-ins whose trust score fell under 50}."""
+    config, rules = rt.config, rt.config.rules.patterns
+    with rt.connection() as conn:
+        mobile = q.mobile_fixes(conn, first, last)
+        punches = q.terminal_punches(conn, first, last)
+    fixes = [p.Fix(r["id"], r["employee_id"], r["captured_at"], r["lat"], r["lon"], r["accuracy_m"],
+                   r["device_id"], r["work_date"], r["session"]) for r in mobile]
+    found = p.impossible_travel(fixes, rules.max_kmh)
+    found += p.repeated_fix(fixes, min_days=rules.repeated_fix_days)
+    found += p.shared_device(fixes)
+    found += p.arrive_together(fixes, rules.arrive_within_s, rules.arrive_within_m, rules.together_min_days,
+                               rules.together_min_share)
+    found += p.terminal_buddies([p.Punch(r["id"], r["employee_id"], r["terminal_sn"], r["captured_at"], r["work_date"])
+                                 for r in punches], rules.terminal_within_s, rules.together_min_days,
+                                rules.together_min_share)
+    for fix, row in zip(fixes, mobile):
+        office = config.office_by_code.get(row["office_code"] or "")
+        if office is not None and office.polygon is None:
+            stretched = p.accuracy_stretch(fix, office.lat, office.lon,
+                                           office.radius_m or config.rules.geofence.default_radius_m)
+            found += [stretched] if stretched else []
+    found += p.selfie_reuse(_selfies(rt, mobile), rules.selfie_max_bits)
+    with rt.transaction() as conn:
+        new = q.add_findings(conn, [dataclasses.asdict(f) for f in found])
+    scores = p.trust_scores(found, rules.weights)
+    return {"found": dict(Counter(f.kind for f in found)), "new": new,
+            "low_trust": sum(1 for score, _ in scores.values() if score < 50)}
+
+
+def _selfies(rt, mobile: list[dict]) -> list[p.Selfie]:
+    """Each check-in's selfie hash: from the table, else computed from the file once."""
+    shas = sorted({r["selfie_sha256"] for r in mobile if r["selfie_sha256"]})
+    with rt.connection() as conn:
+        known = q.selfie_hashes(conn, shas)
+    fresh = {}
+    for sha in shas:
+        if sha not in known:
+            path = selfies.path_for(rt.settings.selfie_dir, sha)
+            value = phash(path.read_bytes()) if path.exists() else None
+            fresh[sha] = f"{value:016x}" if value is not None else None
+    if fresh:
+        with rt.transaction() as conn:
+            q.add_selfie_hashes(conn, fresh)
+    hashes = {**known, **fresh}
+    return [p.Selfie(r["id"], r["employee_id"], r["work_date"], int(hashes[r["selfie_sha256"]], 16))
+            for r in mobile if r["selfie_sha256"] and hashes.get(r["selfie_sha256"])]

@@ -1,0 +1,240 @@
+"""Patterns across check-ins that a single check-in cannot show: impossible travel,
+too-perfect positions, one phone for two people, pairs who always arrive together
+(titip absen), buddy punching at a terminal, a reused selfie. Pure: data in, findings out.
+
+Each finding names its kind, the employees and check-ins involved, the evidence, and a
+message in Indonesian and English; its weight comes from config (rules.patterns), so a
+region decides how much each signal counts against a check-in's trust score.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from foundation.config import PATTERN_WEIGHTS
+
+KINDS = tuple(PATTERN_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One phone check-in as the patterns see it."""
+
+    check_in_id: int
+    employee_id: int
+    captured_at: dt.datetime        # aware
+    lat: float
+    lon: float
+    accuracy_m: float | None = None
+    device_id: str | None = None    # the phone's own id (from its binding)
+    work_date: dt.date | None = None
+    session: str | None = None
+
+
+@dataclass(frozen=True)
+class Punch:
+    """One terminal punch: which terminal, which PIN's employee, when."""
+
+    check_in_id: int
+    employee_id: int
+    terminal_sn: str
+    captured_at: dt.datetime
+    work_date: dt.date
+
+
+@dataclass(frozen=True)
+class Selfie:
+    check_in_id: int
+    employee_id: int
+    work_date: dt.date
+    phash: int                      # a 64-bit perceptual hash (imagehash.phash, as an int)
+
+
+@dataclass
+class Finding:
+    kind: str
+    employee_ids: tuple[int, ...]
+    check_in_ids: tuple[int, ...]
+    work_date: dt.date
+    evidence: dict = field(default_factory=dict)
+    message_id: str = ""
+    message_en: str = ""
+
+
+def metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), as the geofence measures it."""
+    r = 6_371_008.8
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def impossible_travel(fixes: list[Fix], max_kmh: float = 150.0) -> list[Finding]:
+    """Two check-ins of one employee whose distance over the time between them needs a speed
+    no road allows. Each fix's accuracy is given back first, so a poor fix alone is not travel."""
+    out = []
+    for employee_id, mine in _by(fixes, lambda f: f.employee_id).items():
+        mine.sort(key=lambda f: f.captured_at)
+        for a, b in zip(mine, mine[1:]):
+            gap_m = metres(a.lat, a.lon, b.lat, b.lon) - (a.accuracy_m or 0) - (b.accuracy_m or 0)
+            hours = max((b.captured_at - a.captured_at).total_seconds(), 1.0) / 3600
+            kmh = gap_m / 1000 / hours
+            if gap_m > 1000 and kmh > max_kmh:
+                out.append(Finding(
+                    "impossible_travel", (employee_id,), (a.check_in_id, b.check_in_id), _day(b),
+                    {"km": round(gap_m / 1000, 1), "minutes": round(hours * 60, 1), "kmh": round(kmh)},
+                    f"Perpindahan mustahil: {gap_m / 1000:.1f} km dalam {hours * 60:.0f} menit ({kmh:.0f} km/jam)",
+                    f"Impossible travel: {gap_m / 1000:.1f} km in {hours * 60:.0f} min ({kmh:.0f} km/h)"))
+    return out
+
+
+def repeated_fix(fixes: list[Fix], decimals: int = 6, min_days: int = 3) -> list[Finding]:
+    """The same coordinates to the 6th decimal (about 10 cm) on several days: a real GPS fix
+    wanders by metres, a replayed or typed one does not. Also the same accuracy to the digit."""
+    out = []
+    for employee_id, mine in _by(fixes, lambda f: f.employee_id).items():
+        spots = _by(mine, lambda f: (round(f.lat, decimals), round(f.lon, decimals), f.accuracy_m))
+        for (lat, lon, accuracy), same in spots.items():
+            days = sorted({_day(f) for f in same})
+            if len(days) >= min_days:
+                out.append(Finding(
+                    "repeated_fix", (employee_id,), tuple(f.check_in_id for f in same), days[-1],
+                    {"lat": lat, "lon": lon, "accuracy_m": accuracy, "days": [d.isoformat() for d in days]},
+                    f"Koordinat persis sama ({lat}, {lon}, akurasi {accuracy} m) pada {len(days)} hari",
+                    f"Exactly the same coordinates ({lat}, {lon}, accuracy {accuracy} m) on {len(days)} days"))
+    return out
+
+
+def accuracy_stretch(fix: Fix, office_lat: float, office_lon: float, radius_m: float,
+                     min_accuracy_m: float = 100.0) -> Finding | None:
+    """A point well outside the office whose accuracy circle only just reaches it: the shape
+    of a fix pulled away on purpose (or a very poor one), worth a look either way."""
+    if fix.accuracy_m is None or fix.accuracy_m < min_accuracy_m:
+        return None
+    d = metres(fix.lat, fix.lon, office_lat, office_lon)
+    reach = d - fix.accuracy_m                       # how far the circle's edge is from the office
+    if d > 2 * radius_m and -radius_m <= reach <= radius_m:
+        return Finding("accuracy_stretch", (fix.employee_id,), (fix.check_in_id,), _day(fix),
+                       {"distance_m": round(d), "accuracy_m": fix.accuracy_m, "radius_m": radius_m},
+                       f"Titik {d:.0f} m dari kantor dengan akurasi {fix.accuracy_m:.0f} m yang pas mencapai kantor",
+                       f"Point {d:.0f} m from the office with an accuracy of {fix.accuracy_m:.0f} m that just reaches it")
+    return None
+
+
+def shared_device(fixes: list[Fix]) -> list[Finding]:
+    """One phone's id behind the check-ins of two or more employees."""
+    out = []
+    for device_id, used in _by([f for f in fixes if f.device_id], lambda f: f.device_id).items():
+        people = sorted({f.employee_id for f in used})
+        if len(people) > 1:
+            out.append(Finding("shared_device", tuple(people), tuple(f.check_in_id for f in used),
+                               max(_day(f) for f in used), {"device_id": device_id, "employees": len(people)},
+                               f"Satu ponsel dipakai {len(people)} pegawai",
+                               f"One phone used by {len(people)} employees"))
+    return out
+
+
+def arrive_together(fixes: list[Fix], within_s: float = 60, within_m: float = 10, min_days: int = 3,
+                    min_share: float = 0.6) -> list[Finding]:
+    """Two employees whose morning check-ins come within a minute of each other from the same
+    few metres on most of the days both came in: one phone carried for two (titip absen)."""
+    together: dict[tuple[int, int], list[tuple[Fix, Fix]]] = defaultdict(list)
+    present: dict[int, set] = defaultdict(set)
+    for day, fixes_of_day in _by([f for f in fixes if f.session in (None, "in")], _day).items():
+        fixes_of_day.sort(key=lambda f: f.captured_at)
+        for f in fixes_of_day:
+            present[f.employee_id].add(day)
+        start = 0
+        for j, b in enumerate(fixes_of_day):      # a sliding window over time, then distance
+            while (b.captured_at - fixes_of_day[start].captured_at).total_seconds() > within_s:
+                start += 1
+            for a in fixes_of_day[start:j]:
+                if a.employee_id != b.employee_id and metres(a.lat, a.lon, b.lat, b.lon) <= within_m:
+                    pair = tuple(sorted((a.employee_id, b.employee_id)))
+                    if not together[pair] or _day(together[pair][-1][0]) != day:
+                        together[pair].append((a, b))
+    out = []
+    for (x, y), times in together.items():
+        both = len(present[x] & present[y])
+        if len(times) >= min_days and len(times) / max(both, 1) >= min_share:
+            out.append(Finding(
+                "arrive_together", (x, y), tuple(c for a, b in times for c in (a.check_in_id, b.check_in_id)),
+                max(_day(a) for a, _ in times), {"days_together": len(times), "days_both_present": both},
+                f"Dua pegawai presensi dalam {within_s:.0f} detik dari titik yang sama pada {len(times)} "
+                f"dari {both} hari", f"Two employees checked in within {within_s:.0f} s from the same spot "
+                f"on {len(times)} of {both} days"))
+    return out
+
+
+def terminal_buddies(punches: list[Punch], within_s: float = 10, min_days: int = 3, min_share: float = 0.6
+                     ) -> list[Finding]:
+    """Two PINs punched on one terminal seconds apart day after day (buddy punching)."""
+    fixes = [Fix(p.check_in_id, p.employee_id, p.captured_at, 0.0, 0.0, work_date=p.work_date,
+                 device_id=p.terminal_sn) for p in punches]
+    out = []
+    for sn, on_terminal in _by(fixes, lambda f: f.device_id).items():
+        for found in arrive_together(on_terminal, within_s=within_s, within_m=1, min_days=min_days,
+                                     min_share=min_share):
+            found.kind = "terminal_buddies"
+            found.evidence["terminal_sn"] = sn
+            found.message_id = f"Dua PIN di mesin {sn} berturut-turut dalam {within_s:.0f} detik pada " \
+                               f"{found.evidence['days_together']} hari"
+            found.message_en = f"Two PINs on terminal {sn} within {within_s:.0f} s of each other on " \
+                               f"{found.evidence['days_together']} days"
+            out.append(found)
+    return out
+
+
+def selfie_reuse(selfies: list[Selfie], max_bits: int = 4) -> list[Finding]:
+    """The same or a near-identical selfie (at most `max_bits` of 64 perceptual-hash bits
+    apart) on two days, or for two employees: a photo of a photo, or the same file sent again.
+    Candidates come from exact matches on one of max_bits+1 slices of the hash (pigeonhole),
+    so a month of selfies is not compared pair by pair."""
+    slices = max_bits + 1
+    width = math.ceil(64 / slices)
+    buckets: dict[tuple[int, int], list[Selfie]] = defaultdict(list)
+    for s in selfies:
+        for k in range(slices):
+            buckets[(k, (s.phash >> (k * width)) & ((1 << width) - 1))].append(s)
+    seen, out = set(), []
+    for group in buckets.values():
+        for a, b in combinations(group, 2):
+            key = tuple(sorted((a.check_in_id, b.check_in_id)))
+            if key in seen or (a.employee_id == b.employee_id and a.work_date == b.work_date):
+                continue
+            seen.add(key)
+            bits = bin(a.phash ^ b.phash).count("1")
+            if bits <= max_bits:
+                who = tuple(sorted({a.employee_id, b.employee_id}))
+                out.append(Finding("selfie_reuse", who, key, max(a.work_date, b.work_date),
+                                   {"bits_apart": bits, "dates": sorted({a.work_date.isoformat(), b.work_date.isoformat()})},
+                                   f"Swafoto sama atau hampir sama ({bits} bit berbeda) "
+                                   + ("untuk dua pegawai" if len(who) > 1 else "pada dua hari"),
+                                   f"The same or a near-identical selfie ({bits} bits apart) "
+                                   + ("for two employees" if len(who) > 1 else "on two days")))
+    return out
+
+
+def trust_scores(findings: list[Finding], weights: dict[str, float]) -> dict[int, tuple[float, list[str]]]:
+    """Per check-in: 100 minus the weights of the findings it is part of (never below 0), and
+    the kinds that took points off, worst first."""
+    taken: dict[int, list[tuple[float, str]]] = defaultdict(list)
+    for f in findings:
+        for check_in_id in set(f.check_in_ids):
+            taken[check_in_id].append((weights.get(f.kind, 0.0), f.kind))
+    return {cid: (max(0.0, 100.0 - sum(w for w, _ in parts)), [k for _, k in sorted(parts, reverse=True)])
+            for cid, parts in taken.items()}
+
+
+def _by(items, key) -> dict:
+    groups = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return groups
+
+
+def _day(fix) -> dt.date:
+    return fix.work_date or fix.captured_at.date()
