@@ -20,7 +20,7 @@ from .db import one, run, scalar
 RECORD = ("audit_log", "check_ins", "terminal_logs")
 # Read by the app (it checks the schema is at head), written only by migrations.
 OWNER_ONLY = ("alembic_version",)
-FUNCTIONS = ("pantau_refresh_rollups()",)
+FUNCTIONS = ("pantau_refresh_rollups()", "pantau_analyze()")   # run as the owner (0004_refresh_rollups)
 
 
 class RoleSetupError(RuntimeError):

@@ -63,6 +63,12 @@ def test_held_terminal_lines_are_applied_after_approval(runtime, monkeypatch):
     assert q(runtime, "SELECT count(*) AS n FROM check_ins WHERE terminal_sn = :sn", sn=terminal) == [{"n": 1}]
 
 
-def test_the_worker_refreshes_the_rollups(runtime):
+def test_the_worker_refreshes_the_rollups_and_a_bulk_load_takes_statistics(runtime):
+    from queries import synthetic
+
     with runtime.transaction() as conn:
         dashboard.refresh_rollups(conn)
+        synthetic.analyze(conn)
+    with runtime.connection() as conn:   # ANALYZE ran (as the owner): the table has statistics
+        assert db.scalar(conn, "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables "
+                               "WHERE relname = 'employees'")

@@ -1,9 +1,11 @@
-"""The rollups are refreshed through a function that runs as the schema's owner.
+"""The rollups are refreshed, and statistics taken after a bulk load, through functions that
+run as the schema's owner.
 
-REFRESH MATERIALIZED VIEW needs the view's owner (Postgres before 17 has no MAINTAIN
+REFRESH MATERIALIZED VIEW and ANALYZE need the owner (Postgres before 17 has no MAINTAIN
 privilege), and the app's role owns nothing (queries/roles.py). The worker calls
 pantau_refresh_rollups() instead; it refreshes exactly these views, in this order (the
-weeks are built from arrival_rollup). A new rollup is added here by a later migration.
+weeks are built from arrival_rollup). pantau_analyze() analyses the tables a demo or bench
+load fills. A new rollup or table is added here by a later migration.
 
 Revision ID: 0004_refresh_rollups
 Revises: 0003_dash_weeks
@@ -27,8 +29,14 @@ def upgrade() -> None:
             REFRESH MATERIALIZED VIEW CONCURRENTLY arrival_rollup;
             REFRESH MATERIALIZED VIEW CONCURRENTLY arrival_week_rollup;
         END $$;
-        REVOKE ALL ON FUNCTION pantau_refresh_rollups() FROM PUBLIC;""")
+        REVOKE ALL ON FUNCTION pantau_refresh_rollups() FROM PUBLIC;
+        CREATE FUNCTION pantau_analyze() RETURNS void
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+        BEGIN
+            ANALYZE employees, check_ins, leaves, work_days, unit_day_rollup, arrival_rollup;
+        END $$;
+        REVOKE ALL ON FUNCTION pantau_analyze() FROM PUBLIC;""")
 
 
 def downgrade() -> None:
-    op.execute("DROP FUNCTION IF EXISTS pantau_refresh_rollups()")
+    op.execute("DROP FUNCTION IF EXISTS pantau_analyze(); DROP FUNCTION IF EXISTS pantau_refresh_rollups()")
