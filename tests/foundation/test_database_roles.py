@@ -25,3 +25,20 @@ def test_a_process_refuses_to_work_as_the_owner(runtime, owner_known):
                                    database_url=runtime.urls.owner_url if owner_known else None)
     with pytest.raises((SystemExit, RuntimeError), match="owner"):
         boot(settings)
+
+
+@pytest.mark.parametrize("with_owner", [True, False])
+def test_pantau_db_upgrade_runs_as_the_owner_and_grants_the_app_role(runtime, with_owner, monkeypatch, capsys):
+    from pantau.cli import main
+    from tests.conftest import runtime_env
+
+    for key, value in runtime_env(runtime).items():
+        monkeypatch.setenv(key, value)
+    if not with_owner:
+        monkeypatch.delenv("DATABASE_URL")
+    code = main(["db", "upgrade"])
+    out = capsys.readouterr()
+    if with_owner:
+        assert code == 0 and f"app role: {runtime.urls.app_role.name}" in out.out
+    else:   # the processes' environment in the strict set-up: it cannot migrate, and says why
+        assert code == 2 and "owner" in out.err
