@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
-from .db import one, run, scalar
+from .db import one, rows, run, scalar
 
 # Written once, never rewritten by the app: what was received or done, as it was.
 RECORD = ("audit_log", "check_ins", "terminal_logs",
@@ -107,9 +107,8 @@ def _execute(conn: Connection, format_sql: str, **params) -> None:
 
 def can_rewrite_record(conn: Connection) -> list[str]:
     """What the connected role may do to the record that it must not (empty when safe)."""
-    found = []
-    for table in RECORD:
-        for privilege in ("UPDATE", "DELETE", "TRUNCATE"):
-            if scalar(conn, "SELECT has_table_privilege(:t, :p)", t=table, p=privilege):
-                found.append(f"{privilege} {table}")
-    return found
+    return [r["what"] for r in rows(conn, """
+        SELECT p.privilege || ' ' || t.name AS what
+        FROM unnest(CAST(:tables AS text[])) AS t(name), unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
+        WHERE to_regclass(t.name) IS NOT NULL AND has_table_privilege(t.name, p.privilege)
+        ORDER BY 1""", tables=list(RECORD))]
