@@ -175,7 +175,7 @@ def rejected_lines(conn: Connection, sns: list[str] | None, limit: int = 100) ->
         FROM terminal_bad_lines WHERE {scope}
         UNION ALL
         SELECT sn, received_at, raw, length(raw), NULL, reason, via
-        FROM terminal_logs WHERE state = 'rejected' AND {scope}"""
+        FROM terminal_log_lines WHERE state = 'rejected' AND {scope}"""
     return {"total": scalar(conn, f"SELECT count(*) FROM ({both}) x", sns=sns),
             "lines": rows(conn, f"{both} ORDER BY received_at DESC, sn LIMIT :n", sns=sns, n=limit)}
 
