@@ -150,6 +150,7 @@ def load(rt, employees: int, days: int) -> dict:
     from foundation import clock
     from queries import dashboard as qd
     from queries import dashboard_seed as seed
+    from queries import db
 
     started = time.monotonic()
     config = rt.config
@@ -178,7 +179,7 @@ def load(rt, employees: int, days: int) -> dict:
             ci_rows += seed.copy_check_ins(conn, check_ins, seed.BENCH_CHECK_IN_COLUMNS)
     with rt.transaction() as conn:
         qd.refresh_rollups(conn)
-    with rt.connection() as conn:
+    with db.connection(rt.urls.owner_url) as conn:   # VACUUM needs the tables' owner
         seed.vacuum_analyze(conn)
     return {"employees": employees, "work_days": wd_rows, "check_ins": ci_rows, "dates": len(dates),
             "seconds": round(time.monotonic() - started, 1)}

@@ -347,7 +347,7 @@ def main() -> None:
     if args.server_side_only:
         return
     token = _setup(rt)
-    proc, base = _server(dict(os.environ, DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url), args.web)
+    proc, base = _server(dict(os.environ, **rt.database_env(), REDIS_URL=rt.urls.redis_url), args.web)
     results["web"] = " ".join(web_command(args.web)[0][2:])
     try:
         results["first_load"] = first_load(base, token)

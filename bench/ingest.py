@@ -74,7 +74,7 @@ def prepare(servers: str, count: int, var_dir: Path):
 
 def server_env(rt, clock_spec: str, port: int) -> dict:
     env = dict(os.environ)
-    env.update(DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url,
+    env.update(**rt.database_env(), REDIS_URL=rt.urls.redis_url,
                PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
                PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
                PANTAU_LOG_LEVEL="WARNING", INGEST_PORT=str(port),

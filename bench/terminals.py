@@ -185,7 +185,7 @@ def main() -> int:
         t["lines"] = _backlog(t, days, args.lines, seed=n)
     total_lines = sum(len(t["lines"]) for t in plan)
 
-    env = {**os.environ, "DATABASE_URL": rt.urls.database_url, "REDIS_URL": rt.urls.redis_url,
+    env = {**os.environ, **rt.database_env(), "REDIS_URL": rt.urls.redis_url,
            "PANTAU_VAR_DIR": str(rt.settings.var_dir), "PANTAU_CONFIG": str(rt.settings.config_path),
            "PANTAU_REDIS_PREFIX": rt.settings.redis_prefix, "PANTAU_LOG_LEVEL": "WARNING"}
     proc, url = _serve(env, args.workers)

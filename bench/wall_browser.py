@@ -260,7 +260,7 @@ def main() -> None:
     os.environ[clock.ENV] = clock.demo_spec(MONDAY_0720, 1)  # a working Monday morning, whatever today is
     os.environ.setdefault("PANTAU_REDIS_PREFIX", "pantau-wallbench")
     rt, token, day, people = _setup()
-    env = dict(os.environ, DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url)
+    env = dict(os.environ, **rt.database_env(), REDIS_URL=rt.urls.redis_url)
     results = []
     for python in (args.python or [sys.executable]) * args.rounds:
         res = run_one(python, args.minutes, env, token, rt, day, people)

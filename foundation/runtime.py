@@ -13,7 +13,7 @@ from functools import cached_property
 
 import redis
 
-from queries import db, region, schema
+from queries import db, region, roles, schema
 
 from .config import Config
 from .config_file import get_config
@@ -32,6 +32,11 @@ class Runtime:
     @property
     def database_url(self) -> str:
         return self.urls.database_url
+
+    def database_env(self) -> dict[str, str]:
+        """Environment for a child process on the same database: the owner's URL to migrate
+        with (empty when another step migrates), the app's role to work as."""
+        return {"DATABASE_URL": self.urls.owner_url or "", "PANTAU_APP_DATABASE_URL": self.urls.database_url}
 
     def transaction(self):
         return db.transaction(self.urls.database_url)
@@ -66,12 +71,26 @@ def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
     db.configure(pool_size=settings.db_pool)
     urls = ensure_services(settings)
     if migrate:
-        heads = schema.upgrade(urls.database_url)
-        log.info("schema at %s", ", ".join(heads))
+        if urls.owner_url:
+            heads = schema.upgrade(urls.owner_url, urls.app_role)
+            log.info("schema at %s", ", ".join(heads))
+        elif missing := schema.pending(urls.database_url):
+            raise SystemExit(f"the schema lacks {', '.join(missing)}: run `pantau db upgrade` with "
+                             "DATABASE_URL set to the owner's URL (docs/operations.md)")
+        refuse_owner_rights(urls.database_url)
         with db.transaction(urls.database_url) as conn:
             region.sync_region(conn, config)
             region.note_config(conn, process_actor(), str(settings.config_path), config_digest(config))
     return Runtime(settings=settings, config=config, urls=urls)
+
+
+def refuse_owner_rights(database_url: str) -> None:
+    """Do not run as a role that could rewrite the record (the owner, a superuser)."""
+    with db.connection(database_url) as conn:
+        rights = roles.can_rewrite_record(conn)
+    if rights:
+        raise SystemExit("the app's database role may " + ", ".join(rights) + ": give the processes "
+                         "the app role of docs/operations.md ('Two database roles'), not the owner")
 
 
 def config_digest(config) -> dict:

@@ -8,11 +8,15 @@ a file lock serialises the first start.
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
 import logging
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from queries.roles import AppRole
 
 from .settings import Settings
 
@@ -27,10 +31,12 @@ _handles: dict[str, object] = {}
 
 @dataclass(frozen=True)
 class ServiceUrls:
-    database_url: str
+    database_url: str               # the app's role: what every query runs as
     redis_url: str
     embedded_database: bool
     embedded_redis: bool
+    owner_url: str | None = None    # the owner's: migrations only (None: another step migrates)
+    app_role: AppRole | None = None
 
 
 @contextmanager
@@ -90,11 +96,16 @@ def ensure_services(settings: Settings) -> ServiceUrls:
     # a child of `pantau demo` gets the demo's embedded servers as URLs: say what they are
     origin = "embedded server of the demo, via" if os.environ.get(EMBEDDED_ENV) == "1" else "external server from"
     if settings.database_url:
-        database_url = _normalise_pg_url(settings.database_url)
-        log.info("Postgres: %s DATABASE_URL (%s)", origin, _redact(database_url))
+        owner_url = _normalise_pg_url(settings.database_url)
+        log.info("Postgres: %s DATABASE_URL (%s)", origin, _redact(owner_url))
+    elif settings.app_database_url:
+        owner_url = None
+        log.info("Postgres: external server from PANTAU_APP_DATABASE_URL (%s), migrations left to "
+                 "`pantau db upgrade`", _redact(settings.app_database_url))
     else:
-        database_url = _embedded_postgres(settings.var_dir)
+        owner_url = _embedded_postgres(settings.var_dir)
         log.info("Postgres: embedded server, data in %s", settings.var_dir / "pg")
+    database_url, app_role = app_database(owner_url, settings.app_database_url, settings.secret_key)
     if settings.redis_url:
         redis_url = settings.redis_url
         log.info("Redis: %s REDIS_URL (%s)", origin, _redact(redis_url))
@@ -104,9 +115,30 @@ def ensure_services(settings: Settings) -> ServiceUrls:
     return ServiceUrls(
         database_url=database_url,
         redis_url=redis_url,
-        embedded_database=not settings.database_url,
+        embedded_database=settings.embedded_database,
         embedded_redis=not settings.redis_url,
+        owner_url=owner_url,
+        app_role=app_role,
     )
+
+
+def app_database(owner_url: str | None, app_url: str | None, secret_key: str) -> tuple[str, AppRole | None]:
+    """The app's URL and role: PANTAU_APP_DATABASE_URL as given, or derived from the owner's
+    URL: the same server and database, role `<database>_app` (one per database, so test
+    databases on one server never share one), password an HMAC of the secret key."""
+    from sqlalchemy.engine import make_url
+
+    if app_url:
+        url = make_url(_normalise_pg_url(app_url))
+        role = AppRole(url.username, url.password, derived=False) if owner_url else None
+        return url.render_as_string(hide_password=False), role
+    owner = make_url(owner_url)
+    name = f"{owner.database}_app"
+    if len(name) > 63:   # Postgres cuts names at 63 bytes: keep them apart
+        name = f"{owner.database[:40]}_{hashlib.sha256(owner.database.encode()).hexdigest()[:8]}_app"
+    password = hmac.new(secret_key.encode(), f"pantau-db-app:{name}".encode(), hashlib.sha256).hexdigest()
+    url = owner.set(username=name, password=password)
+    return url.render_as_string(hide_password=False), AppRole(name, password, derived=True)
 
 
 def stop_embedded(rt=None) -> None:

@@ -28,6 +28,7 @@ RATE_LIMITS = {name: default for name, (_, default) in RATE_LIMIT_ENV.items()}
 
 @dataclass(frozen=True)
 class Settings:
+    # the owner's URL: migrations and the app role's set-up (None: embedded, unless app_database_url)
     database_url: str | None
     redis_url: str | None
     config_path: Path
@@ -36,6 +37,8 @@ class Settings:
     selfie_dir: Path
     secret_key: str
     log_level: str = "INFO"
+    # the processes' role; unset: derived from database_url (docs/operations.md, two roles)
+    app_database_url: str | None = None
     db_pool: int = 5              # connections per process (plus 10 overflow)
     api_threads: int = 16         # API threads for blocking Postgres / Redis work
     api_writers: int = 2          # check-in writer threads per API process
@@ -45,7 +48,7 @@ class Settings:
 
     @property
     def embedded_database(self) -> bool:
-        return self.database_url is None
+        return self.database_url is None and self.app_database_url is None
 
     @property
     def embedded_redis(self) -> bool:
@@ -56,6 +59,7 @@ def load_settings() -> Settings:
     var_dir = Path(_env("PANTAU_VAR_DIR", str(ROOT / "var"))).resolve()
     return Settings(
         database_url=_env("DATABASE_URL"),
+        app_database_url=_env("PANTAU_APP_DATABASE_URL"),
         redis_url=_env("REDIS_URL"),
         config_path=Path(_env("PANTAU_CONFIG", str(ROOT / "config.yaml"))).resolve(),
         var_dir=var_dir,

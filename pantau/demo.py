@@ -79,7 +79,7 @@ def _ensure_access(rt: Runtime) -> tuple[dict[str, str], str]:
 def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url,
+        **rt.database_env(), REDIS_URL=rt.urls.redis_url,
         PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
         PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
         PANTAU_DEMO_CLOCK=clock_spec, PORT=str(args.web_port), INGEST_PORT=str(args.ingest_port),

@@ -8,7 +8,7 @@ from typing import Iterable, Sequence
 
 from sqlalchemy.engine import Connection
 
-from .db import copy_rows, rows, run_many
+from .db import copy_rows, rows, run, run_many
 
 EMPLOYEE_COLUMNS = ("nip", "name", "unit_code", "position")
 CHECK_IN_COLUMNS = ("event_key", "source", "employee_id", "captured_at", "work_date", "session",
@@ -64,9 +64,9 @@ def employee_ids(conn: Connection) -> list[dict]:
 
 
 def analyze(conn: Connection) -> None:
-    """Fresh planner statistics after a bulk load (autovacuum may not have run yet)."""
-    for table in ("employees", "work_days", "check_ins", "unit_day_rollup", "arrival_rollup"):
-        run_many(conn, f"ANALYZE {table}", [{}])
+    """Fresh planner statistics after a bulk load (autovacuum may not have run yet), through
+    the owner's function: ANALYZE needs the tables' owner."""
+    run(conn, "SELECT pantau_analyze()")
 
 
 def vacuum_analyze(conn: Connection) -> None:

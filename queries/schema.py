@@ -8,7 +8,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from . import db
+from . import db, roles
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Serialises concurrent starts (web, ingest and worker may upgrade at the same moment).
@@ -22,13 +22,16 @@ def _alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(url: str) -> list[str]:
-    """Apply every pending migration; returns the heads now in place."""
+def upgrade(url: str, app_role: roles.AppRole | None = None) -> list[str]:
+    """Apply every pending migration as the owner (`url`), then create and grant the app's
+    role when given; returns the heads now in place."""
     cfg = _alembic_config(url)
     with db.engine(url).begin() as conn:
         db.run(conn, "SELECT pg_advisory_xact_lock(:k)", k=_LOCK_KEY)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "heads")
+        if app_role is not None:
+            roles.ensure(conn, app_role)
     return current_heads(url)
 
 

@@ -48,8 +48,9 @@ def active_employees(conn: Connection, unit_codes: list[str] | None = None) -> l
 
 
 def analyze(conn: Connection) -> None:
-    """Fresh planner statistics after a bulk load (autovacuum would get there later)."""
-    run(conn, "ANALYZE employees, check_ins, leaves, work_days")
+    """Fresh planner statistics after a bulk load (autovacuum would get there later), through
+    the owner's function: ANALYZE needs the tables' owner."""
+    run(conn, "SELECT pantau_analyze()")
 
 
 def check_in_count(conn: Connection, first, last) -> int:

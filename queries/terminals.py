@@ -95,6 +95,17 @@ def employees_by_pin(conn: Connection, pins: list[str]) -> dict[str, dict]:
 
 LOG_COLUMNS = ("sn", "pin", "local_time", "punch_state", "verify", "workcode", "raw", "via", "state",
                "reason", "employee_id", "received_at", "applied_at")
+# terminal_logs keeps the line as sent (the app may not UPDATE it); what became of the line
+# is in terminal_log_states under the same key. insert_logs splits a LOG_COLUMNS record in two.
+LINE_COLUMNS = ("sn", "pin", "local_time", "punch_state", "verify", "workcode", "raw", "via", "received_at")
+STATE_COLUMNS = ("sn", "pin", "local_time", "state", "reason", "employee_id", "applied_at")
+_LINE_AT = [LOG_COLUMNS.index(c) for c in LINE_COLUMNS]
+_STATE_AT = [LOG_COLUMNS.index(c) for c in STATE_COLUMNS]
+
+
+def _copy_logs(conn: Connection, records: list[tuple]) -> None:
+    copy_rows(conn, "terminal_logs", LINE_COLUMNS, ([r[i] for i in _LINE_AT] for r in records))
+    copy_rows(conn, "terminal_log_states", STATE_COLUMNS, ([r[i] for i in _STATE_AT] for r in records))
 
 
 def insert_logs(conn: Connection, sn: str, records: list[tuple]) -> set[tuple[str, dt.datetime]]:
@@ -111,7 +122,7 @@ def insert_logs(conn: Connection, sn: str, records: list[tuple]) -> set[tuple[st
     if len(set(keys)) == len(keys):
         try:
             with conn.begin_nested():
-                copy_rows(conn, "terminal_logs", LOG_COLUMNS, records)
+                _copy_logs(conn, records)
             return set(keys)
         except UniqueViolation:     # raised by the driver's COPY; the savepoint is rolled back
             pass
@@ -125,7 +136,7 @@ def insert_logs(conn: Connection, sn: str, records: list[tuple]) -> set[tuple[st
         if key not in seen and key not in new:   # a line twice in one upload is stored once
             new.add(key)
             fresh.append(r)
-    copy_rows(conn, "terminal_logs", LOG_COLUMNS, fresh)
+    _copy_logs(conn, fresh)
     return new
 
 
@@ -164,7 +175,7 @@ def rejected_lines(conn: Connection, sns: list[str] | None, limit: int = 100) ->
         FROM terminal_bad_lines WHERE {scope}
         UNION ALL
         SELECT sn, received_at, raw, length(raw), NULL, reason, via
-        FROM terminal_logs WHERE state = 'rejected' AND {scope}"""
+        FROM terminal_log_lines WHERE state = 'rejected' AND {scope}"""
     return {"total": scalar(conn, f"SELECT count(*) FROM ({both}) x", sns=sns),
             "lines": rows(conn, f"{both} ORDER BY received_at DESC, sn LIMIT :n", sns=sns, n=limit)}
 
@@ -178,16 +189,18 @@ def waiting_logs(conn: Connection, sn: str, after: tuple[str, dt.datetime] | Non
     """Lines in `states` (held, or stored), in key order after `after` (locked)."""
     pin, at = after or ("", dt.datetime(1, 1, 1))
     return rows(conn, """
-        SELECT sn, pin, local_time, punch_state, verify, workcode, raw, via, state, received_at
-        FROM terminal_logs
-        WHERE sn = :sn AND state = ANY(:states) AND (pin, local_time) > (:pin, :at)
-        ORDER BY pin, local_time LIMIT :n FOR UPDATE SKIP LOCKED""",
+        SELECT l.sn, l.pin, l.local_time, l.punch_state, l.verify, l.workcode, l.raw, l.via, s.state,
+               l.received_at
+        FROM terminal_log_states s
+        JOIN terminal_logs l ON l.sn = s.sn AND l.pin = s.pin AND l.local_time = s.local_time
+        WHERE s.sn = :sn AND s.state = ANY(:states) AND (s.pin, s.local_time) > (:pin, :at)
+        ORDER BY s.pin, s.local_time LIMIT :n FOR UPDATE OF s SKIP LOCKED""",
         sn=sn, pin=pin, at=at, n=limit, states=list(states))
 
 
 def waiting_terminals(conn: Connection, states: tuple[str, ...] = HELD) -> list[str]:
     return [r["sn"] for r in rows(conn, """
-        SELECT DISTINCT l.sn FROM terminal_logs l JOIN terminals t ON t.sn = l.sn
+        SELECT DISTINCT l.sn FROM terminal_log_states l JOIN terminals t ON t.sn = l.sn
         WHERE l.state = ANY(:states) AND t.status = 'active' ORDER BY 1""", states=list(states))]
 
 
@@ -197,7 +210,7 @@ def set_log_states(conn: Connection, sn: str, changes: list[dict]) -> None:
     if not changes:
         return
     run(conn, """
-        UPDATE terminal_logs l SET state = c.state, reason = c.reason, employee_id = c.employee_id,
+        UPDATE terminal_log_states l SET state = c.state, reason = c.reason, employee_id = c.employee_id,
                applied_at = c.applied_at
         FROM unnest(CAST(:pins AS text[]), CAST(:times AS timestamp[]), CAST(:states AS text[]),
                     CAST(:reasons AS text[]), CAST(:ids AS bigint[]), CAST(:applied AS timestamptz[]))
@@ -211,7 +224,7 @@ def set_log_states(conn: Connection, sn: str, changes: list[dict]) -> None:
 def stored_backlog(conn: Connection) -> dict:
     """Backlog lines stored but not yet applied: how many, and since when (for health)."""
     return one(conn, """SELECT count(*) AS lines, min(received_at) AS oldest
-                        FROM terminal_logs WHERE state = 'stored'""")
+                        FROM terminal_log_lines WHERE state = 'stored'""")
 
 
 def stored_counts(conn: Connection, sns: list[str]) -> dict:
@@ -219,8 +232,8 @@ def stored_counts(conn: Connection, sns: list[str]) -> dict:
     (same terminal, employee and moment: must be 0)."""
     return one(conn, """
         SELECT (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns)) AS log_rows,
-               (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns) AND state = 'applied') AS applied,
-               (SELECT count(*) FROM terminal_logs WHERE sn = ANY(:sns) AND state = 'stored') AS stored,
+               (SELECT count(*) FROM terminal_log_states WHERE sn = ANY(:sns) AND state = 'applied') AS applied,
+               (SELECT count(*) FROM terminal_log_states WHERE sn = ANY(:sns) AND state = 'stored') AS stored,
                (SELECT count(*) FROM check_ins WHERE terminal_sn = ANY(:sns)) AS check_ins,
                (SELECT count(*) - count(DISTINCT (terminal_sn, employee_id, captured_at))
                   FROM check_ins WHERE terminal_sn = ANY(:sns)) AS duplicate_check_ins""", sns=sns)
@@ -239,7 +252,7 @@ def unmatched_pins(conn: Connection, limit: int = 200, sns: list[str] | None = N
         SELECT l.sn, l.pin, count(*) AS lines, min(l.local_time) AS first, max(l.local_time) AS last,
                (SELECT o.content FROM terminal_operlogs o WHERE o.sn = l.sn AND o.pin = l.pin
                   AND o.kind = 'USER' ORDER BY o.received_at DESC LIMIT 1) AS terminal_user
-        FROM terminal_logs l
+        FROM terminal_log_states l
         WHERE l.state = 'unmatched' AND (CAST(:sns AS text[]) IS NULL OR l.sn = ANY(CAST(:sns AS text[])))
         GROUP BY l.sn, l.pin ORDER BY count(*) DESC, l.sn, l.pin LIMIT :n""", n=limit, sns=sns)
 
@@ -356,7 +369,7 @@ def terminal_health(conn: Connection, now: dt.datetime, silent_after_s: float, d
                     ELSE 'online' END AS health,
                (SELECT count(*) FROM terminal_commands c
                  WHERE c.sn = t.sn AND c.result_at IS NULL) AS open_commands,
-               (SELECT count(*) FROM terminal_logs l
+               (SELECT count(*) FROM terminal_log_states l
                  WHERE l.sn = t.sn AND l.state = 'unmatched') AS unmatched
         FROM terminals t LEFT JOIN offices o ON o.code = t.office_code
         ORDER BY (t.status = 'active') DESC, t.office_code NULLS FIRST, t.sn""",

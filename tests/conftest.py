@@ -75,6 +75,8 @@ def make_database(server_url):
     with admin.connect() as conn:
         for name in made:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            # boot made the database's app role (roles are server-wide: one per database)
+            conn.execute(text(f'DROP ROLE IF EXISTS "{name}_app"'))
     admin.dispose()
 
 
@@ -121,7 +123,7 @@ def runtime_env(rt: Runtime) -> dict[str, str]:
     """Environment for a subprocess (gunicorn, the CLI) that must use the same servers."""
     env = dict(os.environ)
     env.update(
-        DATABASE_URL=rt.urls.database_url, REDIS_URL=rt.urls.redis_url,
+        **rt.database_env(), REDIS_URL=rt.urls.redis_url,
         PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
         PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
     )

@@ -1,13 +1,16 @@
 """pantau db upgrade | status; pantau config check."""
 from __future__ import annotations
 
+import sys
+
 from queries import schema
 
 
 def register(sub) -> None:
     p = sub.add_parser("db", help="database schema (migrations)")
     dsub = p.add_subparsers(dest="db_command", metavar="ACTION")
-    up = dsub.add_parser("upgrade", help="apply pending migrations (start-up does this too)")
+    up = dsub.add_parser("upgrade", help="apply pending migrations as the owner (DATABASE_URL) and grant "
+                                         "the app's role its rights (start-up does this too)")
     up.set_defaults(handler=_upgrade)
     st = dsub.add_parser("status", help="show the applied and pending migrations")
     st.set_defaults(handler=_status)
@@ -22,8 +25,12 @@ def _upgrade(args) -> int:
     from foundation.runtime import boot
 
     rt = boot(migrate=False)
-    heads = schema.upgrade(rt.database_url)
-    print(f"schema at {', '.join(heads)}")
+    if not rt.urls.owner_url:
+        print("pantau db upgrade runs as the owner: set DATABASE_URL to the owner's URL "
+              "(docs/operations.md, 'Two database roles')", file=sys.stderr)
+        return 2
+    heads = schema.upgrade(rt.urls.owner_url, rt.urls.app_role)
+    print(f"schema at {', '.join(heads)}; app role: {rt.urls.app_role.name if rt.urls.app_role else '-'}")
     return 0
 
 

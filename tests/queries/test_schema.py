@@ -10,7 +10,7 @@ from queries import audit, db, schema
 def test_migrations_are_at_head_and_idempotent(runtime):
     before = schema.current_heads(runtime.database_url)
     assert before and not schema.pending(runtime.database_url)
-    assert schema.upgrade(runtime.database_url) == before
+    assert schema.upgrade(runtime.urls.owner_url, runtime.urls.app_role) == before
 
 
 def test_units_and_offices_mirror_the_config(runtime):
@@ -25,12 +25,14 @@ def test_units_and_offices_mirror_the_config(runtime):
     assert units[some.code]["schedule_code"] == cfg.unit_schedule(some.code)
 
 
-def test_audit_log_refuses_update_and_delete(runtime):
+def test_audit_log_refuses_update_and_delete_even_to_its_owner(runtime):
+    """The trigger is the second line: the app's role is refused by privileges first
+    (tests/queries/test_privileges.py); the owner, who has them, still meets the trigger."""
     with runtime.transaction() as conn:
         audit.record(conn, "tester", "test.write", "x", "why", before={"a": 1}, after={"a": 2})
     for sql in ("UPDATE audit_log SET actor = 'mallory'", "DELETE FROM audit_log", "TRUNCATE audit_log"):
         with pytest.raises(DBAPIError, match="append-only"):
-            with runtime.transaction() as conn:
+            with db.transaction(runtime.urls.owner_url) as conn:
                 db.run(conn, sql)
     with runtime.connection() as conn:
         assert db.scalar(conn, "SELECT count(*) FROM audit_log WHERE actor = 'mallory'") == 0

@@ -42,7 +42,7 @@ def check_ins(runtime, terminal_sn: str) -> list[dict]:
 
 
 def logs(runtime, terminal_sn: str) -> list[dict]:
-    return q(runtime, "SELECT * FROM terminal_logs WHERE sn = :sn ORDER BY local_time, pin", sn=terminal_sn)
+    return q(runtime, "SELECT * FROM terminal_log_lines WHERE sn = :sn ORDER BY local_time, pin", sn=terminal_sn)
 
 
 def cli_process(runtime, demo_clock: str, *args) -> subprocess.CompletedProcess:
@@ -97,5 +97,5 @@ def catch_up(runtime) -> int:
 
 def stored(runtime, terminal_sn: str) -> int:
     """Backlog lines of this terminal kept but not yet applied."""
-    return q(runtime, "SELECT count(*) AS n FROM terminal_logs WHERE sn = :sn AND state = 'stored'",
+    return q(runtime, "SELECT count(*) AS n FROM terminal_log_states WHERE sn = :sn AND state = 'stored'",
              sn=terminal_sn)[0]["n"]

@@ -181,7 +181,7 @@ def test_unknown_pins_in_a_backlog_stay_unmatched_and_a_mapping_applies_them(run
     body = _backlog(people, DAYS[:1]) + f"5550001\t{at(DAYS[0], 7, 30):%Y-%m-%d %H:%M:%S}\t0\t1\t0\t0\r\n".encode()
     outcome = _upload(runtime, terminal, body)
     assert outcome.stored == 2 and outcome.unmatched == 1
-    assert q(runtime, "SELECT state FROM terminal_logs WHERE sn = :sn AND pin = '5550001'",
+    assert q(runtime, "SELECT state FROM terminal_log_lines WHERE sn = :sn AND pin = '5550001'",
              sn=terminal) == [{"state": "unmatched"}]
     # a rematch (the administrator's action) applies both the held and the stored lines at once
     punches.apply_waiting(runtime, terminal)
