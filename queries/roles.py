@@ -19,8 +19,10 @@ from .db import one, rows, run, scalar
 # Written once, never rewritten by the app: what was received or done, as it was.
 RECORD = ("audit_log", "check_ins", "terminal_logs",
           # also insert-only in queries/: a lateness reason (the first stands), event scans,
-          # a terminal's malformed lines, operation logs and photo digests
-          "check_in_notes", "event_attendances", "terminal_bad_lines", "terminal_operlogs", "terminal_photos")
+          # a terminal's malformed lines, operation logs and photo digests, the patterns found
+          # across check-ins and each selfie's perceptual hash
+          "check_in_notes", "event_attendances", "terminal_bad_lines", "terminal_operlogs", "terminal_photos",
+          "pattern_findings", "selfie_hashes")
 # Read by the app (it checks the schema is at head), written only by migrations.
 OWNER_ONLY = ("alembic_version",)
 FUNCTIONS = ("pantau_refresh_rollups()", "pantau_analyze()")   # run as the owner (0004_refresh_rollups)
