@@ -51,7 +51,33 @@ def ensure(conn: Connection, role: AppRole) -> None:
         # the derived password follows the secret key: a rotated key is picked up here
         _execute(conn, "format('ALTER ROLE %I PASSWORD %L', CAST(:n AS text), CAST(:p AS text))",
                  n=role.name, p=role.password)
-    _grant(conn, role.name, me["db"], me["schema"])
+    if not _in_place(conn, role.name, me["schema"]):
+        _grant(conn, role.name, me["db"], me["schema"])
+
+
+def _in_place(conn: Connection, name: str, schema: str) -> bool:
+    """Does the role already hold exactly its rights? Then a start grants nothing: a GRANT
+    rewrites every table's catalog row, and meeting the worker's REFRESH of a view there
+    fails with 'tuple concurrently updated' (seen when the demo's processes start)."""
+    return bool(scalar(conn, """
+        SELECT NOT EXISTS (
+                 SELECT 1 FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+                 WHERE s.nspname = :s   -- CASE: the planner may test a privilege before the kind
+                   AND CASE WHEN c.relkind IN ('r', 'v', 'm', 'p') THEN NOT has_table_privilege(:n, c.oid, 'SELECT')
+                            ELSE false END)
+           AND NOT EXISTS (
+                 SELECT 1 FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace
+                 WHERE s.nspname = :s
+                   AND CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(:n, c.oid, 'USAGE') ELSE false END)
+           AND NOT EXISTS (
+                 SELECT 1 FROM unnest(CAST(:record AS text[])) AS t(name),
+                               unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)
+                 WHERE to_regclass(t.name) IS NOT NULL AND has_table_privilege(:n, t.name, p.privilege))
+           AND NOT EXISTS (
+                 SELECT 1 FROM unnest(CAST(:functions AS text[])) AS f(sig)
+                 WHERE to_regprocedure(f.sig) IS NOT NULL AND NOT has_function_privilege(:n, f.sig, 'EXECUTE'))
+           AND has_database_privilege(:n, current_database(), 'CONNECT')""",
+        s=schema, n=name, record=list(RECORD), functions=list(FUNCTIONS)))
 
 
 def _exists(conn: Connection, name: str) -> bool:

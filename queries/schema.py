@@ -1,12 +1,14 @@
 """Migrations (Alembic), applied by `pantau db upgrade` and at every start."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import InternalError
 
 from . import db, roles
 
@@ -22,16 +24,26 @@ def _alembic_config(url: str) -> AlembicConfig:
     return cfg
 
 
-def upgrade(url: str, app_role: roles.AppRole | None = None) -> list[str]:
+def upgrade(url: str, app_role: roles.AppRole | None = None, attempts: int = 5) -> list[str]:
     """Apply every pending migration as the owner (`url`), then create and grant the app's
-    role when given; returns the heads now in place."""
+    role when given; returns the heads now in place.
+
+    A GRANT that meets another session's catalog change (the worker refreshing a view) fails
+    with 'tuple concurrently updated'; the whole transaction rolled back, it is tried again."""
     cfg = _alembic_config(url)
-    with db.engine(url).begin() as conn:
-        db.run(conn, "SELECT pg_advisory_xact_lock(:k)", k=_LOCK_KEY)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "heads")
-        if app_role is not None:
-            roles.ensure(conn, app_role)
+    for attempt in range(1, attempts + 1):
+        try:
+            with db.engine(url).begin() as conn:
+                db.run(conn, "SELECT pg_advisory_xact_lock(:k)", k=_LOCK_KEY)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "heads")
+                if app_role is not None:
+                    roles.ensure(conn, app_role)
+            break
+        except InternalError as exc:
+            if "tuple concurrently updated" not in str(exc.orig) or attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
     return current_heads(url)
 
 

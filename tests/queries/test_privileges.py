@@ -81,3 +81,23 @@ def test_a_later_migration_run_keeps_the_rights_as_they_are(runtime):
         assert roles.can_rewrite_record(conn) == []
         assert db.scalar(conn, "SELECT has_table_privilege('terminal_log_states', 'UPDATE')")
         assert db.scalar(conn, "SELECT has_function_privilege('pantau_refresh_rollups()', 'EXECUTE')")
+
+
+def test_a_start_with_the_rights_in_place_grants_nothing_and_one_missing_right_is_restored(runtime):
+    """Every process start runs the role setup; a GRANT rewrites catalog rows and met the
+    worker's view refresh ('tuple concurrently updated'), so a start with nothing missing
+    must not grant at all, and one with a right gone puts it back."""
+    from queries import schema
+
+    owner, role = runtime.urls.owner_url, runtime.urls.app_role
+    with db.engine(owner).begin() as conn:
+        assert roles._in_place(conn, role.name, "public")
+        db.run(conn, f'GRANT UPDATE ON check_ins TO "{role.name}"')      # a right the app must not have
+        assert not roles._in_place(conn, role.name, "public")
+    schema.upgrade(owner, role)
+    with db.engine(owner).begin() as conn:
+        assert roles._in_place(conn, role.name, "public")
+        grants_before = db.scalar(conn, "SELECT xmin::text FROM pg_class WHERE relname = 'work_days'")
+    schema.upgrade(owner, role)                                             # a plain restart
+    with db.engine(owner).begin() as conn:
+        assert db.scalar(conn, "SELECT xmin::text FROM pg_class WHERE relname = 'work_days'") == grants_before
