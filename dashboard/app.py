@@ -69,6 +69,7 @@ def create_flask(rt: Runtime) -> Flask:
         "CACHE_KEY_PREFIX": rt.key("cache") + ":", "CACHE_DEFAULT_TIMEOUT": 60,
         "CACHE_OPTIONS": dict(shared_cache.REDIS_OPTIONS),
     })
+    shared_cache.install(server)
     CSRFProtect(server)
     outage.install(server)
     warm.gzip_bundles(server)

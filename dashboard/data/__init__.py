@@ -45,7 +45,8 @@ def today(config=None) -> dt.date:
 def memo(name: str, ttl: int, fn: Callable, *args: Any) -> Any:
     """fn(*args) through the shared cache; args (the viewer's scope among them) form the key."""
     # the generation moves when an administrator rewrites work days: no stale page after a decision
-    key = f"q:{name}:{freshness.generation(runtime())}:" + hashlib.sha1(repr(args).encode()).hexdigest()
+    def key() -> str:
+        return f"q:{name}:{freshness.generation(runtime())}:" + hashlib.sha1(repr(args).encode()).hexdigest()
     return shared_cache.through(key, ttl, lambda: fn(*args))
 
 
@@ -185,10 +186,11 @@ _recounts = SimpleCache(default_timeout=RECOUNT_TTL)   # in this process: the sh
 
 def recounted_snapshot(day: dt.date) -> dict:
     """The wall's counts from Postgres, for while the live state cannot be read."""
-    snap = _recounts.get(day.isoformat())
+    key = runtime().key("recount", day.isoformat())
+    snap = _recounts.get(key)
     if snap is None:
         snap = live.recount_snapshot(runtime(), day)
-        _recounts.set(day.isoformat(), snap)
+        _recounts.set(key, snap)
     return snap
 
 

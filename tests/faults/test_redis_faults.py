@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import json
 import os
+import signal
 import time
 from collections import Counter
 
@@ -168,3 +169,28 @@ def test_a_redis_restored_from_an_old_snapshot_is_recounted_at_once(stack):
     assert settled, (_live(rt), _recount(rt))            # the burst is back on the wall by itself
     snap = live.snapshot(rt, DAY)
     assert snap["units"]["PKM-CLG"]["present"] >= PHONES
+
+
+def test_a_frozen_redis_slows_nothing_into_a_500(stack):
+    """Redis stopped by SIGSTOP (it accepts connections and never answers) during a burst."""
+    rt, redis_server, app, server = stack
+    fleet = _fleet(rt, server, "SETDA", 20)
+    os.kill(redis_server.proc.pid, signal.SIGSTOP)
+    try:
+        async def burst_while_frozen():
+            morning = asyncio.create_task(sim.morning(server.url, fleet, now=server.now, duration_s=2,
+                                                      shares=SHARES, concurrency=8, seed=24))
+            walks = [await asyncio.to_thread(walk, app, user) for user in ("sekda", "bkpp")]
+            return walks, await morning
+        walks, report = asyncio.run(burst_while_frozen())
+    finally:
+        os.kill(redis_server.proc.pid, signal.SIGCONT)
+    settled = _settled(rt)
+    figures = _figures("redis frozen (SIGSTOP) during a burst", report, _stored(rt, fleet))
+    codes = sum((w.codes for w in walks), Counter())
+    print("DASHBOARD WHILE FROZEN", json.dumps({"requests": sum(codes.values()), "codes": dict(codes)}))
+    for w in walks:
+        assert w.answers and not w.failures, w.failures
+    assert report.gave_up == 0 and figures["acknowledged"] == 20
+    assert figures["lost"] == figures["doubled"] == 0
+    assert settled, (_live(rt), _recount(rt))
