@@ -9,7 +9,6 @@ anyone rebuilding them by hand. Each test prints its figures (run with -s to see
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import json
 import os
 import signal
