@@ -24,7 +24,7 @@ from foundation.settings import ROOT
 
 from queries import db
 
-from . import auth, outage, warm
+from . import auth, outage, shared_cache, warm
 from .pages import downloads, login, map as map_page, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages.admin_common import nav_links
@@ -59,12 +59,17 @@ def create_flask(rt: Runtime) -> Flask:
         RATELIMIT_STORAGE_URI=_redis_storage_uri(rt.urls.redis_url),
         RATELIMIT_KEY_PREFIX=rt.key("limits"),
         RATELIMIT_HEADERS_ENABLED=True,
+        # Redis down: count login attempts in this process instead of failing every login
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS=dict(shared_cache.REDIS_OPTIONS),
     )
     server.extensions["pantau"] = rt
     server.extensions["pantau_cache"] = Cache(server, config={
         "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": rt.urls.redis_url,
         "CACHE_KEY_PREFIX": rt.key("cache") + ":", "CACHE_DEFAULT_TIMEOUT": 60,
+        "CACHE_OPTIONS": dict(shared_cache.REDIS_OPTIONS),
     })
+    shared_cache.install(server)
     CSRFProtect(server)
     outage.install(server)
     warm.gzip_bundles(server)
@@ -109,7 +114,7 @@ def create_flask(rt: Runtime) -> Flask:
 
 def create_app(rt: Runtime | None = None) -> dash.Dash:
     rt = rt or boot()
-    live.rebuild_if_empty(rt, clock.today(rt.config.zone))  # a fresh Redis: the wall starts right
+    live.rebuild_if_stale(rt, clock.today(rt.config.zone))  # a fresh or restored Redis: the wall starts right
     server = create_flask(rt)
     app = dash.Dash(
         __name__, server=server, title="Pantau", update_title=None,

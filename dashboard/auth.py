@@ -17,6 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from queries import users as user_queries
 
+from . import shared_cache
+
 ROLES = ("kepala_daerah", "sekda", "bkpp", "kepala_unit", "admin_unit")
 UNIT_ROLES = ("kepala_unit", "admin_unit")  # scoped to their unit's subtree
 ROLE_LABELS = {
@@ -82,14 +84,10 @@ def _load_user(user_id: str):
 
 
 def _cached_user(user_id: int) -> dict | None:
-    cache = current_app.extensions["pantau_cache"]
-    key = f"user:{user_id}"
-    row = cache.get(key)
-    if row is None:
+    def read() -> dict:
         with current_app.extensions["pantau"].connection() as conn:
-            row = user_queries.user_by_id(conn, user_id)
-        cache.set(key, row or {}, timeout=30)
-    return row or None
+            return user_queries.user_by_id(conn, user_id) or {}
+    return shared_cache.through(f"user:{user_id}", 30, read) or None
 
 
 def authenticate(rt, username: str, password: str) -> dict | None:
@@ -124,13 +122,10 @@ def kiosk_viewer(rt, token: str | None) -> Viewer | None:
     """The wall's viewer for a kiosk token; revocation takes effect within 30 s (cache)."""
     if not token or len(token) > 200:
         return None
-    cache = current_app.extensions["pantau_cache"]
-    key = "kiosk:" + hash_token(token)
-    row = cache.get(key)
-    if row is None:
+    def read() -> dict:
         with rt.connection() as conn:
-            row = user_queries.kiosk_by_hash(conn, hash_token(token)) or {}
-        cache.set(key, row, timeout=30)
+            return user_queries.kiosk_by_hash(conn, hash_token(token)) or {}
+    row = shared_cache.through("kiosk:" + hash_token(token), 30, read)
     if not row:
         return None
     return Viewer(name=row["label"], role="kiosk", show_names=bool(row["show_names"]))

@@ -5,7 +5,8 @@ paths they use (/iclock/...). Run by the Procfile:
     gunicorn --worker-class uvicorn.workers.UvicornWorker "ingest.app:create_app()"
 
 Each worker process boots once (settings, config, servers, migrations) and, when Redis
-has no live state for today, rebuilds it from Postgres.
+has no live state for today or one it did not count itself (restored from a snapshot),
+rebuilds it from Postgres; a watcher does the same every few seconds.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def create_app(runtime=None) -> FastAPI:
     from foundation.runtime import boot
 
     rt = runtime or boot()
-    live.rebuild_if_empty(rt, clock.today(rt.config.zone))
+    live.rebuild_if_stale(rt, clock.today(rt.config.zone))
 
     @asynccontextmanager
     async def lifespan(app):

@@ -4,6 +4,13 @@ Derived from Postgres and rebuildable from it at any time. Each employee has one
 status per date, and counts move only when that status changes, so a replayed or
 duplicated check-in can never be counted twice. When Redis is unreachable the check-in
 still lands in Postgres; this process marks the date dirty and rebuilds once Redis is back.
+
+What proves a date's state matches Postgres: it was recounted from Postgres by this very
+Redis server run (`built_on` holds the server's run_id, new at every start) and every
+check-in since was applied to it (a failed apply marks the date dirty). A Redis restarted
+from an old snapshot, or a replica promoted, has another run_id: the state is recounted at
+once, by the first check-in after the restart (Redis lost its scripts: NOSCRIPT) or by the
+ingest process's watcher within seconds. The hot path pays nothing for it.
 """
 from __future__ import annotations
 
@@ -75,7 +82,7 @@ def live_status(status: str | None, late_band: str | None) -> str | None:
 
 def _keys(rt, day: dt.date) -> dict[str, str]:
     d = day.isoformat()
-    return {k: rt.key("live", d, k) for k in ("emp", "counts", "version", "updated_at", "latest")}
+    return {k: rt.key("live", d, k) for k in ("emp", "counts", "version", "updated_at", "latest", "built_on")}
 
 
 def _now() -> str:
@@ -106,7 +113,8 @@ def apply_many(rt, updates: list[tuple[dt.date, int, str, str | None, dict | Non
     try:
         _catch_up(rt)
         calls = [_apply_call(rt, *u) for u in updates]
-        results = _run_applies(rt, calls)
+        # a Redis that forgot the script was restarted, perhaps from an old snapshot
+        results = _run_applies(rt, calls, on_restart=lambda: _rebuild_stale(rt, {u[0] for u in updates}))
         unbuilt = sorted({u[0] for u, r in zip(updates, results) if r == -1})
         if unbuilt:   # the first check-in of a date: build it from Postgres (which holds this one too)
             for day in unbuilt:
@@ -130,8 +138,9 @@ def _apply_call(rt, day: dt.date, employee_id: int, unit_code: str, status: str 
             rt.key("live", "events")], args
 
 
-def _run_applies(rt, calls: list[tuple[list, tuple]]) -> list:
-    """EVALSHA each call in one pipeline; a Redis that lost the script (restarted) gets it again."""
+def _run_applies(rt, calls: list[tuple[list, tuple]], on_restart=None) -> list:
+    """EVALSHA each call in one pipeline; a Redis that lost the script (restarted) gets it
+    again, after `on_restart()`."""
     sha = _script_sha(rt)
     for attempt in (1, 2):
         pipe = rt.redis.pipeline(transaction=False)
@@ -142,6 +151,8 @@ def _run_applies(rt, calls: list[tuple[list, tuple]]) -> list:
         except redis.exceptions.NoScriptError:
             if attempt == 2:
                 raise
+            if on_restart is not None:
+                on_restart()
             sha = _script_sha(rt, reload=True)
 
 
@@ -196,6 +207,7 @@ def rebuild(rt, day: dt.date) -> dict:
     swap, so the version key it bumps is watched and the recount repeated if it moved.
     """
     keys = _keys(rt, day)
+    server_run = _server_run(rt)
     for attempt in range(REBUILD_TRIES):
         with rt.redis.pipeline(transaction=True) as pipe:
             if attempt < REBUILD_TRIES - 1:
@@ -212,6 +224,7 @@ def rebuild(rt, day: dt.date) -> dict:
                 pipe.rpush(keys["latest"], *items)
             pipe.incr(keys["version"])
             pipe.set(keys["updated_at"], _now())
+            pipe.set(keys["built_on"], server_run)
             for key in keys.values():
                 pipe.expire(key, TTL_S)
             pipe.publish(rt.key("live", "events"), json.dumps({"date": day.isoformat(), "rebuilt": True}))
@@ -267,6 +280,17 @@ def snapshot(rt, day: dt.date) -> dict:
     pipe.hgetall(keys["counts"])
     pipe.lrange(keys["latest"], 0, LATEST_KEEP - 1)
     ver, updated, raw_counts, latest = pipe.execute()
+    return _shaped(day, int(ver or 0), updated, raw_counts, latest)
+
+
+def recount_snapshot(rt, day: dt.date) -> dict:
+    """What snapshot() would show, counted from Postgres now (the wall while Redis is away;
+    the fault tests' recount). Version 0: no live state."""
+    _, _, counts, latest = _recount(rt, day)
+    return _shaped(day, 0, _now(), counts, latest)
+
+
+def _shaped(day: dt.date, ver: int, updated: str | None, raw_counts: dict, latest: list[str]) -> dict:
     units: dict[str, dict[str, int]] = {}
     for field, n in raw_counts.items():
         unit, _, state = field.rpartition("|")
@@ -280,29 +304,53 @@ def snapshot(rt, day: dt.date) -> dict:
         c["not_yet"] = max(0, c["expected"] - c["present"] - c[LEAVE] - c[ABSENT])
         for k in totals:
             totals[k] += c[k]
-    return {"date": day.isoformat(), "version": int(ver or 0), "updated_at": updated,
+    return {"date": day.isoformat(), "version": ver, "updated_at": updated,
             "units": units, "totals": totals, "latest": [json.loads(x) for x in latest]}
 
 
-def rebuild_if_empty(rt, day: dt.date) -> bool:
-    """At start-up: a Redis without today's state gets it from Postgres."""
+def _server_run(rt) -> str:
+    """The Redis server's run_id: new at every start of the server."""
+    return rt.redis.info("server")["run_id"]
+
+
+def is_current(rt, day: dt.date) -> bool:
+    """Whether `day`'s live state was recounted by this Redis server run (see the module's note)."""
+    keys = _keys(rt, day)
+    pipe = rt.redis.pipeline(transaction=False)
+    pipe.exists(keys["version"])
+    pipe.get(keys["built_on"])
+    pipe.info("server")
+    found, built_on, info = pipe.execute()
+    return bool(found) and built_on == info["run_id"]
+
+
+def _rebuild_stale(rt, days) -> None:
+    for day in sorted(days):
+        if not is_current(rt, day):
+            log.warning("live state of %s not from this Redis run (restart, old snapshot): recounting", day)
+            rebuild(rt, day)
+
+
+def rebuild_if_stale(rt, day: dt.date) -> bool:
+    """A Redis without today's state, or with one it did not recount itself (restored from a
+    snapshot), gets it from Postgres. True when it was rebuilt."""
     try:
-        if rt.redis.exists(_keys(rt, day)["version"]):
+        if is_current(rt, day):
             return False
         rebuild(rt, day)
         return True
     except redis.RedisError as exc:
-        log.warning("Redis unreachable at start (%s); live state will be rebuilt when it is back", exc)
+        log.warning("Redis unreachable (%s); live state will be rebuilt when it is back", exc)
         with _dirty_lock:
             _dirty.add(day)
         return False
 
 
 def catch_up(rt, day: dt.date) -> bool:
-    """Rebuild dates missed while Redis was down, and `day` if Redis came back empty.
+    """Rebuild dates missed while Redis was down, and `day` if Redis came back empty or old.
     False while Redis is still unreachable. Long-running processes call this now and then."""
     try:
         _catch_up(rt)
     except redis.RedisError:
         return False
-    return rebuild_if_empty(rt, day) or True
+    return rebuild_if_stale(rt, day) or True

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 import redis
+from cachelib import SimpleCache
 from flask import current_app
 
 from foundation import clock, freshness
@@ -25,6 +26,8 @@ from queries import attendance as qa
 from queries import dashboard as q
 from queries import dashboard_map as qmap
 from queries import work_days as qw
+
+from .. import shared_cache
 
 PAST_TTL = 300   # closed days change only on recompute
 TODAY_TTL = 10   # today's counts move with every check-in
@@ -41,14 +44,10 @@ def today(config=None) -> dt.date:
 
 def memo(name: str, ttl: int, fn: Callable, *args: Any) -> Any:
     """fn(*args) through the shared cache; args (the viewer's scope among them) form the key."""
-    cache = current_app.extensions["pantau_cache"]
     # the generation moves when an administrator rewrites work days: no stale page after a decision
-    key = f"q:{name}:{freshness.generation(runtime())}:" + hashlib.sha1(repr(args).encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = fn(*args)
-        cache.set(key, value, timeout=ttl)
-    return value
+    def key() -> str:
+        return f"q:{name}:{freshness.generation(runtime())}:" + hashlib.sha1(repr(args).encode()).hexdigest()
+    return shared_cache.through(key, ttl, lambda: fn(*args))
 
 
 def together(*calls: tuple) -> list:
@@ -179,6 +178,20 @@ def live_snapshot(day: dt.date) -> dict:
         return live.snapshot(runtime(), day)
     except redis.RedisError as exc:
         raise LiveUnavailable(str(exc)) from exc
+
+
+RECOUNT_TTL = 5   # while Redis is away, each worker recounts from Postgres at most this often
+_recounts = SimpleCache(default_timeout=RECOUNT_TTL)   # in this process: the shared cache is Redis
+
+
+def recounted_snapshot(day: dt.date) -> dict:
+    """The wall's counts from Postgres, for while the live state cannot be read."""
+    key = runtime().key("recount", day.isoformat())
+    snap = _recounts.get(key)
+    if snap is None:
+        snap = live.recount_snapshot(runtime(), day)
+        _recounts.set(key, snap)
+    return snap
 
 
 # --- downloads: streamed, uncached ------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""/wall: the TV in the regional head's office. Reads only the live state in Redis (`data.wall_state`,
-`data.live_snapshot` over ingest.live), never Postgres.
+"""/wall: the TV in the regional head's office. Reads the live state in Redis (`data.wall_state`,
+`data.live_snapshot` over ingest.live); only while Redis cannot be read, counts from Postgres
+(`data.recounted_snapshot`, every few seconds) under a "Data langsung terputus" notice.
 
 A 1 s tick asks live.version and the worker's silent-terminal count (one MGET); the same
 pair means nothing is sent back but a heartbeat, so nothing is redrawn. Opened with
@@ -143,6 +144,7 @@ def silent_mark(silent: int | None, viewer):
 
 
 LOST_S = 30   # seconds without an answer before the wall says the connection is lost
+LIVE_LOST = "Data langsung terputus · angka dari basis data"   # Redis away: counts from Postgres
 
 
 def _legend(marks: list[tuple], dom_id: str):
@@ -255,14 +257,20 @@ def register(app) -> None:
             if drawn_mark(found, scale, silent, fences, page, pages) == shown_version:
                 return (no_update,) * 6 + (beat,)
             snap = data.live_snapshot(day)
+            lost = None
         except data.LiveUnavailable:
-            raise PreventUpdate  # no heartbeat either: the freshness mark turns red
+            snap, silent, lost = data.recounted_snapshot(day), None, LIVE_LOST
+            snap = {**snap, "version": "pg" + snap["updated_at"]}   # redrawn when recounted
+            if drawn_mark(snap["version"], scale, silent, fences, page, pages) == shown_version:
+                return (no_update,) * 6 + (beat,)
         v = view(snap, rt.config, viewer, scale, page)
         items = [html.Li(line) for line in v["ticker"]] or [html.Li("Belum ada presensi hari ini.")]
         bars = figures.unit_bars(v["units"], wall=True, scale=scale, note=v["units_caption"])
         drawn = drawn_mark(snap["version"], scale, silent, v["fences"], page, v["pages"])
         mark = silent_mark(silent, viewer)
-        header = [f"{day:%d/%m/%Y}", mark] if mark else f"{day:%d/%m/%Y}"
+        header = [f"{day:%d/%m/%Y}", *([mark] if mark else []),
+                  *([html.Span(lost, id="wall-live-lost", className="silent-mark alert")] if lost else [])]
+        header = header if len(header) > 1 else header[0]
         return (tiles(v["tiles"], "tiles wall-tile-row"), bars, map_update(v, shown_version, scale),
                 items, header, drawn, beat)
 
