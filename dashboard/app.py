@@ -25,7 +25,7 @@ from foundation.settings import ROOT
 
 from queries import db
 
-from . import auth, outage, sessions, warm
+from . import auth, outage, security_headers, sessions, warm
 from .pages import downloads, login, map as map_page, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages.admin_common import nav_links
@@ -160,6 +160,7 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
 
     for page in (overview, map_page, trends, downloads, wall, *ADMIN_PAGES.values()):
         page.register(app)
+    security_headers.install(app)
     return app
 
 

@@ -154,9 +154,12 @@ def test_kepala_unit_of_another_unit_gets_nothing_from_an_employee(app, city):
 
 def test_kepala_unit_map_and_trends_hold_only_its_unit(app, city):
     c = client(app, "kadamkar")
-    status, text = c.page("/map", "")
+    status, page = c.page("/map", "")
+    assert status == 200 and "/map/frame" in page
+    text = c.http.get("/map/frame").get_data(as_text=True)   # the map's own document, in the page's frame
     assert any(n in text for n in names(city, "DAMKAR"))
     assert not any(n in text for n in names(city, "DINKES") + names(city, "SETDA"))
+    assert c.http.get("/map/frame?unit=DINKES").status_code == 404
     status, text = c.page("/trends", "")
     assert "Dinas Kesehatan" not in text and "Dinas Pemadam" in text
 
