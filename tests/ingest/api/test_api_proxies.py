@@ -40,3 +40,16 @@ def test_only_the_trusted_end_of_the_header_counts():
     assert forwarded_client("10.0.0.1", ["1.1.1.1"], 0) == "10.0.0.1"
     assert forwarded_client("10.0.0.1", ["1.1.1.1"], 2) == "10.0.0.1"            # fewer than the proxies: not trusted
     assert forwarded_client("10.0.0.1", [], 1) == "10.0.0.1"
+
+
+def test_the_procfile_worker_believes_no_header_on_its_own(runtime):
+    """uvicorn's stock worker rewrites the client from X-Forwarded-For for a 127.0.0.1 peer;
+    the Procfile's (ingest.serving.Worker) leaves that to `proxies.trusted` (0 here)."""
+    import httpx
+
+    from tests.support import phones
+
+    with phones.gunicorn(runtime, env={"PANTAU_RATE_ACTIVATE_IP": "2/minute"}, workers=1) as server:
+        codes = [httpx.post(server.url + "/api/v1/devices/activate", json=BODY,
+                            headers={"X-Forwarded-For": f"198.51.100.{30 + i}"}).status_code for i in range(3)]
+    assert codes[-1] == 429, codes
