@@ -16,6 +16,7 @@ from flask import Flask, g, redirect, request
 from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ingest import live
 from foundation import clock
@@ -24,7 +25,7 @@ from foundation.settings import ROOT
 
 from queries import db
 
-from . import auth, outage, shared_cache, warm
+from . import auth, outage, security_headers, sessions, shared_cache, warm
 from .pages import downloads, login, map as map_page, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages.admin_common import nav_links
@@ -50,6 +51,7 @@ def _redis_storage_uri(url: str) -> str:
 
 def create_flask(rt: Runtime) -> Flask:
     server = Flask("pantau", static_folder=None)
+    server.session_interface = sessions.CookieInterface()
     server.config.update(
         SECRET_KEY=rt.settings.secret_key,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=rt.config.dashboard.session_hours),
@@ -72,6 +74,11 @@ def create_flask(rt: Runtime) -> Flask:
     shared_cache.install(server)
     CSRFProtect(server)
     outage.install(server)
+    trusted = rt.config.proxies.trusted
+    if trusted:
+        # the client's address and scheme as the trusted proxies saw them; X-Forwarded-Host
+        # is not trusted (nginx passes a client's own through)
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=trusted, x_proto=trusted)
     warm.gzip_bundles(server)
     auth.login_manager.init_app(server)
     login.limiter.init_app(server)
@@ -158,6 +165,7 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
 
     for page in (overview, map_page, trends, downloads, wall, *ADMIN_PAGES.values()):
         page.register(app)
+    security_headers.install(app)
     return app
 
 
@@ -165,13 +173,19 @@ def _frame(viewer, body, pathname: str | None = None):
     role = auth.ROLE_LABELS.get(viewer.role, viewer.role) if viewer else ""
     nav = [dcc.Link(label, href=href, className="nav-link active" if pathname == href else "nav-link")
            for href, label in NAV + tuple(nav_links(viewer))]
-    who = html.Span([f"{viewer.name} · {role}" if viewer else "", " ",
-                     html.A("Keluar", href="/logout", className="nav-link")], className="who")
+    who = html.Span([f"{viewer.name} · {role}" if viewer else "", " ", _logout_form()], className="who")
     # on a phone the same links fold behind a "Menu" button (<details>: no callback needed)
     folded = html.Details([html.Summary("☰ Menu"), html.Nav(nav + [who])], className="nav-fold")
     return html.Div([html.Header([html.Strong("Pantau", className="brand"), html.Nav(nav), who, folded],
                                  className="topbar"),
                      html.Main(body, className="content")])
+
+
+def _logout_form():
+    """Logout is a POST with the CSRF token (a GET would let any page log the viewer out)."""
+    return html.Form([dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+                      html.Button("Keluar", type="submit", className="nav-link logout")],
+                     method="post", action="/logout", className="logout-form")
 
 
 def create_server():

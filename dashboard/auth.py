@@ -17,7 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from queries import users as user_queries
 
-from . import shared_cache
+from . import sessions, shared_cache
 
 ROLES = ("kepala_daerah", "sekda", "bkpp", "kepala_unit", "admin_unit")
 UNIT_ROLES = ("kepala_unit", "admin_unit")  # scoped to their unit's subtree
@@ -79,6 +79,8 @@ def _load_user(user_id: str):
     hours = current_app.extensions["pantau"].config.dashboard.session_hours
     if not started or dt.datetime.now(dt.timezone.utc).timestamp() - started > hours * 3600:
         return None  # absolute session expiry, whatever the cookie says
+    if not sessions.is_live(current_app.extensions["pantau"], int(user_id)):
+        return None  # logged out (or never started here): the cookie alone is not enough
     row = _cached_user(int(user_id))
     return DashboardUser(row) if row and row["active"] else None
 

@@ -117,9 +117,12 @@ def check_in_map(offices: list, points: list[dict], config, *, show_names: bool,
     return m
 
 
-def render(m: folium.Map, standalone: bool = False) -> str:
-    """The map as an HTML document; standalone inlines Leaflet for a file opened offline."""
+def render(m: folium.Map, standalone: bool = False, nonce: str | None = None) -> str:
+    """The map as an HTML document; standalone inlines Leaflet for a file opened offline;
+    `nonce` marks each of its scripts as this response's own (Content-Security-Policy)."""
     page = m.get_root().render()
+    if nonce:
+        page = page.replace("<script", f'<script nonce="{nonce}"')
     if standalone:
         for name, url in JS + CLUSTER_JS:
             page = page.replace(f'<script src="{url}"></script>',

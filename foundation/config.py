@@ -13,7 +13,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SESSIONS = ("in", "midday", "out")
@@ -344,7 +344,10 @@ class DashboardOptions(_Model):
     tile_url: str | None = None
     tile_attribution: str = "&copy; OpenStreetMap contributors"
     session_hours: float = Field(default=10, gt=0)
-    login_attempts: str = "10 per 15 minutes"  # per client address (Flask-Limiter syntax)
+    # failed logins (the `limits` syntax): per account, so wrong passwords for one user lock
+    # only that user; and a looser one per client address, which still stops a spray
+    login_attempts: str = "10 per 15 minutes"
+    login_attempts_per_address: str = "100 per 15 minutes"
     selfie_roles: list[str] = ["bkpp", "kepala_unit"]
     wall_stale_seconds: int = Field(default=120, gt=0)
     wall_ticker_size: int = Field(default=10, ge=1, le=50)
@@ -371,6 +374,14 @@ class Database(_Model):
     dashboard_wait_s: float = Field(default=15, ge=1)  # a page, callback or download of the dashboard
 
 
+class Proxies(_Model):
+    """Reverse proxies (nginx) in front of the dashboard and the ingest API."""
+
+    # how many to trust for X-Forwarded-For / -Proto / -Host: 0 trusts no header (a client
+    # could name any address); 1 behind the nginx of docs/operations.md
+    trusted: StrictInt = Field(default=0, ge=0, le=5)
+
+
 class Config(_Model):
     region: Region
     default_schedule: str
@@ -383,6 +394,7 @@ class Config(_Model):
     dashboard: DashboardOptions = DashboardOptions()
     terminals: Terminals = Terminals()
     database: Database = Database()
+    proxies: Proxies = Proxies()
 
     # --- lookups (built once; the config is frozen) -------------------------------
     @cached_property

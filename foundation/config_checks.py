@@ -141,6 +141,7 @@ def check_references(raw: dict) -> list[str]:
     problems += _check_ramadan(_items(raw, "ramadan"))
     problems += _check_holidays(raw.get("holidays") if isinstance(raw.get("holidays"), dict) else {})
     problems += _check_database(raw.get("database") if isinstance(raw.get("database"), dict) else {})
+    problems += _check_login_limits(raw.get("dashboard") if isinstance(raw.get("dashboard"), dict) else {})
     return problems
 
 
@@ -151,6 +152,21 @@ def _check_web_units(rules, known: set) -> list[str]:
         return []
     return [f"rules.web.refuse_units[{i}]: {code!r} is not a unit code"
             for i, code in enumerate(refuse) if code not in known]
+
+
+def _check_login_limits(dashboard: dict) -> list[str]:
+    """The login limits are read by the `limits` library: a typo would only fail at the first login."""
+    from limits import parse
+
+    out = []
+    for key in ("login_attempts", "login_attempts_per_address"):
+        value = dashboard.get(key)
+        if isinstance(value, str):
+            try:
+                parse(value)
+            except ValueError:
+                out.append(f"dashboard.{key}: {value!r} is not a rate limit (e.g. '10 per 15 minutes')")
+    return out
 
 
 def _duplicates(section: str, items: list[tuple[int, dict]], key: str) -> list[str]:

@@ -2,7 +2,7 @@
 web page at /app/ (a client of that API), and the terminals' push protocol at the root
 paths they use (/iclock/...). Run by the Procfile:
 
-    gunicorn --worker-class uvicorn.workers.UvicornWorker "ingest.app:create_app()"
+    gunicorn --worker-class ingest.serving.Worker "ingest.app:create_app()"
 
 Each worker process boots once (settings, config, servers, migrations) and, when Redis
 has no live state for today or one it did not count itself (restored from a snapshot),

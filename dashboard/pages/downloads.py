@@ -139,6 +139,16 @@ def map_html():
                     headers={"Content-Disposition": f'attachment; filename="peta_presensi_{day}.html"'})
 
 
+@blueprint.route("/map/frame")
+def map_frame():
+    """The /map page's frame: its own document, so its inline scripts can carry the CSP
+    nonce (a srcdoc frame would inherit the page's policy, which allows no inline script)."""
+    built = map_page.build(_viewer(), dict(request.args))
+    if built is None:
+        abort(404)
+    return Response(maps.render(built[0], nonce=request.csp_nonce), mimetype="text/html")
+
+
 @blueprint.route("/selfie/<sha>")
 def selfie(sha: str):
     """A check-in's selfie, for roles allowed to see selfies, inside their scope."""

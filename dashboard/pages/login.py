@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, g, redirect, render_template_string, request, session
+from flask import Blueprint, current_app, g, make_response, redirect, render_template_string, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
@@ -12,7 +13,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from .. import auth
+from .. import auth, login_limits, sessions
 
 blueprint = Blueprint("login", __name__)
 limiter = Limiter(get_remote_address, default_limits=[])
@@ -38,10 +39,6 @@ PAGE = """<!doctype html>
 </form></main></body></html>"""
 
 
-def _login_limit() -> str:
-    return current_app.extensions["pantau"].config.dashboard.login_attempts
-
-
 def _safe_next(target: str | None) -> str:
     """Only local paths: an open redirect would make the login page a phishing aid."""
     if not target:
@@ -52,9 +49,26 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _refused(who: str):
+    """The login page saying when this account (or address) may try again: 429."""
+    def on_breach(limit):
+        rt = current_app.extensions["pantau"]
+        error = login_limits.retry_message(who, limit.reset_at, time.time(), rt.config.zone)
+        return make_response(_page(rt, LoginForm(), error), 429)
+    return on_breach
+
+
+def _page(rt, form, error):
+    return render_template_string(PAGE, form=form, error=error, region=rt.config.region.name,
+                                  next=request.args.get("next"))
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-# only failed attempts count, so an office of colleagues behind one address can still log in
-@limiter.limit(_login_limit, methods=["POST"], deduct_when=lambda response: response.status_code != 302)
+# only failed attempts count: per account, and (looser) per client address
+@limiter.limit(login_limits.account_limit, key_func=login_limits.account_key, methods=["POST"],
+               deduct_when=login_limits.failed, on_breach=_refused("account"), scope="login-account")
+@limiter.limit(login_limits.address_limit, key_func=login_limits.address_key, methods=["POST"],
+               deduct_when=login_limits.failed, on_breach=_refused("address"), scope="login-address")
 def login():
     rt = current_app.extensions["pantau"]
     form = LoginForm()
@@ -68,16 +82,33 @@ def login():
                 g.pop("csrf_token", None)  # so the CSRF token is re-issued into the new session
                 session.permanent = True
                 session["login_at"] = dt.datetime.now(dt.timezone.utc).timestamp()
+                sessions.start(rt, row["id"])
                 login_user(auth.DashboardUser(row))
                 return redirect(_safe_next(request.args.get("next")))
         error = "Nama pengguna atau kata sandi salah. / Wrong username or password."
         status = 401
-    return render_template_string(PAGE, form=form, error=error, region=rt.config.region.name,
-                                  next=request.args.get("next")), status
+    return _page(rt, form, error), status
 
 
-@blueprint.route("/logout", methods=["POST", "GET"])
+LOGOUT_PAGE = """<!doctype html>
+<html lang="id"><head><meta charset="utf-8"><title>Keluar · Pantau</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/assets/pantau.css"></head>
+<body class="login-body"><main class="login-box">
+<h1>Pantau</h1><p>Keluar dari Pantau?</p>
+<form method="post" action="/logout">
+  <input type="hidden" name="csrf_token" value="{{ csrf_token() }}">
+  <button type="submit" id="logout-button">Keluar</button>
+</form></main></body></html>"""
+
+
+@blueprint.route("/logout", methods=["GET", "POST"])
 def logout():
+    """POST (with the CSRF token) ends the session on the server; GET only asks, so a link
+    or an image on another page cannot log anyone out."""
+    if request.method == "GET":
+        return render_template_string(LOGOUT_PAGE)
+    sessions.end(current_app.extensions["pantau"])
     logout_user()
     session.clear()
     return redirect("/login")

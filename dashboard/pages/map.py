@@ -1,4 +1,5 @@
-"""/map: a day's check-ins on a folium map (?date=YYYY-MM-DD&unit=CODE), downloadable as HTML."""
+"""/map: a day's check-ins on a folium map (?date=YYYY-MM-DD&unit=CODE), downloadable as HTML.
+The map itself is a document of its own, /map/frame (pages/downloads.py), in an iframe."""
 from __future__ import annotations
 
 from dash import Input, Output, State, dcc, html, no_update
@@ -21,8 +22,8 @@ def visible_units(config, viewer, unit: str | None) -> list[str] | None:
     return config.subtree(top)
 
 
-def build(viewer, params: dict):
-    """(folium map, day, unit) for the viewer, or None when nothing may be shown."""
+def chosen(viewer, params: dict):
+    """(offices, check-ins, day, unit) for the viewer, or None when nothing may be shown."""
     config = data.runtime().config
     day = parse_date(params.get("date"), data.today(config))
     unit = params.get("unit") or None
@@ -30,18 +31,27 @@ def build(viewer, params: dict):
     if units is None:
         return None
     offices = [o for u in units for o in config.offices_by_unit.get(u, [])]
-    points = data.check_ins_on(viewer, day, unit)
-    m = maps.check_in_map(offices, points, config, show_names=viewer.show_names,
+    return offices, data.check_ins_on(viewer, day, unit), day, unit
+
+
+def build(viewer, params: dict):
+    """(folium map, day, unit, count) for the viewer, or None when nothing may be shown."""
+    found = chosen(viewer, params)
+    if found is None:
+        return None
+    offices, points, day, unit = found
+    m = maps.check_in_map(offices, points, data.runtime().config, show_names=viewer.show_names,
                           show_selfie=viewer.can_see_selfies)
     return m, day, unit, len(points)
 
 
 def layout(viewer, params: dict):
     config = data.runtime().config
-    built = build(viewer, params)
-    if built is None:
+    found = chosen(viewer, params)
+    if found is None:
         return nothing()
-    m, day, unit, count = built
+    _, points, day, unit = found
+    count = len(points)
     units = visible_units(config, viewer, None) or []
     legend = [html.Span([html.I(className="dot", style={"background": VERDICT_COLORS[k]}), label], className="legend-item")
               for k, label in VERDICT_LABELS.items()]
@@ -56,7 +66,8 @@ def layout(viewer, params: dict):
                    className="button", id="map-download"),
         ], className="filters"),
         html.Div([html.Span(f"{count} presensi", id="map-count"), *legend], className="legend"),
-        html.Iframe(id="map-frame", srcDoc=maps.render(m), className="map-frame"),
+        html.Iframe(id="map-frame", src=href("/map/frame", {"date": day.isoformat(), "unit": unit}),
+                    className="map-frame"),
     ])
 
 

@@ -21,7 +21,20 @@ STATUS = {"invalid_token": 401, "device_revoked": 401, "employee_inactive": 401,
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The caller's address for the rate limits: the peer's, unless `proxies.trusted` proxies
+    stand in front (the same rule the dashboard's werkzeug ProxyFix applies)."""
+    peer = request.client.host if request.client else "unknown"
+    return forwarded_client(peer, request.headers.getlist("x-forwarded-for"),
+                            request.app.state.rt.config.proxies.trusted)
+
+
+def forwarded_client(peer: str, forwarded_for: list[str], trusted: int) -> str:
+    """Each trusted proxy appends the address it saw to X-Forwarded-For, so the client is the
+    `trusted`-th value from the right; anything further left is what the client claimed."""
+    values = [v.strip() for header in forwarded_for for v in header.split(",")]
+    if trusted and len(values) >= trusted and values[-trusted]:
+        return values[-trusted]
+    return peer
 
 
 def refused(exc: devices.DeviceError) -> ApiError:

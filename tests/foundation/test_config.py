@@ -338,3 +338,12 @@ def test_pattern_weights_name_a_known_pattern_and_stay_points_of_100():
     raw = mutated((("rules", "patterns"), {"weights": {"selfie_reuse": 80}}))
     weights = parse_config(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), source="p.yaml").rules.patterns.weights
     assert weights["selfie_reuse"] == 80 and weights["impossible_travel"] == 60   # the rest keep their defaults
+
+
+def test_proxies_and_login_limits_are_named_by_key_path():
+    problems = problems_of(mutated((("proxies",), {"trusted": True}),
+                                   (("dashboard", "login_attempts_per_address"), "100 per fortnight")))
+    assert "proxies.trusted: Input should be a valid integer, got True" in problems
+    assert ("dashboard.login_attempts_per_address: '100 per fortnight' is not a rate limit "
+            "(e.g. '10 per 15 minutes')") in problems
+    assert "proxies.trusted: must be <= 5, got 9" in problems_of(mutated((("proxies", "trusted"), 9)))

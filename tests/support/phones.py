@@ -68,7 +68,7 @@ def gunicorn(rt, clock_at: dt.datetime | None = None, env: dict | None = None, w
     if clock_at is not None:
         full_env[CLOCK_ENV] = demo_spec(clock_at, 1.0, real)
     cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers),
-           "--worker-class", "uvicorn.workers.UvicornWorker", "--bind", f"127.0.0.1:{port}",
+           "--worker-class", "ingest.serving.Worker", "--bind", f"127.0.0.1:{port}",
            "--graceful-timeout", "5", "ingest.app:create_app()"]
     log = Path(rt.settings.var_dir) / f"gunicorn-{port}.log"
     with open(log, "wb") as out:
