@@ -25,7 +25,7 @@ _JSON_SCHEMA = {"$ref": "#/components/schemas/CheckInBody"}
 REQUEST_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": _JSON_SCHEMA},
     "multipart/form-data": {"schema": {
-        "type": "object", "required": ["data"],
+        "type": "object", "required": ["data"], "additionalProperties": False,
         "properties": {
             "data": {**_JSON_SCHEMA, "description": "the CheckInBody, as a JSON part"},
             "selfie": {"type": "string", "format": "binary", "description": "a JPEG (read by its content), at most 500 KB"}}},

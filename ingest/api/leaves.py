@@ -24,15 +24,17 @@ def request_body(document_required: list[str]) -> dict:
     """The multipart body as the OpenAPI document shows it: the text parts with LeaveFields'
     own rules, the attachments, and which types cannot go without one (config)."""
     fields = LeaveFields.model_json_schema()
-    schema = {"type": "object", "required": fields["required"], "properties": {
+    schema = {"type": "object", "required": fields["required"], "additionalProperties": False, "properties": {
         **fields["properties"],
         "attachments": {"type": "array", "maxItems": attachments.MAX_FILES,
                         "items": {"type": "string", "format": "binary"},
                         "description": "PDF, JPEG or PNG (read by their content), at most 2 MB each"}}}
-    needing = [t for t in document_required if t in fields["properties"]["type"]["enum"]]
-    if needing:
-        schema["if"] = {"properties": {"type": {"enum": needing}}, "required": ["type"]}
-        schema["then"] = {"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}}
+    types = fields["properties"]["type"]["enum"]
+    needing = [t for t in types if t in document_required]
+    if needing:   # either a type that needs no document, or at least one attachment
+        schema["anyOf"] = [{"properties": {"type": {"enum": [t for t in types if t not in needing]}}},
+                           {"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}}]
+        schema["properties"]["attachments"]["description"] += "; required for " + ", ".join(needing)
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
 
