@@ -63,8 +63,8 @@ def month(request: Request, credentials: HTTPAuthorizationCredentials | None = D
     except ValueError:
         raise invalid_field("month", "month_range", "bulan harus YYYY-MM dengan bulan 01-12, mis. 2026-12",
                             "month must be YYYY-MM with a month 01-12, e.g. 2026-12") from None
-    if day_problem(last, today, DAY_PAST_DAYS, 10**6) or day_problem(first, today, 10**6, 1):
-        lo = today - dt.timedelta(days=DAY_PAST_DAYS)
+    lo = today - dt.timedelta(days=DAY_PAST_DAYS)
+    if last < lo or first > today + dt.timedelta(days=1):   # no day of it inside the /me/today window
         raise invalid_field("month", "month_range", f"bulan harus antara {lo:%Y-%m} dan {today:%Y-%m}",
                             f"month must lie between {lo:%Y-%m} and {today:%Y-%m}")
     with state.rt.connection() as conn:

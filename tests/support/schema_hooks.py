@@ -62,4 +62,6 @@ def map_case(context, case):
             _leave(rnd, case.body)
     if path == "/api/v1/me/today" and isinstance(case.query, dict) and "date" in case.query:
         case.query["date"] = _day(rnd).isoformat()
+    if path == "/api/v1/me/month" and isinstance(case.query, dict) and "month" in case.query:
+        case.query["month"] = f"{_day(rnd, back=300):%Y-%m}"
     return case

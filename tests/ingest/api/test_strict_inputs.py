@@ -90,6 +90,13 @@ def test_me_today_refuses_a_date_that_is_no_sane_work_date(runtime, client, quer
     assert r.status_code == 200 and r.json()["work_date"] == "2026-11-30"
 
 
+@pytest.mark.parametrize("month", ["1970-01", "2031-01", "2026-13"])
+def test_me_month_refuses_a_month_far_from_today(runtime, client, month):
+    phone = new_phone(runtime, client)
+    _refused_naming(client.get(f"/api/v1/me/month?month={month}", headers=phone["headers"]), "month")
+    assert client.get("/api/v1/me/month?month=2026-11", headers=phone["headers"]).status_code == 200
+
+
 @pytest.mark.parametrize("first, last, field", [
     (dt.date(9999, 12, 1), dt.date(9999, 12, 31), "date_from"),
     (dt.date(2026, 12, 10), dt.date(2030, 1, 2), "date_to"),
@@ -149,4 +156,4 @@ def test_healthz_tells_no_host_or_port(runtime, client):
     with TestClient(app) as c:
         r = c.get("/healthz")
     assert r.status_code == 200 and r.json()["status"] == "degraded" and r.json()["redis"]["ok"] is False
-    assert set(r.json()["redis"]) == {"ok", "latency_ms"} and "127.0.0.1" not in r.text and ":1" not in r.text
+    assert set(r.json()["redis"]) == {"ok", "latency_ms"} and "127.0.0.1" not in r.text and "onnect" not in r.text
