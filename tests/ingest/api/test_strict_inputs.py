@@ -90,7 +90,7 @@ def test_me_today_refuses_a_date_that_is_no_sane_work_date(runtime, client, quer
     assert r.status_code == 200 and r.json()["work_date"] == "2026-11-30"
 
 
-@pytest.mark.parametrize("month", ["1970-01", "2031-01", "2026-13"])
+@pytest.mark.parametrize("month", ["1970-01", "2031-01", "9999-12"])
 def test_me_month_refuses_a_month_far_from_today(runtime, client, month):
     phone = new_phone(runtime, client)
     _refused_naming(client.get(f"/api/v1/me/month?month={month}", headers=phone["headers"]), "month")
