@@ -227,6 +227,10 @@ class GeofenceRules(_Model):
 class ClockRules(_Model):
     max_skew_minutes: float = Field(default=5, gt=0)
     offline_max_hours: float = Field(default=72, gt=0)
+    # The mobile API refuses (422) a captured_at outside [now - max_age_days, now + max_future_minutes]:
+    # no phone queues a check-in for a month, and none captures one from the future.
+    max_age_days: int = Field(default=30, ge=1, le=366)
+    max_future_minutes: float = Field(default=10, gt=0, le=24 * 60)
 
 
 class FaceRules(_Model):

@@ -38,8 +38,11 @@ DESCRIPTION = """
 The contract for the mobile attendance app (presensi). Activate the phone once with the
 code from BKPP, then send check-ins with `Authorization: Bearer <token>`.
 
-Every refusal is `{"error": {"code", "message_id", "message_en", "fields"?}}`; 429 and
-503 carry `Retry-After`. A check-in's verdict is in the 201 reply; sending the same
+Every refusal is `{"error": {"code", "message_id", "message_en", "fields"?}}` in Indonesian
+and English, `fields` naming each bad field: 400 for a body that is not JSON, 415 for a
+Content-Type the operation does not read, 422 for a field outside its type or range (the
+ranges are in each field's description; numbers must be JSON numbers, flags true / false,
+times RFC 3339 with their UTC offset, dates YYYY-MM-DD). 429 and 503 carry `Retry-After`. A check-in's verdict is in the 201 reply; sending the same
 `event_id` again returns the original verdict with 200 and writes nothing.
 """
 
@@ -107,5 +110,8 @@ def _openapi(app: FastAPI) -> dict:
         components = doc.setdefault("components", {}).setdefault("schemas", {})
         components.update(schema.pop("$defs", {}))
         components["CheckInBody"] = schema
+        # which leave types need a document is the region's configuration
+        doc["paths"][f"{API}/leaves"]["post"]["requestBody"] = leaves.request_body(
+            app.state.rt.config.rules.leave_document_required)
         app.openapi_schema = doc
     return app.openapi_schema

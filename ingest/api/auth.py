@@ -20,6 +20,13 @@ STATUS = {"invalid_token": 401, "device_revoked": 401, "employee_inactive": 401,
           "device_in_use": 409}
 
 
+def json_body(request: Request) -> None:
+    """415 for a body sent as anything but JSON (FastAPI would read it and answer 422)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype and ctype != "application/json" and not ctype.endswith("+json"):
+        raise ApiError(415, "unsupported_media_type", "Kirim application/json", "Send application/json")
+
+
 def client_ip(request: Request) -> str:
     """The caller's address for the rate limits: the peer's, unless `proxies.trusted` proxies
     stand in front (the same rule the dashboard's werkzeug ProxyFix applies)."""

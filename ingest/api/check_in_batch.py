@@ -45,14 +45,15 @@ def record_batch(state, jobs: list[Job]) -> list[Verdict | Exception]:
         if isinstance(device, ApiError):
             out[i] = device
             continue
+        received_at = state.now()
         try:
-            body, sha = _parsed(rt, job)
+            body, sha = _parsed(rt, job, received_at)
         except ApiError as exc:
             out[i] = exc
             continue
         loc, face = body.location, body.face
         attempt = Attempt(
-            source="mobile", captured_at=body.captured_at, received_at=state.now(),
+            source="mobile", captured_at=body.captured_at, received_at=received_at,
             lat=loc.lat, lon=loc.lon, accuracy_m=loc.accuracy_m, mock=loc.mock, offline=body.offline,
             session=body.session, face_score=face.score if face else None,
             liveness=face.liveness if face else None, provider=loc.provider,
@@ -67,13 +68,15 @@ def record_batch(state, jobs: list[Job]) -> list[Verdict | Exception]:
     return out
 
 
-def _parsed(rt, job: Job) -> tuple[CheckInBody, str | None]:
-    """The validated body and the stored selfie's hash; ApiError (422) naming each bad field."""
+def _parsed(rt, job: Job, now) -> tuple[CheckInBody, str | None]:
+    """The validated body (captured_at within the clock rules' window around `now`) and the
+    stored selfie's hash; ApiError (422) naming each bad field."""
     problems = job.problems
     if job.selfie is not None and (bad := selfies.problem(job.selfie)):
         problems = [*problems, field_error("selfie", *bad)]
     try:
-        body = CheckInBody.model_validate_json(job.data) if job.data is not None else None
+        body = CheckInBody.model_validate_json(
+            job.data, context={"now": now, "clock": rt.config.rules.clock}) if job.data is not None else None
     except ValidationError as exc:
         raise from_pydantic(exc, extra=problems) from None
     if problems:

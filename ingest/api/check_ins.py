@@ -16,8 +16,8 @@ from queries import mobile as q
 
 from . import auth
 from .check_in_batch import Job, event_key
-from .errors import ApiError, field_error
-from .schemas import ErrorEnvelope, Reason, ReasonBody, Verdict
+from .errors import ApiError, documented, field_error
+from .schemas import Reason, ReasonBody, Verdict
 
 router = APIRouter(tags=["check-ins"])
 
@@ -25,13 +25,13 @@ _JSON_SCHEMA = {"$ref": "#/components/schemas/CheckInBody"}
 REQUEST_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": _JSON_SCHEMA},
     "multipart/form-data": {"schema": {
-        "type": "object", "required": ["data"],
+        "type": "object", "required": ["data"], "additionalProperties": False,
         "properties": {
-            "data": {"type": "string", "description": "the CheckInBody as JSON text"},
-            "selfie": {"type": "string", "format": "binary", "description": "JPEG, at most 500 KB"}}},
-        "encoding": {"selfie": {"contentType": "image/jpeg"}}},
+            "data": {**_JSON_SCHEMA, "description": "the CheckInBody, as a JSON part"},
+            "selfie": {"type": "string", "format": "binary", "description": "a JPEG (read by its content), at most 500 KB"}}},
+        "encoding": {"data": {"contentType": "application/json"}, "selfie": {"contentType": "image/jpeg"}}},
 }}}
-ERRORS = {s: {"model": ErrorEnvelope} for s in (400, 401, 413, 415, 422, 429, 503)}
+ERRORS = documented(400, 401, 413, 415, 422, 429, 503)
 
 
 async def _read(request: Request) -> tuple[bytes | str | None, bytes | None, list[dict]]:
@@ -75,9 +75,10 @@ async def check_in(request: Request,
                     media_type="application/json")
 
 
-@router.post("/check-ins/{event_id}/reason", response_model=Reason, status_code=201, responses={
-    200: {"model": Reason, "description": "the same reason again: nothing changed"},
-    404: {"model": ErrorEnvelope}, 409: {"model": ErrorEnvelope}, **ERRORS})
+@router.post("/check-ins/{event_id}/reason", response_model=Reason, status_code=201,
+             dependencies=[Depends(auth.json_body)], responses={
+                 200: {"model": Reason, "description": "the same reason again: nothing changed"},
+                 **documented(400, 401, 404, 409, 413, 415, 422, 429, 503)})
 def late_reason(event_id: uuid.UUID, body: ReasonBody, request: Request, response: Response,
                 credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> Reason:
     """The employee's reason for a late check-in or an early check-out, shown to the head of unit. The first

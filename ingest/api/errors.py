@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from queries.db import DatabaseUnavailable
 
+from .schemas import ErrorEnvelope
+
 log = logging.getLogger("pantau.api")
 
 DB_RETRY_AFTER_S = 5
@@ -39,6 +41,31 @@ class ApiError(Exception):
 
 def field_error(field: str, code: str, message_id: str, message_en: str) -> dict:
     return {"field": field, "code": code, "message_id": message_id, "message_en": message_en}
+
+
+def invalid_field(field: str, code: str, message_id: str, message_en: str) -> ApiError:
+    """The 422 for one bad field, shaped like a validation error's."""
+    return ApiError(422, "invalid_fields", f"Ada isian yang tidak valid: {field}", f"Some fields are not valid: {field}",
+                    [field_error(field, code, message_id, message_en)])
+
+
+MEANING = {   # what each refusal means for the app, in the OpenAPI document
+    400: "malformed_json / bad_request: the body is not JSON, or the multipart cannot be read",
+    401: "missing_token, invalid_token, device_revoked, employee_inactive, activation_failed: activate again",
+    403: "refused for this phone or unit (e.g. device_shared: the phone is bound to another employee too)",
+    404: "no such resource (check-in, event)",
+    409: "conflicts with what is stored (another phone, a reason already given, overlapping leave)",
+    413: "payload_too_large: over 64 KB (JSON) or 600 KB (multipart), refused before it is read whole",
+    415: "unsupported_media_type: the Content-Type is not one this operation reads",
+    422: "invalid_fields: each bad field named in `fields` (Indonesian and English); nothing was written",
+    429: "rate_limited: wait Retry-After seconds, then send again",
+    503: "database_unavailable: keep the queue, send again after Retry-After",
+}
+
+
+def documented(*statuses: int) -> dict:
+    """`responses=` for the error statuses an operation can answer, each with the one envelope."""
+    return {s: {"model": ErrorEnvelope, "description": MEANING[s]} for s in statuses}
 
 
 _KNOWN = {  # pydantic error type -> (Indonesian, English)
@@ -91,8 +118,8 @@ def _describe(err: dict) -> tuple[str, str]:
         return "formatnya salah", "has the wrong format"
     if kind == "literal_error":
         return f"harus salah satu dari {ctx.get('expected')}", f"must be one of {ctx.get('expected')}"
-    if kind in ("text_control", "captured_at_range", "nip_format", "must_be_string"):
-        return ctx.get("id", err["msg"]), err["msg"]
+    if "id" in ctx:   # our own checks carry their Indonesian text
+        return ctx["id"], err["msg"]
     return "nilai tidak valid", err.get("msg", "invalid value")
 
 
@@ -142,7 +169,10 @@ def install(app: FastAPI) -> None:
         code, mid, men = _HTTP.get(exc.status_code, ("http_error", "Permintaan ditolak", "Request refused"))
         if exc.status_code == 400 and isinstance(exc.detail, str):
             men = f"{men}: {exc.detail}"
-        return ApiError(exc.status_code, code, mid, men, headers=getattr(exc, "headers", None)).response()
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:   # every method of the path, not only the first route's
+            headers = {**(headers or {}), "Allow": ", ".join(_allowed(request))}
+        return ApiError(exc.status_code, code, mid, men, headers=headers).response()
 
     @app.exception_handler(DatabaseUnavailable)
     async def _db_down(request: Request, exc: DatabaseUnavailable):
@@ -157,6 +187,16 @@ def install(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return ApiError(500, "internal_error", "Terjadi kesalahan di server; presensi tidak tersimpan, coba lagi",
                         "Server error; the check-in was not stored, try again").response()
+
+
+def _allowed(request: Request) -> list[str]:
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 def _database_outage(exc: Exception) -> bool:

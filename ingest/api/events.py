@@ -1,22 +1,24 @@
 """POST /api/v1/events/{id}/attend: attend an apel, upacara or sosialisasi by its QR code."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from ingest import events
 
 from . import auth
-from .errors import ApiError
-from .schemas import AttendBody, AttendVerdict, ErrorEnvelope
+from .errors import ApiError, documented
+from .schemas import AttendBody, AttendVerdict
 
 router = APIRouter(tags=["events"])
 
 
-@router.post("/events/{event}/attend", response_model=AttendVerdict, status_code=201, responses={
-    200: {"model": AttendVerdict, "description": "a retry, or already attended: the original verdict"},
-    **{s: {"model": ErrorEnvelope} for s in (401, 403, 404, 409, 413, 422, 429, 503)}})
-def attend(event: int, body: AttendBody, request: Request, response: Response,
+@router.post("/events/{event}/attend", response_model=AttendVerdict, status_code=201,
+             dependencies=[Depends(auth.json_body)], responses={
+                 200: {"model": AttendVerdict, "description": "a retry, or already attended: the original verdict"},
+                 **documented(400, 401, 403, 404, 409, 413, 415, 422, 429, 503)})
+def attend(body: AttendBody, request: Request, response: Response,
+           event: int = Path(ge=1, le=2**31 - 1, description="the event's number"),
            credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> AttendVerdict:
     """Checks the QR token's signature and age, the event's window, the invitation and the
     place; answers like a check-in (accepted or refused with reason codes)."""

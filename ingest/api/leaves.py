@@ -12,19 +12,33 @@ from queries import attendance as qa
 from queries import leave as ql
 
 from . import auth
-from .errors import ApiError, field_error, from_pydantic, validation_error
-from .schemas import ErrorEnvelope, LeaveFields, LeaveList, LeaveRequest
+from .errors import ApiError, documented, field_error, from_pydantic, invalid_field, validation_error
+from .schemas import LEAVE_FUTURE_DAYS, LEAVE_PAST_DAYS, LeaveFields, LeaveList, LeaveRequest, day_problem
 
 router = APIRouter(tags=["leave"])
 
 TEXT_PARTS = tuple(LeaveFields.model_fields)
-REQUEST_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["type", "date_from", "date_to", "reason"],
-    "properties": {
-        **{name: {"type": "string", "description": f.description} for name, f in LeaveFields.model_fields.items()},
-        "attachments": {"type": "array", "items": {"type": "string", "format": "binary"},
-                        "description": "PDF, JPEG or PNG, at most 2 MB each, at most 3"}}}}}}}
-ERRORS = {s: {"model": ErrorEnvelope} for s in (400, 401, 409, 413, 415, 422, 429, 503)}
+
+
+def request_body(document_required: list[str]) -> dict:
+    """The multipart body as the OpenAPI document shows it: the text parts with LeaveFields'
+    own rules, the attachments, and which types cannot go without one (config)."""
+    fields = LeaveFields.model_json_schema()
+    schema = {"type": "object", "required": fields["required"], "additionalProperties": False, "properties": {
+        **fields["properties"],
+        "attachments": {"type": "array", "maxItems": attachments.MAX_FILES,
+                        "items": {"type": "string", "format": "binary"},
+                        "description": "PDF, JPEG or PNG (read by their content), at most 2 MB each"}}}
+    types = fields["properties"]["type"]["enum"]
+    needing = [t for t in types if t in document_required]
+    if needing:   # either a type that needs no document, or at least one attachment
+        schema["anyOf"] = [{"properties": {"type": {"enum": [t for t in types if t not in needing]}}},
+                           {"required": ["attachments"], "properties": {"attachments": {"minItems": 1}}}]
+        schema["properties"]["attachments"]["description"] += "; required for " + ", ".join(needing)
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+ERRORS = documented(400, 401, 409, 413, 415, 422, 429, 503)
 
 
 async def _read(request: Request) -> tuple[dict, list[leave_requests.Document], list[dict]]:
@@ -47,8 +61,8 @@ async def _read(request: Request) -> tuple[dict, list[leave_requests.Document], 
     return fields, docs, problems
 
 
-@router.post("/leaves", response_model=LeaveRequest, status_code=201, openapi_extra=REQUEST_BODY,
-             responses=ERRORS)
+@router.post("/leaves", response_model=LeaveRequest, status_code=201, responses=ERRORS,
+             openapi_extra={"requestBody": request_body([])})   # the app adds the config's types
 async def create(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)
                  ) -> LeaveRequest:
     """Send a leave, permission, sick or duty request with its documents; it waits for the
@@ -70,6 +84,10 @@ def _create(state, ip: str, credentials, fields: dict, docs: list, problems: lis
         raise from_pydantic(exc, extra=problems) from None
     if problems:
         raise validation_error([], extra=problems)
+    today = state.now().astimezone(state.rt.config.unit_zone(device.unit_code)).date()
+    for name in ("date_from", "date_to"):
+        if bad := day_problem(getattr(body, name), today, LEAVE_PAST_DAYS, LEAVE_FUTURE_DAYS):
+            raise invalid_field(name, "date_range", *bad)
     try:
         stored = leave_requests.request(state.rt, device.employee_id, body.type, body.date_from, body.date_to,
                                         body.reason, docs)
@@ -84,7 +102,7 @@ def _shape(row: dict) -> LeaveRequest:
                                                    if k != "type" and k in row})
 
 
-@router.get("/leaves", response_model=LeaveList, responses={s: {"model": ErrorEnvelope} for s in (401, 429, 503)})
+@router.get("/leaves", response_model=LeaveList, responses=documented(401, 429, 503))
 def mine(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> LeaveList:
     """The employee's requests, newest first, with their state, and this year's cuti tahunan balance."""
     state = request.app.state

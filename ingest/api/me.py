@@ -14,22 +14,26 @@ from ingest.rules.work_day import STATUS_LABELS
 from queries import attendance as q
 
 from . import auth
-from .errors import ApiError, field_error
-from .schemas import DayCheckIn, Employee, ErrorEnvelope, Month, MonthDay, Labels, MyOffice, MyOffices, Today, WorkDay
+from .errors import documented, invalid_field
+from .schemas import (DAY_PAST_DAYS, Day, DayCheckIn, Employee, Labels, Month, MonthDay, MyOffice, MyOffices, Today,
+                      WorkDay, day_problem)
 
 router = APIRouter(tags=["me"])
 
 
-@router.get("/me/today", response_model=Today,
-            responses={s: {"model": ErrorEnvelope} for s in (401, 422, 429, 503)})
+@router.get("/me/today", response_model=Today, responses=documented(401, 422, 429, 503))
 def today(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer),
-          date: dt.date | None = Query(None, description="another work date (default: today in the office's zone)")
-          ) -> Today:
+          date: Day | None = Query(None, description=(
+              f"another work date, YYYY-MM-DD, at most {DAY_PAST_DAYS} days before today and not after "
+              "tomorrow (default: today in the office's zone)"))) -> Today:
     """Check-ins (refused ones too), their verdicts, lateness in minutes and the work day."""
     state = request.app.state
     device = auth.phone(state, auth.client_ip(request), credentials)
     zone = state.rt.config.unit_zone(device.unit_code)
-    day = date or state.now().astimezone(zone).date()
+    today = state.now().astimezone(zone).date()
+    day = date or today
+    if bad := day_problem(day, today, DAY_PAST_DAYS, 1):
+        raise invalid_field("date", "date_range", *bad)
     with state.rt.connection() as conn:
         rows = q.today_for_employee(conn, device.employee_id, day)
         work_day = q.work_day(conn, device.employee_id, day)
@@ -42,23 +46,27 @@ def today(request: Request, credentials: HTTPAuthorizationCredentials | None = D
                               **{k: r[k] for k in DayCheckIn.model_fields if k != "event_id"}) for r in rows])
 
 
-@router.get("/me/month", response_model=Month,
-            responses={s: {"model": ErrorEnvelope} for s in (401, 422, 429, 503)})
+@router.get("/me/month", response_model=Month, responses=documented(401, 422, 429, 503))
 def month(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer),
-          month: str | None = Query(None, pattern=r"^[0-9]{4}-[0-9]{2}$",
-                                    description="YYYY-MM (default: this month in the office's zone)")) -> Month:
+          month: str | None = Query(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description=(
+              f"YYYY-MM, a month that has days at most {DAY_PAST_DAYS} days before today and not after "
+              "tomorrow (default: this month in the office's zone)"))) -> Month:
     """The employee's month: each work day's status and bands, and the recap row BKPP's
     monthly file will hold for them, with the deduction so far."""
     state = request.app.state
     device = auth.phone(state, auth.client_ip(request), credentials)
     zone = state.rt.config.unit_zone(device.unit_code)
-    month = month or state.now().astimezone(zone).strftime("%Y-%m")
+    today = state.now().astimezone(zone).date()
+    month = month or today.strftime("%Y-%m")
     try:
         first, last = recap.month_range(month)
     except ValueError:
-        raise ApiError(422, "invalid_fields", "Ada isian yang tidak valid: month", "Some fields are not valid: month",
-                       [field_error("month", "month_range", "bulan harus YYYY-MM dengan bulan 01-12, mis. 2026-12",
-                                    "month must be YYYY-MM with a month 01-12, e.g. 2026-12")]) from None
+        raise invalid_field("month", "month_range", "bulan harus YYYY-MM dengan bulan 01-12, mis. 2026-12",
+                            "month must be YYYY-MM with a month 01-12, e.g. 2026-12") from None
+    lo = today - dt.timedelta(days=DAY_PAST_DAYS)
+    if last < lo or first > today + dt.timedelta(days=1):   # no day of it inside the /me/today window
+        raise invalid_field("month", "month_range", f"bulan harus antara {lo:%Y-%m} dan {today:%Y-%m}",
+                            f"month must lie between {lo:%Y-%m} and {today:%Y-%m}")
     with state.rt.connection() as conn:
         days = q.work_days_for_employee(conn, device.employee_id, first, last)
         columns, rows = recap.employee_recap(conn, state.rt.config, first, last, employee_id=device.employee_id)
@@ -69,8 +77,7 @@ def month(request: Request, credentials: HTTPAuthorizationCredentials | None = D
                  days=[MonthDay(**{k: d[k] for k in MonthDay.model_fields}) for d in days], recap=summary)
 
 
-@router.get("/me/offices", response_model=MyOffices,
-            responses={s: {"model": ErrorEnvelope} for s in (401, 429, 503)})
+@router.get("/me/offices", response_model=MyOffices, responses=documented(401, 429, 503))
 def offices(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(auth.bearer)) -> MyOffices:
     """Where this employee may check in (own unit's offices and assignments), for the page's map."""
     state = request.app.state

@@ -2,39 +2,106 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field,
-                      StringConstraints)
-from pydantic_core import PydanticCustomError
+from pydantic import (AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, Strict,
+                      StringConstraints, ValidationInfo)
+from pydantic_core import PydanticCustomError, core_schema
+
+from foundation.leave_types import LEAVE_TYPES
 
 EARLIEST, LATEST = 2000, 2100
+# What /me/today and a leave request may name, around the employee's today (the check-in
+# window is configuration: rules.clock.max_age_days / max_future_minutes).
+DAY_PAST_DAYS = 400
+LEAVE_PAST_DAYS, LEAVE_FUTURE_DAYS = 366, 731
+
+# One spelling of a time and a date, RFC 3339 as the OpenAPI `date-time` / `date` formats
+# say: pydantic alone also reads "1765245060" or "0" as seconds since 1970.
+RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+# Text: no control characters (Postgres cannot store NUL), and at least `min` characters once
+# the spaces around it are stripped. Written as the JSON Schema pattern the OpenAPI shows,
+# and checked with that same pattern, so the document and the server cannot disagree.
+_WIDE_SPACE = r"\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"   # str.strip() removes these too
+_ANY = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_BLANK = rf"[\t\n\r {_WIDE_SPACE}]"
+_SOLID = rf"[^\x00-\x20\x7f{_WIDE_SPACE}]"
 
 
-def _clean_text(value: str) -> str:
-    # Postgres cannot store NUL, and lone surrogates cannot be encoded: refuse, never crash.
+def text_pattern(min_length: int) -> str:
+    if min_length == 0:
+        return f"^{_ANY}*$"
+    if min_length == 1:
+        return f"^{_BLANK}*{_SOLID}{_ANY}*$"
+    return f"^{_BLANK}*{_SOLID}{_ANY}{{{min_length - 2},}}{_SOLID}{_BLANK}*$"
+
+
+def _bad_char(value: str) -> str | None:
     for ch in value:
         o = ord(ch)
         if (o < 32 and ch not in "\t\n\r") or o == 0x7F or 0xD800 <= o <= 0xDFFF:
+            return f"U+{o:04X}"
+    return None
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A text field's rule: enforced here, shown in the OpenAPI document as the same pattern."""
+
+    min_length: int
+    max_length: int
+
+    def __get_pydantic_core_schema__(self, source, handler):
+        return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema, handler):
+        out = handler(schema)
+        out.update(minLength=self.min_length, maxLength=self.max_length, pattern=text_pattern(self.min_length))
+        return out
+
+    def check(self, value: str) -> str:
+        if (bad := _bad_char(value)) is not None:
+            # Postgres cannot store NUL, and lone surrogates cannot be encoded: refuse, never crash.
             raise PydanticCustomError("text_control", "must not contain control characters ({bad})",
-                                      {"bad": f"U+{o:04X}", "id": f"tidak boleh memuat karakter kontrol (U+{o:04X})"})
-    return value
+                                      {"bad": bad, "id": f"tidak boleh memuat karakter kontrol ({bad})"})
+        if len(value) > self.max_length:
+            raise PydanticCustomError("string_too_long", "is too long (max {max_length} characters)",
+                                      {"max_length": self.max_length})
+        if not re.search(text_pattern(self.min_length), value):
+            n = self.min_length
+            raise PydanticCustomError("text_too_short", "must hold at least {n} characters besides spaces",
+                                      {"n": n, "id": f"harus memuat sedikitnya {n} karakter selain spasi"})
+        return value.strip()
 
 
 def _text(min_length: int = 0, max_length: int = 200):
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length),
-                     AfterValidator(_clean_text)]
+    return Annotated[str, Strict(), _Text(min_length, max_length)]
 
 
-def _must_be_string(value):
-    if not isinstance(value, str):
-        raise PydanticCustomError("must_be_string", "must be an ISO 8601 string with a UTC offset",
-                                  {"id": "harus teks waktu ISO 8601 dengan offset UTC"})
+def _rfc3339(value):
+    if not isinstance(value, str) or not RFC3339.fullmatch(value):
+        raise PydanticCustomError("datetime_format", "must be an RFC 3339 time with a UTC offset, "
+                                  "e.g. 2026-03-02T07:21:05+07:00",
+                                  {"id": "harus waktu RFC 3339 dengan offset UTC, mis. 2026-03-02T07:21:05+07:00"})
     return value
 
 
-def _in_range(value: dt.datetime) -> dt.datetime:
+def _iso_date(value):
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not ISO_DATE.fullmatch(value):
+        raise PydanticCustomError("date_format", "must be a date YYYY-MM-DD", {"id": "harus tanggal YYYY-MM-DD"})
+    return value
+
+
+def _in_range(value: dt.datetime, info: ValidationInfo) -> dt.datetime:
+    """Within the years any attendance can have, and, when the caller gives the server's now
+    and the clock rules, within the check-in window around now."""
     try:
         year = value.astimezone(dt.timezone.utc).year
     except OverflowError:
@@ -42,10 +109,32 @@ def _in_range(value: dt.datetime) -> dt.datetime:
     if not EARLIEST <= year <= LATEST:
         raise PydanticCustomError("captured_at_range", "must lie between {lo} and {hi}",
                                   {"lo": EARLIEST, "hi": LATEST, "id": f"harus antara tahun {EARLIEST} dan {LATEST}"})
+    context = info.context or {}
+    if "now" in context:
+        now, clock = context["now"], context["clock"]
+        if value < now - dt.timedelta(days=clock.max_age_days):
+            raise PydanticCustomError("captured_at_range", "is more than {n} days old",
+                                      {"n": clock.max_age_days, "id": f"lebih dari {clock.max_age_days} hari yang lalu"})
+        if value > now + dt.timedelta(minutes=clock.max_future_minutes):
+            m = f"{clock.max_future_minutes:g}"
+            raise PydanticCustomError("captured_at_range", "is more than {n} minutes ahead of the server's clock; "
+                                      "set the phone's clock", {"n": m, "id": f"lebih dari {m} menit di depan jam "
+                                                               "server; setel jam ponsel"})
     return value
 
 
-Moment = Annotated[AwareDatetime, BeforeValidator(_must_be_string), AfterValidator(_in_range)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_rfc3339), AfterValidator(_in_range)]
+Day = Annotated[dt.date, BeforeValidator(_iso_date)]
+Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+Flag = Annotated[bool, Strict()]
+
+
+def day_problem(day: dt.date, today: dt.date, past_days: int, future_days: int) -> tuple[str, str] | None:
+    """Indonesian and English for a date outside [today - past_days, today + future_days]."""
+    lo, hi = today - dt.timedelta(days=past_days), today + dt.timedelta(days=future_days)
+    if lo <= day <= hi:
+        return None
+    return f"harus antara {lo} dan {hi}", f"must lie between {lo} and {hi}"
 
 
 class _Strict(BaseModel):
@@ -54,32 +143,35 @@ class _Strict(BaseModel):
 
 
 class Location(_Strict):
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False, description="latitude, WGS84 degrees")
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False, description="longitude, WGS84 degrees")
-    accuracy_m: float = Field(ge=0, le=100_000, allow_inf_nan=False, description="the fix's accuracy radius in metres")
-    mock: bool = Field(False, description="true when Android reports a mock (fake) location")
+    lat: Real = Field(ge=-90, le=90, description="latitude, WGS84 degrees (a JSON number)")
+    lon: Real = Field(ge=-180, le=180, description="longitude, WGS84 degrees (a JSON number)")
+    accuracy_m: Real = Field(ge=0, le=100_000, description="the fix's accuracy radius in metres")
+    mock: Flag = Field(False, description="true when Android reports a mock (fake) location")
     provider: _text(0, 32) | None = Field(None, description="gps, network, fused, ...")
 
 
 class Face(_Strict):
-    score: float | None = Field(None, ge=0, le=1, allow_inf_nan=False, description="the phone's face-match score")
-    liveness: bool | None = Field(None, description="the phone's liveness check passed")
+    score: Real | None = Field(None, ge=0, le=1, description="the phone's face-match score")
+    liveness: Flag | None = Field(None, description="the phone's liveness check passed (true / false, not 0 / 1)")
 
 
 class CheckInBody(_Strict):
     """One check-in. Multipart requests carry this JSON as the `data` part beside a `selfie`."""
 
     event_id: uuid.UUID = Field(description="made by the phone, the same on every retry")
-    captured_at: Moment = Field(description="the phone's time with its UTC offset, e.g. 2026-03-02T07:21:05+07:00")
+    captured_at: Moment = Field(description=(
+        "the phone's time, RFC 3339 with its UTC offset, e.g. 2026-03-02T07:21:05+07:00; at most "
+        "`rules.clock.max_age_days` (default 30) days before the server's clock and at most "
+        "`rules.clock.max_future_minutes` (default 10) minutes after it, otherwise 422"))
     location: Location
-    offline: bool = Field(False, description="true when it was queued without signal")
+    offline: Flag = Field(False, description="true when it was queued without signal")
     face: Face | None = None
     session: Literal["in", "midday", "out"] | None = Field(
         None, description="omit to let the server choose from the schedule's windows")
 
 
 class ActivationBody(_Strict):
-    nip: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[0-9]{18}$")] = Field(
+    nip: Annotated[str, Strict(), StringConstraints(pattern=r"^[0-9]{18}$")] = Field(
         description="the employee's 18-digit NIP")
     code: _text(4, 32) = Field(description="the one-time activation code from BKPP, e.g. K7QMP-2XPAD")
     device_id: _text(1, 128) = Field(description="a stable id of this phone (e.g. Android ID)")
@@ -187,10 +279,14 @@ class ErrorEnvelope(BaseModel):
 class LeaveFields(_Strict):
     """The text parts of a leave request (multipart beside up to 3 `attachments`)."""
 
-    type: _text(1, 40) = Field(description="leave type code, e.g. izin, sakit, cuti_tahunan, dinas_luar")
-    date_from: dt.date = Field(description="first day, YYYY-MM-DD")
-    date_to: dt.date = Field(description="last day, YYYY-MM-DD")
+    # checked against the list by leave_requests (422 unknown_leave_type, naming the types)
+    type: _text(1, 40) = Field(description="leave type code, e.g. izin, sakit, cuti_tahunan, dinas_luar",
+                               json_schema_extra={"enum": list(LEAVE_TYPES)})
+    date_from: Day = Field(description=f"first day, YYYY-MM-DD, at most {LEAVE_PAST_DAYS} days before today")
+    date_to: Day = Field(description=f"last day, YYYY-MM-DD, not before date_from, at most {LEAVE_FUTURE_DAYS} "
+                                     "days after today")
     reason: _text(3, 1000) = Field(description="why, in the employee's words")
+
 
 
 class LeaveAttachment(BaseModel):

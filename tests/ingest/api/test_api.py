@@ -222,7 +222,7 @@ def test_rate_limits_fail_open_when_redis_is_down(runtime, client):
         health = c.get("/healthz")
     assert r.status_code == 201 and r.json()["verdict"] == "accepted"
     assert health.status_code == 200 and health.json()["status"] == "degraded"
-    assert health.json()["redis"]["ok"] is False and health.json()["postgres"] == {"ok": True}
+    assert health.json()["redis"]["ok"] is False and health.json()["postgres"]["ok"] is True
 
 
 def test_postgres_down_is_503_with_retry_after(runtime, client):

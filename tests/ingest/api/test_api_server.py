@@ -206,7 +206,7 @@ def test_openapi_document_validates_and_docs_are_served(http):
     assert set(content) == {"application/json", "multipart/form-data"}
     assert "swagger" in http.get("/api/v1/docs").text.lower()
     health = http.get("/healthz").json()
-    assert health == {"status": "ok", "postgres": {"ok": True}, "redis": {"ok": True}}
+    assert health["status"] == "ok" and health["postgres"]["ok"] is True and health["redis"]["ok"] is True
 
 
 def test_a_fleet_morning_through_the_api(runtime, server):
