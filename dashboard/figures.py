@@ -53,7 +53,7 @@ SEPARATORS = formats.separators()   # '99,3' on axes and in hover labels, with o
 def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, height: int | None = None,
            scale: float = 1.0) -> dict:
     """A figure as a plain dict (dcc.Graph takes it as is; no validation cost per update)."""
-    base = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.08, x=0),
+    base = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.08, x=0, traceorder="normal"),
                 barmode="stack", hovermode="closest", separators=SEPARATORS)
     if height:
         base["height"] = height
@@ -235,5 +235,5 @@ def _day_label(d: dict | None) -> str:
         return ""
     key = _day_key(d)
     if key == "terlambat":
-        return f"{d.get('late_band') or 'TL'} +{d['minutes_late']}m"
+        return f"{d.get('late_band') or 'TL'} +{d['minutes_late']} mnt"
     return {"hadir": "hadir", "tk": "TK", "belum": "belum", "libur": "libur"}.get(key, d["status"])

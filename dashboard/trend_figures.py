@@ -87,7 +87,8 @@ def arrival_figure(buckets: list[dict], offsets: dict[str, int], starts: list[in
     label = lambda m: f"{m // 60:02d}.{m % 60:02d}"   # the pages' one clock format
     bar = dict(type="bar", x=[label(m) for m in xs], y=[counts[m] for m in xs], name="Pegawai",
                marker=dict(color=[COLORS["late"] if starts and m >= min(starts) else COLORS["on_time"] for m in xs]))
-    lines = [dict(type="line", xref="x", yref="paper", x0=label(s), x1=label(s), y0=0, y1=1,
+    # at the category's index: a label such as "07.30" would be read as the number 7.3
+    lines = [dict(type="line", xref="x", yref="paper", x0=xs.index(s), x1=xs.index(s), y0=0, y1=1,
                   line=dict(color="#d62728", dash="dash", width=2)) for s in sorted(set(starts)) if s in counts]
     return figure([bar], dict(shapes=lines, xaxis=dict(type="category", title=dict(text="Jam masuk (waktu setempat)")),
                               yaxis=dict(title=dict(text="Orang"))), height=340)

@@ -13,7 +13,7 @@ from flask import Blueprint, abort
 
 from ingest import events
 
-from .. import data
+from .. import data, formats
 from ..data import admin as admin_data
 from .admin_common import BKPP, actor, admin_viewer, done, refusal, table
 from .common import dropdown, local_time, nothing, parse_int, text
@@ -84,7 +84,7 @@ def _form(config):
                   dcc.Textarea(id="ev-nips", placeholder="NIP yang diundang, satu per baris", className="comment"),
                   dcc.Checklist(id="ev-compulsory", options=[{"label": " Wajib (potongan bila tidak hadir)",
                                                               "value": "yes"}], value=["yes"]),
-                  dcc.Input(id="ev-deduction", type="number", placeholder=f"Potongan % ({config.rules.apel_missed_percent:g})",
+                  dcc.Input(id="ev-deduction", type="number", placeholder=f"Potongan % ({formats.number(config.rules.apel_missed_percent)})",
                             className="filter")], className="filters"),
         html.Div([dcc.Input(id="ev-reason", type="text", placeholder="Alasan perubahan / pembatalan",
                             className="filter wide"),

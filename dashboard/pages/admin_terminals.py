@@ -17,7 +17,7 @@ from ..data import admin as admin_data
 from .admin_common import BKPP, TERMINAL_ROLES, actor, admin_viewer, done, table, unit_codes
 from .common import dropdown, nothing, text
 
-HEALTH_LABELS = {"online": "Online", "silent": "Senyap", "clock_drift": "Jam bergeser",
+HEALTH_LABELS = {"online": "Terhubung", "silent": "Senyap", "clock_drift": "Jam bergeser",
                  "pending": "Menunggu persetujuan", "retired": "Pensiun"}
 # why a line a terminal sent was kept as rejected (protocol.NOT_A_RECORD, registry.rejection_code)
 REJECTION_LABELS = {"binary": "Data biner, bukan baris presensi",
