@@ -12,6 +12,7 @@ import re
 
 import pytest
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -83,6 +84,19 @@ def _showing(driver, words: str) -> str | bool:
     return text if words in text else False
 
 
+def _hover(driver, css: str) -> str | bool:
+    """The hover label's text after the mouse rests on a middle point of `css`."""
+    points = driver.find_elements(By.CSS_SELECTOR, css)
+    if not points:
+        return False
+    try:
+        ActionChains(driver).move_to_element(points[len(points) // 2]).perform()
+    except StaleElementReferenceException:
+        return False
+    label = driver.execute_script("const h = document.querySelector('g.hovertext'); return h && h.textContent")
+    return label or False
+
+
 def _faults(text: str) -> dict:
     found = {"english": sorted({m.group(0) for m in ENGLISH.finditer(text)}),
              "decimal point": sorted({m.group(0) for m in DECIMAL_POINT_PERCENT.finditer(text)}),
@@ -120,6 +134,10 @@ def test_dates_and_numbers_are_written_the_indonesian_way(browser, server, city)
         "return [...document.querySelectorAll('#tr-late_rate g.xtick text')].map(t => t.textContent)")
     assert any(re.fullmatch(r"\d{1,2} Des", t) for t in ticks), ticks              # "7 Des"
     assert re.search(r"\d,\d ?%", text), "a percentage with a decimal comma"        # e.g. the ranking
+    # a hover label: the day in Indonesian, no decimal point ("Sel 1/12/2026 · Semua: 30%")
+    hovered = wait(browser, lambda d: _hover(d, "#tr-late_rate g.scatterlayer g.trace:first-child path.point"))
+    assert re.search(r"\b(Sen|Sel|Rab|Kam|Jum|Sab|Min) \d{1,2}/\d{1,2}/2026", hovered), hovered
+    assert not _faults(hovered) and not re.search(r"\d\.\d", hovered), hovered
     # the date picker's calendar and the dropdown's search box, opened
     _click(browser, "#tr-dates")
     opened = wait(browser, lambda d: _showing(d, "Desember 2026"))
