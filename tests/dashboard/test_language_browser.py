@@ -16,10 +16,9 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from ingest import live
 from tests.conftest import ROOT
 from tests.support.browser import WIB, login, shot, viewport, wait
-from tests.support.city import KIOSK_TOKEN, seed_city
+from tests.support.city import KIOSK_TOKEN, live_city
 
 pytestmark = pytest.mark.browser
 CLOCK_AT = dt.datetime(2026, 12, 7, 7, 20, tzinfo=WIB)   # a Monday; read by conftest's demo_clock
@@ -48,10 +47,7 @@ return !!document.querySelector('.content, .wall') && graphs.every(g => g.queryS
 
 @pytest.fixture(scope="module")
 def city(make_runtime, demo_clock):
-    rt = make_runtime(ROOT / "config.yaml", "lang")
-    data = seed_city(rt)
-    live.rebuild(rt, data["today"])
-    return rt, data
+    return live_city(make_runtime(ROOT / "config.yaml", "lang"))
 
 
 def _pages(city) -> list[str]:
