@@ -25,7 +25,7 @@ from foundation.settings import ROOT
 
 from queries import db
 
-from . import auth, outage, security_headers, sessions, shared_cache, warm
+from . import auth, formats, outage, security_headers, sessions, shared_cache, warm
 from .pages import downloads, login, map as map_page, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages.admin_common import nav_links
@@ -40,6 +40,8 @@ PAGES.update(ADMIN_PAGES)
 UNFRAMED = (wall, admin_qr)  # full-screen pages
 NAV = (("/overview", "Ringkasan"), ("/trends", "Tren keterlambatan"), ("/map", "Peta"),
        ("/downloads", "Unduh"), ("/wall", "Layar dinding"))
+# the date pickers' month and day names (Dash 4 reads window.dateFns.locale; served here, no CDN)
+DATE_PICKER_LOCALE = "/assets/vendor/date-fns-locale-id.min.js"
 # paths a browser may fetch without a login (the wall checks its kiosk token itself)
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/wall", "/favicon", "/qr")
 
@@ -127,7 +129,10 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
         __name__, server=server, title="Pantau", update_title=None,
         assets_folder=str(ROOT / "assets"), assets_ignore=r"vendor/.*",
         suppress_callback_exceptions=True, on_error=outage.on_callback_error,
+        external_scripts=[DATE_PICKER_LOCALE],
     )
+    # charts in Indonesian: plotly.js picks the locale up from the head when it loads
+    app.index_string = app.index_string.replace("{%css%}", "{%css%}\n        " + formats.plotly_locale_script(), 1)
     # a page that takes a moment (a year's trends, a cold cache) shows a spinner over what
     # was there; only a new page does, not the wall's every-second tick
     app.layout = html.Div([

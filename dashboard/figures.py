@@ -20,6 +20,8 @@ WALL = {"bg": "#000000", "fg": "#ffffff", "grid": "#333333", "font": "Inter, Ari
 # lightness so a tritan viewer too tells late from flagged (Okabe-Ito itself: 11 units)
 VERDICT_COLORS = {"on_time": "#26927D", "late": "#F9AB17", "refused": "#D80B18", "flagged": "#A46CDA",
                   "manual": "#003786"}
+# every dcc.Graph: no toolbar, and plotly.js speaking Indonesian (formats.plotly_locale, in the page head)
+GRAPH_CONFIG = {"displayModeBar": False, "locale": formats.PLOTLY_LOCALE}
 VERDICT_LABELS = {"on_time": "Tepat waktu", "late": "Terlambat", "refused": "Ditolak (di luar area)",
                   "flagged": "Ditandai", "manual": "Manual (ditulis admin, di kantor)"}
 
@@ -45,13 +47,14 @@ def _light_template() -> dict:
 
 
 LIGHT = _light_template()
+SEPARATORS = formats.separators()   # '99,3' on axes and in hover labels, with or without the locale
 
 
 def figure(data: list[dict], layout: dict | None = None, *, wall: bool = False, height: int | None = None,
            scale: float = 1.0) -> dict:
     """A figure as a plain dict (dcc.Graph takes it as is; no validation cost per update)."""
-    base = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.08, x=0),
-                barmode="stack", hovermode="closest")
+    base = dict(margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=1.08, x=0, traceorder="normal"),
+                barmode="stack", hovermode="closest", separators=SEPARATORS)
     if height:
         base["height"] = height
     if wall:  # the legend sits in the top margin, above the plot, never over a bar
@@ -232,5 +235,5 @@ def _day_label(d: dict | None) -> str:
         return ""
     key = _day_key(d)
     if key == "terlambat":
-        return f"{d.get('late_band') or 'TL'} +{d['minutes_late']}m"
+        return f"{d.get('late_band') or 'TL'} +{d['minutes_late']} mnt"
     return {"hadir": "hadir", "tk": "TK", "belum": "belum", "libur": "libur"}.get(key, d["status"])

@@ -11,7 +11,7 @@ from dash.exceptions import PreventUpdate
 from .. import data
 from ..data import admin as admin_data
 from .admin_common import BKPP, admin_viewer, table
-from .common import nothing, parse_date, text
+from .common import date_range_picker, nothing, parse_date, text
 
 PAGE_SIZE = 50
 
@@ -61,7 +61,7 @@ def layout(viewer, params: dict):
                       debounce=True, className="filter"),
             dcc.Input(id="au-target", type="text", placeholder="Sasaran atau alasan (NIP, acara)", debounce=True,
                       className="filter"),
-            dcc.DatePickerRange(id="au-dates", display_format="DD/MM/YYYY", first_day_of_week=1, clearable=True),
+            date_range_picker("au-dates", clearable=True),
         ], className="filters"),
         html.Div(shown, id="au-list"),
         html.Div([html.Button("‹ Sebelumnya", id="au-prev", className="button", disabled=first),

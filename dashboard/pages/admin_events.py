@@ -13,10 +13,10 @@ from flask import Blueprint, abort
 
 from ingest import events
 
-from .. import data
+from .. import data, formats
 from ..data import admin as admin_data
 from .admin_common import BKPP, actor, admin_viewer, done, refusal, table
-from .common import local_time, nothing, parse_int, text
+from .common import dropdown, local_time, nothing, parse_int, text
 from .downloads import file_response
 
 blueprint = Blueprint("admin_events", __name__)
@@ -65,26 +65,26 @@ def _form(config):
     offices = [{"label": f"{o.code} · {o.name}", "value": o.code} for o in config.offices]
     units = [{"label": f"{u.code} · {u.name}", "value": u.code} for u in config.units]
     return html.Div([
-        html.Div([dcc.Dropdown(id="ev-id", options=_options(), placeholder="Acara baru (atau pilih untuk diubah)",
+        html.Div([dropdown("ev-id", _options(), placeholder="Acara baru (atau pilih untuk diubah)",
                                className="filter wide"),
                   dcc.Input(id="ev-name", type="text", placeholder="Nama acara", className="filter wide"),
-                  dcc.Dropdown(id="ev-kind", options=[{"label": v, "value": k} for k, v in KIND_LABELS.items()],
+                  dropdown("ev-kind", [{"label": v, "value": k} for k, v in KIND_LABELS.items()],
                                value="apel", clearable=False, className="filter")], className="filters"),
         html.Div([dcc.Input(id="ev-date", type="date", value=data.today(config).isoformat(), className="filter"),
                   dcc.Input(id="ev-opens", type="time", value="07:15", className="filter"),
                   dcc.Input(id="ev-closes", type="time", value="08:00", className="filter"),
-                  dcc.Dropdown(id="ev-office", options=offices, placeholder="Kantor (atau titik di kanan)",
+                  dropdown("ev-office", offices, placeholder="Kantor (atau titik di kanan)",
                                className="filter wide"),
                   dcc.Input(id="ev-lat", type="number", placeholder="Lintang", className="filter"),
                   dcc.Input(id="ev-lon", type="number", placeholder="Bujur", className="filter"),
                   dcc.Input(id="ev-radius", type="number", placeholder="Radius (m)", className="filter")],
                  className="filters"),
-        html.Div([dcc.Dropdown(id="ev-units", options=units, multi=True, placeholder="Unit yang diundang (kosong: semua)",
+        html.Div([dropdown("ev-units", units, multi=True, placeholder="Unit yang diundang (kosong: semua)",
                                className="filter wide"),
                   dcc.Textarea(id="ev-nips", placeholder="NIP yang diundang, satu per baris", className="comment"),
                   dcc.Checklist(id="ev-compulsory", options=[{"label": " Wajib (potongan bila tidak hadir)",
                                                               "value": "yes"}], value=["yes"]),
-                  dcc.Input(id="ev-deduction", type="number", placeholder=f"Potongan % ({config.rules.apel_missed_percent:g})",
+                  dcc.Input(id="ev-deduction", type="number", placeholder=f"Potongan % ({formats.number(config.rules.apel_missed_percent)})",
                             className="filter")], className="filters"),
         html.Div([dcc.Input(id="ev-reason", type="text", placeholder="Alasan perubahan / pembatalan",
                             className="filter wide"),

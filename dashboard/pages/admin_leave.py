@@ -18,7 +18,7 @@ from ingest import leave_requests
 from .. import data
 from ..data import admin as admin_data
 from .admin_common import LEAVE_ROLES, actor, admin_viewer, done, refusal, table, unit_codes
-from .common import nothing, parse_int, text
+from .common import dropdown, nothing, parse_int, text
 
 blueprint = Blueprint("admin_leave", __name__)
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -89,7 +89,7 @@ def layout(viewer, params: dict):
         html.Div(_rows(pending), id="lv-list"),
         html.H3("Keputusan dengan komentar panjang"),
         html.Div([
-            dcc.Dropdown(id="lv-choice", options=_options(pending), placeholder="Pilih pengajuan",
+            dropdown("lv-choice", _options(pending), placeholder="Pilih pengajuan",
                          value=chosen if chosen in {r["id"] for r in pending} else None, className="filter wide"),
             dcc.Textarea(id="lv-comment", placeholder="Komentar (wajib untuk penolakan)", className="comment"),
             html.Button("Setujui", id="lv-approve", className="button primary"),

@@ -16,7 +16,7 @@ from foundation import clock
 from .. import data
 from ..data import admin as admin_data
 from .admin_common import MANUAL_ROLES, actor, admin_viewer, done, refusal, table, unit_codes, uploaded
-from .common import local_time, nothing, text
+from .common import dropdown, local_time, nothing, text
 
 SESSION_LABELS = {"in": "Masuk", "midday": "Siang", "out": "Pulang"}
 
@@ -49,9 +49,9 @@ def layout(viewer, params: dict):
             dcc.Input(id="mn-date", type="date", value=data.today(config).isoformat(), className="filter"),
             dcc.Input(id="mn-time", type="time", value=f"{clock.now().astimezone(config.zone):%H:%M}",
                       className="filter"),
-            dcc.Dropdown(id="mn-session", options=[{"label": v, "value": k} for k, v in SESSION_LABELS.items()],
+            dropdown("mn-session", [{"label": v, "value": k} for k, v in SESSION_LABELS.items()],
                          value="in", clearable=False, className="filter"),
-            dcc.Dropdown(id="mn-reason", options=[{"label": i, "value": k} for k, (i, _) in manual.REASONS.items()],
+            dropdown("mn-reason", [{"label": i, "value": k} for k, (i, _) in manual.REASONS.items()],
                          value="terminal_failure", clearable=False, className="filter wide"),
         ], className="filters"),
         html.Div([

@@ -6,7 +6,7 @@ their unit's subtree, without the region's backlog.
 """
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
 from ingest.terminals import registry
@@ -15,9 +15,9 @@ from foundation.config import zone_label
 from .. import data
 from ..data import admin as admin_data
 from .admin_common import BKPP, TERMINAL_ROLES, actor, admin_viewer, done, table, unit_codes
-from .common import nothing, text
+from .common import dropdown, nothing, text
 
-HEALTH_LABELS = {"online": "Online", "silent": "Senyap", "clock_drift": "Jam bergeser",
+HEALTH_LABELS = {"online": "Terhubung", "silent": "Senyap", "clock_drift": "Jam bergeser",
                  "pending": "Menunggu persetujuan", "retired": "Pensiun"}
 # why a line a terminal sent was kept as rejected (protocol.NOT_A_RECORD, registry.rejection_code)
 REJECTION_LABELS = {"binary": "Data biner, bukan baris presensi",
@@ -122,7 +122,7 @@ def layout(viewer, params: dict):
     if viewer.role in BKPP:
         sns = admin_data.active_terminal_sns()
         parts += [html.H3("Sinkronkan jam mesin"), html.Div([
-            dcc.Dropdown(id="tm-sn", options=sns, placeholder="Pilih SN mesin", className="filter wide"),
+            dropdown("tm-sn", sns, placeholder="Pilih SN mesin", className="filter wide"),
             html.Button("Sinkronkan jam", id="tm-sync", className="button primary"),
         ], className="filters"), html.Div(id="tm-result")]
     return html.Div(parts)

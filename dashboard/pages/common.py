@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import parse_qs, urlencode
 
-from dash import html
+from dash import dcc, html
 
 from foundation.config import zone_label
 
@@ -21,6 +21,30 @@ STATUS_OPTIONS = [{"label": "Semua", "value": ""}, {"label": "Hadir", "value": "
 
 DAY_NAMES = ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min")
 STATUS_LABELS = {"hadir": "Hadir", "tk": "TK (tanpa keterangan)", "belum": "Belum hadir", "libur": "Libur"}
+
+
+# Dash's own words are English ("Start Date", "Search", "No options found"): every picker and
+# dropdown is made here, in Indonesian, with dates as day/month/year and weeks from Monday
+DATE_FORMAT = "DD/MM/YYYY"
+DROPDOWN_LABELS = {"select_all": "Pilih semua", "deselect_all": "Batalkan semua", "selected_count": "{num_selected} dipilih",
+                   "search": "Cari", "clear_search": "Hapus pencarian", "clear_selection": "Hapus pilihan",
+                   "no_options_found": "Tidak ada pilihan"}
+
+
+def date_range_picker(id_: str, start: str | None = None, end: str | None = None, **kw):
+    return dcc.DatePickerRange(id=id_, start_date=start, end_date=end, display_format=DATE_FORMAT,
+                               month_format="MMMM YYYY", first_day_of_week=1,
+                               start_date_placeholder_text="Tanggal mulai", end_date_placeholder_text="Tanggal akhir",
+                               **kw)
+
+
+def date_picker(id_: str, date: str | None = None, **kw):
+    return dcc.DatePickerSingle(id=id_, date=date, display_format=DATE_FORMAT, month_format="MMMM YYYY",
+                                first_day_of_week=1, placeholder="Pilih tanggal", **kw)
+
+
+def dropdown(id_: str, options: list, **kw):
+    return dcc.Dropdown(id=id_, options=options, labels=DROPDOWN_LABELS, **{"placeholder": "Pilih …", **kw})
 
 
 def status_label(status: str | None, minutes_late: int | None = 0) -> str:

@@ -19,9 +19,9 @@ from flask import Blueprint, Response, abort, request, send_file, stream_with_co
 from ingest.export import FLAVOURS, csv_lines, write_table
 from ingest.recap import month_range
 
-from .. import auth, data, maps
+from .. import auth, data, formats, maps
 from . import map as map_page
-from .common import date_range, href, text
+from .common import date_range, date_range_picker, dropdown, href, text
 
 blueprint = Blueprint("downloads", __name__)
 CHECK_IN_FIELDS = ("work_date", "captured_at_local", "zone", "nip", "name", "unit_code", "session", "source",
@@ -33,8 +33,6 @@ SHA256 = re.compile(r"^[0-9a-f]{64}$")
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMAT_LABELS = {"excel": "Excel Indonesia (CSV dengan ;)", "xlsx": "Excel (.xlsx)", "csv": "CSV biasa (dengan ,)"}
-MONTHS = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-          "November", "Desember")
 
 
 def file_response(name: str, columns, rows, sheet: str) -> Response:
@@ -165,7 +163,7 @@ def month_options(today: dt.date, count: int = 24) -> list[dict]:
     """This month and the `count` - 1 before it, newest first, in Indonesian."""
     out, year, month = [], today.year, today.month
     for _ in range(count):
-        out.append({"label": f"{MONTHS[month - 1]} {year}", "value": f"{year}-{month:02d}"})
+        out.append({"label": formats.month_year(dt.date(year, month, 1)), "value": f"{year}-{month:02d}"})
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out
 
@@ -185,15 +183,14 @@ def layout(viewer, params: dict):
                  className="field"),
         html.H3("Rekap bulanan (potongan TPP)"),
         html.Div([html.Label("Bulan", htmlFor="dl-month"),
-                  dcc.Dropdown(id="dl-month", options=month_options(today), value=f"{today:%Y-%m}",
+                  dropdown("dl-month", month_options(today), value=f"{today:%Y-%m}",
                                clearable=False, searchable=False, className="filter")], className="field"),
         html.Ul([
             html.Li(html.A("Rekap bulanan per pegawai", id="dl-recap", href="")),
             html.Li(html.A("Rekap bulanan per unit", id="dl-unit-recap", href="")),
         ], className="downloads"),
         html.H3("Data harian"),
-        dcc.DatePickerRange(id="dl-dates", start_date=month_start.isoformat(), end_date=today.isoformat(),
-                            display_format="DD/MM/YYYY", first_day_of_week=1),
+        date_range_picker("dl-dates", month_start.isoformat(), today.isoformat()),
         html.Ul([
             html.Li(html.A("Ringkasan harian per unit", id="dl-units", href="")),
             html.Li(html.A("Data presensi mentah", id="dl-checkins", href="")),

@@ -2,12 +2,12 @@
 The map itself is a document of its own, /map/frame (pages/downloads.py), in an iframe."""
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc, html, no_update
+from dash import Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 
 from .. import auth, data, maps
 from ..figures import VERDICT_COLORS, VERDICT_LABELS
-from .common import filters_changed, href, nothing, parse_date, text
+from .common import date_picker, dropdown, filters_changed, href, nothing, parse_date, text
 
 PATH = "/map"
 
@@ -57,10 +57,9 @@ def layout(viewer, params: dict):
               for k, label in VERDICT_LABELS.items()]
     return html.Div([
         html.Div([
-            dcc.DatePickerSingle(id="map-date", date=day.isoformat(), display_format="DD/MM/YYYY",
-                                 first_day_of_week=1),
-            dcc.Dropdown(id="map-unit", value=unit or "", clearable=False, className="filter",
-                         options=[{"label": "Semua unit", "value": ""}] +
+            date_picker("map-date", day.isoformat()),
+            dropdown("map-unit", value=unit or "", clearable=False, className="filter",
+                     options=[{"label": "Semua unit", "value": ""}] +
                          [{"label": config.unit_by_code[c].name, "value": c} for c in units]),
             html.A("Unduh peta (HTML)", href=href("/download/map.html", {"date": day.isoformat(), "unit": unit}),
                    className="button", id="map-download"),

@@ -11,8 +11,8 @@ from dash.exceptions import PreventUpdate
 from foundation import clock
 from foundation.config import zone_label
 
-from .. import auth, data, figures, summary
-from .common import (KIND_LABELS, day_label, element, status_label, STATUS_OPTIONS, date_range, filters_changed, href, local_time,
+from .. import auth, data, figures, formats, summary
+from .common import (KIND_LABELS, date_range_picker, day_label, dropdown, element, status_label, STATUS_OPTIONS, date_range, filters_changed, href, local_time,
                      nothing, parse_date, parse_int, search_params, text, tiles, zone_name)
 
 PATH = "/overview"
@@ -55,11 +55,10 @@ def search_results(viewer, words: str):
 def _filters(config, params, d0, d1):
     kinds = sorted({u.kind for u in config.units})
     return html.Div([
-        dcc.DatePickerRange(id="ov-dates", start_date=d0.isoformat(), end_date=d1.isoformat(),
-                            display_format="DD/MM/YYYY", first_day_of_week=1),
-        dcc.Dropdown(id="ov-status", options=STATUS_OPTIONS, value=params.get("status", ""),
+        date_range_picker("ov-dates", d0.isoformat(), d1.isoformat()),
+        dropdown("ov-status", STATUS_OPTIONS, value=params.get("status", ""),
                      clearable=False, className="filter"),
-        dcc.Dropdown(id="ov-kind", options=[{"label": "Semua jenis unit", "value": ""}] +
+        dropdown("ov-kind", [{"label": "Semua jenis unit", "value": ""}] +
                      [{"label": KIND_LABELS.get(k, k), "value": k} for k in kinds],
                      value=params.get("kind", ""), clearable=False, className="filter"),
     ], className="filters")
@@ -98,7 +97,7 @@ def _unit_view(viewer, unit: str | None, params: dict, d0: dt.date, d1: dt.date)
                                id="ov-updated"))
     if children and not (len(children) == 1 and children[0]["unit_code"] == unit):
         parts.append(dcc.Graph(id="ov-bars", figure=figures.unit_bars(children),
-                               config={"displayModeBar": False}))
+                               config=figures.GRAPH_CONFIG))
     if unit:
         parts.append(_people_table(viewer, unit, params, d0, d1))
     return html.Div(parts)
@@ -147,18 +146,18 @@ def _employee_view(viewer, employee_id: int, params: dict, d1: dt.date):
                      html.Td(local_time(config, unit, d["first_in"])),
                      html.Td(local_time(config, unit, d["last_out"])),
                      html.Td(" ".join(b for b in (d["late_band"], d["early_band"]) if b) or "–"),
-                     html.Td(f"{float(d['deduction_percent']):g}%"),
+                     html.Td(formats.percent(float(d["deduction_percent"]), 2)),
                      html.Td(", ".join(d.get("sources") or []) or "–", className="sources")]) for d in days]
     return html.Div([
         _crumbs(viewer, unit, params, person["name"]),
         html.H2(f"{person['name']} · NIP {person['nip']}", id="employee-name"),
         html.P(f"{person['position']} · {person['unit_name']}", className="muted"),
         html.Div([dcc.Link("‹ bulan sebelumnya", href=href(PATH, {"employee": employee_id, "month": prev_month})),
-                  html.Strong(first.strftime(" %B %Y "), className="month"),
+                  html.Strong(f" {formats.month_year(first)} ", className="month"),
                   dcc.Link("bulan berikutnya ›", href=href(PATH, {"employee": employee_id, "month": next_month}))],
                  className="month-nav"),
         dcc.Graph(id="ov-calendar", figure=figures.calendar(days, first.year, first.month),
-                  config={"displayModeBar": False}),
+                  config=figures.GRAPH_CONFIG),
         html.Table([html.Thead(html.Tr([html.Th(h) for h in (
             "Tanggal", "Status", f"Masuk ({zone})", f"Pulang ({zone})", "TL / PSW", "Potongan", "Sumber")])),
             html.Tbody(rows)], className="people", id="employee-days"),

@@ -6,9 +6,10 @@ import datetime as dt
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from .. import auth, data, summary
+from .. import auth, data, formats, summary
+from ..figures import GRAPH_CONFIG
 from .. import trend_figures as tf
-from .common import filters_changed, href, nothing, parse_date, search_params, text
+from .common import date_range_picker, dropdown, filters_changed, href, nothing, parse_date, search_params, text
 
 PATH = "/trends"
 ARRIVAL_DAYS = 92
@@ -83,7 +84,8 @@ def content(viewer, params: dict) -> dict | None:
 
 
 def _rank_list(items: list[dict], title: str, id_: str):
-    lis = [html.Li(f"{i['name']}: {i['now']:g}%" + ("" if i["before"] is None else f" (sebelumnya {i['before']:g}%)"))
+    lis = [html.Li(f"{i['name']}: {formats.percent(i['now'])}" +
+                   ("" if i["before"] is None else f" (sebelumnya {formats.percent(i['before'])})"))
            for i in items]
     return html.Div([html.H4(title), html.Ol(lis or [html.Li("–")], id=id_)], className="rank")
 
@@ -93,15 +95,14 @@ def layout(viewer, params: dict):
     c = cached_content(viewer, params)
     if c is None:
         return nothing()
-    graph = lambda key: dcc.Graph(id=f"tr-{key}", figure=c[key], config={"displayModeBar": False})
+    graph = lambda key: dcc.Graph(id=f"tr-{key}", figure=c[key], config=GRAPH_CONFIG)
     scoped = [u.code for u in config.units if viewer.can_see_unit(auth.unit_scope(config, u.code))]
     return html.Div([
         html.Div([
-            dcc.DatePickerRange(id="tr-dates", start_date=c["d0"].isoformat(), end_date=c["d1"].isoformat(),
-                                display_format="DD/MM/YYYY", first_day_of_week=1),
+            date_range_picker("tr-dates", c["d0"].isoformat(), c["d1"].isoformat()),
             dcc.RadioItems(id="tr-grain", options=GRAIN_OPTIONS, value=params.get("grain") or "day", inline=True),
-            dcc.Dropdown(id="tr-unit", value=c["unit"] or "", clearable=False, className="filter",
-                         options=([] if viewer.unit_code else [{"label": "Seluruh daerah", "value": ""}]) +
+            dropdown("tr-unit", value=c["unit"] or "", clearable=False, className="filter",
+                     options=([] if viewer.unit_code else [{"label": "Seluruh daerah", "value": ""}]) +
                          [{"label": config.unit_by_code[u].name, "value": u} for u in scoped]),
         ], className="filters"),
         html.P(f"Belum ditutup, tidak dihitung: {', '.join(f'{d:%d/%m/%Y}' for d in c['open'])} "

@@ -187,10 +187,10 @@ def layout(viewer, params: dict):
         html.Div([
             html.Div([_legend([(figures.COLORS[k], "■", label) for k, label in figures.PRESENCE_PARTS],
                               "wall-bars-legend"),
-                      dcc.Graph(id="wall-bars", config={"displayModeBar": False, "staticPlot": True},
+                      dcc.Graph(id="wall-bars", config={**figures.GRAPH_CONFIG, "staticPlot": True},
                                 figure=figures.unit_bars([], wall=True), className="wall-graph", responsive=True)],
                      className="wall-bars"),
-            html.Div([dcc.Graph(id="wall-map", config={"displayModeBar": False, "staticPlot": True},
+            html.Div([dcc.Graph(id="wall-map", config={**figures.GRAPH_CONFIG, "staticPlot": True},
                                 figure=figures.wall_map([], []), className="wall-graph", responsive=True),
                       _map_legend(),
                       html.Ul(id="wall-ticker", className="wall-ticker")], className="wall-side"),

@@ -3,7 +3,7 @@
 
 - `app`: the Dash app (Flask test client through tests/support/dash_client.py);
 - `demo_clock`, `server`, `browser`: the Procfile's web line under gunicorn at a Monday
-  07:20 WIB, and a headless Chromium for it (one of each per module).
+  07:20 WIB (or the module's CLOCK_AT), and a headless Chromium for it (one of each per module).
 """
 from __future__ import annotations
 
@@ -25,9 +25,9 @@ def app(city):
 
 
 @pytest.fixture(scope="module")
-def demo_clock():
+def demo_clock(request):
     old = os.environ.get(clock.ENV)
-    os.environ[clock.ENV] = clock.demo_spec(MONDAY_0720, 1)
+    os.environ[clock.ENV] = clock.demo_spec(getattr(request.module, "CLOCK_AT", MONDAY_0720), 1)
     yield
     if old is None:
         os.environ.pop(clock.ENV, None)

@@ -60,9 +60,9 @@ def test_the_page_labels_silent_online_and_pending_terminals(app):
     _, page = client(app, "bkpp").page("/admin/terminals")
     quiet, alive, new = _row(page, QUIET), _row(page, ALIVE), _row(page, NEW)
     assert quiet[2:4] == ["DINKES", "Senyap"] and quiet[7] == "Ver 6.60 Q"
-    assert alive[2:4] == ["SETDA", "Online"] and alive[4].endswith(" WIB")
+    assert alive[2:4] == ["SETDA", "Terhubung"] and alive[4].endswith(" WIB")
     assert new[3] == "Menunggu persetujuan"
-    assert "Senyap: 1" in page and "Online: 1" in page and "Baris log tersimpan belum diterapkan: 0" in page
+    assert "Senyap: 1" in page and "Terhubung: 1" in page and "Baris log tersimpan belum diterapkan: 0" in page
     assert "tm-sync" in page
     _, sekda = client(app, "sekda").page("/admin/terminals")        # reads, cannot sync
     assert _row(sekda, QUIET) and "tm-sync" not in sekda

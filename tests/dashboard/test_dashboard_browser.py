@@ -16,21 +16,17 @@ from selenium.webdriver.support import expected_conditions as EC
 
 import httpx
 
-from ingest import live
 from tests.support import phones
 from tests.conftest import ROOT
 from tests.support.browser import MONDAY_0720, login, shot, viewport, wait
-from tests.support.city import KIOSK_TOKEN, seed_city
+from tests.support.city import KIOSK_TOKEN, live_city
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def city(make_runtime, demo_clock):
-    rt = make_runtime(ROOT / "config.yaml", "dashb")
-    data = seed_city(rt)
-    live.rebuild(rt, data["today"])
-    return rt, data
+    return live_city(make_runtime(ROOT / "config.yaml", "dashb"))
 
 
 def test_log_in_and_drill_from_region_to_employee(browser, server, city):

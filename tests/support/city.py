@@ -38,6 +38,15 @@ def _day(rt, emp_id: int, unit: str, day: dt.date, status: str, minutes_late: in
             "closed": closed}
 
 
+def live_city(rt) -> tuple:
+    """(rt, seed_city(rt)) with today's live state (the wall's) rebuilt from what was seeded."""
+    from ingest import live
+
+    data = seed_city(rt)
+    live.rebuild(rt, data["today"])
+    return rt, data
+
+
 def seed_city(rt, past_days: int = 10) -> dict:
     """Employees, work days (today open, the past closed), check-ins; returns what tests need."""
     rnd = random.Random(6)
