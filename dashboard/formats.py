@@ -46,8 +46,12 @@ def plotly_locale() -> dict:
                        "thousands": get_group_symbol(LOCALE)}}
 
 
+def plotly_locale_js() -> str:
+    """The locale as a script: plotly.js registers window.PlotlyLocales when it loads (Dash
+    loads it asynchronously, after this)."""
+    return "window.PlotlyLocales = (window.PlotlyLocales || []).concat(" + json.dumps([plotly_locale()]) + ");"
+
+
 def plotly_locale_script() -> str:
-    """The locale for the page's <head>: plotly.js registers window.PlotlyLocales when it loads
-    (Dash loads it asynchronously, after this)."""
-    return ("<script>window.PlotlyLocales = (window.PlotlyLocales || []).concat("
-            + json.dumps([plotly_locale()]) + ");</script>")
+    """The locale for the page's <head> (allowed by its hash in the Content-Security-Policy)."""
+    return f"<script>{plotly_locale_js()}</script>"

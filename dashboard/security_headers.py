@@ -13,9 +13,13 @@ and the session cookie's Secure flag follows the request (dashboard/sessions.py)
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 from urllib.parse import urlsplit
 
 from flask_talisman import Talisman
+
+from .formats import plotly_locale_js
 
 SELF = "'self'"
 
@@ -46,10 +50,16 @@ def map_frame_policy(tile_url: str | None) -> dict:
     return {**policy([], tile_url), "frame-ancestors": SELF}
 
 
+def script_hash(js: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode() + "'"
+
+
 def install(app) -> Talisman:
-    """Call once every callback is registered: clientside callbacks add inline scripts."""
+    """Call once every callback is registered: clientside callbacks add inline scripts.
+    The page head's own inline script (the charts' Indonesian locale) is allowed by its hash."""
     tile_url = app.server.extensions["pantau"].config.dashboard.tile_url
-    talisman = Talisman(app.server, content_security_policy=policy(app.csp_hashes(), tile_url),
+    hashes = [*app.csp_hashes(), script_hash(plotly_locale_js())]
+    talisman = Talisman(app.server, content_security_policy=policy(hashes, tile_url),
                         frame_options="DENY", force_https=False, session_cookie_secure=False,
                         session_cookie_samesite="Lax", referrer_policy="same-origin")
     frame = app.server.view_functions["downloads.map_frame"]
