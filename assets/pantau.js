@@ -5,7 +5,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     // the screen against 1920x1080 (the same unit as the wall's CSS, --u): looked at on every
     // tick, so a window resized or moved to a 4K screen redraws its charts at the new size
     wallScale: function (setup, n, current) {
-      var scale = Math.round(Math.min(window.innerHeight / 1080, window.innerWidth / 1920) * 100) / 100;
+      var w = window.innerWidth, h = window.innerHeight;
+      // a TV: its 16:9 share of 1920x1080; a phone in portrait (pantau.css, max-width 760px): its width
+      var scale = Math.round((w <= 760 ? w / 700 : Math.min(h / 1080, w / 1920)) * 100) / 100;
       return scale === current ? window.dash_clientside.no_update : scale;
     },
     wallClock: function (n, beat, setup) {

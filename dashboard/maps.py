@@ -17,10 +17,11 @@ from ingest import export_labels
 from .figures import COLORS, VERDICT_COLORS, VERDICT_LABELS, check_in_kind
 
 VENDOR = ROOT / "assets" / "vendor"
-# a plain background when no tiles are configured, and the neutral clusters
+# a plain background when no tiles are configured, and the neutral clusters (their count
+# centred: Leaflet's own .leaflet-marker-icon {display: block} must not win)
 CLUSTER_STYLE = """<style>
 .leaflet-container.leaflet-container { background: #eef0f3; }
-.pantau-cluster { background: rgba(18, 53, 91, 0.85); border: 2px solid #fff; border-radius: 50%;
+.leaflet-marker-icon.pantau-cluster { background: rgba(18, 53, 91, 0.85); border: 2px solid #fff; border-radius: 50%;
                   color: #fff; font: 600 13px/1 Arial, sans-serif; display: flex; align-items: center;
                   justify-content: center; }
 </style>"""
