@@ -148,6 +148,12 @@ class Location(_Strict):
     accuracy_m: Real = Field(ge=0, le=100_000, description="the fix's accuracy radius in metres")
     mock: Flag = Field(False, description="true when Android reports a mock (fake) location")
     provider: _text(0, 32) | None = Field(None, description="gps, network, fused, ...")
+    # What a plausibility check needs beside the position (all optional, kept with the check-in):
+    altitude_m: Real | None = Field(None, ge=-500, le=9_000, description="the fix's altitude above sea level, metres")
+    speed_mps: Real | None = Field(None, ge=0, le=150, description="the fix's ground speed, metres per second")
+    bearing_deg: Real | None = Field(None, ge=0, lt=360, description="the fix's direction of travel, degrees from north")
+    satellites: Annotated[int, Strict()] | None = Field(None, ge=0, le=200, description="satellites used in the fix")
+    fix_time: Moment | None = Field(None, description="the fix's own time (GNSS), RFC 3339 with its UTC offset")
 
 
 class Face(_Strict):

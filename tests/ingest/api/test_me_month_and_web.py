@@ -77,3 +77,22 @@ def test_an_early_check_out_takes_a_reason_as_a_late_check_in_does(runtime, clie
         assert r.status_code == 201, r.text
     finally:
         app.state.now = lambda: NOW
+
+
+def test_a_fix_may_carry_altitude_speed_bearing_satellites_and_its_time_bounded_and_kept(runtime, client):
+    phone = new_phone(runtime, client)
+    evidence = {"altitude_m": 31.5, "speed_mps": 0.4, "bearing_deg": 271.0, "satellites": 14,
+                "fix_time": "2026-12-02T07:49:58+07:00"}
+    b = body(runtime, NOW, location=evidence)
+    r = client.post("/api/v1/check-ins", json=b, headers=phone["headers"])
+    assert r.status_code == 201, r.text
+    with runtime.connection() as conn:
+        from queries import db
+        kept = db.scalar(conn, "SELECT payload->'request'->'location' FROM check_ins WHERE event_key LIKE :k",
+                         k=f"%{b['event_id']}")
+    assert {k: kept[k] for k in evidence} == evidence
+    for field, bad in (("altitude_m", 12_000), ("speed_mps", -1), ("bearing_deg", 360), ("satellites", 2.5),
+                       ("satellites", "9"), ("fix_time", "1765245060")):
+        wrong = client.post("/api/v1/check-ins", json=body(runtime, NOW, location={field: bad}), headers=phone["headers"])
+        assert wrong.status_code == 422, (field, bad, wrong.text)
+        assert wrong.json()["error"]["fields"][0]["field"] == f"location.{field}"
