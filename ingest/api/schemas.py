@@ -129,6 +129,15 @@ Real = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 Flag = Annotated[bool, Strict()]
 
 
+def _whole(value):
+    # JSON Schema's "integer" counts 14.0 as one; a string or a flag is not a number
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float)
+                                                                           and not value.is_integer()):
+        raise PydanticCustomError("int_type", "must be a whole number", {"id": "harus bilangan bulat"})
+    return int(value)
+
+
+
 def day_problem(day: dt.date, today: dt.date, past_days: int, future_days: int) -> tuple[str, str] | None:
     """Indonesian and English for a date outside [today - past_days, today + future_days]."""
     lo, hi = today - dt.timedelta(days=past_days), today + dt.timedelta(days=future_days)
@@ -152,8 +161,11 @@ class Location(_Strict):
     altitude_m: Real | None = Field(None, ge=-500, le=9_000, description="the fix's altitude above sea level, metres")
     speed_mps: Real | None = Field(None, ge=0, le=150, description="the fix's ground speed, metres per second")
     bearing_deg: Real | None = Field(None, ge=0, lt=360, description="the fix's direction of travel, degrees from north")
-    satellites: Annotated[int, Strict()] | None = Field(None, ge=0, le=200, description="satellites used in the fix")
-    fix_time: Moment | None = Field(None, description="the fix's own time (GNSS), RFC 3339 with its UTC offset")
+    satellites: Annotated[int, Field(ge=0, le=200), BeforeValidator(_whole)] | None = Field(
+        None, description="satellites used in the fix, a whole number 0..200")
+    # evidence, not the judged time: any RFC 3339 time is kept as sent (captured_at is the one bounded)
+    fix_time: Annotated[AwareDatetime, BeforeValidator(_rfc3339)] | None = Field(
+        None, description="the fix's own time (GNSS), RFC 3339 with its UTC offset; kept as evidence")
 
 
 class Face(_Strict):
