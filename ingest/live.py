@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import logging
 import threading
+import time
 
 import redis
 
@@ -36,6 +37,11 @@ REBUILD_TRIES = 5
 
 _dirty: set[dt.date] = set()
 _dirty_lock = threading.Lock()
+# After Redis fails, check-ins skip it for a few seconds (their dates are recounted later):
+# a frozen Redis would otherwise cost every batch its socket timeout, and push a stored
+# check-in's answer past the phone's wait budget (a 503 for what was kept).
+PAUSE_AFTER_FAILURE_S = 5.0
+_paused_until = 0.0
 
 # Move one employee's status and the unit counts in one atomic step, and tell the
 # dashboards. -1 (nothing done): the date has no live state yet, rebuild it first.
@@ -108,8 +114,13 @@ def apply_many(rt, updates: list[tuple[dt.date, int, str, str | None, dict | Non
     """Record new live statuses, in order, in one round trip (a batch of check-ins).
     Each update is (date, employee_id, unit_code, status, ticker item or None).
     False when Redis could not be reached: the dates are rebuilt once it is back."""
+    global _paused_until
     if not updates:
         return True
+    if time.monotonic() < _paused_until:
+        with _dirty_lock:
+            _dirty.update(u[0] for u in updates)
+        return False
     try:
         _catch_up(rt)
         calls = [_apply_call(rt, *u) for u in updates]
@@ -124,6 +135,7 @@ def apply_many(rt, updates: list[tuple[dt.date, int, str, str | None, dict | Non
     except redis.RedisError as exc:
         with _dirty_lock:
             _dirty.update(u[0] for u in updates)
+            _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_S
         log.warning("live state not updated (%s); will rebuild from Postgres when Redis is back", exc)
         return False
 
