@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials
 
 from ingest import events
+from ingest.rules.judge import DEVICE_SHARED
 
 from . import auth
 from .errors import ApiError, documented
@@ -25,9 +26,7 @@ def attend(body: AttendBody, request: Request, response: Response,
     state = request.app.state
     device = auth.phone(state, auth.client_ip(request), credentials)
     if device.shared:   # one phone, one account: the second account on a phone scans nothing
-        raise ApiError(403, "device_shared", "Ponsel ini juga terikat pada akun pegawai lain; satu ponsel hanya "
-                       "untuk satu akun. Hubungi BKPP", "This phone is also bound to another employee's account; "
-                       "one phone, one account. Contact BKPP")
+        raise ApiError(403, "device_shared", *DEVICE_SHARED)
     loc = body.location
     try:
         found = events.attend(state.rt, device.employee_id, event, body.token, lat=loc.lat, lon=loc.lon,

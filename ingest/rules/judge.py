@@ -20,6 +20,9 @@ REFUSALS = ("mock_location", "poor_accuracy", "outside_geofence", "face_mismatch
             "web_not_allowed", "device_shared", "outside_window", "not_work_day", "offline_too_old", "unknown_session")
 FLAGS = ("clock_skew", "late_upload")
 INFO = ("late", "early_leave")
+# one phone, one account: the words for a check-in (or an event scan) of the later account on a phone
+DEVICE_SHARED = ("Ponsel ini juga terikat pada akun pegawai lain; satu ponsel hanya untuk satu akun. Hubungi BKPP",
+                 "This phone is also bound to another employee's account; one phone, one account. Contact BKPP")
 REVIEW = ("mock_location", "clock_skew", "late_upload", "face_mismatch", "liveness_failed")
 
 
@@ -96,9 +99,7 @@ def judge(config: Config, calendar: WorkCalendar, person: Person, attempt: Attem
 
     office, distance, limit = None, None, None
     if attempt.device_shared:
-        notes.append(("device_shared", "Ponsel ini juga terikat pada akun pegawai lain; satu ponsel hanya untuk "
-                      "satu akun. Hubungi BKPP", "This phone is also bound to another employee's account; one "
-                      "phone, one account. Contact BKPP"))
+        notes.append(("device_shared", *DEVICE_SHARED))
     if attempt.mock:
         notes.append(("mock_location", "Lokasi palsu (mock location) terdeteksi", "Mock location detected"))
     if attempt.provider == "web" and not person.web_allowed:
