@@ -69,3 +69,14 @@ def test_scan_finds_a_pair_and_a_reused_selfie_stores_them_once_and_exports_them
     assert ("Siti Aminah", "selalu presensi bersama (titip absen)") in names
     assert ("Dewi Lestari", "swafoto dipakai ulang") in names
     assert not any(r["Nama"] == "Joko Susilo" for r in rows)                # the honest colleague is not in it
+
+
+def test_export_and_scan_name_a_bad_month_unit_or_range_and_write_nothing(runtime, tmp_path):
+    out = tmp_path / "temuan.csv"
+    for args, says in ((["export", "2026-13", "--out", str(out)], "month '2026-13' must be YYYY-MM"),
+                       (["export", "2026-10", "--out", str(out), "--unit", "DINAS-X"], "unit 'DINAS-X' is not in config.yaml"),
+                       (["scan", "--from", "2026-10-08", "--to", "2026-10-05"], "--to is before --from")):
+        done = subprocess.run([sys.executable, "-m", "pantau", "patterns", *args], cwd=ROOT, env=runtime_env(runtime),
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and says in done.stderr, (args, done.stderr)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
