@@ -22,7 +22,9 @@ RECORD = ("audit_log", "check_ins", "terminal_logs",
           # a terminal's malformed lines, operation logs and photo digests, the patterns found
           # across check-ins and each selfie's perceptual hash
           "check_in_notes", "event_attendances", "terminal_bad_lines", "terminal_operlogs", "terminal_photos",
-          "pattern_findings", "selfie_hashes")
+          "pattern_findings", "selfie_hashes",
+          # why a check-in waits for review, and the decisions on it (a later decision supersedes)
+          "check_in_flags", "review_decisions")
 # Read by the app (it checks the schema is at head), written only by migrations.
 OWNER_ONLY = ("alembic_version",)
 FUNCTIONS = ("pantau_refresh_rollups()", "pantau_analyze()")   # run as the owner (0004_refresh_rollups)
