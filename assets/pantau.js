@@ -24,9 +24,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         return [window.pantauClockText || '--:--', age > setup.stale ? 'fresh stale' : 'fresh wait',
                 'Koneksi terputus · data terakhir ' + last, 'wall-status lost'];
       }
-      window.pantauClockText = new Date(state.value).toLocaleTimeString(
-        'id-ID', {timeZone: setup.zone, hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false}
-      ) + ' ' + setup.label;
+      // HH.MM as Indonesians write it (id-ID: a dot); seconds would flicker across the room for nothing
+      window.pantauClockText = last + ' ' + setup.label;
       return [window.pantauClockText, 'fresh ok', 'diperbarui ' + last, 'wall-status'];
     }
   }

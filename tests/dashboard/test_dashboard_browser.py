@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from selenium.webdriver.common.action_chains import ActionChains
@@ -216,6 +217,8 @@ def test_the_wall_says_when_it_was_updated_and_when_the_connection_is_lost(brows
     browser.get(f"{server}/wall?kiosk={KIOSK_TOKEN}")
     wait(browser, lambda d: d.find_element(By.ID, "wall-status").text.startswith("diperbarui "))
     assert browser.find_element(By.ID, "wall-title").text == city[0].config.region.name
+    # the clock as Indonesians write it, HH.MM, no seconds (the demo clock's 07.20 WIB and on)
+    assert re.fullmatch(r"\d\d\.\d\d WIB", browser.find_element(By.ID, "wall-clock").text)
     # the server goes away (the TV's network drops): the wall says so in words within 30 s and more
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.emulateNetworkConditions", {"offline": True, "latency": 0,
