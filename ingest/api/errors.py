@@ -63,9 +63,19 @@ MEANING = {   # what each refusal means for the app, in the OpenAPI document
 }
 
 
+# what a phone waits for on a 429 or 503: sent with every one (errors._too_many, db_unavailable,
+# healthz), so it is in the contract too, for an app built against the document alone
+RETRY_AFTER = {"Retry-After": {
+    "description": "seconds to wait before sending again (the phone keeps its queue meanwhile)",
+    "required": True, "schema": {"type": "integer", "minimum": 1}}}
+WAIT_STATUSES = (429, 503)
+
+
 def documented(*statuses: int) -> dict:
-    """`responses=` for the error statuses an operation can answer, each with the one envelope."""
-    return {s: {"model": ErrorEnvelope, "description": MEANING[s]} for s in statuses}
+    """`responses=` for the error statuses an operation can answer, each with the one envelope
+    (and, on 429 and 503, the Retry-After header)."""
+    return {s: {"model": ErrorEnvelope, "description": MEANING[s],
+                **({"headers": RETRY_AFTER} if s in WAIT_STATUSES else {})} for s in statuses}
 
 
 _KNOWN = {  # pydantic error type -> (Indonesian, English)

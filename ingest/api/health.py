@@ -15,6 +15,8 @@ from pydantic import BaseModel, Field
 
 from queries import mobile as q
 
+from .errors import RETRY_AFTER
+
 router = APIRouter(tags=["health"])
 log = logging.getLogger("pantau.api")
 
@@ -46,7 +48,8 @@ def _postgres(rt) -> bool:
 
 
 @router.get("/healthz", response_model=Health, responses={
-    503: {"model": Health, "description": "Postgres is down: check-ins cannot be stored (Retry-After)"}})
+    503: {"model": Health, "description": "Postgres is down: check-ins cannot be stored (Retry-After)",
+          "headers": RETRY_AFTER}})
 def healthz(request: Request) -> JSONResponse:
     """200 while check-ins can be stored (Redis down is 'degraded': check-ins still land)."""
     rt = request.app.state.rt

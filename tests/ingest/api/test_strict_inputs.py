@@ -157,3 +157,14 @@ def test_healthz_tells_no_host_or_port(runtime, client):
         r = c.get("/healthz")
     assert r.status_code == 200 and r.json()["status"] == "degraded" and r.json()["redis"]["ok"] is False
     assert set(r.json()["redis"]) == {"ok", "latency_ms"} and "127.0.0.1" not in r.text and "onnect" not in r.text
+
+
+def test_every_429_and_503_declares_its_retry_after(client):
+    """The header the phone waits by is in the contract wherever those statuses are."""
+    doc = client.get("/api/v1/openapi.json").json()
+    waits = {(path, method, status): answer for path, ops in doc["paths"].items() for method, op in ops.items()
+             for status, answer in op["responses"].items() if status in ("429", "503")}
+    assert ("/api/v1/check-ins", "post", "429") in waits and ("/healthz", "get", "503") in waits
+    undeclared = [where for where, answer in waits.items()
+                  if answer.get("headers", {}).get("Retry-After", {}).get("schema", {}).get("type") != "integer"]
+    assert undeclared == [], undeclared
