@@ -3,7 +3,8 @@ and what it does when Redis cannot be reached: every read goes to Postgres inste
 
 A login, a page or a download must never fail because a cache is down: slower is fine.
 After a failure the cache is not asked again for BREAK_S (a circuit breaker, pybreaker),
-so a Redis that hangs costs one request a second, not every request of every page.
+so a Redis that hangs costs one request a second, not every request of every page. The
+wall's live reads (data.wall_state, data.live_snapshot) go through the same breaker: `guarded`.
 """
 from __future__ import annotations
 
@@ -32,6 +33,18 @@ class _Told(pybreaker.CircuitBreakerListener):
 def install(server: Flask) -> None:
     server.extensions["pantau_cache_breaker"] = pybreaker.CircuitBreaker(
         fail_max=1, reset_timeout=BREAK_S, name="dashboard cache", listeners=[_Told()])
+
+
+class Unreachable(Exception):
+    """Redis failed just now, or did a moment ago (the breaker is open): not asked."""
+
+
+def guarded(read: Callable[..., Any], *args) -> Any:
+    """read(*args) behind the breaker the cache uses (one Redis, one verdict on it)."""
+    try:
+        return current_app.extensions["pantau_cache_breaker"].call(read, *args)
+    except (redis.RedisError, pybreaker.CircuitBreakerError) as exc:
+        raise Unreachable(str(exc) or type(exc).__name__) from exc
 
 
 def through(key: str | Callable[[], str], timeout: int, compute: Callable[[], Any]) -> Any:

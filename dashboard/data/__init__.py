@@ -15,7 +15,6 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-import redis
 from cachelib import SimpleCache
 from flask import current_app
 
@@ -165,19 +164,23 @@ class LiveUnavailable(Exception):
     """Redis cannot be asked for the live state just now."""
 
 
+def _live(read: Callable, day: dt.date):
+    """read(rt, day) behind the shared cache's circuit breaker: once Redis has failed (or hung
+    for its socket timeout), the wall's every-second tick goes to Postgres for a while instead
+    of waiting on Redis again each second."""
+    try:
+        return shared_cache.guarded(read, runtime(), day)
+    except shared_cache.Unreachable as exc:
+        raise LiveUnavailable(str(exc)) from exc
+
+
 def wall_state(day: dt.date):
     """What the wall's tick compares with what it drew (live.wall_state)."""
-    try:
-        return live.wall_state(runtime(), day)
-    except redis.RedisError as exc:
-        raise LiveUnavailable(str(exc)) from exc
+    return _live(live.wall_state, day)
 
 
 def live_snapshot(day: dt.date) -> dict:
-    try:
-        return live.snapshot(runtime(), day)
-    except redis.RedisError as exc:
-        raise LiveUnavailable(str(exc)) from exc
+    return _live(live.snapshot, day)
 
 
 RECOUNT_TTL = 5   # while Redis is away, each worker recounts from Postgres at most this often

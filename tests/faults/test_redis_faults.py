@@ -28,7 +28,8 @@ from queries import db
 from tests.support import factories
 from tests.support.browser import MONDAY_0720
 from tests.support.city import OFFICE, seed_city
-from tests.support.dashboard_walk import walk
+from tests.support.dash_client import logged_in
+from tests.support.dashboard_walk import WALL_TICK, walk
 from tests.support.phones import gunicorn
 
 DAY = MONDAY_0720.date()
@@ -197,3 +198,31 @@ def test_a_frozen_redis_slows_nothing_into_a_500(stack):
     assert report.gave_up == 0 and figures["acknowledged"] == 20
     assert figures["lost"] == figures["doubled"] == 0
     assert settled, (_live(rt), _recount(rt))
+
+
+def test_a_frozen_redis_costs_the_wall_one_tick_not_every_tick(stack, monkeypatch):
+    """The wall's 1 s tick reads Redis behind the dashboard's circuit breaker (shared_cache):
+    with Redis frozen, at most one tick waits out the socket timeout; the others count from
+    Postgres without asking Redis. The breaker is held open for the test, so no clock decides."""
+    rt, redis_server, app, server = stack
+    breaker = app.server.extensions["pantau_cache_breaker"]
+    breaker.close()
+    monkeypatch.setattr(breaker, "reset_timeout", 3600)
+    asked = Counter()
+    read = live.wall_state
+
+    def counted(*args):
+        asked["wall_state"] += 1
+        return read(*args)
+
+    monkeypatch.setattr(live, "wall_state", counted)
+    viewer = logged_in(app, "sekda")
+    os.kill(redis_server.proc.pid, signal.SIGSTOP)
+    try:
+        ticks = [viewer.callback(*WALL_TICK) for _ in range(5)]
+    finally:
+        os.kill(redis_server.proc.pid, signal.SIGCONT)
+    assert [status for status, _ in ticks] == [200] * 5
+    assert all("Data langsung terputus" in json.dumps(out) for _, out in ticks)
+    assert asked["wall_state"] <= 1, asked                  # one tick asked Redis at most
+    assert breaker.current_state == "open"
