@@ -26,7 +26,7 @@ from foundation.settings import ROOT
 from queries import db
 
 from . import auth, formats, outage, security_headers, sessions, shared_cache, warm
-from .pages import downloads, login, map as map_page, overview, trends, wall
+from .pages import downloads, login, map as map_page, password, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages.admin_common import nav_links
 from .pages.common import search_params, text
@@ -85,6 +85,7 @@ def create_flask(rt: Runtime) -> Flask:
     auth.login_manager.init_app(server)
     login.limiter.init_app(server)
     server.register_blueprint(login.blueprint)
+    server.register_blueprint(password.blueprint)
     server.register_blueprint(downloads.blueprint)
     server.register_blueprint(admin_leave.blueprint)
     server.register_blueprint(admin_events.blueprint)
@@ -178,7 +179,9 @@ def _frame(viewer, body, pathname: str | None = None):
     role = auth.ROLE_LABELS.get(viewer.role, viewer.role) if viewer else ""
     nav = [dcc.Link(label, href=href, className="nav-link active" if pathname == href else "nav-link")
            for href, label in NAV + tuple(nav_links(viewer))]
-    who = html.Span([f"{viewer.name} · {role}" if viewer else "", " ", _logout_form()], className="who")
+    who = html.Span([f"{viewer.name} · {role}" if viewer else "", " ",
+                     *([html.A("Kata sandi", href="/password", className="nav-link"), " "] if viewer else []),
+                     _logout_form()], className="who")
     # on a phone the same links fold behind a "Menu" button (<details>: no callback needed)
     folded = html.Details([html.Summary("☰ Menu"), html.Nav(nav + [who])], className="nav-fold")
     return html.Div([html.Header([html.Strong("Pantau", className="brand"), html.Nav(nav), who, folded],

@@ -48,6 +48,13 @@ def end(rt) -> None:
             queries.end_session(conn, _hash(sid))
 
 
+def end_others(conn, user_id: int) -> int:
+    """End every session of this user but the one asking (a changed password: a stolen or
+    forgotten session elsewhere must not outlive it); how many were ended."""
+    sid = session.get(KEY)
+    return queries.end_user_sessions(conn, user_id, _hash(sid) if isinstance(sid, str) else None)
+
+
 class CookieInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie sessions, Secure exactly when the request is HTTPS: a plain
     SESSION_COOKIE_SECURE=True would stop logins on a demo served over http."""

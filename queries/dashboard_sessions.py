@@ -24,3 +24,12 @@ def session_is_live(conn: Connection, id_hash: str, user_id: int) -> bool:
 
 def end_session(conn: Connection, id_hash: str) -> None:
     run(conn, "UPDATE dashboard_sessions SET ended_at = now() WHERE id_hash = :h AND ended_at IS NULL", h=id_hash)
+
+
+def end_user_sessions(conn: Connection, user_id: int, keep_hash: str | None = None) -> int:
+    """End every live session of the user but `keep_hash` (a password changed: only the
+    session it was changed from stays); how many were ended."""
+    return len(run(conn, """
+        UPDATE dashboard_sessions SET ended_at = now()
+        WHERE user_id = :u AND ended_at IS NULL AND id_hash IS DISTINCT FROM :keep
+        RETURNING id_hash""", u=user_id, keep=keep_hash).fetchall())

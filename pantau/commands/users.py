@@ -6,7 +6,7 @@ import sys
 
 from sqlalchemy.exc import IntegrityError
 
-from queries import audit, users as q
+from queries import audit, dashboard_sessions, users as q
 
 ROLES = ("kepala_daerah", "sekda", "bkpp", "kepala_unit", "admin_unit")
 
@@ -135,8 +135,11 @@ def _password(args) -> int:
     with rt.transaction() as conn:
         row = _user_or_fail(conn, args.username)
         q.set_password(conn, row["id"], hash_password(password))
-        audit.record(conn, args.actor, "user.password", args.username)
-    print(f"password of {args.username} changed")
+        # a reset is for a password lost or leaked: no session logged in with the old one survives it
+        ended = dashboard_sessions.end_user_sessions(conn, row["id"])
+        audit.record(conn, args.actor, "user.password", args.username, "reset oleh admin",
+                     after={"sessions_ended": ended})
+    print(f"password of {args.username} changed; {ended} session(s) ended")
     return 0
 
 

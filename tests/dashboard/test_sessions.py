@@ -3,12 +3,15 @@ is HttpOnly, SameSite and, over HTTPS (behind the trusted proxy too), Secure."""
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pytest
 
 from dashboard.app import create_app
+from pantau import cli
+from queries import audit
 from foundation.config import Proxies
-from tests.conftest import ROOT
+from tests.conftest import ROOT, runtime_env
 from tests.support.city import PASSWORD, seed_city
 from tests.support.dash_client import DashClient, logged_in
 
@@ -88,3 +91,54 @@ def test_the_session_cookie_is_secure_over_https_behind_the_proxy(city):
     # with no trusted proxy the header is a client's claim: the request was plain http
     cookie = login_cookie(app_behind_proxy(city[0], 0), https)
     assert "Secure" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+NEW_PASSWORD = "kata-sandi-baru-2026"
+
+
+def change_password(client: DashClient, current: str, new: str, again: str | None = None):
+    return client.http.post("/password", data={"csrf_token": client.csrf(), "current": current, "new": new,
+                                               "again": new if again is None else again})
+
+
+def password_audit(rt, username: str) -> list[dict]:
+    with rt.connection() as conn:
+        return audit.entries(conn, action="user.password", target=username)
+
+
+def test_a_password_change_ends_the_users_other_sessions_and_is_audited(app, city, monkeypatch):
+    rt = city[0]
+    desk, phone, colleague = logged_in(app, "kadamkar"), logged_in(app, "kadamkar"), logged_in(app, "sekda")
+    assert desk.http.get("/password").status_code == 200
+    # refused: the current password wrong, the new one too short or not repeated; nothing ends
+    for current, new, again, said in ((NEW_PASSWORD, NEW_PASSWORD, None, "salah"),
+                                      (PASSWORD, "pendek", None, "minimal 10"),
+                                      (PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x", "tidak sama")):
+        res = change_password(desk, current, new, again)
+        assert res.status_code == 400 and said in res.get_data(as_text=True)
+    assert phone.http.get("/overview").status_code == 200
+    res = change_password(desk, PASSWORD, NEW_PASSWORD)
+    assert res.status_code == 200 and "telah diakhiri" in res.get_data(as_text=True), res.get_data(as_text=True)
+    assert desk.http.get("/overview").status_code == 200                 # the session it was changed from
+    assert phone.http.get("/overview").status_code == 302                # the other one ended
+    assert colleague.http.get("/overview").status_code == 200            # nobody else's
+    assert DashClient(app).login("kadamkar", PASSWORD).status_code == 401
+    again = DashClient(app)
+    assert again.login("kadamkar", NEW_PASSWORD).status_code == 302
+    entry = password_audit(rt, "kadamkar")[0]
+    assert entry["actor"] == "kadamkar" and entry["after"] == {"sessions_ended": 1}
+    # an administrator's reset (pantau users password) ends every session, the reset's audit says how many
+    for k, v in runtime_env(rt).items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert cli.main(["users", "password", "kadamkar", "--password-stdin", "--actor", "admin-bkpp"]) == 0
+    assert desk.http.get("/overview").status_code == 302 and again.http.get("/overview").status_code == 302
+    assert colleague.http.get("/overview").status_code == 200
+    entry = password_audit(rt, "kadamkar")[0]
+    assert entry["actor"] == "admin-bkpp" and entry["after"] == {"sessions_ended": 2}
+    assert logged_in(app, "kadamkar").http.get("/overview").status_code == 200
+
+
+def test_the_password_page_wants_a_login(app, city):
+    res = DashClient(app).http.get("/password")
+    assert res.status_code == 302 and res.headers["Location"].startswith("/login")
