@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from .figures import COLORS, figure
+from .figures import COLORS, PRESENCE_PARTS, figure
 
 GRAINS = {"day": "D", "week": "W-MON", "month": "MS"}
 WEEKDAYS_ID = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
@@ -75,23 +75,43 @@ def late_rate_figure(df: pd.DataFrame, grain: str, names: dict[str, str], top: i
     return figure(data, layout, height=380)
 
 
-def arrival_figure(buckets: list[dict], offsets: dict[str, int], starts: list[int]) -> dict:
-    """First check-in times (local, 5-minute buckets) against the start time(s).
+START_LINE = "#d62728"
 
-    offsets: each unit's UTC offset in minutes (WIB 420, WITA 480, WIT 540)."""
-    counts: dict[int, int] = {}
+
+def arrival_figure(buckets: list[dict], offsets: dict[str, int], starts: dict[str, int]) -> dict:
+    """First check-in times (local, 5-minute buckets) against each unit's own start time.
+
+    offsets: each unit's UTC offset in minutes (WIB 420, WITA 480, WIT 540); starts: each
+    unit's morning start (local minutes). A bucket is late for a unit from its start on, so
+    07.35 is late for a 07.30 office and on time for an 08.00 one: two stacked traces in the
+    unit bars' colours, named in the legend."""
+    counts: dict[str, dict[int, int]] = {"on_time": {}, "late": {}}
     for b in buckets:
         minute = (b["utc_minute"] + offsets.get(b["unit_code"], 420)) % 1440
-        counts[minute] = counts.get(minute, 0) + int(b["people"])
-    xs = sorted(counts)
+        start = starts.get(b["unit_code"])
+        kind = "late" if start is not None and minute >= start else "on_time"
+        counts[kind][minute] = counts[kind].get(minute, 0) + int(b["people"])
+    xs = set(counts["on_time"]) | set(counts["late"])
+    # each start within the range has its place on the axis, with or without arrivals in it
+    xs = sorted(xs | {s for s in starts.values() if xs and min(xs) <= s <= max(xs)})
     label = lambda m: f"{m // 60:02d}.{m % 60:02d}"   # the pages' one clock format
-    bar = dict(type="bar", x=[label(m) for m in xs], y=[counts[m] for m in xs], name="Pegawai",
-               marker=dict(color=[COLORS["late"] if starts and m >= min(starts) else COLORS["on_time"] for m in xs]))
+    labels = [label(m) for m in xs]
+    names = dict(PRESENCE_PARTS)
+    bars = [dict(type="bar", x=labels, y=[counts[kind].get(m, 0) for m in xs], name=names[kind],
+                 marker=dict(color=COLORS[kind]), hovertemplate="%{x}<br>" + names[kind] + ": %{y} orang<extra></extra>")
+            for kind in ("on_time", "late")]
     # at the category's index: a label such as "07.30" would be read as the number 7.3
+    shown = sorted(set(starts.values()) & set(xs))
     lines = [dict(type="line", xref="x", yref="paper", x0=xs.index(s), x1=xs.index(s), y0=0, y1=1,
-                  line=dict(color="#d62728", dash="dash", width=2)) for s in sorted(set(starts)) if s in counts]
-    return figure([bar], dict(shapes=lines, xaxis=dict(type="category", title=dict(text="Jam masuk (waktu setempat)")),
-                              yaxis=dict(title=dict(text="Orang"))), height=340)
+                  line=dict(color=START_LINE, dash="dash", width=2)) for s in shown]
+    # the dashed lines named in the legend (labels over them collided where starts are 30 min apart)
+    key = dict(type="scatter", x=[None], y=[None], mode="lines", hoverinfo="skip",
+               name="Jam masuk " + " / ".join(label(s) for s in shown), line=dict(color=START_LINE, dash="dash", width=2))
+    return figure(bars + ([key] if shown else []), dict(shapes=lines, showlegend=True,
+                             legend=dict(orientation="h", x=0, y=1.12, yanchor="bottom"),
+                             xaxis=dict(type="category", categoryorder="array", categoryarray=labels,
+                                        title=dict(text="Jam masuk (waktu setempat)")),
+                             yaxis=dict(title=dict(text="Orang"))), height=360)
 
 
 def heatmap_figure(df: pd.DataFrame, names: dict[str, str]) -> dict:

@@ -17,14 +17,15 @@ GRAIN_OPTIONS = [{"label": "Harian", "value": "day"}, {"label": "Mingguan", "val
                  {"label": "Bulanan", "value": "month"}]
 
 
-def _starts(config, units: list[str]) -> list[int]:
-    """Morning start times (minutes) of the schedules these units follow."""
-    out = set()
+def _starts(config, units: list[str]) -> dict[str, int]:
+    """Each unit's morning start (minutes): the earliest of its schedule's day types, its usual
+    one (the buckets add up many days, so a later Ramadan start cannot be told apart in them)."""
+    by_schedule = {}
     for code in {config.unit_schedule(u) for u in units}:
-        for day in config.schedule_by_code[code].day_types.values():
-            if day.start.minutes < 12 * 60:
-                out.add(day.start.minutes)
-    return sorted(out)
+        mornings = [d.start.minutes for d in config.schedule_by_code[code].day_types.values() if d.start.minutes < 12 * 60]
+        if mornings:
+            by_schedule[code] = min(mornings)
+    return {u: by_schedule[config.unit_schedule(u)] for u in units if config.unit_schedule(u) in by_schedule}
 
 
 def _offsets(config, units: list[str]) -> dict[str, int]:

@@ -35,6 +35,6 @@ def test_the_start_line_stands_on_its_own_arrival_bar():
     from dashboard import trend_figures
 
     buckets = [{"utc_minute": m - 420, "unit_code": "SETDA", "people": 3} for m in (435, 450, 480)]
-    fig = trend_figures.arrival_figure(buckets, {"SETDA": 420}, [450])
+    fig = trend_figures.arrival_figure(buckets, {"SETDA": 420}, {"SETDA": 450})
     assert fig["data"][0]["x"] == ["07.15", "07.30", "08.00"]                       # HH.MM
     assert fig["layout"]["shapes"][0]["x0"] == 1                                   # "07.30" read as 7.3: far right

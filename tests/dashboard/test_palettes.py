@@ -78,3 +78,22 @@ def test_the_check_tells_a_confusable_pair(pair):
     # the former presence green / orange (protan) and Okabe-Ito's bluish green / pink (deutan)
     close = _too_close(dict(zip("ab", pair)), ())
     assert close and {v for v, *_ in close} <= {"deutan", "protan", "tritan"}, close
+
+
+def test_the_arrivals_colour_each_bucket_by_its_units_own_start_in_the_unit_bars_colours():
+    from dashboard import trend_figures
+
+    # 07.35 is late at a 07.30 office (SETDA) and on time at an 08.00 one (a school)
+    buckets = [{"utc_minute": m - 420, "unit_code": u, "people": n}
+               for u, m, n in (("SETDA", 440, 5), ("SETDA", 455, 3), ("SD-1", 455, 4), ("SD-1", 485, 2))]
+    fig = trend_figures.arrival_figure(buckets, {"SETDA": 420, "SD-1": 420}, {"SETDA": 450, "SD-1": 480})
+    on_time, late, start = fig["data"]
+    assert on_time["x"] == late["x"] == ["07.20", "07.30", "07.35", "08.00", "08.05"]   # each start in place
+    assert (on_time["y"], late["y"]) == ([5, 0, 4, 0, 0], [0, 0, 3, 0, 2])
+    # the same words and colours as the unit bars (and tiles) beside them, and a legend that says them
+    bars = _drawn(figures.unit_bars([])["data"])
+    assert {t["name"]: t["marker"]["color"] for t in (on_time, late)} == {k: bars[k] for k in ("Tepat waktu", "Terlambat")}
+    assert fig["layout"]["showlegend"] is True
+    # the dashed start lines are in the legend too, in their colour
+    assert start["name"] == "Jam masuk 07.30 / 08.00" and start["line"]["dash"] == "dash"
+    assert [line["line"]["color"] for line in fig["layout"]["shapes"]] == [start["line"]["color"]] * 2
