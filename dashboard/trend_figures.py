@@ -50,10 +50,14 @@ def _dates(index) -> list[str]:
 
 def late_rate_figure(df: pd.DataFrame, grain: str, names: dict[str, str], top: int = 8) -> dict:
     """Region (or node) late rate per day/week/month, and the units with most lateness."""
-    layout = dict(yaxis=dict(title=dict(text="% terlambat dari yang hadir"), rangemode="tozero"), xaxis=DATE_AXIS)
+    # the legend under the chart, at the figure's foot (its own margin): above it, wrapped to a
+    # phone's width, it covered the lines; the page sizes the graph (taller on a phone, pantau.css)
+    layout = dict(yaxis=dict(title=dict(text="% terlambat dari yang hadir"), rangemode="tozero"), xaxis=DATE_AXIS,
+                  legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", x=0, xanchor="left"),
+                  margin=dict(t=20, b=10))
     hover = "%{x|" + PERIOD_HOVER.get(grain, PERIOD_HOVER["day"]) + "}<br>%{fullData.name}: %{y}%<extra></extra>"
     if df.empty:
-        return figure([], layout, height=380)
+        return figure([], layout)
     if grain == "week":
         period = df["work_date"].dt.to_period("W-SUN").dt.start_time
     elif grain == "month":
@@ -72,7 +76,7 @@ def late_rate_figure(df: pd.DataFrame, grain: str, names: dict[str, str], top: i
         part = rates.xs(g, level="group")
         data.append(dict(type="scatter", x=_dates(part.index), y=_values(part),
                          name=names.get(g, g), line=dict(width=1.5), mode="lines+markers", hovertemplate=hover))
-    return figure(data, layout, height=380)
+    return figure(data, layout)
 
 
 START_LINE = "#d62728"

@@ -97,6 +97,8 @@ def layout(viewer, params: dict):
     if c is None:
         return nothing()
     graph = lambda key: dcc.Graph(id=f"tr-{key}", figure=c[key], config=GRAPH_CONFIG)
+    sized = lambda key: dcc.Graph(id=f"tr-{key}", figure=c[key], config=GRAPH_CONFIG, responsive=True,
+                                  className="trend-rate")   # its height from pantau.css, by screen width
     scoped = [u.code for u in config.units if viewer.can_see_unit(auth.unit_scope(config, u.code))]
     return html.Div([
         html.Div([
@@ -109,7 +111,7 @@ def layout(viewer, params: dict):
         html.P(f"Belum ditutup, tidak dihitung: {', '.join(f'{d:%d/%m/%Y}' for d in c['open'])} "
                "(hari berjalan; angkanya ada di Ringkasan).", className="muted", id="tr-open")
         if c["open"] else None,
-        html.H3("Tingkat keterlambatan"), graph("late_rate"),
+        html.H3("Tingkat keterlambatan"), sized("late_rate"),
         html.Div([html.Div([html.H3(f"Sebaran jam masuk ({c['arrivals_from']:%d/%m/%Y}–{c['d1']:%d/%m/%Y})"),
                             graph("arrivals")], className="half"),
                   html.Div([html.H3("Pengaruh hari"), graph("weekday")], className="half")], className="row"),

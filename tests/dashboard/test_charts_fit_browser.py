@@ -1,0 +1,76 @@
+"""The charts users see first keep their shape at a TV's 1920x1080 and a phone's 390x844, in
+headless Chromium against a live gunicorn: the trends' legend stays off its lines.
+
+The city is the sample region's every unit (its longest names included) with a few days of
+check-ins. Screenshots: tests/artifacts/charts_fit_*.png.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from foundation import clock
+from ingest import live
+from ingest.synthetic.demo_data import populate
+from tests.conftest import ROOT
+from tests.support.browser import login, shot, viewport, wait
+from tests.support.city import seed_city
+
+pytestmark = pytest.mark.browser
+
+SIZES = [(1920, 1080), (390, 844)]
+LONGEST = "DP3AKB"   # "Dinas Pemberdayaan Perempuan, Perlindungan Anak dan Keluarga Berencana"
+MIN_PLOT_PX = 150    # a chart's plot area at least this tall: lines that can be told apart
+MIN_BAR_SHARE = 0.45  # the bars' share of their chart's width, whatever the names
+
+BOXES_JS = """
+const box = e => e && e.getBoundingClientRect().toJSON();
+const all = s => [...document.querySelectorAll(s)];
+const g = arguments[0];
+return {svg: box(document.querySelector(g + ' .main-svg')), plot: box(document.querySelector(g + ' .nsewdrag')),
+        legend: box(document.querySelector(g + ' g.legend')),
+        xticks: all(g + ' g.xtick text').map(box),
+        yticks: all(g + ' g.ytick text').map(t => ({text: t.textContent, box: box(t)}))};
+"""
+
+
+@pytest.fixture(scope="module")
+def city(make_runtime, demo_clock):
+    rt = make_runtime(ROOT / "config.yaml", "chfit")
+    today = clock.today(rt.config.zone)
+    populate(rt, 300, 5, today - dt.timedelta(days=1))   # every unit staffed, a few closed days
+    data = seed_city(rt, past_days=1)
+    live.rebuild(rt, today)
+    return rt, data
+
+
+def _over(a: dict, b: dict) -> bool:
+    return min(a["right"], b["right"]) - max(a["left"], b["left"]) > 1 and \
+        min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 1
+
+
+def _drawn(browser, server, path: str, graph: str, size: tuple[int, int], name: str) -> dict:
+    viewport(browser, *size)
+    browser.get(server + path)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, f"{graph} g.ytick text") or False)
+    wait(browser, lambda d: not d.find_elements(By.CSS_SELECTOR, "._dash-loading"))
+    found = browser.execute_script(BOXES_JS, graph)
+    browser.execute_script("document.querySelector(arguments[0]).scrollIntoView()", graph)
+    shot(browser, f"charts_fit_{name}_{size[0]}")
+    return found
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_late_rate_legend_stays_off_the_chart(browser, server, city, size):
+    login(browser, server, "sekda")
+    try:
+        found = _drawn(browser, server, "/trends", "#tr-late_rate", size, "trends")
+    finally:
+        viewport(browser, 1920, 1080)
+    legend, plot = found["legend"], found["plot"]
+    assert legend and not _over(legend, plot), (legend, plot)
+    assert not any(_over(legend, tick) for tick in found["xticks"]), (legend, found["xticks"])
+    assert plot["bottom"] - plot["top"] >= MIN_PLOT_PX, plot
+    assert legend["right"] <= found["svg"]["right"] + 1          # the whole legend on the screen
