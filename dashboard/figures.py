@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from functools import lru_cache
 
 from . import formats
@@ -98,6 +99,9 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
                          hovertemplate="%{y}<br>" + label + ": %{x}%<extra></extra>"))
     # dtick=1: every unit gets its label (plotly skips labels that would overlap otherwise)
     yaxis = dict(automargin=True, dtick=1)
+    if not wall:  # a long name on two lines, cut at a word past them: the bars keep over half a
+        # phone's width; the whole name is in the bar's hover (%{y})
+        yaxis.update(tickmode="array", tickvals=names, ticktext=[wrapped_name(n) for n in names])
     if wall:  # long names cut at a word: the bars keep most of the width; hover is off on the TV
         yaxis.update(tickfont=dict(size=wall_px(scale)), tickmode="array", tickvals=names,
                      ticktext=[short_name(n) for n in names])
@@ -110,7 +114,7 @@ def unit_bars(units: list[dict], wall: bool = False, limit: int | None = None, s
         layout["annotations"] = [dict(text=note, xref="paper", yref="paper", x=1, y=1, xanchor="right",
                                       yanchor="bottom", yshift=wall_px(scale, 0.2), showarrow=False,
                                       font=dict(color="#cccccc", size=wall_px(scale)))]
-    return figure(data, layout, wall=wall, height=None if wall else max(260, 34 * len(units) + 80), scale=scale)
+    return figure(data, layout, wall=wall, height=None if wall else max(260, 40 * len(units) + 80), scale=scale)
 
 
 WALL_TEXT_PX = 24   # the wall's smallest text at 1080 lines: readable across the room (~3 m)
@@ -128,6 +132,14 @@ def short_name(name: str, limit: int = WALL_NAME_CHARS) -> str:
         return name
     cut = name[:limit - 1].rsplit(" ", 1)[0].rstrip(",")
     return cut + " …"
+
+
+PAGE_NAME_CHARS = 24   # a unit label's line on the pages: ~150 px at 12 px, under half a phone's chart
+
+
+def wrapped_name(name: str, width: int = PAGE_NAME_CHARS) -> str:
+    """A unit's name on at most two lines of `width` characters, cut at a word with "…"."""
+    return "<br>".join(textwrap.wrap(name, width, max_lines=2, placeholder=" …"))
 
 
 def wall_map(offices: list[dict], points: list[dict], scale: float = 1.0) -> dict:

@@ -1,5 +1,6 @@
 """The charts users see first keep their shape at a TV's 1920x1080 and a phone's 390x844, in
-headless Chromium against a live gunicorn: the trends' legend stays off its lines.
+headless Chromium against a live gunicorn: the trends' legend stays off its lines, and the
+overview's long unit names leave the bars a usable width (the whole name in the hover).
 
 The city is the sample region's every unit (its longest names included) with a few days of
 check-ins. Screenshots: tests/artifacts/charts_fit_*.png.
@@ -7,6 +8,7 @@ check-ins. Screenshots: tests/artifacts/charts_fit_*.png.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -74,3 +76,24 @@ def test_the_late_rate_legend_stays_off_the_chart(browser, server, city, size):
     assert not any(_over(legend, tick) for tick in found["xticks"]), (legend, found["xticks"])
     assert plot["bottom"] - plot["top"] >= MIN_PLOT_PX, plot
     assert legend["right"] <= found["svg"]["right"] + 1          # the whole legend on the screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_long_unit_names_leave_the_bars_their_width(browser, server, city, size):
+    rt = city[0]
+    login(browser, server, "sekda")
+    try:
+        found = _drawn(browser, server, "/overview", "#ov-bars", size, "overview")
+        hover_names = browser.execute_script(
+            "return document.querySelector('#ov-bars .js-plotly-plot').data[0].y")
+    finally:
+        viewport(browser, 1920, 1080)
+    svg, plot, ticks = found["svg"], found["plot"], found["yticks"]
+    full = rt.config.unit_by_code[LONGEST].name
+    assert full in hover_names                                   # the whole name on hover
+    assert any(t["text"].startswith("Dinas Pemberdayaan") for t in ticks)
+    assert (plot["right"] - plot["left"]) >= MIN_BAR_SHARE * (svg["right"] - svg["left"]), (plot, svg)
+    cut = [t["text"] for t in ticks if t["box"]["left"] < svg["left"] - 1]
+    assert not cut, cut                                          # no label runs off the chart's edge
+    crossed = [(a["text"], b["text"]) for a, b in itertools.combinations(ticks, 2) if _over(a["box"], b["box"])]
+    assert not crossed, crossed
