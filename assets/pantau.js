@@ -6,8 +6,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     // tick, so a window resized or moved to a 4K screen redraws its charts at the new size
     wallScale: function (setup, n, current) {
       var w = window.innerWidth, h = window.innerHeight;
-      // a TV: its 16:9 share of 1920x1080; a phone in portrait (pantau.css, max-width 760px): its width
-      var scale = Math.round((w <= 760 ? w / 700 : Math.min(h / 1080, w / 1920)) * 100) / 100;
+      // a TV: its 16:9 share of 1920x1080, never under it (pantau.css keeps --u at 24 px / 2.3 on
+      // smaller or non-16:9 screens too); a phone in portrait (max-width 760px): its width
+      var scale = Math.round((w <= 760 ? w / 700 : Math.max(Math.min(h / 1080, w / 1920), 1)) * 100) / 100;
       return scale === current ? window.dash_clientside.no_update : scale;
     },
     wallClock: function (n, beat, setup) {

@@ -1,5 +1,6 @@
 """The wall read from across the room, in headless Chromium against a live gunicorn: every
-text on it (HTML and the charts' SVG) at least 24 px at 1920x1080 and 44 px at 3840x2160,
+text on it (HTML and the charts' SVG) at least 24 px at 1920x1080 and 44 px at 3840x2160 (24 px
+on screens that are not 16:9 too: 1280x1024, 2560x1080),
 no two texts or panels over each other, no line cut, nothing past the screen's edge.
 
 The city is the sample region's every unit (a few hundred employees, today's check-ins),
@@ -132,7 +133,9 @@ def _open_wall(browser, server, width: int, height: int, smallest: float, resize
 
 
 @pytest.mark.parametrize("width,height,smallest,resized", [(1920, 1080, 24, False), (3840, 2160, 44, False),
-                                                          (3840, 2160, 44, True)])
+                                                          (3840, 2160, 44, True),
+                                                          # walls that are not 16:9: a 5:4 monitor, a 21:9 TV
+                                                          (1280, 1024, 24, False), (2560, 1080, 24, False)])
 def test_every_wall_text_is_big_and_nothing_overlaps(browser, server, city, width, height, smallest, resized):
     try:
         _open_wall(browser, server, width, height, smallest, resized)
