@@ -1,4 +1,5 @@
-"""`pantau worker`: derives the work days queued by terminal backlogs, closes each date after
+"""`pantau worker`: matches queued selfies with the enrolled faces (ingest/face_match.py),
+derives the work days queued by terminal backlogs and face mismatches, closes each date after
 its last window, applies the backlog lines terminals pushed (stored only, acknowledged) to
 check-ins, counts silent terminals for the wall, and rebuilds today's live state every few minutes as a safety net (a
 missed Redis update heals within that time).
@@ -20,7 +21,7 @@ from queries import work_days as qw
 from queries.dashboard import refresh_rollups
 from queries.db import DatabaseUnavailable
 
-from . import live, patterns
+from . import face_match, live, patterns
 from .day_close import close_day, due_dates
 from .terminals.punches import apply_waiting
 from .work_days import drain
@@ -29,6 +30,7 @@ log = logging.getLogger("pantau.worker")
 ACTOR = "system:worker"
 PATTERN_DAYS = 14          # a closed day's patterns are judged over this many days up to it
 ROLLUP_EVERY_S = 30 * 60   # the dashboard's per unit-and-day rollups: stale at most this long
+FACE_BUDGET_S = 20         # face matching per tick at most: a 07:00 rush must not hold up the closes
 
 
 class Worker:
@@ -69,6 +71,7 @@ class Worker:
         applied = apply_waiting(self.rt, states=qt.STORED, defer_live=True)
         if applied.lines:
             log.info("applied %d stored backlog lines (%d check-ins)", applied.lines, applied.check_ins)
+        self.match_faces()   # before the drain: a mismatch queues its work day
         caught_up = drain(self.rt)
         if caught_up:
             log.info("derived %d queued work days", caught_up)
@@ -84,6 +87,18 @@ class Worker:
             live.rebuild(self.rt, today)
             self._last_live = now
         return closed
+
+    def match_faces(self) -> dict[str, int]:
+        try:
+            matched = face_match.drain(self.rt, budget_s=FACE_BUDGET_S)
+        except DatabaseUnavailable:
+            raise
+        except Exception:   # the models failed to load, say: the closes and drains go on
+            log.exception("face matching failed")
+            return {}
+        if matched:
+            log.info("face matches: %s", matched)
+        return matched
 
     def scan_patterns(self, first: dt.date, last: dt.date) -> None:
         try:
