@@ -203,3 +203,13 @@ def _match(rt, claim: dict, enrolled: dict | None, model: str) -> dict:
     distance = faces.distance(descriptor, enrolled["descriptor"])
     return {**out, "result": rules.verdict(distance, rt.config.rules.face.server_threshold), "distance": distance,
             "enrolment_id": enrolled["id"]}
+
+
+def enrolment_view(rt, nip: str) -> dict:
+    """For the admin page: the employee, their standing reference face (with how many older
+    ones are kept) and their own accepted selfies to approve one from."""
+    with rt.connection() as conn:
+        employee = _employee(conn, nip)
+        current = q.current_enrolments(conn, [employee["id"]]).get(employee["id"])
+        candidates = q.selfie_check_ins(conn, employee["id"])
+    return {"employee": employee, "current": current, "candidates": candidates}

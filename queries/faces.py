@@ -96,3 +96,9 @@ def queue_for_bench(conn: Connection, check_in_ids: list[int], queued_at: dt.dat
         ON CONFLICT (check_in_id) DO UPDATE SET result = NULL, distance = NULL, model = NULL,
             enrolment_id = NULL, detail = NULL, matched_at = NULL, queued_at = EXCLUDED.queued_at""",
         ids=check_in_ids, at=queued_at)
+
+
+def counts(conn: Connection) -> dict:
+    return one(conn, """
+        SELECT (SELECT count(DISTINCT employee_id) FROM face_enrolments) AS enrolled,
+               (SELECT count(*) FROM face_matches WHERE matched_at IS NULL) AS waiting""")
