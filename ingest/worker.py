@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 import redis
 
@@ -42,6 +43,7 @@ class Worker:
         self.first_day = first_day or self._now().astimezone(rt.config.zone).date()
         self._last_live: dt.datetime | None = None
         self._last_rollup: dt.datetime | None = None
+        self.faces_behind = False
 
     @staticmethod
     def _now() -> dt.datetime:
@@ -89,6 +91,7 @@ class Worker:
         return closed
 
     def match_faces(self) -> dict[str, int]:
+        self.faces_behind, started = False, time.monotonic()
         try:
             matched = face_match.drain(self.rt, budget_s=FACE_BUDGET_S)
         except DatabaseUnavailable:
@@ -96,6 +99,8 @@ class Worker:
         except Exception:   # the models failed to load, say: the closes and drains go on
             log.exception("face matching failed")
             return {}
+        # the budget ran out with selfies still waiting (a rush): the next tick starts at once
+        self.faces_behind = time.monotonic() - started >= FACE_BUDGET_S
         if matched:
             log.info("face matches: %s", matched)
         return matched
@@ -114,5 +119,5 @@ class Worker:
                 self.tick()
             except (DatabaseUnavailable, redis.RedisError) as exc:
                 log.warning("worker tick failed, retrying next tick: %s", exc)
-            stop.wait(self.tick_s)
+            stop.wait(0 if self.faces_behind else self.tick_s)
         log.info("worker stopped")
