@@ -7,9 +7,11 @@ wheel (`dlib-bin`): nothing is downloaded at run time. The models load once per 
 """
 from __future__ import annotations
 
+import importlib.util
 import io
 import threading
 from importlib.metadata import version
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -35,11 +37,20 @@ class _Models:
         with cls._lock:
             if cls._loaded is None:
                 import dlib
-                import face_recognition_models as weights
                 cls._loaded = (dlib.get_frontal_face_detector(),
-                               dlib.shape_predictor(weights.pose_predictor_model_location()),
-                               dlib.face_recognition_model_v1(weights.face_recognition_model_location()))
+                               dlib.shape_predictor(_weights("shape_predictor_68_face_landmarks.dat")),
+                               dlib.face_recognition_model_v1(_weights("dlib_face_recognition_resnet_model_v1.dat")))
             return cls._loaded
+
+
+def _weights(name: str) -> str:
+    """A weights file inside the face-recognition-models package. Found without importing the
+    package: its __init__ imports pkg_resources, which newer setuptools no longer ship."""
+    spec = importlib.util.find_spec("face_recognition_models")
+    path = Path(next(iter(spec.submodule_search_locations or ()), "")) / "models" / name if spec else None
+    if path is None or not path.is_file():
+        raise RuntimeError(f"face-recognition-models is not installed ({name} not found): pip install it")
+    return str(path)
 
 
 _compute = threading.Lock()   # dlib's objects are not documented as thread-safe
