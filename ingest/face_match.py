@@ -9,9 +9,12 @@ to derive again. A crash before commit leaves the rows waiting for the next pass
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
+
+from foundation import clock
 
 from queries import audit
 from queries import employees as qe
@@ -28,6 +31,7 @@ BATCH = 16          # selfies per claim: one transaction holds their row locks w
 SYSTEM = "system:face"
 MISMATCH_KIND = "face_server_mismatch"
 NO_FACE_KIND = "face_server_no_face"
+REQUEUE_DAYS = dt.timedelta(days=7)   # a new enrolment matches the selfies of this many past days that had none
 
 
 class FaceError(Exception):
@@ -64,13 +68,15 @@ def _store(rt, employee: dict, descriptor, data: bytes, actor: str, source: str,
         before = q.current_enrolments(conn, [employee["id"]]).get(employee["id"])
         made = q.add_enrolment(conn, employee["id"], descriptor.tolist(), faces.model_version(), source, sha,
                                actor, check_in_id)
+        # the last days' selfies that waited for a reference face are matched now
+        requeued = q.requeue_unenrolled(conn, employee["id"], clock.today(rt.config.zone) - REQUEUE_DAYS)
         audit.record(conn, actor, "face.enrol", employee["nip"],
                      "dari swafoto presensi" if source == "selfie" else "dari berkas foto",
                      before=None if before is None else {"enrolment_id": before["id"], "photo_sha256": before["photo_sha256"]},
                      after={"enrolment_id": made["id"], "source": source, "check_in_id": check_in_id,
                             "photo_sha256": sha, "model": faces.model_version()})
     return {"enrolment_id": made["id"], "nip": employee["nip"], "name": employee["name"], "replaced": before is not None,
-            "photo_sha256": sha}
+            "photo_sha256": sha, "requeued": requeued}
 
 
 def enrol_photo(rt, nip: str, data: bytes, actor: str) -> dict:

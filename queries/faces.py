@@ -102,3 +102,14 @@ def counts(conn: Connection) -> dict:
     return one(conn, """
         SELECT (SELECT count(DISTINCT employee_id) FROM face_enrolments) AS enrolled,
                (SELECT count(*) FROM face_matches WHERE matched_at IS NULL) AS waiting""")
+
+
+def requeue_unenrolled(conn: Connection, employee_id: int, since: dt.date) -> int:
+    """Put back in the queue the employee's selfies since `since` that found no reference face
+    (enrolled just now); how many."""
+    return run(conn, """
+        UPDATE face_matches m SET result = NULL, distance = NULL, model = NULL, enrolment_id = NULL,
+               detail = NULL, matched_at = NULL
+        FROM check_ins c
+        WHERE c.id = m.check_in_id AND m.employee_id = :e AND m.result = 'no_enrolment' AND c.work_date >= :since""",
+        e=employee_id, since=since).rowcount

@@ -47,7 +47,8 @@ def _enrol(args) -> int:
             print(f"{path.name}: gagal / failed: {exc.message_id} / {exc.message_en} ({exc.code})")
             continue
         replaced = " (wajah lama tetap tersimpan / the old one is kept)" if done["replaced"] else ""
-        print(f"{path.name}: terdaftar / enrolled: {done['nip']} {done['name']}{replaced}")
+        waited = f"; {done['requeued']} swafoto menunggu dicocokkan / selfies queued to match" if done["requeued"] else ""
+        print(f"{path.name}: terdaftar / enrolled: {done['nip']} {done['name']}{replaced}{waited}")
     print(f"{len(files) - failed} terdaftar / enrolled, {failed} gagal / failed")
     return 1 if failed else 0
 

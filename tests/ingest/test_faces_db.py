@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from ingest import attendance, face_match, selfies
+from foundation import clock
 from ingest import work_days
 from ingest.app import create_app
 from ingest.rules.judge import Attempt
@@ -241,3 +242,23 @@ def test_two_workers_claim_disjoint_rows_and_match_each_selfie_once(rt):
     assert {o["result"] for o in seen[0] + seen[1]} == {"match"}
     with rt.connection() as conn:
         assert q.waiting(conn) == 0
+
+
+def test_enrolling_matches_the_selfies_that_waited_for_a_reference_face(rt):
+    person = factories.employee(rt, "DINKES")
+    sha = selfies.store(rt.settings.selfie_dir, selfie("alex_lacamoire_img1.jpg"))
+    office = rt.config.office_by_code["DINKES-1"]
+    when = clock.now()    # recent: a new enrolment looks back REQUEUE_DAYS, whatever the verdict was
+    attempt = Attempt(source="mobile", captured_at=when, received_at=when, lat=office.lat, lon=office.lon,
+                      accuracy_m=6.0, session="in")
+    check_in = attendance.record(rt, person["id"], attempt, f"faces-late:{person['id']}", payload={},
+                                 selfie_sha256=sha).check_in_id
+    face_match.drain(rt)
+    with rt.connection() as conn:
+        assert q.match_of(conn, check_in)["result"] == "no_enrolment"
+    done = face_match.enrol_photo(rt, person["nip"], selfie("alex_lacamoire1.jpg"), "bkpp_admin")
+    assert done["requeued"] == 1
+    face_match.drain(rt)
+    with rt.connection() as conn:
+        matched = q.match_of(conn, check_in)
+    assert matched["result"] == "match" and matched["enrolment_id"] == done["enrolment_id"]
