@@ -17,7 +17,7 @@ from ingest.rules.judge import Attempt
 from queries import audit
 from queries import faces as q
 from tests.conftest import ROOT
-from tests.ingest.test_faces_rules import FACES
+from tests.support.faces import FACES
 from tests.support import factories
 from tests.support.browser import login, shot, viewport, wait
 from tests.support.city import seed_city

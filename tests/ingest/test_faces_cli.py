@@ -11,7 +11,7 @@ import pytest
 from queries import audit
 from queries import faces as q
 from tests.conftest import ROOT, runtime_env
-from tests.ingest.test_faces_rules import FACES
+from tests.support.faces import FACES
 from tests.support import factories
 
 

@@ -24,7 +24,7 @@ from ingest.worker import Worker
 from queries import audit, db
 from queries import faces as q
 from tests.conftest import ROOT
-from tests.ingest.test_faces_rules import FACES
+from tests.support.faces import FACES
 from tests.support import factories
 from tests.support.phones import body, new_phone
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import itertools
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageEnhance
@@ -12,8 +11,8 @@ from PIL import Image, ImageEnhance
 from ingest import faces
 from ingest.rules import face as rules
 from ingest.rules.face import PhotoLimits, PhotoProblem
+from tests.support.faces import FACES
 
-FACES = Path(__file__).resolve().parents[1] / "data" / "faces"
 PEOPLE = {
     "obama": ["obama_obama.jpg", "obama_obama2.jpg", "obama1.jpg"],
     "biden": ["biden_biden.jpg", "biden_biden2.jpg"],
