@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     with ctx.Pool(1) as pool:
         one = pool.map(_compute, [(0, args.seconds)])[0]
     print(f"1 process on 1 core: {one['matches']} matches in {one['seconds']:.1f} s = {one['per_s']:.2f}/s wall, "
-          f"{one['per_cpu_s']:.2f} per CPU second (it had {one['cpu_share']:.0%} of its core); no face: {one['no_face']}; "
+          f"{one['per_cpu_s']:.2f} per CPU second (it had {one['cpu_share']:.0%} of its core); "
+          f"no face: {one['no_face']}; "
           f"RSS after loading {one['rss_loaded_mb']:.0f} MB, peak {one['rss_peak_mb']:.0f} MB")
     with ctx.Pool(args.workers) as pool:
         many = pool.map(_compute, [(n % os.cpu_count(), args.seconds) for n in range(args.workers)])
