@@ -27,7 +27,7 @@ from queries import db
 
 from . import auth, formats, outage, security_headers, sessions, shared_cache, warm
 from .pages import downloads, login, map as map_page, password, overview, trends, wall
-from .pages import admin_audit, admin_devices, admin_events, admin_leave, admin_manual, admin_qr, admin_terminals
+from .pages import admin_audit, admin_devices, admin_events, admin_faces, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages.admin_common import nav_links
 from .pages.common import search_params, text
 
@@ -35,7 +35,7 @@ PAGES = {"/": overview, "/overview": overview, "/map": map_page, "/trends": tren
          "/downloads": downloads, "/wall": wall}
 ADMIN_PAGES = {"/admin/leave": admin_leave, "/admin/devices": admin_devices, "/admin/events": admin_events,
                "/admin/manual": admin_manual, "/admin/audit": admin_audit, "/admin/qr": admin_qr,
-               "/admin/terminals": admin_terminals}
+               "/admin/terminals": admin_terminals, "/admin/faces": admin_faces}
 PAGES.update(ADMIN_PAGES)
 UNFRAMED = (wall, admin_qr)  # full-screen pages
 NAV = (("/overview", "Ringkasan"), ("/trends", "Tren keterlambatan"), ("/map", "Peta"),

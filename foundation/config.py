@@ -234,8 +234,16 @@ class ClockRules(_Model):
 
 
 class FaceRules(_Model):
-    min_score: float = Field(default=0.8, ge=0, le=1)
+    min_score: float = Field(default=0.8, ge=0, le=1)       # the phone's own face score
     require_liveness: bool = True
+    # The server's match of each selfie with the enrolled face (ingest/face_match.py): dlib's
+    # distance under this is the same person (0.6 is dlib's documented threshold).
+    server_threshold: float = Field(default=0.6, gt=0, lt=2)
+    # A mismatch goes to review (flagged, counted as the review rules say) or is refused outright.
+    server_mismatch: Literal["review", "refuse"] = "review"
+    server_weight: float = Field(default=60, ge=0, le=100)   # the mismatch flag's share of the trust score
+    min_face_px: int = Field(default=60, ge=20)     # a smaller face (shorter side, pixels) is refused at enrolment
+    min_brightness: int = Field(default=40, ge=0, le=255)   # a darker face (mean luma) is refused
 
 
 class WebRules(_Model):

@@ -1,4 +1,5 @@
-"""`pantau worker`: derives the work days queued by terminal backlogs, closes each date after
+"""`pantau worker`: matches queued selfies with the enrolled faces (ingest/face_match.py),
+derives the work days queued by terminal backlogs and face mismatches, closes each date after
 its last window, applies the backlog lines terminals pushed (stored only, acknowledged) to
 check-ins, counts silent terminals for the wall, and rebuilds today's live state every few minutes as a safety net (a
 missed Redis update heals within that time).
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 
 import redis
 
@@ -20,7 +22,7 @@ from queries import work_days as qw
 from queries.dashboard import refresh_rollups
 from queries.db import DatabaseUnavailable
 
-from . import live, patterns
+from . import face_match, live, patterns
 from .day_close import close_day, due_dates
 from .terminals.punches import apply_waiting
 from .work_days import drain
@@ -29,6 +31,7 @@ log = logging.getLogger("pantau.worker")
 ACTOR = "system:worker"
 PATTERN_DAYS = 14          # a closed day's patterns are judged over this many days up to it
 ROLLUP_EVERY_S = 30 * 60   # the dashboard's per unit-and-day rollups: stale at most this long
+FACE_BUDGET_S = 20         # face matching per tick at most: a 07:00 rush must not hold up the closes
 
 
 class Worker:
@@ -40,6 +43,7 @@ class Worker:
         self.first_day = first_day or self._now().astimezone(rt.config.zone).date()
         self._last_live: dt.datetime | None = None
         self._last_rollup: dt.datetime | None = None
+        self.faces_behind = False
 
     @staticmethod
     def _now() -> dt.datetime:
@@ -69,6 +73,7 @@ class Worker:
         applied = apply_waiting(self.rt, states=qt.STORED, defer_live=True)
         if applied.lines:
             log.info("applied %d stored backlog lines (%d check-ins)", applied.lines, applied.check_ins)
+        self.match_faces()   # before the drain: a mismatch queues its work day
         caught_up = drain(self.rt)
         if caught_up:
             log.info("derived %d queued work days", caught_up)
@@ -85,6 +90,21 @@ class Worker:
             self._last_live = now
         return closed
 
+    def match_faces(self) -> dict[str, int]:
+        self.faces_behind, started = False, time.monotonic()
+        try:
+            matched = face_match.drain(self.rt, budget_s=FACE_BUDGET_S)
+        except DatabaseUnavailable:
+            raise
+        except Exception:   # the models failed to load, say: the closes and drains go on
+            log.exception("face matching failed")
+            return {}
+        # the budget ran out with selfies still waiting (a rush): the next tick starts at once
+        self.faces_behind = time.monotonic() - started >= FACE_BUDGET_S
+        if matched:
+            log.info("face matches: %s", matched)
+        return matched
+
     def scan_patterns(self, first: dt.date, last: dt.date) -> None:
         try:
             summary = patterns.scan(self.rt, first, last)
@@ -99,5 +119,5 @@ class Worker:
                 self.tick()
             except (DatabaseUnavailable, redis.RedisError) as exc:
                 log.warning("worker tick failed, retrying next tick: %s", exc)
-            stop.wait(self.tick_s)
+            stop.wait(0 if self.faces_behind else self.tick_s)
         log.info("worker stopped")

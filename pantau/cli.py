@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "pantau.commands.demo",
     "pantau.commands.devices",
     "pantau.commands.patterns",
+    "pantau.commands.faces",
     "pantau.commands.manual",
     "pantau.commands.screens",
 ]

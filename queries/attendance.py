@@ -60,8 +60,9 @@ def locked_states(conn: Connection, windows: dict[int, tuple[dt.date, dt.date]],
 
 def insert_check_ins_and_days(conn: Connection, check_ins: list[dict], days: list[dict]) -> dict[str, int]:
     """Store check-ins and upsert work days (one row per employee and date) in one
-    statement. {event_key: id} of the check-ins stored; a key seen before is skipped, and
-    so is the work day of an employee none of whose check-ins was stored."""
+    statement, and queue each new selfie for the face match. {event_key: id} of the check-ins
+    stored; a key seen before is skipped, and so is the work day of an employee none of whose
+    check-ins was stored."""
     if not check_ins:
         return {}
     cols, day_cols = ", ".join(CHECK_IN_COLUMNS), WORK_DAY_COLUMNS
@@ -69,7 +70,11 @@ def insert_check_ins_and_days(conn: Connection, check_ins: list[dict], days: lis
         WITH stored AS (
             INSERT INTO check_ins ({cols})
             SELECT {cols} FROM json_populate_recordset(NULL::check_ins, CAST(:check_ins AS json))
-            ON CONFLICT (event_key) DO NOTHING RETURNING id, event_key, employee_id),
+            ON CONFLICT (event_key) DO NOTHING RETURNING id, event_key, employee_id, selfie_sha256),
+        face AS (   -- every selfie waits for the worker's face match (queries/faces.py), queued with it
+            INSERT INTO face_matches (check_in_id, employee_id, selfie_sha256)
+            SELECT id, employee_id, selfie_sha256 FROM stored
+            WHERE selfie_sha256 IS NOT NULL AND employee_id IS NOT NULL),
         day AS (
             INSERT INTO work_days ({', '.join(day_cols)}, updated_at)
             SELECT {', '.join('w.' + c for c in day_cols)}, now()

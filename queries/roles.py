@@ -24,7 +24,9 @@ RECORD = ("audit_log", "check_ins", "terminal_logs",
           "check_in_notes", "event_attendances", "terminal_bad_lines", "terminal_operlogs", "terminal_photos",
           "pattern_findings", "selfie_hashes",
           # why a check-in waits for review, and the decisions on it (a later decision supersedes)
-          "check_in_flags", "review_decisions")
+          "check_in_flags", "review_decisions",
+          # each employee's reference faces: a replacement is a new row, the old one stays
+          "face_enrolments")
 # Read by the app (it checks the schema is at head), written only by migrations.
 OWNER_ONLY = ("alembic_version",)
 FUNCTIONS = ("pantau_refresh_rollups()", "pantau_analyze()")   # run as the owner (0004_refresh_rollups)

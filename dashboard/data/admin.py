@@ -4,13 +4,18 @@ and scope first (admin_common.admin_viewer); writes go through ingest's service 
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import io
 
-from ingest import attachments, events, selfies
+from PIL import Image, ImageOps
+
+from ingest import attachments, events, face_match, selfies
 from ingest.terminals import registry
 from queries import audit
 from queries import devices as qd
 from queries import events as qe
+from queries import faces as qf
 from queries import leave as ql
 from queries import manual as qm
 from queries import terminals as qt
@@ -90,3 +95,27 @@ def rejected_lines(sns: list[str] | None, limit: int = 100) -> dict:
     for line in found["lines"]:
         line["code"] = line["code"] or registry.rejection_code(line["reason"])
     return found
+
+
+def face_enrolment(nip: str) -> dict:
+    """face_match.enrolment_view: the employee, the standing reference face, selfies to approve."""
+    return face_match.enrolment_view(runtime(), nip)
+
+
+def face_counts() -> dict:
+    """How many employees have a reference face, and how many selfies wait for the match."""
+    return _query(qf.counts)
+
+
+def photo_thumbnail(sha: str, side: int = 160) -> str | None:
+    """A stored photo (selfie or reference face) as a small JPEG data URL; None when missing."""
+    path = selfies.path_for(runtime().settings.selfie_dir, sha)
+    try:
+        with Image.open(path) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((side, side))
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=80)
+    except (OSError, ValueError):
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()

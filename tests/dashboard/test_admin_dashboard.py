@@ -238,6 +238,13 @@ def _admin_calls(data) -> dict:
                       ("au-prev", "n_clicks", None), ("au-next", "n_clicks", None)], [("au-page", "data", 0)]),
         "tm-sync": ([("tm-result", "children"), ("tm-list", "children")], [("tm-sync", "n_clicks", 1)],
                     [("tm-sn", "value", "DINKES-TERMINAL")]),
+        "fc-show": ([("fc-employee", "children"), ("fc-selfie", "options")],
+                    [("fc-show", "n_clicks", 1), ("fc-nip", "n_submit", None)], [("fc-nip", "value", dinkes["nip"])]),
+        "fc-upload": ([("fc-upload-name", "children")], [("fc-upload", "filename", "wajah.jpg")], []),
+        "fc-enrol": ([("fc-result", "children"), ("fc-employee", "children"), ("fc-selfie", "options")],
+                     [("fc-enrol", "n_clicks", 1), ("fc-approve", "n_clicks", None)],
+                     [("fc-nip", "value", dinkes["nip"]), ("fc-upload", "contents", None),
+                      ("fc-upload", "filename", None), ("fc-selfie", "value", None)]),
     }
 
 

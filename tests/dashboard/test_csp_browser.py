@@ -13,7 +13,8 @@ from tests.support.city import KIOSK_TOKEN, seed_city
 pytestmark = pytest.mark.browser
 
 PAGES = ("/overview", "/overview?unit=DINKES", "/trends", "/map", "/downloads", "/admin/leave",
-         "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr", "/admin/terminals")
+         "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr", "/admin/terminals",
+         "/admin/faces")
 
 
 @pytest.fixture(scope="module")

@@ -347,3 +347,13 @@ def test_proxies_and_login_limits_are_named_by_key_path():
     assert ("dashboard.login_attempts_per_address: '100 per fortnight' is not a rate limit "
             "(e.g. '10 per 15 minutes')") in problems
     assert "proxies.trusted: must be <= 5, got 9" in problems_of(mutated((("proxies", "trusted"), 9)))
+
+
+def test_the_server_face_check_settings_are_named_by_key_path():
+    assert problems_of(mutated((["rules", "face", "server_mismatch"], "tolak"))) == [
+        "rules.face.server_mismatch: 'tolak' is not allowed; use one of 'review' or 'refuse'"]
+    assert problems_of(mutated((["rules", "face", "server_threshold"], 0))) == [
+        "rules.face.server_threshold: must be > 0, got 0"]
+    raw = mutated((["rules", "face", "server_mismatch"], "refuse"))
+    face = parse_config(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), source="f.yaml").rules.face
+    assert (face.server_mismatch, face.server_threshold, face.min_score) == ("refuse", 0.6, 0.8)
