@@ -231,6 +231,12 @@ class ClockRules(_Model):
     # no phone queues a check-in for a month, and none captures one from the future.
     max_age_days: int = Field(default=30, ge=1, le=366)
     max_future_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    # An offline upload this late is honest (offline_upload, information only); later, it needs
+    # the phone's offline_since before the capture, else it is late_upload (review).
+    offline_honest_minutes: float = Field(default=60, gt=0, le=72 * 60)
+    # A phone that reached the server after the capture and more than this before sending it
+    # held it back: late_upload (the burst that follows a regained signal is not held back).
+    contact_grace_minutes: float = Field(default=10, gt=0, le=24 * 60)
 
 
 class FaceRules(_Model):
