@@ -257,8 +257,14 @@ PATTERN_WEIGHTS = {"impossible_travel": 60.0, "repeated_fix": 40.0, "accuracy_st
                    "shared_device": 60.0, "arrive_together": 50.0, "terminal_buddies": 50.0, "selfie_reuse": 60.0}
 
 
+# What the judge's own flags cost the same trust score (a flagged check-in waits for review anyway;
+# the weight ranks it among the others).
+JUDGE_WEIGHTS = {"clock_skew": 40.0, "late_upload": 50.0}
+
+
 class PatternRules(_Model):
-    """Thresholds of the patterns across check-ins, and their weights."""
+    """Thresholds of the patterns across check-ins, their weights, and the trust score under
+    which a check-in is queued for review."""
 
     max_kmh: float = Field(default=150, gt=0)               # faster than this between two check-ins is travel no road allows
     repeated_fix_days: int = Field(default=3, ge=2)         # the same coordinates on this many days
@@ -269,6 +275,19 @@ class PatternRules(_Model):
     terminal_within_s: float = Field(default=10, gt=0)      # two PINs on one terminal this close, day after day
     selfie_max_bits: int = Field(default=4, ge=0, le=16)    # pHash bits apart for "the same selfie"
     weights: dict[str, float] = Field(default_factory=lambda: dict(PATTERN_WEIGHTS))
+    judge_weights: dict[str, float] = Field(default_factory=lambda: dict(JUDGE_WEIGHTS))
+    # a check-in whose trust score (100 minus its weights) falls below this waits for review
+    review_below: float = Field(default=70, gt=0, le=100)
+
+    @field_validator("judge_weights")
+    @classmethod
+    def _known_flags(cls, v):
+        unknown = sorted(set(v) - set(JUDGE_WEIGHTS))
+        if unknown:
+            raise ValueError(f"unknown judge flag {unknown[0]!r}; one of {', '.join(JUDGE_WEIGHTS)}")
+        if any(w < 0 or w > 100 for w in v.values()):
+            raise ValueError("weights are points of 100, between 0 and 100")
+        return {**JUDGE_WEIGHTS, **v}
 
     @field_validator("weights")
     @classmethod

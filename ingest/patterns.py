@@ -8,6 +8,7 @@ import datetime as dt
 from collections import Counter
 
 from queries import patterns as q
+from queries import review
 
 from . import selfies
 from .rules import patterns as p
@@ -15,8 +16,10 @@ from .selfie_hash import phash
 
 
 def scan(rt, first: dt.date, last: dt.date) -> dict:
-    """Find and store; {'found': per kind, 'new': how many were not stored before,
-    'low_trust': check-ins whose trust score fell under 50}."""
+    """Find and store the findings, flag their check-ins (source 'pattern', with the kind's
+    weight) and queue for review those whose trust score falls under
+    rules.patterns.review_below (source 'trust'). {'found': per kind, 'new': findings not
+    stored before, 'flagged': new flags, 'low_trust': check-ins now under the threshold}."""
     config, rules = rt.config, rt.config.rules.patterns
     with rt.connection() as conn:
         mobile = q.mobile_fixes(conn, first, last)
@@ -38,11 +41,14 @@ def scan(rt, first: dt.date, last: dt.date) -> dict:
                                            office.radius_m or config.rules.geofence.default_radius_m)
             found += [stretched] if stretched else []
     found += p.selfie_reuse(_selfies(rt, mobile), rules.selfie_max_bits)
+    judged = {r["id"]: r["reasons"] or [] for r in [*mobile, *punches]}
+    counted = {r["id"] for r in [*mobile, *punches] if r["verdict"] != "refused"}
+    flags = p.review_flags(found, rules.weights, judged, rules.judge_weights, rules.review_below, counted)
     with rt.transaction() as conn:
         new = q.add_findings(conn, [dataclasses.asdict(f) for f in found])
-    scores = p.trust_scores(found, rules.weights)
-    return {"found": dict(Counter(f.kind for f in found)), "new": new,
-            "low_trust": sum(1 for score, _ in scores.values() if score < 50)}
+        flagged = review.add_flags(conn, flags)
+    return {"found": dict(Counter(f.kind for f in found)), "new": new, "flagged": flagged,
+            "low_trust": sum(1 for f in flags if f["source"] == "trust")}
 
 
 def _selfies(rt, mobile: list[dict]) -> list[p.Selfie]:

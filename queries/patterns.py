@@ -13,7 +13,7 @@ from .db import rows, run
 def mobile_fixes(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
     return rows(conn, """
         SELECT c.id, c.employee_id, c.captured_at, c.lat, c.lon, c.accuracy_m, c.work_date, c.session,
-               c.office_code, c.selfie_sha256, d.device_id
+               c.office_code, c.selfie_sha256, c.verdict, c.reasons, d.device_id
         FROM check_ins c LEFT JOIN devices d ON d.id = c.device_ref
         WHERE c.source = 'mobile' AND c.work_date BETWEEN :a AND :b AND c.lat IS NOT NULL
           AND c.employee_id IS NOT NULL
@@ -22,7 +22,7 @@ def mobile_fixes(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
 
 def terminal_punches(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
     return rows(conn, """
-        SELECT id, employee_id, terminal_sn, captured_at, work_date FROM check_ins
+        SELECT id, employee_id, terminal_sn, captured_at, work_date, verdict, reasons FROM check_ins
         WHERE source = 'terminal' AND work_date BETWEEN :a AND :b AND employee_id IS NOT NULL
           AND terminal_sn IS NOT NULL
         ORDER BY captured_at""", a=first, b=last)

@@ -187,7 +187,7 @@ class CheckInBody(_Strict):
     # suspect without it (late_upload); ignored unless offline is true and it is not after captured_at
     offline_since: Annotated[AwareDatetime, BeforeValidator(_rfc3339)] | None = Field(
         None, description="when the phone lost the network before this capture, RFC 3339 with its UTC offset; "
-        "only with offline: true, and not after captured_at (else it is no evidence)")
+        "only with offline: true, and at most rules.clock.max_skew_minutes after captured_at (else it is no evidence)")
     face: Face | None = None
     session: Literal["in", "midday", "out"] | None = Field(
         None, description="omit to let the server choose from the schedule's windows")

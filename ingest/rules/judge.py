@@ -209,7 +209,8 @@ def clock_notes(clock, attempt: Attempt) -> list[tuple[str, str, str]]:
                  f"dikirim {late_id} setelah diambil", f"The phone reached the server at {_hhmm(contact, attempt)} "
                  f"but sent this check-in only {late_en} after capture")]
     since = attempt.offline_since
-    lost_before = since is not None and since <= attempt.captured_at
+    # the send right after the capture is often what finds the network gone: allow the skew
+    lost_before = since is not None and since <= attempt.captured_at + dt.timedelta(seconds=skew_s)
     if lag <= clock.offline_honest_minutes * 60 or lost_before:
         return [("offline_upload", f"Dikirim {late_id} kemudian karena offline", f"Sent {late_en} later, offline")]
     return [("late_upload", f"Presensi offline diunggah {late_id} kemudian tanpa bukti offline",

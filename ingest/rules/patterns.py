@@ -218,15 +218,44 @@ def selfie_reuse(selfies: list[Selfie], max_bits: int = 4) -> list[Finding]:
     return out
 
 
-def trust_scores(findings: list[Finding], weights: dict[str, float]) -> dict[int, tuple[float, list[str]]]:
-    """Per check-in: 100 minus the weights of the findings it is part of (never below 0), and
-    the kinds that took points off, worst first."""
-    taken: dict[int, list[tuple[float, str]]] = defaultdict(list)
+def trust_scores(findings: list[Finding], weights: dict[str, float], judged: dict[int, list[str]] | None = None,
+                 judge_weights: dict[str, float] | None = None) -> dict[int, tuple[float, list[str]]]:
+    """Per check-in found in a pattern: 100 minus the weights of the findings it is part of and
+    of the judge's flags on it (`judged`: its reason codes), never below 0, and the kinds that
+    took points off, heaviest first. A kind counts once per check-in, however often found."""
+    judged, judge_weights = judged or {}, judge_weights or {}
+    taken: dict[int, dict[str, float]] = defaultdict(dict)
     for f in findings:
-        for check_in_id in set(f.check_in_ids):
-            taken[check_in_id].append((weights.get(f.kind, 0.0), f.kind))
-    return {cid: (max(0.0, 100.0 - sum(w for w, _ in parts)), [k for _, k in sorted(parts, reverse=True)])
+        for check_in_id in f.check_in_ids:
+            taken[check_in_id][f.kind] = weights.get(f.kind, 0.0)
+    for check_in_id, parts in taken.items():
+        for code in judged.get(check_in_id, ()):
+            if code in judge_weights:
+                parts[code] = judge_weights[code]
+    return {cid: (max(0.0, 100.0 - sum(parts.values())), [k for k, _ in sorted(parts.items(), key=lambda kv: -kv[1])])
             for cid, parts in taken.items()}
+
+
+def review_flags(findings: list[Finding], weights: dict[str, float], judged: dict[int, list[str]],
+                 judge_weights: dict[str, float], review_below: float, counted: set[int]) -> list[dict]:
+    """The flags the scan stores (queries.review.add_flags): one per pattern and check-in that
+    counts (refused ones are evidence, nothing to review), and a `trust` flag for each whose
+    trust score falls under `review_below`: that one queues it for review."""
+    flags, seen = [], set()
+    for f in findings:
+        for check_in_id in f.check_in_ids:
+            if check_in_id in counted and (check_in_id, f.kind) not in seen:
+                seen.add((check_in_id, f.kind))
+                flags.append({"check_in_id": check_in_id, "source": "pattern", "kind": f.kind,
+                              "weight": weights.get(f.kind, 0.0),
+                              "evidence": {**f.evidence, "employees": list(f.employee_ids),
+                                           "message_id": f.message_id, "message_en": f.message_en}})
+    for check_in_id, (score, kinds) in trust_scores(findings, weights, judged, judge_weights).items():
+        if check_in_id in counted and score < review_below:
+            flags.append({"check_in_id": check_in_id, "source": "trust", "kind": "low_trust",
+                          "weight": round(100.0 - score, 1),
+                          "evidence": {"score": score, "reasons": kinds, "review_below": review_below}})
+    return flags
 
 
 def _by(items, key) -> dict:

@@ -71,7 +71,12 @@ async function api(path, options = {}) {
   return { status: reply.status, body, retryAfter: reply.headers.get("Retry-After") };
 }
 
+// when the network was lost, sent with offline check-ins as the phone's own evidence (offline_since)
+let offlineSince = null;
+
 function setOnline(on) {
+  if (!on && offlineSince === null) offlineSince = localIso(new Date());
+  if (on) offlineSince = null;
   const net = $("net");
   net.textContent = on ? "Daring" : "Tanpa sinyal";
   net.classList.toggle("off", !on);
@@ -107,7 +112,11 @@ async function sendOne(item) {
     reply = await api("/check-ins", { method: "POST", body: form });
   } catch (e) {   // no signal: from now on it is an offline check-in, sent later as it was captured
     setOnline(false);
-    if (!item.body.offline) { item.body.offline = true; await queuePut(item); }
+    if (!item.body.offline) {
+      item.body.offline = true;
+      item.body.offline_since = offlineSince;
+      await queuePut(item);
+    }
     return "wait";
   }
   if (reply.status === 429 || reply.status >= 500) return "wait";
