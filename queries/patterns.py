@@ -64,3 +64,17 @@ def findings(conn: Connection, first: dt.date, last: dt.date, unit_codes: list[s
         JOIN employees e ON e.id = who.employee_id LEFT JOIN units u ON u.code = e.unit_code
         WHERE f.work_date BETWEEN :a AND :b AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units))
         ORDER BY u.path, e.unit_code, f.work_date, f.kind, e.nip""", a=first, b=last, units=unit_codes)
+
+
+def outcomes(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[dict]:
+    """The employees' check-ins in [first, last] as the review queue sees them: the verdict,
+    whether one waits for review (judge-flagged, or a judge, face or trust flag), whether a
+    pattern flagged it (alone, that only lowers its trust score)."""
+    return rows(conn, """
+        SELECT c.id, c.employee_id, c.work_date, c.source, c.verdict, c.reasons,
+               c.verdict = 'flagged' OR EXISTS (SELECT 1 FROM check_in_flags f WHERE f.check_in_id = c.id
+                                                  AND f.source IN ('judge', 'face', 'trust')) AS queued,
+               EXISTS (SELECT 1 FROM check_in_flags f WHERE f.check_in_id = c.id AND f.source = 'pattern')
+                   AS pattern_flagged
+        FROM check_ins c
+        WHERE c.employee_id = ANY(:e) AND c.work_date BETWEEN :a AND :b""", e=employee_ids, a=first, b=last)
