@@ -262,6 +262,16 @@ PATTERN_WEIGHTS = {"impossible_travel": 60.0, "repeated_fix": 40.0, "accuracy_st
 JUDGE_WEIGHTS = {"clock_skew": 40.0, "late_upload": 50.0}
 
 
+def _points_of_100(given: dict[str, float], defaults: dict[str, float], what: str) -> dict[str, float]:
+    """Weights of known codes, each 0..100; the codes not given keep their default."""
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown[0]!r}; one of {', '.join(defaults)}")
+    if any(w < 0 or w > 100 for w in given.values()):
+        raise ValueError("weights are points of 100, between 0 and 100")
+    return {**defaults, **given}
+
+
 class PatternRules(_Model):
     """Thresholds of the patterns across check-ins, their weights, and the trust score under
     which a check-in is queued for review."""
@@ -279,25 +289,15 @@ class PatternRules(_Model):
     # a check-in whose trust score (100 minus its weights) falls below this waits for review
     review_below: float = Field(default=70, gt=0, le=100)
 
-    @field_validator("judge_weights")
-    @classmethod
-    def _known_flags(cls, v):
-        unknown = sorted(set(v) - set(JUDGE_WEIGHTS))
-        if unknown:
-            raise ValueError(f"unknown judge flag {unknown[0]!r}; one of {', '.join(JUDGE_WEIGHTS)}")
-        if any(w < 0 or w > 100 for w in v.values()):
-            raise ValueError("weights are points of 100, between 0 and 100")
-        return {**JUDGE_WEIGHTS, **v}
-
     @field_validator("weights")
     @classmethod
     def _known_kinds(cls, v):
-        unknown = sorted(set(v) - set(PATTERN_WEIGHTS))
-        if unknown:
-            raise ValueError(f"unknown pattern {unknown[0]!r}; one of {', '.join(PATTERN_WEIGHTS)}")
-        if any(w < 0 or w > 100 for w in v.values()):
-            raise ValueError("weights are points of 100, between 0 and 100")
-        return {**PATTERN_WEIGHTS, **v}
+        return _points_of_100(v, PATTERN_WEIGHTS, "pattern")
+
+    @field_validator("judge_weights")
+    @classmethod
+    def _known_flags(cls, v):
+        return _points_of_100(v, JUDGE_WEIGHTS, "judge flag")
 
 
 class TkSanction(_Model):
