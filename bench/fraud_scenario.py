@@ -37,6 +37,7 @@ from ingest import day_close, devices, events
 from ingest.simulate import phones as sim
 from ingest.synthetic.people import generate_employees
 from ingest.employees_import import row_values
+from ingest.rules.patterns import metres
 from ingest.worker import ACTOR, Worker
 from pantau.processes import procfile
 from queries import devices as qd
@@ -66,6 +67,7 @@ KINDS = {
     "clock_future": "captured 8 min in the future",
     "qr_outside_geofence": "event QR forwarded to someone 2 km away",
     "qr_rotated_token": "event QR photographed, used 3 min later",
+    "qr_forwarded_fake_gps": "event QR forwarded live to someone at their own office, GPS faked to the event",
 }
 PHONE_KINDS = [k for k in KINDS if k not in ("terminal_buddies", "shared_device_activation")]
 FAR_UNIT = ("BPPD", "BPPD-1", "BPPD-2")       # one unit, two offices 9.8 km apart (config.yaml)
@@ -125,9 +127,13 @@ def prepare(rt, *, honest: int, terminal_staff: int, per_kind: int, seed: int) -
     pin_base = rng.randrange(10_000, 90_000) * 100
     for i in range(terminal_staff):
         add("honest", "DINKES", terminal_office, pin=str(pin_base + i))
+    # the unit whose office lies farthest from the apel's (the terminal's office)
+    far_from_event = max(usable, key=lambda u: metres(circle[u][0].lat, circle[u][0].lon, terminal_office.lat,
+                                                      terminal_office.lon))
     for n in range(per_kind):
         for kind in KINDS:
-            unit = FAR_UNIT[0] if kind == "impossible_travel" else rng.choice(usable)
+            unit = FAR_UNIT[0] if kind == "impossible_travel" else (
+                far_from_event if kind == "qr_forwarded_fake_gps" else rng.choice(usable))
             office = config.office_by_code[FAR_UNIT[1]] if kind == "impossible_travel" else circle[unit][0]
             if kind == "terminal_buddies":
                 first = add("carrier", "DINKES", terminal_office, pin=str(pin_base + terminal_staff + 2 * n))
@@ -345,6 +351,10 @@ def _plan_fraud(day: Day, actor: Actor, arrive: dt.datetime, event_id: int | Non
         day.online(actor, arrive + dt.timedelta(minutes=20), lambda: _location(o, rng), shift_min=-35)
     elif kind == "clock_future":
         day.online(actor, arrive, lambda: _location(o, rng), shift_min=8)
+    elif kind == "qr_forwarded_fake_gps" and event_id is not None:
+        place = day.rt.config.office_by_code[_event_office(day)]
+        day.online(actor, day.at(7, 37), lambda: _location(o, rng))
+        day.plan(day.at(7, 39), lambda: day.scan(actor, event_id, _location(place, rng, 20)))
     elif kind in ("qr_outside_geofence", "qr_rotated_token") and event_id is not None:
         place = day.rt.config.office_by_code[_event_office(day)]
         moment = day.at(7, rng.uniform(36, 44))

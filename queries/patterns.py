@@ -11,11 +11,12 @@ from .db import rows, run
 
 
 def mobile_fixes(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
+    """Phone check-ins and event QR scans (source 'qr': a phone's fix too) with a position."""
     return rows(conn, """
-        SELECT c.id, c.employee_id, c.captured_at, c.lat, c.lon, c.accuracy_m, c.work_date, c.session,
+        SELECT c.id, c.employee_id, c.source, c.captured_at, c.lat, c.lon, c.accuracy_m, c.work_date, c.session,
                c.office_code, c.selfie_sha256, c.verdict, c.reasons, d.device_id
         FROM check_ins c LEFT JOIN devices d ON d.id = c.device_ref
-        WHERE c.source = 'mobile' AND c.work_date BETWEEN :a AND :b AND c.lat IS NOT NULL
+        WHERE c.source IN ('mobile', 'qr') AND c.work_date BETWEEN :a AND :b AND c.lat IS NOT NULL
           AND c.employee_id IS NOT NULL
         ORDER BY c.captured_at""", a=first, b=last)
 

@@ -26,6 +26,7 @@ def test_every_kind_of_fraud_is_refused_or_queued_and_no_honest_day_is_queued(ru
         assert table[kind] == {"queued": len(DAYS)}, (kind, table[kind])
     assert table["shared_device_activation"] == {"refused": 1}                 # the activation itself
     assert table["qr_outside_geofence"] == table["qr_rotated_token"] == {"refused": 1}   # the event's day
+    assert table["qr_forwarded_fake_gps"] == {"queued": 1}          # its scan and own check-in: impossible travel
     # what needs more than the phone's word: server face matching, or any server-side trace
     assert table["face_other_fooled_phone"] == {"missed": len(DAYS)}
     assert table["backdate_forged_evidence"] == {"missed": len(DAYS)}
