@@ -8,6 +8,7 @@ region decides how much each signal counts against a check-in's trust score.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import defaultdict
@@ -144,18 +145,27 @@ def arrive_together(fixes: list[Fix], within_s: float = 60, within_m: float = 10
     together: dict[tuple[int, int], list[tuple[Fix, Fix]]] = defaultdict(list)
     present: dict[int, set] = defaultdict(set)
     for day, fixes_of_day in _by([f for f in fixes if f.session in (None, "in")], _day).items():
-        fixes_of_day.sort(key=lambda f: f.captured_at)
         for f in fixes_of_day:
             present[f.employee_id].add(day)
-        start = 0
-        for j, b in enumerate(fixes_of_day):      # a sliding window over time, then distance
-            while (b.captured_at - fixes_of_day[start].captured_at).total_seconds() > within_s:
-                start += 1
-            for a in fixes_of_day[start:j]:
-                if a.employee_id != b.employee_id and metres(a.lat, a.lon, b.lat, b.lon) <= within_m:
-                    pair = tuple(sorted((a.employee_id, b.employee_id)))
-                    if not together[pair] or _day(together[pair][-1][0]) != day:
-                        together[pair].append((a, b))
+        # Space first: a pair within `within_m` lies in one cell or two neighbouring ones (cells
+        # twice that wide, so one scale for the region's longitudes is enough), then time.
+        scale = 111_195 / (2 * within_m)
+        east = scale * math.cos(math.radians(fixes_of_day[0].lat))
+        cells = _by(fixes_of_day, lambda f: (math.floor(f.lat * scale), math.floor(f.lon * east)))
+        for (cx, cy), own in cells.items():
+            near = sorted((f for dx in (-1, 0, 1) for dy in (-1, 0, 1) for f in cells.get((cx + dx, cy + dy), ())),
+                          key=_order)
+            keys = [_order(f) for f in near]
+            for b in own:
+                j = bisect.bisect_left(keys, _order(b))
+                lo = bisect.bisect_left(keys, (b.captured_at - dt.timedelta(seconds=within_s), -1))
+                for a in near[lo:j]:
+                    if a.employee_id != b.employee_id and metres(a.lat, a.lon, b.lat, b.lon) <= within_m:
+                        pair = tuple(sorted((a.employee_id, b.employee_id)))
+                        if not together[pair] or _day(together[pair][-1][0]) != day:
+                            together[pair].append((a, b))
+                        elif _order(b) < _order(together[pair][-1][1]):   # the day's first, as time order finds it
+                            together[pair][-1] = (a, b)
     out = []
     for (x, y), times in together.items():
         both = len(present[x] & present[y])
@@ -263,6 +273,10 @@ def _by(items, key) -> dict:
     for item in items:
         groups[key(item)].append(item)
     return groups
+
+
+def _order(fix) -> tuple:
+    return fix.captured_at, fix.check_in_id
 
 
 def _day(fix) -> dt.date:
