@@ -35,7 +35,7 @@ def _pantau(env: dict, *args: str) -> tuple[float, str]:
     return took, done.stdout.strip().splitlines()[0] if done.stdout.strip() else ""
 
 
-def _prepare(employees: int, first: dt.date, last: dt.date) -> dict:
+def prepare(employees: int, first: dt.date, last: dt.date) -> dict:
     from dataclasses import asdict
 
     from ingest.synthetic import history
@@ -75,7 +75,7 @@ def main() -> int:
 
     first, last = month_range(args.month)
     print(f"preparing {args.employees} employees, {first}..{last} ...", flush=True)
-    loaded = _prepare(args.employees, first, last)
+    loaded = prepare(args.employees, first, last)
     print(f"loaded: {loaded}", flush=True)
 
     env = dict(os.environ)

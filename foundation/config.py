@@ -231,6 +231,12 @@ class ClockRules(_Model):
     # no phone queues a check-in for a month, and none captures one from the future.
     max_age_days: int = Field(default=30, ge=1, le=366)
     max_future_minutes: float = Field(default=10, gt=0, le=24 * 60)
+    # An offline upload this late is honest (offline_upload, information only); later, it needs
+    # the phone's offline_since before the capture, else it is late_upload (review).
+    offline_honest_minutes: float = Field(default=60, gt=0, le=72 * 60)
+    # A phone that reached the server after the capture and more than this before sending it
+    # held it back: late_upload (the burst that follows a regained signal is not held back).
+    contact_grace_minutes: float = Field(default=10, gt=0, le=24 * 60)
 
 
 class FaceRules(_Model):
@@ -259,8 +265,24 @@ PATTERN_WEIGHTS = {"impossible_travel": 60.0, "repeated_fix": 40.0, "accuracy_st
                    "shared_device": 60.0, "arrive_together": 50.0, "terminal_buddies": 50.0, "selfie_reuse": 60.0}
 
 
+# What the judge's own flags cost the same trust score (a flagged check-in waits for review anyway;
+# the weight ranks it among the others).
+JUDGE_WEIGHTS = {"clock_skew": 40.0, "late_upload": 50.0}
+
+
+def _points_of_100(given: dict[str, float], defaults: dict[str, float], what: str) -> dict[str, float]:
+    """Weights of known codes, each 0..100; the codes not given keep their default."""
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(f"unknown {what} {unknown[0]!r}; one of {', '.join(defaults)}")
+    if any(w < 0 or w > 100 for w in given.values()):
+        raise ValueError("weights are points of 100, between 0 and 100")
+    return {**defaults, **given}
+
+
 class PatternRules(_Model):
-    """Thresholds of the patterns across check-ins, and their weights."""
+    """Thresholds of the patterns across check-ins, their weights, and the trust score under
+    which a check-in is queued for review."""
 
     max_kmh: float = Field(default=150, gt=0)               # faster than this between two check-ins is travel no road allows
     repeated_fix_days: int = Field(default=3, ge=2)         # the same coordinates on this many days
@@ -271,16 +293,19 @@ class PatternRules(_Model):
     terminal_within_s: float = Field(default=10, gt=0)      # two PINs on one terminal this close, day after day
     selfie_max_bits: int = Field(default=4, ge=0, le=16)    # pHash bits apart for "the same selfie"
     weights: dict[str, float] = Field(default_factory=lambda: dict(PATTERN_WEIGHTS))
+    judge_weights: dict[str, float] = Field(default_factory=lambda: dict(JUDGE_WEIGHTS))
+    # a check-in whose trust score (100 minus its weights) falls below this waits for review
+    review_below: float = Field(default=70, gt=0, le=100)
 
     @field_validator("weights")
     @classmethod
     def _known_kinds(cls, v):
-        unknown = sorted(set(v) - set(PATTERN_WEIGHTS))
-        if unknown:
-            raise ValueError(f"unknown pattern {unknown[0]!r}; one of {', '.join(PATTERN_WEIGHTS)}")
-        if any(w < 0 or w > 100 for w in v.values()):
-            raise ValueError("weights are points of 100, between 0 and 100")
-        return {**PATTERN_WEIGHTS, **v}
+        return _points_of_100(v, PATTERN_WEIGHTS, "pattern")
+
+    @field_validator("judge_weights")
+    @classmethod
+    def _known_flags(cls, v):
+        return _points_of_100(v, JUDGE_WEIGHTS, "judge flag")
 
 
 class TkSanction(_Model):

@@ -48,6 +48,7 @@ class Device:
     name: str
     unit_code: str
     shared: bool = False   # this phone was bound to another active account first: its check-ins are refused
+    last_seen_at: dt.datetime | None = None   # its last request before this one (kept to within 5 minutes)
 
 
 def normalise_code(code: str) -> str:
@@ -172,12 +173,13 @@ def authenticate(rt, token: str) -> Device:
     return found
 
 
-def authenticate_many(rt, tokens: list[str]) -> dict[str, Device | DeviceError]:
-    """The phone behind each bearer token, or why it is refused, in one round trip.
-    Always Postgres: a reset or deactivation holds from the very next request."""
+def authenticate_many(rt, tokens: list[str], now: dt.datetime | None = None) -> dict[str, Device | DeviceError]:
+    """The phone behind each bearer token, or why it is refused, in one round trip; its
+    last contact is touched at `now` (the server's clock). Always Postgres: a reset or
+    deactivation holds from the very next request."""
     hashes = {token: token_hash(token) for token in tokens}
     with rt.transaction() as conn:
-        found = q.by_tokens(conn, sorted(set(hashes.values())))
+        found = q.by_tokens(conn, sorted(set(hashes.values())), now)
     return {token: _device(found.get(h)) for token, h in hashes.items()}
 
 
@@ -193,7 +195,7 @@ def _device(found: dict | None) -> Device | DeviceError:
         return DeviceError("employee_inactive", f"Akun Anda tidak aktif. {CONTACT_BKPP_ID}",
                            f"Your account is not active. {CONTACT_BKPP_EN}")
     return Device(found["device_ref"], found["employee_id"], found["nip"], found["name"], found["unit_code"],
-                  bool(found.get("shared")))
+                  bool(found.get("shared")), found.get("last_seen_at"))
 
 
 def shared_devices(rt) -> list[dict]:

@@ -8,6 +8,7 @@ import datetime as dt
 from collections import Counter
 
 from queries import patterns as q
+from queries import review
 
 from . import selfies
 from .rules import patterns as p
@@ -15,15 +16,21 @@ from .selfie_hash import phash
 
 
 def scan(rt, first: dt.date, last: dt.date) -> dict:
-    """Find and store; {'found': per kind, 'new': how many were not stored before,
-    'low_trust': check-ins whose trust score fell under 50}."""
+    """Find and store the findings, flag their check-ins (source 'pattern', with the kind's
+    weight) and queue for review those whose trust score falls under
+    rules.patterns.review_below (source 'trust'). {'found': per kind, 'new': findings not
+    stored before, 'flagged': new flags, 'low_trust': check-ins now under the threshold}."""
     config, rules = rt.config, rt.config.rules.patterns
     with rt.connection() as conn:
-        mobile = q.mobile_fixes(conn, first, last)
+        located_rows = q.mobile_fixes(conn, first, last)
         punches = q.terminal_punches(conn, first, last)
-    fixes = [p.Fix(r["id"], r["employee_id"], r["captured_at"], r["lat"], r["lon"], r["accuracy_m"],
-                   r["device_id"], r["work_date"], r["session"]) for r in mobile]
-    found = p.impossible_travel(fixes, rules.max_kmh)
+    located = [p.Fix(r["id"], r["employee_id"], r["captured_at"], r["lat"], r["lon"], r["accuracy_m"],
+                     r["device_id"], r["work_date"], r["session"]) for r in located_rows]
+    # an event scan is a fix of the same phone: a QR forwarded to someone far away shows as travel;
+    # the other patterns take the check-ins alone (a crowd scanning one QR arrives together)
+    found = p.impossible_travel(located, rules.max_kmh)
+    phone = [(f, r) for f, r in zip(located, located_rows) if r["source"] == "mobile"]
+    fixes, mobile = [f for f, _ in phone], [r for _, r in phone]
     found += p.repeated_fix(fixes, min_days=rules.repeated_fix_days)
     found += p.shared_device(fixes)
     found += p.arrive_together(fixes, rules.arrive_within_s, rules.arrive_within_m, rules.together_min_days,
@@ -38,11 +45,14 @@ def scan(rt, first: dt.date, last: dt.date) -> dict:
                                            office.radius_m or config.rules.geofence.default_radius_m)
             found += [stretched] if stretched else []
     found += p.selfie_reuse(_selfies(rt, mobile), rules.selfie_max_bits)
+    judged = {r["id"]: r["reasons"] or [] for r in [*located_rows, *punches]}
+    counted = {r["id"] for r in [*located_rows, *punches] if r["verdict"] != "refused"}
+    flags = p.review_flags(found, rules.weights, judged, rules.judge_weights, rules.review_below, counted)
     with rt.transaction() as conn:
         new = q.add_findings(conn, [dataclasses.asdict(f) for f in found])
-    scores = p.trust_scores(found, rules.weights)
-    return {"found": dict(Counter(f.kind for f in found)), "new": new,
-            "low_trust": sum(1 for score, _ in scores.values() if score < 50)}
+        flagged = review.add_flags(conn, flags)
+    return {"found": dict(Counter(f.kind for f in found)), "new": new, "flagged": flagged,
+            "low_trust": sum(1 for f in flags if f["source"] == "trust")}
 
 
 def _selfies(rt, mobile: list[dict]) -> list[p.Selfie]:

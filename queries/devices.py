@@ -105,11 +105,13 @@ def revoke(conn: Connection, employee_id: int, by: str, reason: str) -> dict | N
         RETURNING id, device_id, model, bound_at, revoked_at""", e=employee_id, by=by, reason=reason)
 
 
-def by_tokens(conn: Connection, token_hashes: list[str]) -> dict[str, dict]:
+def by_tokens(conn: Connection, token_hashes: list[str], now: dt.datetime | None = None) -> dict[str, dict]:
     """{token hash: the device it belongs to, with its employee} (revoked ones too, and
     `shared`: the phone was bound to another active account first), for a
     batch of requests in one round trip; those marked stale were last seen over 5
-    minutes ago and have just been touched (at most once a few minutes: write-light)."""
+    minutes ago and have just been touched (at most once a few minutes: write-light), at
+    `now` (the server's clock, the demo's too; default the database's). The `last_seen_at`
+    returned is the one before this touch: the phone's previous contact."""
     return {r["token_hash"]: r for r in driver_rows(conn, """
         WITH found AS (
             SELECT d.id AS device_ref, d.token_hash, d.device_id, d.revoked_at, d.revoke_reason, d.last_seen_at,
@@ -121,11 +123,12 @@ def by_tokens(conn: Connection, token_hashes: list[str]) -> dict[str, dict]:
             FROM devices d JOIN employees e ON e.id = d.employee_id
             WHERE d.token_hash = ANY(:t)),
         touched AS (
-            UPDATE devices d SET last_seen_at = now() FROM found f
+            UPDATE devices d SET last_seen_at = COALESCE(CAST(:now AS timestamptz), now()) FROM found f
             WHERE d.id = f.device_ref AND f.revoked_at IS NULL
-              AND (f.last_seen_at IS NULL OR f.last_seen_at < now() - interval '5 minutes')
+              AND (f.last_seen_at IS NULL OR f.last_seen_at < COALESCE(CAST(:now AS timestamptz), now()) - interval '5 minutes'
+                   OR f.last_seen_at > COALESCE(CAST(:now AS timestamptz), now()))
             RETURNING d.id)
-        SELECT * FROM found""", t=token_hashes)}
+        SELECT * FROM found""", t=token_hashes, now=now)}
 
 
 def history(conn: Connection, employee_id: int) -> list[dict]:

@@ -11,18 +11,19 @@ from .db import rows, run
 
 
 def mobile_fixes(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
+    """Phone check-ins and event QR scans (source 'qr': a phone's fix too) with a position."""
     return rows(conn, """
-        SELECT c.id, c.employee_id, c.captured_at, c.lat, c.lon, c.accuracy_m, c.work_date, c.session,
-               c.office_code, c.selfie_sha256, d.device_id
+        SELECT c.id, c.employee_id, c.source, c.captured_at, c.lat, c.lon, c.accuracy_m, c.work_date, c.session,
+               c.office_code, c.selfie_sha256, c.verdict, c.reasons, d.device_id
         FROM check_ins c LEFT JOIN devices d ON d.id = c.device_ref
-        WHERE c.source = 'mobile' AND c.work_date BETWEEN :a AND :b AND c.lat IS NOT NULL
+        WHERE c.source IN ('mobile', 'qr') AND c.work_date BETWEEN :a AND :b AND c.lat IS NOT NULL
           AND c.employee_id IS NOT NULL
         ORDER BY c.captured_at""", a=first, b=last)
 
 
 def terminal_punches(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
     return rows(conn, """
-        SELECT id, employee_id, terminal_sn, captured_at, work_date FROM check_ins
+        SELECT id, employee_id, terminal_sn, captured_at, work_date, verdict, reasons FROM check_ins
         WHERE source = 'terminal' AND work_date BETWEEN :a AND :b AND employee_id IS NOT NULL
           AND terminal_sn IS NOT NULL
         ORDER BY captured_at""", a=first, b=last)
@@ -64,3 +65,17 @@ def findings(conn: Connection, first: dt.date, last: dt.date, unit_codes: list[s
         JOIN employees e ON e.id = who.employee_id LEFT JOIN units u ON u.code = e.unit_code
         WHERE f.work_date BETWEEN :a AND :b AND (CAST(:units AS text[]) IS NULL OR e.unit_code = ANY(:units))
         ORDER BY u.path, e.unit_code, f.work_date, f.kind, e.nip""", a=first, b=last, units=unit_codes)
+
+
+def outcomes(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[dict]:
+    """The employees' check-ins in [first, last] as the review queue sees them: the verdict,
+    whether one waits for review (judge-flagged, or a judge, face or trust flag), whether a
+    pattern flagged it (alone, that only lowers its trust score)."""
+    return rows(conn, """
+        SELECT c.id, c.employee_id, c.work_date, c.source, c.verdict, c.reasons,
+               c.verdict = 'flagged' OR EXISTS (SELECT 1 FROM check_in_flags f WHERE f.check_in_id = c.id
+                                                  AND f.source IN ('judge', 'face', 'trust')) AS queued,
+               EXISTS (SELECT 1 FROM check_in_flags f WHERE f.check_in_id = c.id AND f.source = 'pattern')
+                   AS pattern_flagged
+        FROM check_ins c
+        WHERE c.employee_id = ANY(:e) AND c.work_date BETWEEN :a AND :b""", e=employee_ids, a=first, b=last)

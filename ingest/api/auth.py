@@ -65,7 +65,7 @@ def phones(state, calls: list[tuple[str, HTTPAuthorizationCredentials | None]]) 
     limited = state.limits.hit_many([[("ip", ip), *([("device", devices.token_hash(t)[:32])] if t else [])]
                                      for (ip, _), t in zip(calls, tokens)])
     asked = [t for t, over in zip(tokens, limited) if t and over is None]
-    found = devices.authenticate_many(state.rt, asked) if asked else {}
+    found = devices.authenticate_many(state.rt, asked, state.now()) if asked else {}
     out: list[devices.Device | ApiError] = []
     for token, over in zip(tokens, limited):
         if over is not None:

@@ -57,7 +57,7 @@ def record_batch(state, jobs: list[Job]) -> list[Verdict | Exception]:
             lat=loc.lat, lon=loc.lon, accuracy_m=loc.accuracy_m, mock=loc.mock, offline=body.offline,
             session=body.session, face_score=face.score if face else None,
             liveness=face.liveness if face else None, provider=loc.provider,
-            device_shared=device.shared)
+            device_shared=device.shared, offline_since=body.offline_since, last_contact_at=device.last_seen_at)
         entries.append(attendance.Entry(device.employee_id, attempt, event_key(device.employee_id, body.event_id),
                                         body.model_dump(mode="json"),
                                         columns={"device_ref": device.device_ref, "selfie_sha256": sha}))

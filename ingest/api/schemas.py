@@ -183,6 +183,11 @@ class CheckInBody(_Strict):
         "`rules.clock.max_future_minutes` (default 10) minutes after it, otherwise 422"))
     location: Location
     offline: Flag = Field(False, description="true when it was queued without signal")
+    # the phone's own evidence of being offline: an upload hours late is honest with it (offline_upload),
+    # suspect without it (late_upload); ignored unless offline is true and it is not after captured_at
+    offline_since: Annotated[AwareDatetime, BeforeValidator(_rfc3339)] | None = Field(
+        None, description="when the phone lost the network before this capture, RFC 3339 with its UTC offset; "
+        "only with offline: true, and at most rules.clock.max_skew_minutes after captured_at (else it is no evidence)")
     face: Face | None = None
     session: Literal["in", "midday", "out"] | None = Field(
         None, description="omit to let the server choose from the schedule's windows")

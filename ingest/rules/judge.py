@@ -19,7 +19,8 @@ from .calendar import WorkCalendar, locate
 REFUSALS = ("mock_location", "poor_accuracy", "outside_geofence", "face_mismatch", "liveness_failed",
             "web_not_allowed", "device_shared", "outside_window", "not_work_day", "offline_too_old", "unknown_session")
 FLAGS = ("clock_skew", "late_upload")
-INFO = ("late", "early_leave")
+# offline_upload: sent late, as a phone without signal does; told apart from late_upload (below)
+INFO = ("late", "early_leave", "offline_upload")
 # one phone, one account: the words for a check-in (or an event scan) of the later account on a phone
 DEVICE_SHARED = ("Ponsel ini juga terikat pada akun pegawai lain; satu ponsel hanya untuk satu akun. Hubungi BKPP",
                  "This phone is also bound to another employee's account; one phone, one account. Contact BKPP")
@@ -41,6 +42,8 @@ class Attempt:
     liveness: bool | None = None
     device_shared: bool = False      # the phone is bound to another account first (one phone, one account)
     provider: str | None = None      # "web" from the employee's web page; gps, fused, ... from the app
+    offline_since: dt.datetime | None = None    # the phone's word: when it lost the network (offline only)
+    last_contact_at: dt.datetime | None = None  # the server's word: this phone's last request before this one
 
 
 @dataclass(frozen=True)
@@ -84,18 +87,7 @@ def judge(config: Config, calendar: WorkCalendar, person: Person, attempt: Attem
     zone = zone or person.zone
     notes: list[tuple[str, str, str]] = []  # (code, id, en)
 
-    # Clock: the phone's time is trusted only within the configured skew.
-    lag = (attempt.received_at - attempt.captured_at).total_seconds()
-    skew_s = rules.clock.max_skew_minutes * 60
-    if attempt.offline and lag > rules.clock.offline_max_hours * 3600:
-        h = rules.clock.offline_max_hours
-        notes.append(("offline_too_old", f"Unggahan offline lebih dari {h:g} jam setelah presensi",
-                      f"Offline upload more than {h:g} h after capture"))
-    elif attempt.offline and lag > skew_s:
-        notes.append(("late_upload", "Presensi offline diunggah terlambat", "Offline check-in uploaded late"))
-    if (not attempt.offline and abs(lag) > skew_s) or (attempt.offline and lag < -skew_s):
-        notes.append(("clock_skew", f"Jam ponsel berbeda {abs(lag) / 60:.0f} menit dari server",
-                      f"Phone clock differs from server by {abs(lag) / 60:.0f} min"))
+    notes.extend(clock_notes(rules.clock, attempt))
 
     office, distance, limit = None, None, None
     if attempt.device_shared:
@@ -185,6 +177,55 @@ def judge(config: Config, calendar: WorkCalendar, person: Person, attempt: Attem
         message_en=". ".join([head_en] + [e for _, e in detail]),
         messages=[{"code": c, "id": i, "en": e} for c, i, e in notes],
     )
+
+
+def clock_notes(clock, attempt: Attempt) -> list[tuple[str, str, str]]:
+    """The phone's time against the server's. Within `max_skew_minutes` it is trusted. Later
+    than that, an offline upload is honest (`offline_upload`, information only) when it
+    came within `offline_honest_minutes`, or later with the phone's own record of losing the
+    network before the capture; it is suspect (`late_upload`, review) when the phone talked
+    to the server after the capture but did not send it then (the server's evidence, which
+    no app can forge), or when it is hours late with no offline evidence. A late capture not
+    sent as offline, or one from the future, is `clock_skew`."""
+    lag = (attempt.received_at - attempt.captured_at).total_seconds()
+    skew_s = clock.max_skew_minutes * 60
+    if lag < -skew_s:
+        return [("clock_skew", f"Jam ponsel {-lag / 60:.0f} menit di depan jam server",
+                 f"Phone clock is {-lag / 60:.0f} min ahead of the server")]
+    if lag <= skew_s:
+        return []
+    late_id, late_en = _duration(lag)
+    if not attempt.offline:
+        return [("clock_skew", f"Waktu presensi {late_id} sebelum diterima, tanpa tanda offline",
+                 f"Captured {late_en} before it arrived, not marked offline")]
+    if lag > clock.offline_max_hours * 3600:
+        h = clock.offline_max_hours
+        return [("offline_too_old", f"Unggahan offline lebih dari {h:g} jam setelah presensi",
+                 f"Offline upload more than {h:g} h after capture")]
+    contact = attempt.last_contact_at
+    grace = dt.timedelta(minutes=clock.contact_grace_minutes)
+    if contact is not None and attempt.captured_at + dt.timedelta(seconds=skew_s) < contact < attempt.received_at - grace:
+        return [("late_upload", f"Ponsel terhubung ke server {_hhmm(contact, attempt)} tetapi presensi ini baru "
+                 f"dikirim {late_id} setelah diambil", f"The phone reached the server at {_hhmm(contact, attempt)} "
+                 f"but sent this check-in only {late_en} after capture")]
+    since = attempt.offline_since
+    # the send right after the capture is often what finds the network gone: allow the skew
+    lost_before = since is not None and since <= attempt.captured_at + dt.timedelta(seconds=skew_s)
+    if lag <= clock.offline_honest_minutes * 60 or lost_before:
+        return [("offline_upload", f"Dikirim {late_id} kemudian karena offline", f"Sent {late_en} later, offline")]
+    return [("late_upload", f"Presensi offline diunggah {late_id} kemudian tanpa bukti offline",
+             f"Offline check-in uploaded {late_en} later with no evidence of being offline")]
+
+
+def _duration(seconds: float) -> tuple[str, str]:
+    minutes = round(seconds / 60)
+    if minutes < 120:
+        return f"{minutes} menit", f"{minutes} min"
+    return f"{minutes / 60:.1f} jam".replace(".", ","), f"{minutes / 60:.1f} h"
+
+
+def _hhmm(moment: dt.datetime, attempt: Attempt) -> str:
+    return f"{moment.astimezone(attempt.captured_at.tzinfo):%H:%M}"
 
 
 SESSION_NAMES = {"in": ("masuk", "check-in"), "midday": ("siang", "midday"), "out": ("pulang", "check-out")}

@@ -8,6 +8,7 @@ region decides how much each signal counts against a check-in's trust score.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 from collections import defaultdict
@@ -144,18 +145,27 @@ def arrive_together(fixes: list[Fix], within_s: float = 60, within_m: float = 10
     together: dict[tuple[int, int], list[tuple[Fix, Fix]]] = defaultdict(list)
     present: dict[int, set] = defaultdict(set)
     for day, fixes_of_day in _by([f for f in fixes if f.session in (None, "in")], _day).items():
-        fixes_of_day.sort(key=lambda f: f.captured_at)
         for f in fixes_of_day:
             present[f.employee_id].add(day)
-        start = 0
-        for j, b in enumerate(fixes_of_day):      # a sliding window over time, then distance
-            while (b.captured_at - fixes_of_day[start].captured_at).total_seconds() > within_s:
-                start += 1
-            for a in fixes_of_day[start:j]:
-                if a.employee_id != b.employee_id and metres(a.lat, a.lon, b.lat, b.lon) <= within_m:
-                    pair = tuple(sorted((a.employee_id, b.employee_id)))
-                    if not together[pair] or _day(together[pair][-1][0]) != day:
-                        together[pair].append((a, b))
+        # Space first: a pair within `within_m` lies in one cell or two neighbouring ones (cells
+        # twice that wide, so one scale for the region's longitudes is enough), then time.
+        scale = 111_195 / (2 * within_m)
+        east = scale * math.cos(math.radians(fixes_of_day[0].lat))
+        cells = _by(fixes_of_day, lambda f: (math.floor(f.lat * scale), math.floor(f.lon * east)))
+        for (cx, cy), own in cells.items():
+            near = sorted((f for dx in (-1, 0, 1) for dy in (-1, 0, 1) for f in cells.get((cx + dx, cy + dy), ())),
+                          key=_order)
+            keys = [_order(f) for f in near]
+            for b in own:
+                j = bisect.bisect_left(keys, _order(b))
+                lo = bisect.bisect_left(keys, (b.captured_at - dt.timedelta(seconds=within_s), -1))
+                for a in near[lo:j]:
+                    if a.employee_id != b.employee_id and metres(a.lat, a.lon, b.lat, b.lon) <= within_m:
+                        pair = tuple(sorted((a.employee_id, b.employee_id)))
+                        if not together[pair] or _day(together[pair][-1][0]) != day:
+                            together[pair].append((a, b))
+                        elif _order(b) < _order(together[pair][-1][1]):   # the day's first, as time order finds it
+                            together[pair][-1] = (a, b)
     out = []
     for (x, y), times in together.items():
         both = len(present[x] & present[y])
@@ -218,15 +228,44 @@ def selfie_reuse(selfies: list[Selfie], max_bits: int = 4) -> list[Finding]:
     return out
 
 
-def trust_scores(findings: list[Finding], weights: dict[str, float]) -> dict[int, tuple[float, list[str]]]:
-    """Per check-in: 100 minus the weights of the findings it is part of (never below 0), and
-    the kinds that took points off, worst first."""
-    taken: dict[int, list[tuple[float, str]]] = defaultdict(list)
+def trust_scores(findings: list[Finding], weights: dict[str, float], judged: dict[int, list[str]] | None = None,
+                 judge_weights: dict[str, float] | None = None) -> dict[int, tuple[float, list[str]]]:
+    """Per check-in found in a pattern: 100 minus the weights of the findings it is part of and
+    of the judge's flags on it (`judged`: its reason codes), never below 0, and the kinds that
+    took points off, heaviest first. A kind counts once per check-in, however often found."""
+    judged, judge_weights = judged or {}, judge_weights or {}
+    taken: dict[int, dict[str, float]] = defaultdict(dict)
     for f in findings:
-        for check_in_id in set(f.check_in_ids):
-            taken[check_in_id].append((weights.get(f.kind, 0.0), f.kind))
-    return {cid: (max(0.0, 100.0 - sum(w for w, _ in parts)), [k for _, k in sorted(parts, reverse=True)])
+        for check_in_id in f.check_in_ids:
+            taken[check_in_id][f.kind] = weights.get(f.kind, 0.0)
+    for check_in_id, parts in taken.items():
+        for code in judged.get(check_in_id, ()):
+            if code in judge_weights:
+                parts[code] = judge_weights[code]
+    return {cid: (max(0.0, 100.0 - sum(parts.values())), [k for k, _ in sorted(parts.items(), key=lambda kv: -kv[1])])
             for cid, parts in taken.items()}
+
+
+def review_flags(findings: list[Finding], weights: dict[str, float], judged: dict[int, list[str]],
+                 judge_weights: dict[str, float], review_below: float, counted: set[int]) -> list[dict]:
+    """The flags the scan stores (queries.review.add_flags): one per pattern and check-in that
+    counts (refused ones are evidence, nothing to review), and a `trust` flag for each whose
+    trust score falls under `review_below`: that one queues it for review."""
+    flags, seen = [], set()
+    for f in findings:
+        for check_in_id in f.check_in_ids:
+            if check_in_id in counted and (check_in_id, f.kind) not in seen:
+                seen.add((check_in_id, f.kind))
+                flags.append({"check_in_id": check_in_id, "source": "pattern", "kind": f.kind,
+                              "weight": weights.get(f.kind, 0.0),
+                              "evidence": {**f.evidence, "employees": list(f.employee_ids),
+                                           "message_id": f.message_id, "message_en": f.message_en}})
+    for check_in_id, (score, kinds) in trust_scores(findings, weights, judged, judge_weights).items():
+        if check_in_id in counted and score < review_below:
+            flags.append({"check_in_id": check_in_id, "source": "trust", "kind": "low_trust",
+                          "weight": round(100.0 - score, 1),
+                          "evidence": {"score": score, "reasons": kinds, "review_below": review_below}})
+    return flags
 
 
 def _by(items, key) -> dict:
@@ -234,6 +273,10 @@ def _by(items, key) -> dict:
     for item in items:
         groups[key(item)].append(item)
     return groups
+
+
+def _order(fix) -> tuple:
+    return fix.captured_at, fix.check_in_id
 
 
 def _day(fix) -> dt.date:

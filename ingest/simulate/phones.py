@@ -162,6 +162,9 @@ async def send(http: httpx.AsyncClient, phone: Phone, body: dict, report: Report
             report.statuses[status] += 1
             return 0
         report.retries += 1
+        # not delivered: from now on it waits in the phone's queue, an offline check-in as the app
+        # sends it (judged at its capture time; the lag is then offline_upload, not a wrong clock)
+        body = {**body, "offline": True}
         await asyncio.sleep(_retry_after(r, attempt))
         attempt += 1
 

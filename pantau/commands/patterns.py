@@ -33,10 +33,12 @@ def _scan(args) -> int:
     if last < args.first:
         print("error: --to is before --from", file=sys.stderr)
         return 2
-    summary = patterns.scan(boot(), args.first, last)
+    rt = boot()
+    summary = patterns.scan(rt, args.first, last)
     kinds = ", ".join(f"{k} {n}" for k, n in sorted(summary["found"].items())) or "nothing"
-    print(f"{args.first}..{last}: found {kinds}; {summary['new']} new finding(s) stored; "
-          f"{summary['low_trust']} check-in(s) with a trust score under 50")
+    print(f"{args.first}..{last}: found {kinds}; {summary['new']} new finding(s) stored, {summary['flagged']} new "
+          f"flag(s); {summary['low_trust']} check-in(s) with a trust score under "
+          f"{rt.config.rules.patterns.review_below:g} (queued for review)")
     return 0
 
 

@@ -340,6 +340,19 @@ def test_pattern_weights_name_a_known_pattern_and_stay_points_of_100():
     assert weights["selfie_reuse"] == 80 and weights["impossible_travel"] == 60   # the rest keep their defaults
 
 
+def test_trust_threshold_judge_weights_and_offline_window_are_named_by_key_path():
+    problems = problems_of(mutated((("rules", "patterns", "review_below"), 0),
+                                   (("rules", "patterns", "judge_weights"), {"mock_location": 10}),
+                                   (("rules", "clock", "offline_honest_minutes"), -5)))
+    assert any(p.startswith("rules.patterns.review_below: must be > 0") for p in problems), problems
+    assert any(p.startswith("rules.patterns.judge_weights: ") and "unknown judge flag 'mock_location'" in p
+               for p in problems), problems
+    assert any(p.startswith("rules.clock.offline_honest_minutes: must be > 0") for p in problems), problems
+    raw = mutated((("rules", "patterns", "judge_weights"), {"late_upload": 70}))
+    patterns = parse_config(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), source="p.yaml").rules.patterns
+    assert patterns.judge_weights == {"clock_skew": 40, "late_upload": 70} and patterns.review_below == 70
+
+
 def test_proxies_and_login_limits_are_named_by_key_path():
     problems = problems_of(mutated((("proxies",), {"trusted": True}),
                                    (("dashboard", "login_attempts_per_address"), "100 per fortnight")))

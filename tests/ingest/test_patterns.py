@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from ingest.rules.patterns import (Fix, Punch, Selfie, accuracy_stretch, arrive_together, impossible_travel,
                                    metres, repeated_fix, selfie_reuse, shared_device, terminal_buddies,
-                                   trust_scores)
+                                   review_flags, trust_scores)
 from ingest.selfie_hash import phash
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -145,3 +145,20 @@ def test_trust_score_takes_the_weights_of_every_finding_a_check_in_is_in():
     scores = trust_scores(found, {"shared_device": 50, "impossible_travel": 60})
     assert scores[1] == (0.0, ["impossible_travel", "shared_device"])
     assert scores[2] == (50.0, ["shared_device"]) and scores[3] == (40.0, ["impossible_travel"])
+
+
+def test_the_judges_flags_take_points_too_and_only_under_the_threshold_is_a_check_in_queued():
+    found = repeated_fix([fix(i, 10, at(day, 7, 20), OFFICE) for i, day in enumerate(DAYS[:3], start=1)])
+    weights, judge_weights = {"repeated_fix": 40}, {"late_upload": 50}
+    judged = {2: ["late_upload"], 3: ["late", "offline_upload"]}
+    scores = trust_scores(found, weights, judged, judge_weights)
+    assert scores == {1: (60.0, ["repeated_fix"]), 2: (10.0, ["late_upload", "repeated_fix"]),
+                      3: (60.0, ["repeated_fix"])}
+    flags = review_flags(found, weights, judged, judge_weights, review_below=50, counted={1, 2})
+    assert sorted((f["check_in_id"], f["source"], f["kind"]) for f in flags) == [
+        (1, "pattern", "repeated_fix"), (2, "pattern", "repeated_fix"), (2, "trust", "low_trust")]
+    trust = next(f for f in flags if f["source"] == "trust")
+    assert trust["evidence"] == {"score": 10.0, "reasons": ["late_upload", "repeated_fix"], "review_below": 50}
+    pattern = next(f for f in flags if f["check_in_id"] == 1)
+    assert pattern["weight"] == 40 and pattern["evidence"]["employees"] == [10] and "Koordinat" in pattern["evidence"]["message_id"]
+    assert len(review_flags(found, weights, {}, judge_weights, review_below=70, counted={1, 2, 3})) == 6

@@ -53,11 +53,24 @@ def test_scan_finds_a_pair_and_a_reused_selfie_stores_them_once_and_exports_them
     assert summary["found"] == {"arrive_together": 1, "selfie_reuse": 1}, summary
     assert summary["new"] == 2 and summary["low_trust"] >= 2
     with runtime.connection() as conn:
+        flags = db.rows(conn, "SELECT f.source, f.kind, f.weight, f.evidence, c.employee_id FROM check_in_flags f "
+                              "JOIN check_ins c ON c.id = f.check_in_id WHERE c.employee_id = ANY(:e)",
+                        e=[a["id"], b["id"], c["id"]])
+    # every check-in of the pair is flagged arrive_together (weight 50: a trust score of 50, under 70,
+    # so each is queued); the two reused selfies are flagged too; the honest colleague has nothing
+    together = [f for f in flags if f["kind"] == "arrive_together"]
+    assert len(together) == 2 * len(DAYS) and {f["weight"] for f in together} == {50}
+    assert sum(f["kind"] == "selfie_reuse" for f in flags) == 2
+    trust = [f for f in flags if f["source"] == "trust"]
+    assert len(trust) == 2 * len(DAYS) and all(f["evidence"]["score"] < 70 for f in trust)
+    assert not any(f["employee_id"] == c["id"] for f in flags)
+    with runtime.connection() as conn:
         stored = db.rows(conn, "SELECT kind, employee_ids FROM pattern_findings WHERE work_date BETWEEN :a AND :b "
                                "ORDER BY kind", a=DAYS[0], b=DAYS[-1])
     assert [(r["kind"], sorted(r["employee_ids"])) for r in stored] == [
         ("arrive_together", sorted([a["id"], b["id"]])), ("selfie_reuse", sorted([a["id"], b["id"]]))]
-    assert patterns.scan(runtime, DAYS[0], DAYS[-1])["new"] == 0          # a rescan stores nothing twice
+    again = patterns.scan(runtime, DAYS[0], DAYS[-1])
+    assert again["new"] == 0 and again["flagged"] == 0                   # a rescan stores nothing twice
 
     out = tmp_path / "temuan.csv"
     done = subprocess.run([sys.executable, "-m", "pantau", "patterns", "export", "2026-10", "--out", str(out),

@@ -68,6 +68,7 @@ def test_outside_radius_names_office_and_distance():
     (dict(mock=True), "mock_location", "refused"),
     (dict(received_at=at("2026-11-23", "07:40")), "clock_skew", "flagged"),
     (dict(offline=True, received_at=at("2026-11-23", "10:00")), "late_upload", "flagged"),
+    (dict(offline=True, received_at=at("2026-11-23", "07:45")), "offline_upload", "accepted"),
     (dict(offline=True, received_at=at("2026-11-27", "10:00")), "offline_too_old", "refused"),
     (dict(face_score=0.3), "face_mismatch", "refused"),
     (dict(liveness=False), "liveness_failed", "refused"),

@@ -71,7 +71,12 @@ async function api(path, options = {}) {
   return { status: reply.status, body, retryAfter: reply.headers.get("Retry-After") };
 }
 
+// when the network was lost, sent with offline check-ins as the phone's own evidence (offline_since)
+let offlineSince = null;
+
 function setOnline(on) {
+  if (!on && offlineSince === null) offlineSince = localIso(new Date());
+  if (on) offlineSince = null;
   const net = $("net");
   net.textContent = on ? "Daring" : "Tanpa sinyal";
   net.classList.toggle("off", !on);
@@ -107,14 +112,23 @@ async function sendOne(item) {
     reply = await api("/check-ins", { method: "POST", body: form });
   } catch (e) {   // no signal: from now on it is an offline check-in, sent later as it was captured
     setOnline(false);
-    if (!item.body.offline) { item.body.offline = true; await queuePut(item); }
+    await queueAsOffline(item);
     return "wait";
   }
-  if (reply.status === 429 || reply.status >= 500) return "wait";
+  if (reply.status === 429 || reply.status >= 500) { await queueAsOffline(item); return "wait"; }
   await queueDelete(item.event_id);   // acknowledged (201 / 200) or refused for good (4xx): never resent
   if (reply.status === 201 || reply.status === 200) { showVerdict(reply.body); return reply.body; }
   errorBox($("result"), (reply.body && reply.body.error) || { message_id: `Gagal (${reply.status})` });
   return null;
+}
+
+// Not delivered (no signal, or a server that could not take it): it waits in the queue and is
+// sent later as an offline check-in with its capture time, and since when the phone was cut off.
+async function queueAsOffline(item) {
+  if (item.body.offline) return;
+  item.body.offline = true;
+  item.body.offline_since = offlineSince || item.body.captured_at;
+  await queuePut(item);
 }
 
 async function renderQueue() {

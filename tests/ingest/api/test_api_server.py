@@ -72,7 +72,8 @@ def test_every_reason_code_over_http(runtime, server, http):
         (phone, {"moment": dt.datetime(2026, 11, 22, 9, 0, tzinfo=WIB), "offline": True}, "not_work_day", "refused"),
         (phone, {"moment": now - dt.timedelta(hours=80), "offline": True}, "offline_too_old", "refused"),
         (phone, {"moment": now - dt.timedelta(minutes=20)}, "clock_skew", "flagged"),
-        (phone, {"moment": now - dt.timedelta(minutes=30), "offline": True}, "late_upload", "flagged"),
+        (phone, {"moment": now - dt.timedelta(minutes=30), "offline": True}, "offline_upload", "accepted"),
+        (phone, {"moment": now - dt.timedelta(hours=1, minutes=30), "offline": True}, "late_upload", "flagged"),
         (phone, {"moment": dt.datetime(2026, 11, 20, 14, 30, tzinfo=WIB), "offline": True}, "early_leave", "flagged"),
     ]
     seen = {}
@@ -95,6 +96,26 @@ def test_every_reason_code_over_http(runtime, server, http):
                    a=phone["employee"]["id"], b=six_day["employee"]["id"])
     assert len(stored) == len(cases)            # refused attempts are stored too
     assert sum(r["verdict"] == "refused" for r in stored) == sum(v == "refused" for *_, v in cases)
+
+
+def test_offline_evidence_tells_an_honest_late_upload_from_a_held_back_one(runtime, server, http):
+    """The phone's offline_since makes hours late honest; the server having heard from the
+    phone after the capture (its last contact) makes even minutes late suspect."""
+    honest, held = new_phone(runtime, http), new_phone(runtime, http)
+    now = server.now().astimezone(WIB)
+    r = http.post("/api/v1/check-ins", headers=honest["headers"], json=body(
+        runtime, now - dt.timedelta(minutes=100), offline=True, offline_since=(now - dt.timedelta(hours=3)).isoformat()))
+    assert r.status_code == 201 and r.json()["verdict"] == "accepted" and "offline_upload" in r.json()["reasons"]
+    with runtime.transaction() as conn:   # the server heard from this phone 12 minutes ago
+        db.run(conn, "UPDATE devices SET last_seen_at = :t WHERE device_id = :d",
+               t=now - dt.timedelta(minutes=12), d=held["device_id"])
+    r = http.post("/api/v1/check-ins", headers=held["headers"], json=body(
+        runtime, now - dt.timedelta(minutes=20), offline=True, offline_since=(now - dt.timedelta(hours=1)).isoformat()))
+    assert r.status_code == 201 and r.json()["verdict"] == "flagged" and "late_upload" in r.json()["reasons"], r.text
+    assert "Ponsel terhubung ke server" in r.json()["message_id"]
+    bad = http.post("/api/v1/check-ins", headers=honest["headers"],
+                    json=body(runtime, now, offline=True, offline_since="kemarin"))
+    assert bad.status_code == 422 and "offline_since" in bad.text
 
 
 def test_retries_with_the_same_event_id_count_once(runtime, server):
