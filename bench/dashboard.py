@@ -42,7 +42,8 @@ def p(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(q * len(values)))] * 1000, 1)
 
 
-def _setup(rt):
+def _setup(rt, show_names: bool = False):
+    """The bench's logins and a kiosk token (with names on the ticker or not)."""
     from dashboard.auth import hash_password, hash_token, new_kiosk_token
     from queries import users
 
@@ -51,7 +52,7 @@ def _setup(rt):
         if users.user_by_username(conn, "bench-sekda") is None:
             users.add_user(conn, "bench-sekda", hash_password(PASSWORD), "sekda", None)
             users.add_user(conn, "bench-kadinkes", hash_password(PASSWORD), "kepala_unit", "DINKES")
-        users.add_kiosk_token(conn, "bench", hash_token(token), False, "bench")
+        users.add_kiosk_token(conn, "bench", hash_token(token), show_names, "bench")
     return token
 
 
@@ -77,7 +78,9 @@ def _cases(rt, day: dt.date) -> list[tuple[str, str, str]]:
     return out
 
 
-def server_side(rt, repeat: int) -> dict:
+def signed_in(rt):
+    """An in-process Dash app warmed as a gunicorn worker is, a client logged in as the
+    sekda, the app's cache and a kiosk token."""
     from dashboard.app import create_app
     from tests.support.dash_client import DashClient
 
@@ -87,23 +90,42 @@ def server_side(rt, repeat: int) -> dict:
     app = create_app(rt)
     warm.warm(app)  # as a gunicorn worker is before it serves (dashboard.app.create_server)
     warm.settle_garbage_collector()
-    cache = app.server.extensions["pantau_cache"]
     client = DashClient(app)
     assert client.login("bench-sekda", PASSWORD).status_code == 302
-    last_weekday = dt.date(2026, 11, 20)
+    return client, app.server.extensions["pantau_cache"], token
+
+
+LAST_WEEKDAY = dt.date(2026, 11, 20)
+
+
+def callback_times(rt, client, cache, repeat: int, keep=lambda name: True, until: float | None = None) -> dict:
+    """name -> cold / warm -> seconds of each page call (cold: the cache emptied first), for
+    the cases `keep` accepts; `until` (monotonic): stop there, and drop a call that ends later."""
     timings: dict[str, dict[str, list[float]]] = {}
+    cases = [c for c in _cases(rt, LAST_WEEKDAY) if keep(c[0])]
     for _ in range(max(1, repeat // 8)):
-        for name, path, search in _cases(rt, last_weekday):
+        for name, path, search in cases:
             for kind in ("cold", "warm"):
                 if kind == "cold":
                     cache.clear()
                 t0 = time.perf_counter()
                 status, text = client.page(path, search)
+                if until is not None and time.monotonic() > until:
+                    return timings
                 timings.setdefault(name, {}).setdefault(kind, []).append(time.perf_counter() - t0)
                 assert status == 200 and "Sesi berakhir" not in text and '"nothing"' not in text, (name, status)
-    summary = {name: {k: {"p50_ms": p(v, 0.5), "p95_ms": p(v, 0.95), "n": len(v)} for k, v in kinds.items()}
-               for name, kinds in timings.items()}
-    summary.update(downloads(client, last_weekday))
+    return timings
+
+
+def percentiles(timings: dict) -> dict:
+    return {name: {k: {"p50_ms": p(v, 0.5), "p95_ms": p(v, 0.95), "n": len(v)} for k, v in kinds.items()}
+            for name, kinds in timings.items()}
+
+
+def server_side(rt, repeat: int) -> dict:
+    client, cache, token = signed_in(rt)
+    summary = percentiles(callback_times(rt, client, cache, repeat))
+    summary.update(downloads(client, LAST_WEEKDAY))
     summary.update(wall_ticks(rt, client, token))
     return summary
 

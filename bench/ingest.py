@@ -48,10 +48,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def prepare(servers: str, count: int, var_dir: Path):
-    """A fresh database with `count` synthetic people over the city's units, each with a code."""
+def prepare(servers: str, count: int, var_dir: Path, database: str = "pantau_bench_ingest"):
+    """A fresh database with `count` synthetic people over the city's units, each with a code
+    (`database`: its name on the system server)."""
     if servers == "system":
-        db_url = scratch.recreate_database(os.environ.get("DATABASE_URL", SYSTEM_DB), "pantau_bench_ingest")
+        db_url = scratch.recreate_database(os.environ.get("DATABASE_URL", SYSTEM_DB), database)
         redis_url = os.environ.get("REDIS_URL", SYSTEM_REDIS)
     else:
         db_url = redis_url = None
@@ -89,7 +90,7 @@ def run(servers: str, args) -> dict:
     with tempfile.TemporaryDirectory(prefix=f"bench-ingest-{servers}-") as tmp:
         var_dir = Path(tmp)
         print(f"[{servers}] preparing {args.employees} employees ...", flush=True)
-        rt, phones = prepare(servers, args.employees, var_dir)
+        rt, phones = prepare(servers, args.employees, var_dir, args.database)
         real = time.time()
         spec = demo_spec(MORNING, 1.0, real)      # the server judges as if it were MORNING
 
@@ -99,9 +100,7 @@ def run(servers: str, args) -> dict:
         cmd = procfile()["ingest"]
         if args.workers:   # an experiment: the Procfile's line with another worker count
             cmd = re.sub(r"--workers \d+", f"--workers {args.workers}", cmd)
-        log = open(var_dir / "gunicorn.log", "wb")
-        proc = subprocess.Popen(["bash", "-c", f"exec {cmd}"], cwd=ROOT, env=server_env(rt, spec, port),
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = start_server(cmd, server_env(rt, spec, port), var_dir)
         url = f"http://127.0.0.1:{port}"
         try:
             wait_ready(url, proc)
@@ -126,13 +125,7 @@ def run(servers: str, args) -> dict:
             pg_cpu, redis_cpu = postgres_cpu_seconds(rt, var_dir) - pg_cpu, redis_cpu_seconds(rt) - redis_cpu
             load_average = os.getloadavg()[0]
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
-            log.close()
-            errors = [line for line in (var_dir / "gunicorn.log").read_text(errors="replace").splitlines()
-                      if "Error" in line or "CRITICAL" in line or "Traceback" in line]
-            if errors:
-                print(f"[{servers}] server log ({len(errors)} error lines), first: " + " | ".join(errors[:5]))
+            stop_server(proc, var_dir, servers)
         acknowledged = report.statuses[200] + report.statuses[201]
         lost = len(report.acknowledged - stored_event_ids(rt))
         per = 1000 / max(1, report.requests)
@@ -158,6 +151,23 @@ def run(servers: str, args) -> dict:
         }
         print(json.dumps(result, indent=2), flush=True)
         return result
+
+
+def start_server(cmd: str, env: dict, var_dir: Path) -> subprocess.Popen:
+    """The Procfile's ingest line in its own process group, its log in var_dir/gunicorn.log."""
+    with open(var_dir / "gunicorn.log", "wb") as log:
+        return subprocess.Popen(["bash", "-c", f"exec {cmd}"], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop_server(proc: subprocess.Popen, var_dir: Path, label: str) -> None:
+    """Stop it and print the first error lines of its log, if any."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(30)
+    errors = [line for line in (var_dir / "gunicorn.log").read_text(errors="replace").splitlines()
+              if "Error" in line or "CRITICAL" in line or "Traceback" in line]
+    if errors:
+        print(f"[{label}] server log ({len(errors)} error lines), first: " + " | ".join(errors[:5]))
 
 
 def stored_event_ids(rt) -> set[str]:
@@ -229,7 +239,7 @@ def wait_ready(url: str, proc) -> None:
     raise SystemExit("gunicorn did not become ready")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--servers", choices=["embedded", "system", "both"], default="both")
     p.add_argument("--seconds", type=float, default=60)
@@ -242,7 +252,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workers", type=int, help="override the Procfile's gunicorn worker count (to compare)")
     p.add_argument("--json", type=Path, help="also write the results here")
-    args = p.parse_args()
+    p.add_argument("--database", default="pantau_bench_ingest", help="its name on the system server (dropped first)")
+    args = p.parse_args(argv)
     results = [run(s, args) for s in (["embedded", "system"] if args.servers == "both" else [args.servers])]
     offered = f"offered {args.rate:g}/s" if args.rate else f"closed loop, {args.concurrency} in flight"
     print(f"\nservers    ack/s  accepted/s   p50 ms   p95 ms   p99 ms  lost  load avg  "

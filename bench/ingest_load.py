@@ -30,12 +30,14 @@ class Load:
     statuses: Counter = field(default_factory=Counter)      # final status per check-in
     verdicts: Counter = field(default_factory=Counter)      # accepted / flagged / refused (first reply)
     acknowledged: set = field(default_factory=set)          # event_ids answered 200/201
+    acked_at: dict = field(default_factory=dict)            # event_id -> (epoch s of its first 200/201, verdict)
     latencies_s: list = field(default_factory=list)         # per HTTP request
     sent_at: list = field(default_factory=list)             # monotonic start of each, same order
     requests: int = 0
     retries: int = 0
     duplicates_answered: int = 0
     gave_up: int = 0
+    phone_of: dict = field(default_factory=dict)            # event_id -> index of the phone that sent it
 
     def slow_seconds(self, p: float = 99, top: int = 5) -> list[tuple[int, int]]:
         """(second of the run, requests slower than the p-th percentile sent then), the
@@ -64,6 +66,7 @@ class Requests:
         self.selfies = [JPEG_HEAD + rng.randbytes(rng.randint(40_000, 120_000) - 29) + b"\xff\xd9"
                         for _ in range(selfies)]
         self.turn = 0
+        self.phone_of: dict[str, int] = {}   # event_id -> index in `phones` (who sent it)
 
     def body(self, lat: float, lon: float, lon_m: float, captured_at: str) -> tuple[str, str]:
         rng = self.rng
@@ -79,8 +82,9 @@ class Requests:
     def next(self, captured_at: str, selfie: bool) -> tuple[str, bytes]:
         """(event_id, the whole request) for the next phone in turn."""
         auth, lat, lon, lon_m = self.phones[self.turn % len(self.phones)]
-        self.turn += 1
         event_id, body = self.body(lat, lon, lon_m, captured_at)
+        self.phone_of[event_id] = self.turn % len(self.phones)
+        self.turn += 1
         if selfie:   # unique bytes, as every real selfie: the server hashes and fsyncs each
             photo = self.rng.choice(self.selfies)
             photo = photo[:13] + uuid.uuid4().bytes + photo[29:]
@@ -160,7 +164,9 @@ async def send(conn: Connection, event_id: str, request: bytes, load: Load, dead
                     load.duplicates_answered += 1
                 if event_id not in load.acknowledged:
                     load.acknowledged.add(event_id)
-                    load.verdicts[_verdict(body)] += 1
+                    verdict = _verdict(body)
+                    load.verdicts[verdict] += 1
+                    load.acked_at[event_id] = (time.time(), verdict)   # wall clock: the browser's Date.now() is too
             return
         if time.monotonic() > deadline:
             load.gave_up += 1
@@ -184,6 +190,7 @@ async def drive(host: str, port: int, phones: list, now: Callable, seconds: floa
     build = Requests(f"{host}:{port}", phones, rng)
     gc.freeze()   # the phones and selfies stay: a full collection must not walk them (a pause is latency)
     load = Load()
+    load.phone_of = build.phone_of
     stop = time.monotonic() + seconds
     clock = {"at": 0.0, "text": ""}
 

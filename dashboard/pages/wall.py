@@ -176,7 +176,7 @@ def layout(viewer, params: dict):
         dcc.Store(id="wall-scale", data=1.0),  # the screen's size / 1920x1080: 4K text is twice as big
         dcc.Store(id="wall-clock-setup", data={"stale": config.dashboard.wall_stale_seconds, "lost": LOST_S,
                                                "zone": config.zone.key, "label": zone_label(config.zone.key)}),
-        dcc.Interval(id="wall-tick", interval=1000),
+        dcc.Interval(id="wall-tick", interval=config.dashboard.wall_tick_ms),
         html.Header([html.Div(_title(config, viewer), className="wall-title", id="wall-title"),
                      html.Div(id="wall-date", className="wall-date"),
                      html.Div(id="wall-status", className="wall-status"),

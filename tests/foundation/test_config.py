@@ -212,6 +212,9 @@ MISTAKES = {
     "shift groups on a fixed week": (
         [(["schedules", 0, "groups"], {"A": 0})],
         ["schedules[0].groups: shift groups need a cycle"]),
+    "wall asking for news faster than it can draw": (
+        [(["dashboard", "wall_tick_ms"], 50)],
+        ["dashboard.wall_tick_ms: must be >= 200, got 50"]),
     "missing section": (
         [(["rules"], DELETE)],
         ["rules: is required"]),
