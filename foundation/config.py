@@ -238,6 +238,16 @@ class FaceRules(_Model):
     require_liveness: bool = True
 
 
+class ReviewRules(_Model):
+    """What a check-in waiting for review (flagged, or with a flag from the face match, the
+    pattern scan or the trust score) counts for until BKPP or the inspectorate decides."""
+
+    pending_counts: bool = False      # False: a pending check-in makes no day hadir nor on time
+    deadline_days: int = Field(default=5, ge=1, le=366)   # days after the work date to decide
+    # past the deadline the day close decides for the reviewers (`pending`: it keeps waiting)
+    after_deadline: Literal["sah", "tolak", "pending"] = "pending"
+
+
 class WebRules(_Model):
     """Check-ins from the employee's web page (/app/): a browser cannot report a mock location."""
 
@@ -324,6 +334,7 @@ class Rules(_Model):
     clock: ClockRules = ClockRules()
     face: FaceRules = FaceRules()
     patterns: PatternRules = PatternRules()
+    review: ReviewRules = ReviewRules()
     web: WebRules = WebRules()
 
 
