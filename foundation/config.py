@@ -363,7 +363,7 @@ class DashboardOptions(_Model):
     # only that user; and a looser one per client address, which still stops a spray
     login_attempts: str = "10 per 15 minutes"
     login_attempts_per_address: str = "100 per 15 minutes"
-    selfie_roles: list[str] = ["bkpp", "kepala_unit"]
+    selfie_roles: list[str] = ["bkpp", "inspektorat", "kepala_unit"]
     wall_stale_seconds: int = Field(default=120, gt=0)
     wall_ticker_size: int = Field(default=10, ge=1, le=50)
     wall_page_seconds: int = Field(default=15, ge=5, le=600)  # the unit chart turns a page (lowest first)

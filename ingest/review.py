@@ -16,6 +16,7 @@ import redis
 from foundation import clock, freshness
 from queries import attendance as qa
 from queries import audit
+from queries import patterns as qp
 from queries import review as q
 
 from . import live
@@ -156,3 +157,13 @@ def _after_change(rt, dates: set[dt.date]) -> None:
             live.rebuild(rt, today)
         except redis.RedisError as exc:   # Postgres holds the truth; the worker's rebuild catches up
             log.warning("review changed today's work days, live state not rebuilt (%s)", exc)
+
+
+# the month's findings per unit for the inspectorate (`pantau patterns export`, the review page)
+FINDING_COLUMNS = ["tanggal", "pola", "nip", "nama", "unit_kode", "unit_nama", "keterangan", "presensi", "temuan"]
+
+
+def month_findings(rt, first: dt.date, last: dt.date, unit_codes: list[str] | None) -> list[dict]:
+    """Pattern findings in [first, last], one row per employee involved, unit by unit."""
+    with rt.connection() as conn:
+        return qp.findings(conn, first, last, unit_codes)
