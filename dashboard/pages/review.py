@@ -63,12 +63,13 @@ def _queue_list(items: list[dict], selected: int | None):
                      html.Div(SESSIONS.get(i["session"], ""), className="muted")]),
             html.Td([html.Div(i["name"]), html.Div(i["nip"], className="muted")]),
             html.Td(", ".join(dict.fromkeys(why)) or "ditandai"),
-            html.Td(day_label(i["deadline"])),
+            html.Td(f"batas {day_label(i['deadline'])}"),
             html.Td(html.Button("Periksa", id={"type": "rv-open", "index": i["id"]},
                                 className="button primary" if i["id"] == selected else "button")),
         ], className="review-row selected" if i["id"] == selected else "review-row"))
-    head = html.Thead(html.Tr([html.Th(h) for h in ("Bobot", "Waktu", "Pegawai", "Alasan", "Batas", "")]))
-    return html.Table([head, html.Tbody(rows)], className="people", id="rv-table")
+    head = html.Thead(html.Tr([html.Th(h) for h in ("Bobot", "Waktu", "Pegawai", "Alasan", "Batas tinjauan", "")]))
+    return html.Div([html.P(f"{formats.number(len(items))} presensi menunggu tinjauan", id="rv-count"),
+                     html.Table([head, html.Tbody(rows)], className="people", id="rv-table")])
 
 
 # --- the evidence ------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def layout(viewer, params: dict):
     counted = "dihitung" if rules.pending_counts else "belum dihitung hadir"
     return html.Div([
         html.H2("Tinjauan presensi"),
-        html.P(f"{len(items)} presensi menunggu tinjauan, terberat dulu; selama menunggu {counted}. "
+        html.P(f"Terberat dulu (jumlah bobot tanda, lalu yang paling lama); selama menunggu {counted}. "
                f"Batas tinjauan {rules.deadline_days} hari setelah tanggal kerja.", className="muted", id="rv-summary"),
         html.Div([
             dcc.Dropdown(id="rv-month", options=month_options(data.today(config), 12),

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 import pytest
 
-from ingest import attendance, recap, review
+from ingest import recap, review
 from ingest.day_close import close_day
-from ingest.rules.judge import Attempt
 from queries import audit, db
 from tests.conftest import ROOT
-from tests.support.days import UNIT_OFFICE, at, check_in, employee, work_day
+from tests.support.days import at, check_in, employee, skewed_check_in, work_day
 
 
 @pytest.fixture(scope="module")
@@ -19,14 +17,8 @@ def rt(make_runtime):
     return make_runtime(ROOT / "config.yaml", "review")
 
 
-def skewed(rt, emp, moment: dt.datetime):
-    """A check-in whose phone clock is 20 minutes behind the server: the judge flags it (clock_skew)."""
-    office = rt.config.office_by_code[UNIT_OFFICE[emp["unit_code"]]]
-    attempt = Attempt(source="mobile", captured_at=moment, received_at=moment + dt.timedelta(minutes=20),
-                      lat=office.lat, lon=office.lon, accuracy_m=8)
-    done = attendance.record(rt, emp["id"], attempt, f"mobile:{uuid.uuid4()}", payload={})
-    assert done.verdict["verdict"] == "flagged" and "clock_skew" in done.verdict["reasons"], done.verdict
-    return done.check_in_id
+def skewed(rt, emp, moment: dt.datetime) -> int:
+    return skewed_check_in(rt, emp, moment).check_in_id
 
 
 def recap_row(rt, emp, day) -> dict:
