@@ -95,3 +95,17 @@ def test_a_decision_needs_a_note_stays_in_scope_and_changes_the_day(app, city):
     with rt.connection() as conn:
         logged = audit.entries(conn, action="review.decide", actor="kadinkes")
     assert len(logged) == 1 and logged[0]["after"]["review"] == "sah"
+
+
+def test_pantau_users_adds_an_inspektorat_login(city, monkeypatch):
+    from pantau import cli
+    from queries import users
+    from tests.conftest import runtime_env
+
+    rt = city[0]
+    for k, v in runtime_env(rt).items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr("sys.stdin", io.StringIO("kata-sandi-inspektorat-1\n"))
+    assert cli.main(["users", "add", "irban2", "--role", "inspektorat", "--password-stdin", "--actor", "bkpp"]) == 0
+    with rt.connection() as conn:
+        assert users.user_by_username(conn, "irban2")["role"] == "inspektorat"

@@ -347,3 +347,15 @@ def test_proxies_and_login_limits_are_named_by_key_path():
     assert ("dashboard.login_attempts_per_address: '100 per fortnight' is not a rate limit "
             "(e.g. '10 per 15 minutes')") in problems
     assert "proxies.trusted: must be <= 5, got 9" in problems_of(mutated((("proxies", "trusted"), 9)))
+
+
+def test_review_rules_are_named_by_key_path_and_default_to_not_counting():
+    assert load_config(CITY).rules.review.pending_counts is False
+    problems = problems_of(mutated((("rules", "review"), {"pending_counts": "kadang", "deadline_days": 0,
+                                                          "after_deadline": "hapus"})))
+    assert any(p.startswith("rules.review.pending_counts: ") for p in problems), problems
+    assert any(p.startswith("rules.review.deadline_days: ") for p in problems), problems
+    assert any(p.startswith("rules.review.after_deadline: ") and "'sah'" in p for p in problems), problems
+    defaults = mutated((("rules", "review"), DELETE))
+    review = parse_config(yaml.safe_dump(defaults, sort_keys=False, allow_unicode=True)).rules.review
+    assert (review.deadline_days, review.after_deadline) == (5, "pending")
