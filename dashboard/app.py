@@ -107,7 +107,7 @@ def create_flask(rt: Runtime) -> Flask:
         path = request.path
         if path.startswith(PUBLIC_PREFIXES) or (current_user and current_user.is_authenticated):
             return None
-        if path.startswith(("/download/", "/admin/attachment/", "/admin/events/", "/review/map/")):
+        if path.startswith(("/download/", "/admin/attachment/", "/admin/events/", "/review/")):
             return ("Silakan masuk. / Please log in.", 401)
         return redirect("/login?next=" + path)
 

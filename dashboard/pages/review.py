@@ -4,7 +4,7 @@ with the evidence side by side, and the decision (sah / tolak with a note).
 BKPP and the inspectorate see the whole region; a kepala_unit their unit's subtree (the
 queue is cut in SQL; ingest.review.decide checks the scope again and writes the audit log).
 The selfie comes from /selfie/<sha> (selfie roles only), the map from /review/map/<id>, a
-document of its own like /map/frame; the month's findings as a file from /download/findings.csv.
+document of its own like /map/frame; the month's findings as a file from /review/findings.csv.
 """
 from __future__ import annotations
 
@@ -172,7 +172,7 @@ def layout(viewer, params: dict):
             dcc.Dropdown(id="rv-month", options=month_options(data.today(config), 12),
                          value=f"{data.today(config):%Y-%m}", clearable=False, className="filter"),
             html.A("Unduh temuan bulan ini (CSV)", id="rv-download", className="button",
-                   href=f"/download/findings.csv?month={data.today(config):%Y-%m}"),
+                   href=f"/review/findings.csv?month={data.today(config):%Y-%m}"),
         ], className="filters"),
         html.Div([
             html.Section(_queue_list(items, selected), id="rv-list", className="review-list"),
@@ -221,7 +221,7 @@ def register(app) -> None:
 
     @app.callback(Output("rv-download", "href"), Input("rv-month", "value"), prevent_initial_call=True)
     def _month(month):
-        return f"/download/findings.csv?month={text(month, 7)}"
+        return f"/review/findings.csv?month={text(month, 7)}"
 
 
 # --- the map and the file ----------------------------------------------------------------------
@@ -246,7 +246,7 @@ def evidence_map(check_in_id: int):
     return Response(maps.render(m, nonce=request.csp_nonce), mimetype="text/html")
 
 
-@blueprint.route("/download/findings.csv")
+@blueprint.route("/review/findings.csv")
 def findings_csv():
     """The month's pattern findings, one row per employee, in the viewer's units."""
     viewer = admin_viewer(REVIEW_ROLES)

@@ -67,15 +67,16 @@ def test_the_findings_file_per_unit(app, city):
     _, data = city
     month = f"{data['review_day']:%Y-%m}"
     def rows(username):
-        res = client(app, username).http.get(f"/download/findings.csv?month={month}&format=csv")
+        res = client(app, username).http.get(f"/review/findings.csv?month={month}&format=csv")
         assert res.status_code == 200, res.status_code
         return list(csv.DictReader(io.StringIO(res.get_data(as_text=True).lstrip("\ufeff"))))
     everyone = rows("inspektur")
     assert {r["nip"] for r in everyone} == {data["who"]["pair_a"]["nip"], data["who"]["pair_b"]["nip"]}
     assert {r["pola"] for r in everyone} == {"arrive_together"}
     assert [r["unit_kode"] for r in rows("kadinkes")] == ["DINKES"]
-    assert client(app, "sekda").http.get(f"/download/findings.csv?month={month}").status_code == 401
-    assert client(app, "inspektur").http.get("/download/findings.csv?month=2026-13").status_code == 400
+    assert client(app, "sekda").http.get(f"/review/findings.csv?month={month}").status_code == 401
+    assert client(app).http.get(f"/review/findings.csv?month={month}").status_code == 401   # not logged in
+    assert client(app, "inspektur").http.get("/review/findings.csv?month=2026-13").status_code == 400
 
 
 def test_a_decision_needs_a_note_stays_in_scope_and_changes_the_day(app, city):
