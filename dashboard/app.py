@@ -28,6 +28,7 @@ from queries import db
 from . import auth, formats, outage, security_headers, sessions, shared_cache, warm
 from .pages import downloads, login, map as map_page, password, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_faces, admin_leave, admin_manual, admin_qr, admin_terminals
+from .pages import review
 from .pages.admin_common import nav_links
 from .pages.common import search_params, text
 
@@ -35,7 +36,8 @@ PAGES = {"/": overview, "/overview": overview, "/map": map_page, "/trends": tren
          "/downloads": downloads, "/wall": wall}
 ADMIN_PAGES = {"/admin/leave": admin_leave, "/admin/devices": admin_devices, "/admin/events": admin_events,
                "/admin/manual": admin_manual, "/admin/audit": admin_audit, "/admin/qr": admin_qr,
-               "/admin/terminals": admin_terminals, "/admin/faces": admin_faces}
+               "/admin/terminals": admin_terminals, "/admin/faces": admin_faces,
+               "/review": review}
 PAGES.update(ADMIN_PAGES)
 UNFRAMED = (wall, admin_qr)  # full-screen pages
 NAV = (("/overview", "Ringkasan"), ("/trends", "Tren keterlambatan"), ("/map", "Peta"),
@@ -89,6 +91,7 @@ def create_flask(rt: Runtime) -> Flask:
     server.register_blueprint(downloads.blueprint)
     server.register_blueprint(admin_leave.blueprint)
     server.register_blueprint(admin_events.blueprint)
+    server.register_blueprint(review.blueprint)
 
     @server.before_request
     def _started():
@@ -106,7 +109,7 @@ def create_flask(rt: Runtime) -> Flask:
         path = request.path
         if path.startswith(PUBLIC_PREFIXES) or (current_user and current_user.is_authenticated):
             return None
-        if path.startswith(("/download/", "/admin/attachment/", "/admin/events/")):
+        if path.startswith(("/download/", "/admin/attachment/", "/admin/events/", "/review/")):
             return ("Silakan masuk. / Please log in.", 401)
         return redirect("/login?next=" + path)
 

@@ -19,10 +19,10 @@ from queries import users as user_queries
 
 from . import sessions, shared_cache
 
-ROLES = ("kepala_daerah", "sekda", "bkpp", "kepala_unit", "admin_unit")
+ROLES = ("kepala_daerah", "sekda", "bkpp", "inspektorat", "kepala_unit", "admin_unit")
 UNIT_ROLES = ("kepala_unit", "admin_unit")  # scoped to their unit's subtree
 ROLE_LABELS = {
-    "kepala_daerah": "Kepala Daerah", "sekda": "Sekretaris Daerah", "bkpp": "BKPP",
+    "kepala_daerah": "Kepala Daerah", "sekda": "Sekretaris Daerah", "bkpp": "BKPP", "inspektorat": "Inspektorat",
     "kepala_unit": "Kepala Unit", "admin_unit": "Admin Unit", "kiosk": "Layar Dinding",
 }
 # a dummy hash so an unknown username costs the same time as a wrong password

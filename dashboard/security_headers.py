@@ -3,9 +3,9 @@
 - Content-Security-Policy: scripts only from this server plus the hashes of Dash's own
   inline scripts (`app.csp_hashes()`), nothing loaded from another host (a tile server
   only when `dashboard.tile_url` names one), no plugins, no framing;
-- X-Frame-Options: DENY (the wall too: a TV opens it, nothing embeds it), except the /map
-  page's folium frame (/map/frame), which only this site may embed and whose inline
-  scripts carry a per-response nonce;
+- X-Frame-Options: DENY (the wall too: a TV opens it, nothing embeds it), except the folium
+  frames of the /map page (/map/frame) and the review page (/review/map/<id>), which only
+  this site may embed and whose inline scripts carry a per-response nonce;
 - Strict-Transport-Security over HTTPS, Referrer-Policy, X-Content-Type-Options.
 
 HTTPS itself is nginx's job (force_https off: the demo serves plain http on localhost),
@@ -62,7 +62,7 @@ def install(app) -> Talisman:
     talisman = Talisman(app.server, content_security_policy=policy(hashes, tile_url),
                         frame_options="DENY", force_https=False, session_cookie_secure=False,
                         session_cookie_samesite="Lax", referrer_policy="same-origin")
-    frame = app.server.view_functions["downloads.map_frame"]
-    talisman(frame_options="SAMEORIGIN", content_security_policy=map_frame_policy(tile_url),
-             content_security_policy_nonce_in=["script-src"])(frame)
+    for view in ("downloads.map_frame", "review.evidence_map"):   # /map/frame and the review page's /review/map/<id>
+        talisman(frame_options="SAMEORIGIN", content_security_policy=map_frame_policy(tile_url),
+                 content_security_policy_nonce_in=["script-src"])(app.server.view_functions[view])
     return talisman

@@ -252,6 +252,16 @@ class FaceRules(_Model):
     min_brightness: int = Field(default=40, ge=0, le=255)   # a darker face (mean luma) is refused
 
 
+class ReviewRules(_Model):
+    """What a check-in waiting for review (flagged, or with a flag from the face match, the
+    pattern scan or the trust score) counts for until BKPP or the inspectorate decides."""
+
+    pending_counts: bool = False      # False: a pending check-in makes no day hadir nor on time
+    deadline_days: int = Field(default=5, ge=1, le=366)   # days after the work date to decide
+    # past the deadline the day close decides for the reviewers (`pending`: it keeps waiting)
+    after_deadline: Literal["sah", "tolak", "pending"] = "pending"
+
+
 class WebRules(_Model):
     """Check-ins from the employee's web page (/app/): a browser cannot report a mock location."""
 
@@ -357,6 +367,7 @@ class Rules(_Model):
     clock: ClockRules = ClockRules()
     face: FaceRules = FaceRules()
     patterns: PatternRules = PatternRules()
+    review: ReviewRules = ReviewRules()
     web: WebRules = WebRules()
 
 
@@ -385,7 +396,7 @@ class DashboardOptions(_Model):
     # only that user; and a looser one per client address, which still stops a spray
     login_attempts: str = "10 per 15 minutes"
     login_attempts_per_address: str = "100 per 15 minutes"
-    selfie_roles: list[str] = ["bkpp", "kepala_unit"]
+    selfie_roles: list[str] = ["bkpp", "inspektorat", "kepala_unit"]
     wall_stale_seconds: int = Field(default=120, gt=0)
     wall_ticker_size: int = Field(default=10, ge=1, le=50)
     wall_page_seconds: int = Field(default=15, ge=5, le=600)  # the unit chart turns a page (lowest first)

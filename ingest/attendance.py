@@ -29,6 +29,7 @@ from queries import work_days as qw
 
 from . import live
 from .rules.calendar import calendar_for
+from .rules import review
 from .rules.judge import Attempt, Person, judge
 from .rules.work_day import Punch, WorkDay, derive_day, summarize
 from .work_days import refresh_range
@@ -115,7 +116,7 @@ def _record_many(rt, entries: list[Entry], windows: dict[int, tuple[dt.date, dt.
     new: dict[str, int] = {}            # event_key -> index of its entry in this batch
     rows, days, stragglers, live_updates = [], {}, [], []
     with rt.transaction() as conn:
-        states = q.locked_states(conn, windows, [e.event_key for e in entries])
+        states = q.locked_states(conn, windows, [e.event_key for e in entries], config.rules.review.pending_counts)
         for i, e in enumerate(entries):
             state = states.get(e.employee_id)
             if state is None:
@@ -134,7 +135,9 @@ def _record_many(rt, entries: list[Entry], windows: dict[int, tuple[dt.date, dt.
             out[i] = Recorded(0, False, check_in["payload"]["verdict"])
             rows.append(check_in)
             first, last = windows[e.employee_id]
-            if not verdict.counts:
+            # a new check-in has no decision yet: flagged, it waits for review (rules/review.py)
+            if not review.counts(verdict.verdict, review.state(verdict.verdict, False, None),
+                                 config.rules.review.pending_counts):
                 continue
             if first <= verdict.work_date <= last:
                 work_day = _derive_with(config, employee, verdict.work_date, state, check_in)
@@ -252,7 +255,7 @@ def refresh_work_day(conn, config, employee: dict, work_date: dt.date, closed: b
     if closed is None:
         closed = bool(previous and previous["closed"])
     punches = [Punch(r["session"], r["captured_at"], r["source"])
-               for r in q.counted_punches(conn, employee["id"], work_date)]
+               for r in q.counted_punches(conn, employee["id"], work_date, config.rules.review.pending_counts)]
     day = _derive(config, employee, work_date, punches, q.approved_leave(conn, employee["id"], work_date), closed)
     q.upsert_work_day(conn, _work_day_row(day, employee))
     return day

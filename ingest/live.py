@@ -251,7 +251,7 @@ def rebuild(rt, day: dt.date) -> dict:
 def _recount(rt, day: dt.date):
     with rt.connection() as conn:
         statuses = q.live_statuses(conn, day)
-        latest = q.latest_check_ins(conn, day, LATEST_KEEP)
+        latest = q.latest_check_ins(conn, day, LATEST_KEEP, rt.config.rules.review.pending_counts)
     config = rt.config
     emp, counts = {}, {}
     for row in statuses:

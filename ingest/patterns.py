@@ -8,9 +8,8 @@ import datetime as dt
 from collections import Counter
 
 from queries import patterns as q
-from queries import review
 
-from . import selfies
+from . import review, selfies
 from .rules import patterns as p
 from .selfie_hash import phash
 
@@ -50,7 +49,8 @@ def scan(rt, first: dt.date, last: dt.date) -> dict:
     flags = p.review_flags(found, rules.weights, judged, rules.judge_weights, rules.review_below, counted)
     with rt.transaction() as conn:
         new = q.add_findings(conn, [dataclasses.asdict(f) for f in found])
-        flagged = review.add_flags(conn, flags)
+        flagged, dates = review.store_flags(conn, config, flags)
+    review.after_change(rt, dates)   # a check-in queued for review no longer makes its day hadir
     return {"found": dict(Counter(f.kind for f in found)), "new": new, "flagged": flagged,
             "low_trust": sum(1 for f in flags if f["source"] == "trust")}
 

@@ -51,8 +51,10 @@ def derive_rows(conn, config, first: dt.date, last: dt.date, *, employee_ids: li
         for day in _days(max(first, lv["date_from"]), min(last, lv["date_to"])):
             leaves[(lv["employee_id"], day)] = lv["leave_type"]
     # Employees and day records both come in employee id order: walk them side by side.
-    found_rows = (qw.day_records_of(conn, sorted(only)) if only is not None
-                  else qw.day_records(conn, ids if employee_ids is not None else None, first, last))
+    pending_counts = rules.review.pending_counts
+    found_rows = (qw.day_records_of(conn, sorted(only), pending_counts=pending_counts) if only is not None
+                  else qw.day_records(conn, ids if employee_ids is not None else None, first, last,
+                                      pending_counts=pending_counts))
     pending = next(found_rows, None)
     for emp in employees:
         records = {}

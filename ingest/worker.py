@@ -22,7 +22,7 @@ from queries import work_days as qw
 from queries.dashboard import refresh_rollups
 from queries.db import DatabaseUnavailable
 
-from . import face_match, live, patterns
+from . import face_match, live, patterns, review
 from .day_close import close_day, due_dates
 from .terminals.punches import apply_waiting
 from .work_days import drain
@@ -67,6 +67,10 @@ class Worker:
         if closed:   # a closed day's patterns, over the two weeks they are judged on
             days = [dt.date.fromisoformat(c["date"]) for c in closed]
             self.scan_patterns(min(days) - dt.timedelta(days=PATTERN_DAYS - 1), max(days))
+            # check-ins still waiting past rules.review's deadline: decided as config says
+            settled = review.settle_overdue(self.rt, now.astimezone(self.rt.config.zone).date())
+            if settled:
+                log.info("review deadline decided %d check-ins", settled)
         # terminal backlogs' past work days (queued with their check-ins); after the closes,
         # which read the check-ins themselves and must not wait behind a big backlog
         # pushed backlog lines (stored only, acknowledged) become check-ins, then their work days

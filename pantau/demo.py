@@ -23,7 +23,8 @@ log = logging.getLogger("pantau.demo")
 
 HISTORY_SEED = 7                  # demo_data.populate's seed: the habits of the history
 TERMINAL_KINDS = ("sekolah",)     # schools without internet use the fingerprint terminal
-DEMO_USERS = (("sekda", "sekda", None), ("bkpp", "bkpp", None), ("kadinkes", "kepala_unit", "DINKES"))
+DEMO_USERS = (("sekda", "sekda", None), ("bkpp", "bkpp", None), ("inspektorat", "inspektorat", None),
+              ("kadinkes", "kepala_unit", "DINKES"))
 
 
 def morning_date(rt: Runtime) -> dt.date:

@@ -7,6 +7,7 @@ import json
 from sqlalchemy.engine import Connection
 
 from .db import driver_rows, one, rows, run, scalar
+from .review import counted, latest_join, state_sql
 
 CHECK_IN_COLUMNS = (
     "event_key", "source", "employee_id", "captured_at", "work_date", "session", "verdict",
@@ -23,7 +24,7 @@ def employee(conn: Connection, employee_id: int) -> dict | None:
 
 
 def locked_states(conn: Connection, windows: dict[int, tuple[dt.date, dt.date]],
-                  event_keys: list[str]) -> dict[int, dict]:
+                  event_keys: list[str], pending_counts: bool = False) -> dict[int, dict]:
     """One round trip for a batch of check-ins: take each employee's lock (in id order, so
     two batches never deadlock), then read per employee: who they are, which of
     `event_keys` they already stored (retries), and the counted punches, approved leave
@@ -34,7 +35,7 @@ def locked_states(conn: Connection, windows: dict[int, tuple[dt.date, dt.date]],
     whoever held a lock before us (one statement would read with an older snapshot).
     """
     ids = sorted(windows)
-    found = driver_rows(conn, LOCK_EMPLOYEES + """;
+    found = driver_rows(conn, LOCK_EMPLOYEES + f""";
         SELECT e.id, e.nip, e.name, e.unit_code, e.active, e.assigned_units, e.terminal_pin,
                COALESCE(e.schedule_code, u.schedule_code) AS schedule_code,
                (SELECT json_agg(json_build_object('key', c.event_key, 'id', c.id, 'verdict', c.payload -> 'verdict'))
@@ -43,7 +44,7 @@ def locked_states(conn: Connection, windows: dict[int, tuple[dt.date, dt.date]],
                                                   'captured_at', c.captured_at, 'source', c.source))
                   FROM check_ins c
                  WHERE c.employee_id = e.id AND c.work_date BETWEEN w.first AND w.last
-                   AND c.verdict <> 'refused' AND c.session IS NOT NULL) AS punches,
+                   AND {counted("c")}) AS punches,
                (SELECT json_agg(json_build_object('leave_type', l.leave_type, 'date_from', l.date_from,
                                                   'date_to', l.date_to)
                                 ORDER BY l.decided_at DESC NULLS LAST, l.id DESC)
@@ -54,7 +55,8 @@ def locked_states(conn: Connection, windows: dict[int, tuple[dt.date, dt.date]],
                  WHERE d.employee_id = e.id AND d.work_date BETWEEN w.first AND w.last AND d.closed) AS closed_days
         FROM unnest(CAST(:ids AS bigint[]), CAST(:firsts AS date[]), CAST(:lasts AS date[])) AS w(id, first, last)
         JOIN employees e ON e.id = w.id JOIN units u ON u.code = e.unit_code""",
-        ids=ids, firsts=[windows[i][0] for i in ids], lasts=[windows[i][1] for i in ids], keys=event_keys)
+        ids=ids, firsts=[windows[i][0] for i in ids], lasts=[windows[i][1] for i in ids], keys=event_keys,
+        pending_counts=pending_counts)
     return {row["id"]: row for row in found}
 
 
@@ -114,11 +116,14 @@ def check_in_by_key(conn: Connection, event_key: str) -> dict | None:
     return one(conn, "SELECT * FROM check_ins WHERE event_key = :k", k=event_key)
 
 
-def counted_punches(conn: Connection, employee_id: int, work_date: dt.date) -> list[dict]:
-    return rows(conn, """
-        SELECT session, captured_at, source FROM check_ins
-        WHERE employee_id = :e AND work_date = :d AND verdict <> 'refused' AND session IS NOT NULL
-        ORDER BY captured_at""", e=employee_id, d=work_date)
+def counted_punches(conn: Connection, employee_id: int, work_date: dt.date,
+                    pending_counts: bool = False) -> list[dict]:
+    """The check-ins that count towards the day (not refused, not rejected, reviewed or not
+    waiting for review, see queries/review.py)."""
+    return rows(conn, f"""
+        SELECT c.session, c.captured_at, c.source FROM check_ins c
+        WHERE c.employee_id = :e AND c.work_date = :d AND {counted("c")}
+        ORDER BY c.captured_at""", e=employee_id, d=work_date, pending_counts=pending_counts)
 
 
 def approved_leave(conn: Connection, employee_id: int, work_date: dt.date) -> str | None:
@@ -159,10 +164,11 @@ def upsert_work_day(conn: Connection, record: dict) -> None:
 
 
 def today_for_employee(conn: Connection, employee_id: int, work_date: dt.date) -> list[dict]:
-    return rows(conn, """
+    return rows(conn, f"""
         SELECT c.event_key, c.source, c.captured_at, c.session, c.verdict, c.reasons, c.minutes_late,
-               c.minutes_early, c.office_code, c.distance_m, n.reason AS late_reason
-        FROM check_ins c LEFT JOIN check_in_notes n ON n.check_in_id = c.id
+               c.minutes_early, c.office_code, c.distance_m, n.reason AS late_reason,
+               {state_sql("c")} AS review, rd.note AS review_note
+        FROM check_ins c LEFT JOIN check_in_notes n ON n.check_in_id = c.id {latest_join("c")}
         WHERE c.employee_id = :e AND c.work_date = :d ORDER BY c.captured_at""",
         e=employee_id, d=work_date)
 
@@ -180,13 +186,15 @@ def live_statuses(conn: Connection, work_date: dt.date) -> list[dict]:
         WHERE e.active AND (e.active_until IS NULL OR e.active_until >= :d)""", d=work_date)
 
 
-def latest_check_ins(conn: Connection, work_date: dt.date, limit: int = 30) -> list[dict]:
-    return rows(conn, """
+def latest_check_ins(conn: Connection, work_date: dt.date, limit: int = 30, pending_counts: bool = False
+                     ) -> list[dict]:
+    """The wall's ticker rebuilt from Postgres: counted check-ins only, as the live path adds them."""
+    return rows(conn, f"""
         SELECT c.id, c.captured_at, c.received_at, c.session, c.verdict, c.minutes_late, c.office_code,
                c.lat, c.lon, c.source, e.nip, e.name, e.unit_code
         FROM check_ins c JOIN employees e ON e.id = c.employee_id
-        WHERE c.work_date = :d AND c.verdict <> 'refused'
-        ORDER BY c.received_at DESC, c.id DESC LIMIT :n""", d=work_date, n=limit)
+        WHERE c.work_date = :d AND {counted("c")}
+        ORDER BY c.received_at DESC, c.id DESC LIMIT :n""", d=work_date, n=limit, pending_counts=pending_counts)
 
 
 # --- many work days at once (see queries/work_days.py) -------------------------------------

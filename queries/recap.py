@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 
 from .db import stream
 from .events import MISSED_COMPULSORY_SQL
+from .review import PENDING_DAYS_SQL
 
 LEAVE_COLUMNS = ("izin", "sakit", "cuti", "dinas_luar")
 
@@ -22,7 +23,7 @@ def employee_columns(late_codes: list[str], early_codes: list[str]) -> list[str]
     """The per-employee recap's columns, in order (tl1..tl4 / psw1..psw4 follow the bands)."""
     return ["nip", "nama", "unit_kode", "unit_nama", "hari_kerja", "hadir",
             *[c.lower() for c in late_codes], *[c.lower() for c in early_codes], "tk",
-            *LEAVE_COLUMNS, "menit_terlambat", "menit_pulang_cepat", "hari_manual", "apel_tidak_hadir", "potongan_apel_persen",
+            *LEAVE_COLUMNS, "menit_terlambat", "menit_pulang_cepat", "hari_manual", "menunggu_tinjauan", "apel_tidak_hadir", "potongan_apel_persen",
             "potongan_persen"]
 
 
@@ -42,8 +43,10 @@ def _employee_sql(late_codes: list[str], early_codes: list[str]) -> str:
                COALESCE(sum(w.minutes_late) FILTER (WHERE w.status = 'hadir'), 0) AS menit_terlambat,
                COALESCE(sum(w.minutes_early) FILTER (WHERE w.status = 'hadir'), 0) AS menit_pulang_cepat,
                count(*) FILTER (WHERE 'manual' = ANY(w.sources)) AS hari_manual,
+               count(pd.employee_id) AS menunggu_tinjauan,
                sum(w.deduction_percent) AS potongan_hari
         FROM work_days w
+        LEFT JOIN ({PENDING_DAYS_SQL}) pd ON pd.employee_id = w.employee_id AND pd.work_date = w.work_date
         WHERE w.work_date BETWEEN :first AND :last
           AND (CAST(:units AS text[]) IS NULL OR w.unit_code = ANY(:units))
           AND (CAST(:employee AS bigint) IS NULL OR w.employee_id = :employee)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from .attendance import LOCK_EMPLOYEES, WORK_DAY_COLUMNS
 from .db import copy_rows, one, rows, run, scalar, stream
+from .review import counted
 
 # Columns a recompute may change (the key is employee_id, work_date).
 _VALUES = WORK_DAY_COLUMNS[2:]
@@ -35,12 +36,14 @@ def scope_employees(conn: Connection, employee_ids: list[int] | None, unit_codes
         ORDER BY e.id""", ids=employee_ids, units=unit_codes, first=first, last=last)
 
 
-def day_records(conn: Connection, employee_ids: list[int] | None, first: dt.date, last: dt.date) -> Iterator[tuple]:
+def day_records(conn: Connection, employee_ids: list[int] | None, first: dt.date, last: dt.date, *,
+                pending_counts: bool = False) -> Iterator[tuple]:
     """What a rebuild needs per (employee, date) with a counted check-in or a stored work day,
     streamed in (employee, date) order: (employee_id, work_date, first_in, midday, last_out,
     sources, stored unit_code, stored closed). `employee_ids` None: everyone (one pass over
-    the range, which beats a lookup per employee once they are thousands)."""
-    return stream(conn, """
+    the range, which beats a lookup per employee once they are thousands). A check-in waiting
+    for review counts only with `pending_counts` (rules.review); a rejected one never."""
+    return stream(conn, f"""
         WITH punched AS (
             SELECT c.employee_id, c.work_date,
                    min(c.captured_at) FILTER (WHERE c.session = 'in') AS first_in,
@@ -48,7 +51,7 @@ def day_records(conn: Connection, employee_ids: list[int] | None, first: dt.date
                    max(c.captured_at) FILTER (WHERE c.session = 'out') AS last_out,
                    array_agg(DISTINCT c.source ORDER BY c.source) AS sources
             FROM check_ins c
-            WHERE c.work_date BETWEEN :first AND :last AND c.verdict <> 'refused' AND c.session IS NOT NULL
+            WHERE c.work_date BETWEEN :first AND :last AND {counted("c")}
               AND (CAST(:ids AS bigint[]) IS NULL OR c.employee_id = ANY(:ids))
             GROUP BY c.employee_id, c.work_date),
         stored AS (
@@ -58,13 +61,15 @@ def day_records(conn: Connection, employee_ids: list[int] | None, first: dt.date
         SELECT COALESCE(p.employee_id, s.employee_id) AS employee_id, COALESCE(p.work_date, s.work_date) AS work_date,
                p.first_in, p.midday, p.last_out, p.sources, s.unit_code, s.closed
         FROM punched p FULL JOIN stored s ON s.employee_id = p.employee_id AND s.work_date = p.work_date
-        ORDER BY 1, 2""", as_tuples=True, ids=employee_ids, first=first, last=last)
+        ORDER BY 1, 2""", as_tuples=True, ids=employee_ids, first=first, last=last,
+        pending_counts=pending_counts)
 
 
-def day_records_of(conn: Connection, pairs: list[tuple[int, dt.date]]) -> Iterator[tuple]:
+def day_records_of(conn: Connection, pairs: list[tuple[int, dt.date]], *,
+                   pending_counts: bool = False) -> Iterator[tuple]:
     """`day_records` for exactly these (employee, date) pairs (a queue drain): index lookups
     per pair, whatever the statistics say, never a pass over the whole date range."""
-    return stream(conn, """
+    return stream(conn, f"""
         SELECT k.employee_id, k.work_date, p.first_in, p.midday, p.last_out, p.sources, s.unit_code, s.closed
         FROM unnest(CAST(:ids AS bigint[]), CAST(:dates AS date[])) AS k(employee_id, work_date)
         CROSS JOIN LATERAL (
@@ -74,13 +79,14 @@ def day_records_of(conn: Connection, pairs: list[tuple[int, dt.date]]) -> Iterat
                    array_agg(DISTINCT c.source ORDER BY c.source) AS sources
             FROM check_ins c
             WHERE c.employee_id = k.employee_id AND c.work_date = k.work_date
-              AND c.verdict <> 'refused' AND c.session IS NOT NULL) p
+              AND {counted("c")}) p
         LEFT JOIN LATERAL (
             SELECT w.unit_code, w.closed FROM work_days w
             WHERE w.employee_id = k.employee_id AND w.work_date = k.work_date
             OFFSET 0) s ON TRUE     -- OFFSET 0: kept a per-pair lookup, not turned into a hash join
         WHERE p.sources IS NOT NULL OR s.unit_code IS NOT NULL
-        ORDER BY 1, 2""", as_tuples=True, ids=[e for e, _ in pairs], dates=[d for _, d in pairs])
+        ORDER BY 1, 2""", as_tuples=True, ids=[e for e, _ in pairs], dates=[d for _, d in pairs],
+        pending_counts=pending_counts)
 
 
 # --- staging and applying --------------------------------------------------------------

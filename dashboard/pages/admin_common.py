@@ -16,10 +16,11 @@ LEAVE_ROLES = ("bkpp", "kepala_unit")   # ingest.leave_requests.may_decide has t
 MANUAL_ROLES = ("bkpp", "admin_unit")
 BKPP = ("bkpp",)
 TERMINAL_ROLES = ("bkpp", "kepala_daerah", "sekda", "kepala_unit")   # only BKPP queues commands
+REVIEW_ROLES = ("bkpp", "inspektorat", "kepala_unit")   # ingest.review.may_review has the last word
 # (href, label, roles) appended to the top bar for the roles that may use them
 ADMIN_NAV = (("/admin/leave", "Persetujuan cuti", LEAVE_ROLES), ("/admin/manual", "Presensi manual", MANUAL_ROLES),
              ("/admin/devices", "Perangkat", BKPP), ("/admin/faces", "Wajah acuan", BKPP), ("/admin/events", "Acara", BKPP), ("/admin/audit", "Audit", BKPP),
-             ("/admin/terminals", "Mesin presensi", TERMINAL_ROLES))
+             ("/admin/terminals", "Mesin presensi", TERMINAL_ROLES), ("/review", "Tinjauan", REVIEW_ROLES))
 
 
 def admin_viewer(roles: tuple[str, ...]):

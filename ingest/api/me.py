@@ -11,12 +11,14 @@ from ingest import recap
 from foundation.leave_types import LEAVE_TYPES
 from ingest.attendance import person_for
 from ingest.rules.work_day import STATUS_LABELS
+from ingest.rules import review as review_rules
 from queries import attendance as q
+from queries import review as qr
 
 from . import auth
 from .errors import documented, invalid_field
-from .schemas import (DAY_PAST_DAYS, Day, DayCheckIn, Employee, Labels, Month, MonthDay, MyOffice, MyOffices, Today,
-                      WorkDay, day_problem)
+from .schemas import (DAY_PAST_DAYS, Day, DayCheckIn, Employee, Labels, Month, MonthDay, MonthReview, MyOffice,
+                      MyOffices, Today, WorkDay, day_problem)
 
 router = APIRouter(tags=["me"])
 
@@ -43,7 +45,9 @@ def today(request: Request, credentials: HTTPAuthorizationCredentials | None = D
         work_date=day, zone=zone_label(zone.key),
         work_day=WorkDay(**{k: work_day[k] for k in WorkDay.model_fields}) if work_day else None,
         check_ins=[DayCheckIn(event_id=r["event_key"][len(prefix):] if r["event_key"].startswith(prefix) else None,
-                              **{k: r[k] for k in DayCheckIn.model_fields if k != "event_id"}) for r in rows])
+                              review_label=review_rules.label(r["review"], r["review_note"]),
+                              **{k: r[k] for k in DayCheckIn.model_fields if k not in ("event_id", "review_label")})
+                   for r in rows])
 
 
 @router.get("/me/month", response_model=Month, responses=documented(401, 422, 429, 503))
@@ -69,12 +73,24 @@ def month(request: Request, credentials: HTTPAuthorizationCredentials | None = D
                             f"month must lie between {lo:%Y-%m} and {today:%Y-%m}")
     with state.rt.connection() as conn:
         days = q.work_days_for_employee(conn, device.employee_id, first, last)
+        reviewed = qr.reviewed_of_employee(conn, device.employee_id, first, last)
         columns, rows = recap.employee_recap(conn, state.rt.config, first, last, employee_id=device.employee_id)
         row = next(iter(rows), None)
     summary = {c: (float(row[c]) if hasattr(row[c], "is_finite") else row[c]) for c in columns[4:]} if row else {}
     return Month(employee=Employee(nip=device.nip, name=device.name, unit_code=device.unit_code),
                  month=month, zone=zone_label(zone.key),
-                 days=[MonthDay(**{k: d[k] for k in MonthDay.model_fields}) for d in days], recap=summary)
+                 days=[_month_day(d, reviewed) for d in days], recap=summary)
+
+
+def _month_day(day: dict, reviewed: list[dict]) -> MonthDay:
+    """A work day with its check-ins under review; the day waits while any of them does."""
+    mine = [MonthReview(captured_at=r["captured_at"], session=r["session"], review=r["review_state"],
+                        label=review_rules.label(r["review_state"], r["note"]), note=r["note"])
+            for r in reviewed if r["work_date"] == day["work_date"]]
+    states = {r.review for r in mine}
+    state = next((s for s in (review_rules.PENDING, review_rules.TOLAK, review_rules.SAH) if s in states), "none")
+    return MonthDay(**{k: day[k] for k in MonthDay.model_fields if k not in ("review", "reviews")},
+                    review=state, reviews=mine)
 
 
 @router.get("/me/offices", response_model=MyOffices, responses=documented(401, 429, 503))
@@ -97,5 +113,5 @@ def labels() -> Labels:
     return Labels(statuses=STATUS_LABELS, leave_types={k: v[0] for k, v in LEAVE_TYPES.items()},
                   leave_states={"pending": "Menunggu persetujuan", "approved": "Disetujui", "rejected": "Ditolak",
                                 "cancelled": "Dibatalkan"},
-                  verdicts={"accepted": "Diterima", "flagged": "Diterima, ditandai untuk diperiksa",
-                            "refused": "Ditolak"})
+                  verdicts={"accepted": "Diterima", "flagged": "Diterima, menunggu tinjauan",
+                            "refused": "Ditolak"}, reviews=dict(review_rules.LABELS))

@@ -253,6 +253,20 @@ class DayCheckIn(BaseModel):
     office_code: str | None
     distance_m: float | None
     late_reason: str | None
+    review: Literal["none", "pending", "sah", "tolak"] = Field(
+        "none", description="review: pending (waits; does not count yet unless the region says so), sah (counts), "
+                            "tolak (counts for nothing)")
+    review_label: str = Field("", description="'Menunggu tinjauan', 'Dinyatakan sah', 'Ditolak: <catatan>'")
+
+
+class MonthReview(BaseModel):
+    """A check-in of the day that is or was under review, and what was decided."""
+
+    captured_at: dt.datetime
+    session: str | None
+    review: Literal["pending", "sah", "tolak"]
+    label: str = Field(description="'Menunggu tinjauan', 'Dinyatakan sah' or 'Ditolak: <catatan>'")
+    note: str | None = Field(description="the reviewer's note (none while pending)")
 
 
 class WorkDay(BaseModel):
@@ -374,6 +388,10 @@ class MonthDay(BaseModel):
     early_band: str | None
     deduction_percent: float
     closed: bool = Field(description="false while the day is still open (today)")
+    review: Literal["none", "pending", "sah", "tolak"] = Field(
+        "none", description="the day's review: pending while any check-in waits, else tolak when one was "
+                            "rejected, else sah when one was found valid")
+    reviews: list[MonthReview] = Field([], description="the day's check-ins under review and the decisions")
 
 
 class Month(BaseModel):
@@ -403,3 +421,4 @@ class Labels(BaseModel):
     leave_types: dict[str, str] = Field(description="leave type code -> Indonesian label, for a request")
     leave_states: dict[str, str] = Field(description="leave request state -> Indonesian label")
     verdicts: dict[str, str] = Field(description="check-in verdict -> Indonesian label")
+    reviews: dict[str, str] = Field({}, description="review state -> Indonesian label (pending, sah, tolak)")

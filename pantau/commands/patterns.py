@@ -6,8 +6,6 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-EXPORT_COLUMNS = ["tanggal", "pola", "nip", "nama", "unit_kode", "unit_nama", "keterangan", "presensi", "temuan"]
-
 
 def register(sub) -> None:
     p = sub.add_parser("patterns", help="patterns across check-ins: scan a range, export a month for the inspectorate")
@@ -45,7 +43,7 @@ def _scan(args) -> int:
 def _export(args) -> int:
     from ingest.export import FLAVOURS, write_table
     from ingest.recap import month_range
-    from queries import patterns as q
+    from ingest.review import FINDING_COLUMNS, month_findings
 
     from foundation.runtime import boot
 
@@ -59,8 +57,7 @@ def _export(args) -> int:
         print(f"error: unit {args.unit!r} is not in config.yaml (units[].code)", file=sys.stderr)
         return 2
     units = rt.config.subtree(args.unit) if args.unit else None
-    with rt.connection() as conn:
-        rows = q.findings(conn, first, last, units)
-    count = write_table(args.out, EXPORT_COLUMNS, rows, **FLAVOURS["excel"])
+    rows = month_findings(rt, first, last, units)
+    count = write_table(args.out, FINDING_COLUMNS, rows, **FLAVOURS["excel"])
     print(f"{args.out}: {count} row(s)")
     return 0

@@ -10,8 +10,8 @@ import json
 import pytest
 
 from dashboard.auth import hash_password
-from ingest import devices, events, leave_requests
-from queries import audit
+from ingest import devices, events, leave_requests, review
+from queries import audit, db
 from queries import leave as ql
 from queries import users
 from tests.support.admin import PDF
@@ -31,6 +31,10 @@ def city(make_runtime):
     data["leave"] = leave_requests.request(rt, person["id"], "sakit", later, later, "demam tinggi",
                                            [leave_requests.Document("surat_dokter.pdf", PDF)])
     data["leave_person"] = person
+    with rt.connection() as conn:   # a DINKES check-in under review (the review page's callbacks)
+        data["review_item"] = db.scalar(conn, "SELECT id FROM check_ins WHERE employee_id = :e LIMIT 1", e=person["id"])
+    review.add_flags(rt, [{"check_in_id": data["review_item"], "source": "pattern", "kind": "selfie_reuse",
+                           "weight": 60}])
     return rt, data
 
 
@@ -245,6 +249,13 @@ def _admin_calls(data) -> dict:
                      [("fc-enrol", "n_clicks", 1), ("fc-approve", "n_clicks", None)],
                      [("fc-nip", "value", dinkes["nip"]), ("fc-upload", "contents", None),
                       ("fc-upload", "filename", None), ("fc-selfie", "value", None)]),
+
+        "rv-selected": ([("rv-evidence", "children"), ("rv-list", "children"), ("rv-result", "children")],
+                        [("rv-selected", "data", data["review_item"])], []),
+        "rv-sah": ([("rv-result", "children"), ("rv-list", "children"), ("rv-evidence", "children"),
+                    ("rv-note", "value")], [("rv-sah", "n_clicks", 1), ("rv-tolak", "n_clicks", None)],
+                   [("rv-note", "value", "x"), ("rv-selected", "data", data["review_item"])]),
+        "rv-month": ([("rv-download", "href")], [("rv-month", "value", day[:7])], []),
     }
 
 

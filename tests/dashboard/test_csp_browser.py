@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from ingest import live
+from ingest import live, review
+from queries import db
 from tests.conftest import ROOT
 from tests.support.browser import login, wait
 from tests.support.city import KIOSK_TOKEN, seed_city
@@ -14,13 +15,18 @@ pytestmark = pytest.mark.browser
 
 PAGES = ("/overview", "/overview?unit=DINKES", "/trends", "/map", "/downloads", "/admin/leave",
          "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr", "/admin/terminals",
-         "/admin/faces")
+         "/admin/faces", "/review")
+
+FRAMES = {"/map": "map-frame", "/review": "rv-map"}   # folium maps in their own documents
 
 
 @pytest.fixture(scope="module")
 def city(make_runtime, demo_clock):
     rt = make_runtime(ROOT / "config.yaml", "csp")
     data = seed_city(rt)
+    with rt.connection() as conn:   # one check-in under review: the review page draws its map
+        item = db.scalar(conn, "SELECT id FROM check_ins WHERE verdict = 'accepted' ORDER BY id LIMIT 1")
+    review.add_flags(rt, [{"check_in_id": item, "source": "pattern", "kind": "repeated_fix", "weight": 40}])
     live.rebuild(rt, data["today"])
     return rt, data
 
@@ -55,8 +61,9 @@ def test_no_page_breaks_the_policy(browser, server, city):
     for path in PAGES + ("/wall", "/logout"):
         browser.get(server + path)
         wait(browser, settled)
-        if path == "/map":   # the folium map runs in its own frame: wait for Leaflet to draw in it
-            browser.switch_to.frame(browser.find_element(By.ID, "map-frame"))
+        if path in FRAMES:   # the folium map runs in its own frame: wait for Leaflet to draw in it
+            browser.switch_to.frame(wait(browser, lambda d: d.find_elements(By.ID, FRAMES[path]) and
+                                         d.find_element(By.ID, FRAMES[path])))
             wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-pane path") or False)
             browser.switch_to.default_content()
         found[path] = violations(browser)

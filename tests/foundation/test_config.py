@@ -373,3 +373,14 @@ def test_the_server_face_check_settings_are_named_by_key_path():
     raw = mutated((["rules", "face", "server_mismatch"], "refuse"))
     face = parse_config(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), source="f.yaml").rules.face
     assert (face.server_mismatch, face.server_threshold, face.min_score) == ("refuse", 0.6, 0.8)
+
+def test_review_rules_are_named_by_key_path_and_default_to_not_counting():
+    assert load_config(CITY).rules.review.pending_counts is False
+    problems = problems_of(mutated((("rules", "review"), {"pending_counts": "kadang", "deadline_days": 0,
+                                                          "after_deadline": "hapus"})))
+    assert any(p.startswith("rules.review.pending_counts: ") for p in problems), problems
+    assert any(p.startswith("rules.review.deadline_days: ") for p in problems), problems
+    assert any(p.startswith("rules.review.after_deadline: ") and "'sah'" in p for p in problems), problems
+    defaults = mutated((("rules", "review"), DELETE))
+    review = parse_config(yaml.safe_dump(defaults, sort_keys=False, allow_unicode=True)).rules.review
+    assert (review.deadline_days, review.after_deadline) == (5, "pending")

@@ -20,7 +20,7 @@ from tests.conftest import ROOT, runtime_env
 from tests.support.days import at, check_in, employee, work_days
 
 EXPECTED_COLUMNS = ("nip nama unit_kode unit_nama hari_kerja hadir tl1 tl2 tl3 tl4 psw1 psw2 psw3 psw4 tk "
-                    "izin sakit cuti dinas_luar menit_terlambat menit_pulang_cepat hari_manual apel_tidak_hadir potongan_apel_persen "
+                    "izin sakit cuti dinas_luar menit_terlambat menit_pulang_cepat hari_manual menunggu_tinjauan apel_tidak_hadir potongan_apel_persen "
                     "potongan_persen").split()
 
 

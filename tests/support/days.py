@@ -27,6 +27,17 @@ def check_in(rt, employee: dict, moment: dt.datetime, session: str | None = None
     return attendance.record(rt, employee["id"], attempt, f"mobile:{uuid.uuid4()}", payload={})
 
 
+def skewed_check_in(rt, employee: dict, moment: dt.datetime):
+    """A check-in whose phone clock is 20 minutes behind the server's: the judge flags it
+    (clock_skew), so it waits for review."""
+    office = rt.config.office_by_code[UNIT_OFFICE[employee["unit_code"]]]
+    attempt = Attempt(source="mobile", captured_at=moment, received_at=moment + dt.timedelta(minutes=20),
+                      lat=office.lat, lon=office.lon, accuracy_m=8)
+    done = attendance.record(rt, employee["id"], attempt, f"mobile:{uuid.uuid4()}", payload={})
+    assert done.verdict["verdict"] == "flagged" and "clock_skew" in done.verdict["reasons"], done.verdict
+    return done
+
+
 def employee(rt, unit: str, **kw) -> dict:
     return {**factories.employee(rt, unit, **kw), "unit_code": unit}
 

@@ -241,8 +241,9 @@ async function loadToday() {
   }
   const list = el("ul", { class: "reasons" });
   for (const c of t.check_ins) {
+    // a check-in under review says so, and after the decision what was decided (with the note)
     list.append(el("li", {}, `${clockText(c.captured_at)} ${c.session === "out" ? "pulang" : c.session === "in" ? "masuk" : ""} · ` +
-      (state.labels.verdicts[c.verdict] || c.verdict)));
+      (c.review_label || state.labels.verdicts[c.verdict] || c.verdict)));
   }
   if (t.check_ins.length) box.append(list);
 }
@@ -263,7 +264,8 @@ async function loadMonth() {
   summary.replaceChildren(el("h2", {}, "Sejauh ini bulan ini"));
   if (r.hari_kerja != null) {
     summary.append(
-      el("p", {}, `Hari kerja ${r.hari_kerja} · Hadir ${r.hadir} · TK ${r.tk}`),
+      el("p", {}, `Hari kerja ${r.hari_kerja} · Hadir ${r.hadir} · TK ${r.tk}` +
+        (r.menunggu_tinjauan ? ` · Menunggu tinjauan ${r.menunggu_tinjauan}` : "")),
       el("p", { class: "verdict", id: "month-deduction" }, `Potongan TPP sejauh ini: ${numberText(r.potongan_persen)} %`),
       el("p", { class: "hint" }, "Dihitung seperti rekap bulanan BKPP; hari ini masih bisa berubah."));
   } else {
@@ -275,7 +277,8 @@ async function loadMonth() {
   for (const d of m.days.filter((x) => x.is_work_day || x.status !== "libur")) {
     const band = [d.late_band, d.early_band].filter(Boolean).join(", ");
     table.append(el("tr", {}, el("td", {}, dayText(d.work_date)),
-      el("td", {}, (state.labels.statuses[d.status] || d.status) + (band ? ` (${band})` : "") + (d.closed ? "" : " · berjalan")),
+      el("td", {}, (state.labels.statuses[d.status] || d.status) + (band ? ` (${band})` : "") + (d.closed ? "" : " · berjalan"),
+        ...(d.reviews || []).map((v) => el("div", { class: `review review-${v.review}` }, `${clockText(v.captured_at)} ${v.label}`))),
       el("td", {}, `${clockText(d.first_in)}–${clockText(d.last_out)}`),
       el("td", {}, d.deduction_percent ? `${numberText(d.deduction_percent)} %` : "–")));
   }

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from openapi_spec_validator import validate
 
-from ingest import devices, live, selfies
+from ingest import devices, live, review, selfies
 from ingest.simulate import phones as sim
 from queries import db
 from tests.support import factories
@@ -154,11 +154,29 @@ def test_offline_burst_is_judged_at_capture_time(runtime, server, http):
     assert set(by_session) == {"in", "midday", "out"}
     assert all(r["verdict"] == "flagged" and "late_upload" in r["reasons"] for r in by_session.values()), by_session
     assert by_session["in"]["minutes_late"] == 20 and by_session["out"]["minutes_early"] == 0
+    # flagged: they wait for review and make no day yet (rules.review.pending_counts: false)
+    today = http.get("/api/v1/me/today", params={"date": "2026-11-20"}, headers=phone["headers"]).json()
+    assert today["work_day"] is None
+    assert [(c["review"], c["review_label"]) for c in today["check_ins"]] == [("pending", "Menunggu tinjauan")] * 3
+    ids = [r["id"] for r in _rows(runtime, "SELECT id FROM check_ins WHERE employee_id = :e ORDER BY captured_at",
+                                  e=phone["employee"]["id"])]
+    for check_in_id in ids[:2]:
+        review.decide(runtime, check_in_id, "sah", "Unggahan tertunda, sinyal hilang", "bkpp", role="bkpp")
+    review.decide(runtime, ids[2], "tolak", "Tidak di kantor sore itu", "bkpp", role="bkpp")
     today = http.get("/api/v1/me/today", params={"date": "2026-11-20"}, headers=phone["headers"]).json()
     assert today["work_day"]["status"] == "hadir" and today["work_day"]["late_band"] == "TL1"
     assert today["work_day"]["first_in"].startswith("2026-11-20T00:50")   # 07:50 WIB
-    assert today["work_day"]["last_out"].startswith("2026-11-20T09:45")   # 16:45 WIB
+    assert today["work_day"]["last_out"] is None                           # the 16:45 was rejected
     assert [c["event_id"] for c in today["check_ins"]] == [b["event_id"] for b in bodies]
+    assert [c["review_label"] for c in today["check_ins"]] == \
+        ["Dinyatakan sah", "Dinyatakan sah", "Ditolak: Tidak di kantor sore itu"]
+    month = http.get("/api/v1/me/month", params={"month": "2026-11"}, headers=phone["headers"])
+    assert month.status_code == 200, month.text
+    friday = next(d for d in month.json()["days"] if d["work_date"] == "2026-11-20")
+    assert friday["review"] == "tolak" and friday["status"] == "hadir"
+    assert [(r["review"], r["label"]) for r in friday["reviews"]] == \
+        [("sah", "Dinyatakan sah"), ("sah", "Dinyatakan sah"), ("tolak", "Ditolak: Tidak di kantor sore itu")]
+    assert month.json()["recap"]["menunggu_tinjauan"] == 0
 
 
 def _cli(rt, *args) -> subprocess.CompletedProcess:

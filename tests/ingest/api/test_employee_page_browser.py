@@ -199,3 +199,25 @@ def test_the_page_asks_no_other_host_and_fits_a_phone(phone, runtime, server):
     viewport(phone, 390, 844)
     ARTIFACTS.mkdir(exist_ok=True)
     shot(phone, "app_home_390")
+
+
+def test_the_employee_sees_the_review_of_their_check_in(phone, runtime, server):
+    from ingest import review
+
+    employee = _activate(phone, runtime, server)
+    _at(phone, runtime, "DINKES-1")
+    _check_in(phone)
+    assert "diterima" in _result(phone).lower()
+    with runtime.connection() as conn:
+        check_in_id = db.scalar(conn, "SELECT min(id) FROM check_ins WHERE employee_id = :e", e=employee["id"])
+    review.add_flags(runtime, [{"check_in_id": check_in_id, "source": "pattern", "kind": "selfie_reuse",
+                                "weight": 60}])
+    phone.refresh()
+    wait(phone, EC.text_to_be_present_in_element((By.ID, "today"), "Menunggu tinjauan"))
+    review.decide(runtime, check_in_id, "tolak", "Swafoto sama dengan kemarin", "bkpp", role="bkpp")
+    phone.refresh()
+    wait(phone, EC.text_to_be_present_in_element((By.ID, "today"), "Ditolak: Swafoto sama dengan kemarin"))
+    phone.find_element(By.CSS_SELECTOR, "[data-show=month]").click()
+    wait(phone, EC.text_to_be_present_in_element((By.ID, "month-days"), "Ditolak: Swafoto sama dengan kemarin"))
+    shot(phone, "app_month_review_390")
+    phone.find_element(By.CSS_SELECTOR, "#month .back").click()
