@@ -75,8 +75,13 @@ def test_a_flag_from_another_source_takes_a_counted_check_in_back_until_reviewed
     emp = employee(rt, "SETDA")
     done = check_in(rt, emp, at(day, "07:15"))
     assert done.verdict["verdict"] == "accepted" and work_day(rt, emp["id"], day)["status"] == "hadir"
+    # a pattern flag alone only lowers the trust score: the day still counts
     assert review.add_flags(rt, [{"check_in_id": done.check_in_id, "source": "pattern", "kind": "selfie_reuse",
                                   "weight": 60, "evidence": {"other": 1}}]) == 1
+    assert work_day(rt, emp["id"], day)["status"] == "hadir"
+    # the trust flag the scan adds under rules.patterns.review_below queues it
+    assert review.add_flags(rt, [{"check_in_id": done.check_in_id, "source": "trust", "kind": "low_trust",
+                                  "weight": 0, "evidence": {"score": 40}}]) == 1
     assert work_day(rt, emp["id"], day)["status"] == "belum"
     items = review.queue(rt, None, today=day)
     mine = next(i for i in items if i["id"] == done.check_in_id)
