@@ -16,6 +16,7 @@ import redis
 from foundation import clock, freshness
 from queries import attendance as qa
 from queries import audit
+from queries import faces as qf
 from queries import patterns as qp
 from queries import review as q
 
@@ -62,13 +63,16 @@ def queue(rt, unit_codes: list[str] | None, today: dt.date | None = None, limit:
 
 def evidence(rt, check_in_id: int) -> dict | None:
     """Everything the page shows beside one item: the check-in, its flags and findings (with
-    the other employee of a pair), and the employee's week of check-ins."""
+    the other employee of a pair), the employee's reference face and the server's match of this
+    selfie, and the employee's week of check-ins."""
     with rt.connection() as conn:
         head = q.check_in(conn, check_in_id)
         if head is None:
             return None
         monday = head["work_date"] - dt.timedelta(days=head["work_date"].weekday())
         return {"check_in": head, "flags": q.flags_of(conn, check_in_id), "findings": q.findings_of(conn, check_in_id),
+                "face": qf.current_enrolments(conn, [head["employee_id"]]).get(head["employee_id"]),
+                "match": qf.match_of(conn, check_in_id),
                 "week": q.timeline(conn, head["employee_id"], monday, monday + dt.timedelta(days=6))}
 
 

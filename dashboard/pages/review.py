@@ -18,6 +18,7 @@ from ingest.rules import review as review_rules
 from ingest.rules.work_day import STATUS_LABELS
 
 from .. import data, formats, maps
+from ..data import admin as admin_data
 from .admin_common import REVIEW_ROLES, actor, admin_viewer, done, refusal, unit_codes
 from .common import day_label, local_time, nothing, parse_int, text
 from .downloads import file_response, month_options
@@ -98,8 +99,9 @@ def _evidence(viewer, check_in_id: int | None):
                 html.Strong(state, id="rv-state")]),
         html.Ul(flags or [html.Li("ditandai")], className="flags"),
         html.Div([
-            html.Figure([html.Div("Belum ada wajah terdaftar", className="face-empty", id="rv-face"),
-                         html.Figcaption("Wajah terdaftar")], className="evidence-photo"),
+            html.Figure([_face(viewer, found["face"]),
+                         html.Figcaption(["Wajah terdaftar", html.Br(), _match(config, found["match"])])],
+                        className="evidence-photo"),
             html.Figure([_selfie(viewer, c), html.Figcaption("Swafoto presensi")], className="evidence-photo"),
             html.Iframe(src=f"/review/map/{c['id']}", className="evidence-map", id="rv-map",
                         title="Peta kantor dan titik presensi"),
@@ -108,6 +110,35 @@ def _evidence(viewer, check_in_id: int | None):
         html.H4("Presensi pegawai minggu ini"),
         _timeline(config, c, found["week"]),
     ])
+
+
+def _face(viewer, enrolment: dict | None):
+    """The employee's reference face (the server matched the selfie against it)."""
+    if enrolment is None:
+        return html.Div("Belum ada wajah terdaftar", className="face-empty", id="rv-face")
+    if not viewer.can_see_selfies:
+        return html.Div("Wajah hanya untuk peran yang berwenang", className="face-empty", id="rv-face")
+    url = admin_data.photo_thumbnail(enrolment["photo_sha256"], side=200)
+    if url is None:
+        return html.Div("Foto wajah tidak ditemukan", className="face-empty", id="rv-face")
+    return html.Img(src=url, alt="Wajah terdaftar", id="rv-face")
+
+
+MATCH_LABELS = {"match": "cocok", "mismatch": "tidak cocok", "no_face": "tidak ada wajah di swafoto",
+                "no_enrolment": "belum ada wajah terdaftar saat dicocokkan", "error": "gagal dicocokkan"}
+
+
+def _match(config, match: dict | None) -> str:
+    """What the server's face match said of this selfie, in words."""
+    if match is None:
+        return ""
+    if match.get("result") is None:
+        return "menunggu pencocokan"
+    said = MATCH_LABELS.get(match["result"], match["result"])
+    if match.get("distance") is None:
+        return said
+    return (f"{said}: jarak {formats.number(round(match['distance'], 2))} "
+            f"(ambang {formats.number(config.rules.face.server_threshold)})")
 
 
 def _selfie(viewer, c: dict):

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from queries import audit
+from queries import audit, db, faces
 from tests.conftest import ROOT
 from tests.support.dash_client import logged_in as client
 from tests.support.days import work_day
@@ -110,3 +110,26 @@ def test_pantau_users_adds_an_inspektorat_login(city, monkeypatch):
     assert cli.main(["users", "add", "irban2", "--role", "inspektorat", "--password-stdin", "--actor", "bkpp"]) == 0
     with rt.connection() as conn:
         assert users.user_by_username(conn, "irban2")["role"] == "inspektorat"
+
+
+def test_the_evidence_shows_the_reference_face_and_the_servers_match(app, city):
+    rt, data = city
+    lone, who = data["review"]["lone"], data["who"]["lone"]
+    evidence = [("rv-evidence", "children"), ("rv-list", "children"), ("rv-result", "children")]
+
+    def shown(username: str) -> str:
+        c = client(app, username)
+        status, out = c.callback(evidence, [("rv-selected", "data", lone)], [], key=c.output_key("rv-selected"))
+        assert status == 200
+        return str(out)
+
+    assert "Belum ada wajah terdaftar" in shown("inspektur")
+    with rt.transaction() as conn:
+        faces.add_enrolment(conn, who["id"], [0.0] * 128, "test-model", "photo", data["selfie"], "bkpp")
+        db.run(conn, """INSERT INTO face_matches (check_in_id, employee_id, selfie_sha256, result, distance, model,
+                                                  matched_at)
+                        VALUES (:c, :e, :s, 'mismatch', 0.71, 'test-model', now())""",
+               c=lone, e=who["id"], s=data["selfie"])
+    page = shown("inspektur")
+    assert "Belum ada wajah terdaftar" not in page and "data:image/jpeg;base64," in page
+    assert "tidak cocok: jarak 0,71 (ambang 0,6)" in page
