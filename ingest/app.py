@@ -76,6 +76,7 @@ def create_app(runtime=None) -> FastAPI:
                                        wait_s=rt.config.database.api_wait_s)
     app.state.now = clock.now   # the server's now (the demo's accelerated clock); tests pin it
     errors.install(app)
+    app.add_middleware(check_ins.Shortcut, path=f"{API}/check-ins")   # added first: inside the body limit
     app.add_middleware(BodyLimit)
     for module in (devices, check_ins, me, leaves, events):
         app.include_router(module.router, prefix=API)
