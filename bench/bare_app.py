@@ -28,8 +28,9 @@ def create_app() -> FastAPI:
     async def lifespan(app):
         import anyio.to_thread
 
-        # as the product: no more threads than pooled connections
-        anyio.to_thread.current_default_thread_limiter().total_tokens = rt.settings.api_threads
+        # No more threads than pooled connections (as the product's check-in writers): an
+        # overflow connection would be opened and closed per request, a backend forked each time.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = rt.settings.db_pool
         yield
 
     # as the product: no OpenTelemetry lookups per request
