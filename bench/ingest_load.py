@@ -182,10 +182,13 @@ async def send(conn: Connection, event_id: str, request: bytes, load: Load, dead
 
 
 async def drive(host: str, port: int, phones: list, now: Callable, seconds: float, concurrency: int,
-                selfie_share: float, retry_share: float, seed: int, rate: float | None = None) -> Load:
+                selfie_share: float, retry_share: float, seed: int, rate: float | None = None,
+                count: int | None = None) -> Load:
     """Closed loop (default): `concurrency` connections, each sending its next check-in at
     once. Open loop (`rate`): Poisson arrivals over a pool of `concurrency` connections;
-    a check-in's latency then includes its wait for a free connection."""
+    a check-in's latency then includes its wait for a free connection. `count` (closed
+    loop): stop after that many check-ins, whatever the time (a fixed amount of work to
+    count the server's CPU or instructions on)."""
     rng = random.Random(seed)
     build = Requests(f"{host}:{port}", phones, rng)
     gc.freeze()   # the phones and selfies stay: a full collection must not walk them (a pause is latency)
@@ -209,8 +212,11 @@ async def drive(host: str, port: int, phones: list, now: Callable, seconds: floa
     conns = [Connection(host, port) for _ in range(concurrency)]
     try:
         if rate is None:
+            left = [count if count is not None else -1]
+
             async def lane(conn: Connection) -> None:
-                while time.monotonic() < stop:
+                while time.monotonic() < stop and left[0] != 0:
+                    left[0] -= 1
                     await one(conn)
             await asyncio.gather(*(lane(c) for c in conns))
             return load

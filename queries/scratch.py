@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 
-from .db import maintenance
+from .db import maintenance, run
 
 
 def recreate_database(server_url: str, name: str) -> str:
@@ -13,3 +13,14 @@ def recreate_database(server_url: str, name: str) -> str:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+# --- the bare ceiling of bench/ingest (bench/bare_app.py): one INSERT per request ---------
+
+def create_bare_table(conn) -> None:
+    """The bare app's table, made by the owner (the app role may insert: default privileges)."""
+    conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS bench_bare (id bigserial PRIMARY KEY, body bytea NOT NULL)")
+
+
+def insert_bare(conn, body: bytes) -> None:
+    run(conn, "INSERT INTO bench_bare (body) VALUES (:body)", body=body)

@@ -45,11 +45,14 @@ class Writer:
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         self._queue.put((job, loop, done))
+        # One timer on the future itself: asyncio.wait_for(shield(...)) made two more futures
+        # and their callbacks per request, a few per cent of the worker's CPU at the rush.
+        timer = None if self._wait_s is None else loop.call_later(self._wait_s, _give_up, done, self._wait_s)
         try:
-            return await asyncio.wait_for(asyncio.shield(done), self._wait_s)
-        except TimeoutError:
-            done.cancel()   # a writer that has not taken it yet drops it
-            raise DatabaseUnavailable(f"no check-in batch finished within {self._wait_s:g} s") from None
+            return await done
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def _start(self) -> None:
         with self._lock:   # started by the first request: after gunicorn's fork, never before
@@ -80,7 +83,7 @@ class Writer:
                     self._queue.put(None)
                     break
                 batch.append(nxt)
-            batch = [item for item in batch if not item[2].cancelled()]   # its phone was told 503
+            batch = [item for item in batch if not item[2].done()]   # its phone was told 503 (or left)
             if not batch:
                 continue
             for (_, loop, done), result in zip(batch, self._results([job for job, _, _ in batch])):
@@ -99,8 +102,14 @@ class Writer:
             return [result for job in jobs for result in self._results([job])]
 
 
+def _give_up(done: asyncio.Future, wait_s: float) -> None:
+    """Past the wait: the phone is answered 503; a writer that has not taken the job drops it."""
+    if not done.done():
+        done.set_exception(DatabaseUnavailable(f"no check-in batch finished within {wait_s:g} s"))
+
+
 def _settle(done: asyncio.Future, result: Any) -> None:
-    if done.cancelled():   # the client went away; its check-in is stored all the same
+    if done.done():   # answered 503 already, or the client went away; stored all the same
         return
     if isinstance(result, BaseException):
         done.set_exception(result)

@@ -101,3 +101,21 @@ def test_a_dead_pooled_connection_is_503_then_the_retry_lands_once(runtime):
     assert replies[landed].status_code == 201 and {r.status_code for r in replies[landed + 1:]} == {200}
     assert _count(runtime, "SELECT count(*) FROM check_ins WHERE event_key LIKE :k",
                   k=f"%{again['event_id']}") == 1
+
+
+def test_the_check_in_shortcut_answers_as_the_router_did(runtime):
+    """POST /check-ins skips FastAPI's router (check_ins.Shortcut): its refusals still come
+    from the app's handlers, in the one envelope, and other methods still reach the router."""
+    with TestClient(_app(runtime)) as c:
+        phone = new_phone(runtime, c)
+        broken = c.post("/api/v1/check-ins", content=b"--x\r\nContent-Disposition: form-data; name=\"data\"\r\n",
+                        headers={**phone["headers"], "Content-Type": "multipart/form-data; boundary=x"})
+        no_token = c.post("/api/v1/check-ins", json=body(runtime, MORNING))
+        late = c.post("/api/v1/check-ins", json={**body(runtime, MORNING), "captured_at": "2020-01-01T07:00:00+07:00"},
+                      headers=phone["headers"])
+        listed = c.get("/api/v1/check-ins", headers=phone["headers"])
+    assert (broken.status_code, broken.json()["error"]["code"]) in {(400, "bad_request"), (422, "invalid_fields")}
+    assert no_token.status_code == 401 and no_token.json()["error"]["code"] == "missing_token"
+    assert no_token.headers["WWW-Authenticate"] == "Bearer"
+    assert late.status_code == 422 and [f["field"] for f in late.json()["error"]["fields"]] == ["captured_at"]
+    assert listed.status_code == 405 and listed.json()["error"]["code"] == "method_not_allowed"
