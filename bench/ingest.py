@@ -183,7 +183,7 @@ def run(servers: str, args) -> list[dict]:
                           flush=True)
                 for rate in rates:
                     offered = f"{rate:g}/s offered" if rate else f"closed loop, {args.concurrency} in flight"
-                    print(f"[{servers}] {name}: {offered}, {args.warmup:.0f} s warm-up + {args.seconds:.0f} s ...",
+                    print(f"[{servers}] {name}: driving {offered}, {args.warmup:.0f} s warm-up + {args.seconds:.0f} s ...",
                           flush=True)
                     result = {"servers": servers, "app": name, "employees": args.employees, "procfile": app_cmd,
                               **measure(proc, port, rt, var_dir, active, now, args, rate,
