@@ -76,7 +76,7 @@ def insert_check_ins_and_days(conn: Connection, check_ins: list[dict], days: lis
             FROM json_populate_recordset(NULL::work_days, CAST(:days AS json)) AS w
             WHERE w.employee_id IN (SELECT employee_id FROM stored)
             ON CONFLICT (employee_id, work_date) DO UPDATE SET
-                {', '.join(f'{c} = EXCLUDED.{c}' for c in day_cols[2:])}, updated_at = now())
+                {', '.join(f'{c} = EXCLUDED.{c}' for c in day_cols[2:])}, updated_at = EXCLUDED.updated_at)
         SELECT event_key, id FROM stored""",
         check_ins=json.dumps([_check_in_values(c) for c in check_ins], default=str),
         days=json.dumps([{c: d.get(c) for c in day_cols} for d in days], default=str))
@@ -149,7 +149,7 @@ def upsert_work_day(conn: Connection, record: dict) -> None:
         INSERT INTO work_days ({', '.join(cols)}, updated_at)
         VALUES ({', '.join(':' + c for c in cols)}, now())
         ON CONFLICT (employee_id, work_date) DO UPDATE SET
-            {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now()""",
+            {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = EXCLUDED.updated_at""",
         **{c: record.get(c) for c in cols})
 
 

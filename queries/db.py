@@ -21,7 +21,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import psycopg2
 import psycopg2.extensions
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -103,14 +103,27 @@ def _wait_with_deadline(conn) -> None:
         poller.poll(left * 1000)
 
 
-def _connect_params() -> dict:
+def _connect_params(url: str) -> dict:
     wait_s = _wait_s[0]
     params = {"application_name": "pantau", **KEEPALIVES,
               "connect_timeout": CONNECT_TIMEOUT_S if wait_s is None else max(2, round(wait_s))}
     if wait_s is not None:
         params["tcp_user_timeout"] = int(wait_s * 1000)
-        params["options"] = f"-c statement_timeout={int(wait_s * 1000)}"
+        # added to the URL's own options (a region's search_path), which connect_args would replace
+        params["options"] = " ".join(filter(None, [_url_options(url), f"-c statement_timeout={int(wait_s * 1000)}"]))
     return params
+
+
+def _url_options(url: str) -> str:
+    value = make_url(url).query.get("options") or ""
+    return value if isinstance(value, str) else " ".join(value)
+
+
+def url_schema(url: str) -> str | None:
+    """The schema a URL's `options=-c search_path=...` puts first (a region's schema on a
+    shared database, e.g. on Citus: docs/scale.md); None when the URL sets none."""
+    match = re.search(r"-c\s*search_path\s*=\s*(\"[^\"]+\"|[^\s,]+)", _url_options(url))
+    return match.group(1).strip('"') if match else None
 
 
 def engine(url: str) -> Engine:
@@ -124,7 +137,7 @@ def engine(url: str) -> Engine:
                 pool_size=_pool_size[0],
                 max_overflow=10,
                 pool_timeout=_wait_s[0] or 10,
-                connect_args=_connect_params(),
+                connect_args=_connect_params(url),
             )
             event.listen(eng, "checkin", _note_idle)
             event.listen(eng, "checkout", _ping_if_idle)

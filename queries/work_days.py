@@ -115,7 +115,7 @@ def apply_stage(conn: Connection, sample: int = 0) -> dict:
             INSERT INTO work_days ({', '.join(WORK_DAY_COLUMNS)}, updated_at)
             SELECT {', '.join(WORK_DAY_COLUMNS)}, now() FROM changed
             ON CONFLICT (employee_id, work_date) DO UPDATE SET
-                {', '.join(f'{c} = EXCLUDED.{c}' for c in _VALUES)}, updated_at = now()
+                {', '.join(f'{c} = EXCLUDED.{c}' for c in _VALUES)}, updated_at = EXCLUDED.updated_at
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM work_days_in) AS staged,
@@ -153,8 +153,8 @@ def lock_day_close(conn: Connection, wait: bool = True) -> bool:
 def mark_closed(conn: Connection, work_date: dt.date, actor: str) -> int:
     """Record the close; returns how many times this date has been closed."""
     return scalar(conn, """
-        INSERT INTO day_closes (work_date, closed_by) VALUES (:d, :actor)
-        ON CONFLICT (work_date) DO UPDATE SET closed_at = now(), closed_by = EXCLUDED.closed_by,
+        INSERT INTO day_closes (work_date, closed_by, closed_at) VALUES (:d, :actor, now())
+        ON CONFLICT (work_date) DO UPDATE SET closed_at = EXCLUDED.closed_at, closed_by = EXCLUDED.closed_by,
             runs = day_closes.runs + 1
         RETURNING runs""", d=work_date, actor=actor)
 

@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from foundation.runtime import Runtime, boot
+from foundation.services import app_database
 from foundation.settings import Settings
 from queries import db
 
@@ -58,25 +59,40 @@ def _admin_engine(server_url: str):
 
 @pytest.fixture(scope="session")
 def make_database(server_url):
-    """Create a fresh database on the test server; all are dropped at the end."""
+    """A fresh database on the test server; all are dropped at the end. On a Citus
+    coordinator (bin/citus), a fresh distributed schema of the server's database instead,
+    as a region has there (docs/scale.md): the URL's search_path names it, the migrations
+    make it and Citus places it whole on one worker."""
     admin = _admin_engine(server_url)
-    made: list[str] = []
+    with admin.connect() as conn:
+        on_citus = bool(conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")).scalar())
+    made: list[tuple[str, str]] = []
 
     def _make(label: str) -> str:
         name = f"pantau_t_{RUN_ID}_{label}_{len(made)}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append(name)
-        return make_url(server_url).set(drivername="postgresql+psycopg2", database=name) \
-            .render_as_string(hide_password=False)
+        url = make_url(server_url).set(drivername="postgresql+psycopg2")
+        if on_citus:
+            url = url.update_query_dict({"options": f"-csearch_path={name}"})
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = url.set(database=name)
+        url = url.render_as_string(hide_password=False)
+        made.append((name, url))
+        return url
 
     yield _make
     db.dispose_all()
     with admin.connect() as conn:
-        for name in made:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            # boot made the database's app role (roles are server-wide: one per database)
-            conn.execute(text(f'DROP ROLE IF EXISTS "{name}_app"'))
+        for name, url in made:
+            role = app_database(url, None, "")[1].name   # boot made it (roles are server-wide)
+            if on_citus:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
+                    conn.execute(text(f'DROP OWNED BY "{role}"'))
+            else:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
     admin.dispose()
 
 
