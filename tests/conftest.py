@@ -25,6 +25,36 @@ REGIONS = ROOT / "tests" / "regions"
 RUN_ID = uuid.uuid4().hex[:8]
 
 
+CITUS_TESTS = ROOT / "tests" / "citus"
+
+
+def _on_citus() -> bool:
+    """Is DATABASE_URL a Citus coordinator (bin/citus)? Asked once a session."""
+    if not hasattr(_on_citus, "answer"):
+        url = os.environ.get("DATABASE_URL")
+        _on_citus.answer = False
+        if url:
+            engine = _admin_engine(url.replace("postgres://", "postgresql://", 1))
+            with engine.connect() as conn:
+                _on_citus.answer = bool(conn.execute(
+                    text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")).scalar())
+            engine.dispose()
+    return _on_citus.answer
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/citus/ proves the layout on a Citus cluster: collected only on one."""
+    if collection_path == CITUS_TESTS:
+        return not _on_citus()
+    return None
+
+
+def pytest_report_header(config):
+    if _on_citus():
+        return "database: a Citus coordinator (each test database is a distributed schema)"
+    return "tests/citus: not collected (DATABASE_URL is not a Citus coordinator; see bin/citus)"
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
     """URL of a Postgres server's maintenance database."""
