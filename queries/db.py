@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -291,9 +292,16 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], data: Iterab
     if psycopg2.extensions.get_wait_callback() is not None:
         return _insert_rows(raw, table, columns, buf)
     with raw.cursor() as cur:
-        cur.copy_expert(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf
-        )
+        try:
+            cur.copy_expert(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf
+            )
+        except psycopg2.InternalError as exc:
+            # Citus passes a worker's unique violation during COPY on as XX000 (internal error):
+            # raised as the UniqueViolation plain Postgres gives, which callers catch
+            if str(exc).startswith("duplicate key value violates unique constraint"):
+                raise psycopg2.errors.UniqueViolation(str(exc)) from exc
+            raise
     return count
 
 

@@ -84,7 +84,7 @@ def redis_url(tmp_path_factory):
 
 def _admin_engine(server_url: str):
     url = make_url(server_url).set(drivername="postgresql+psycopg2")
-    return create_engine(url, isolation_level="AUTOCOMMIT")
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
 
 
 @pytest.fixture(scope="session")
