@@ -244,13 +244,39 @@ def driver_rows(conn: Connection, sql: str, **params: Any) -> list[dict]:
     """`rows` straight on the driver's cursor, in the connection's transaction: for the
     check-in hot path, where SQLAlchemy's execution machinery costs more CPU than the
     statement. A lost connection still becomes DatabaseUnavailable (and leaves the pool)."""
+    with _driver_cursor(conn) as cur:
+        cur.execute(_driver_sql(sql), params)
+        return _fetched(cur)
+
+
+def driver_values(conn: Connection, sql: str, records: Sequence[Sequence[Any]], template: str | None = None,
+                  *, returning: bool = True) -> list[dict]:
+    """`driver_rows` for one multi-row `INSERT ... VALUES %s` (psycopg2's execute_values),
+    its RETURNING rows (`returning`: the statement has a RETURNING clause). A plain VALUES insert is one task on Citus, where an INSERT ... SELECT
+    from a function or a modifying CTE is planned in several steps through the coordinator."""
+    from psycopg2.extras import execute_values
+
+    with _driver_cursor(conn) as cur:
+        found = execute_values(cur, sql, list(records), template=template, page_size=max(len(records), 1),
+                               fetch=returning)
+        if not returning:
+            return []
+        names = [c.name for c in cur.description] if cur.description else []
+        return [dict(zip(names, row)) for row in found]
+
+
+def _fetched(cur) -> list[dict]:
+    if not cur.description:
+        return []
+    names = [c.name for c in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+@contextmanager
+def _driver_cursor(conn: Connection):
     try:
         with conn.connection.driver_connection.cursor() as cur:
-            cur.execute(_driver_sql(sql), params)
-            if not cur.description:
-                return []
-            names = [c.name for c in cur.description]
-            return [dict(zip(names, row)) for row in cur.fetchall()]
+            yield cur
     except conn.dialect.loaded_dbapi.Error as exc:
         if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None):
             conn.invalidate(exc)

@@ -77,10 +77,17 @@ def test_the_app_role_cannot_rewrite_the_record_on_the_cluster(runtime, statemen
         assert db.scalar(conn, "SELECT count(*) FROM check_ins WHERE employee_id = :e", e=emp["id"]) == 1
 
 
-def _explain(rt, sql: str, params: dict) -> str:
+def _explain(rt, sql: str, params: dict | None = None, records: list | None = None, template: str | None = None) -> str:
+    """EXPLAIN a statement as the hot path sends it: `params` for driver_rows (:name), or the
+    `records` of driver_values rendered into its VALUES %s as execute_values does."""
     with rt.connection() as conn:
         with conn.connection.driver_connection.cursor() as cur:
-            cur.execute("EXPLAIN " + db._driver_sql(sql), params)
+            if records is not None:
+                template = template or "(" + ", ".join(["%s"] * len(records[0])) + ")"
+                values = b", ".join(cur.mogrify(template, r) for r in records).decode()
+                cur.execute("EXPLAIN " + sql.replace("%s", values))
+            else:
+                cur.execute("EXPLAIN " + db._driver_sql(sql), params)
             return "\n".join(r[0] for r in cur.fetchall())
 
 
@@ -88,29 +95,48 @@ def _tasks(plan: str) -> list[int]:
     return [int(n) for n in re.findall(r"Task Count: (\d+)", plan)]
 
 
-def test_the_hot_path_insert_and_the_drill_down_run_as_one_task(runtime, monkeypatch):
-    seen: list[tuple[str, dict]] = []
+def _region_worker(rt) -> str:
+    with db.connection(rt.urls.owner_url) as conn:
+        nodes = {t["node"] for t in citus.schema_tables(conn, _region_schema(rt))}
+    assert len(nodes) == 1
+    host, port = nodes.pop().split(":")
+    return f"port={port} "
 
-    def recording(real):
+
+def test_the_hot_path_inserts_and_the_drill_down_each_run_as_one_task_on_the_regions_worker(runtime, monkeypatch):
+    seen: list[tuple[str, dict]] = []
+    inserts: list[tuple[str, list, str | None]] = []
+
+    def recording_rows(real):
         def wrapper(conn, sql, **params):
             seen.append((sql, params))
             return real(conn, sql, **params)
         return wrapper
 
-    monkeypatch.setattr(queries.attendance, "driver_rows", recording(queries.attendance.driver_rows))
-    monkeypatch.setattr(queries.dashboard, "rows", recording(queries.dashboard.rows))
+    def recording_values(real):
+        def wrapper(conn, sql, records, template=None, **kw):
+            inserts.append((sql, list(records), template))
+            return real(conn, sql, records, template, **kw)
+        return wrapper
+
+    monkeypatch.setattr(queries.attendance, "driver_values", recording_values(queries.attendance.driver_values))
+    monkeypatch.setattr(queries.dashboard, "rows", recording_rows(queries.dashboard.rows))
     emp = factories.employee(runtime, "DINKES")
     day = dt.date(2025, 7, 15)
     attendance.record(runtime, emp["id"], _attempt(runtime, dt.datetime(2025, 7, 15, 7, 20, tzinfo=WIB)),
                       f"mobile:{uuid.uuid4()}", payload={})
     with runtime.connection() as conn:
         assert [p["employee_id"] for p in dashboard.people(conn, "DINKES", day, day, None)] == [emp["id"]]
-    insert = [s for s in seen if "INSERT INTO check_ins" in s[0]]
+    assert [("INSERT INTO check_ins" in sql, "INSERT INTO work_days" in sql) for sql, _, _ in inserts] == \
+        [(True, False), (False, True)]
     drill_down = [s for s in seen if "FROM work_days wd" in s[0]]
-    assert len(insert) == 1 and len(drill_down) == 1
-    for sql, params in (insert[0], drill_down[0]):
-        plan = _explain(runtime, sql, params)
-        assert "Citus" in plan and _tasks(plan) == [1], plan
+    assert len(drill_down) == 1
+    worker = _region_worker(runtime)
+    plans = [_explain(runtime, sql, records=records, template=template) for sql, records, template in inserts]
+    plans.append(_explain(runtime, *drill_down[0]))
+    for plan in plans:
+        assert "Citus Adaptive" in plan and "Subplan" not in plan, plan
+        assert _tasks(plan) == [1] and plan.count("Node: ") == 1 and worker in plan, plan
 
 
 def test_one_employees_writers_queue_up_through_the_coordinator(runtime):
