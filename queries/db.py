@@ -218,6 +218,13 @@ def run(conn: Connection, sql: str, **params: Any):
     return conn.execute(_statement(sql), params)
 
 
+def inserted(conn: Connection, sql: str, **params: Any) -> int:
+    """How many rows an `INSERT ... ON CONFLICT DO NOTHING RETURNING 1` stored. Counted from
+    the returned rows, not the row count: for an INSERT ... SELECT that Citus runs through
+    the coordinator, the row count is every row offered, the skipped ones too."""
+    return len(run(conn, sql, **params).fetchall())
+
+
 def rows(conn: Connection, sql: str, **params: Any) -> list[dict]:
     # keys once and plain tuples: a RowMapping per row cost ~7 µs, 70 ms for a year's trends
     result = run(conn, sql, **params)

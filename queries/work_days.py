@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Sequence
 from sqlalchemy.engine import Connection
 
 from .attendance import LOCK_EMPLOYEES, WORK_DAY_COLUMNS
-from .db import copy_rows, one, rows, run, scalar, stream
+from .db import copy_rows, inserted, one, rows, run, scalar, stream
 
 # Columns a recompute may change (the key is employee_id, work_date).
 _VALUES = WORK_DAY_COLUMNS[2:]
@@ -200,10 +200,10 @@ def queue_pairs(conn: Connection, pairs: Iterable[tuple[int, dt.date]]) -> int:
     pairs = sorted(pairs)
     if not pairs:
         return 0
-    return run(conn, """
+    return inserted(conn, """
         INSERT INTO work_day_queue (employee_id, work_date)
         SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:dates AS date[]))
-        ON CONFLICT DO NOTHING""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs]).rowcount
+        ON CONFLICT DO NOTHING RETURNING 1""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs])
 
 
 def queued_pairs(conn: Connection, max_employees: int, employee_ids: list[int] | None = None
