@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from queries.db import url_schema
 from queries.roles import AppRole
 
 from .settings import Settings
@@ -133,9 +134,11 @@ def app_database(owner_url: str | None, app_url: str | None, secret_key: str) ->
         role = AppRole(url.username, url.password, derived=False) if owner_url else None
         return url.render_as_string(hide_password=False), role
     owner = make_url(owner_url)
-    name = f"{owner.database}_app"
+    # a region in a schema of a shared database (Citus) has a role of its own
+    place = "_".join(filter(None, [owner.database, url_schema(owner_url)]))
+    name = f"{place}_app"
     if len(name) > 63:   # Postgres cuts names at 63 bytes: keep them apart
-        name = f"{owner.database[:40]}_{hashlib.sha256(owner.database.encode()).hexdigest()[:8]}_app"
+        name = f"{place[:40]}_{hashlib.sha256(place.encode()).hexdigest()[:8]}_app"
     password = hmac.new(secret_key.encode(), f"pantau-db-app:{name}".encode(), hashlib.sha256).hexdigest()
     url = owner.set(username=name, password=password)
     return url.render_as_string(hide_password=False), AppRole(name, password, derived=True)

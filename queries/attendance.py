@@ -6,7 +6,9 @@ import json
 
 from sqlalchemy.engine import Connection
 
-from .db import driver_rows, one, rows, run, scalar
+from psycopg2.extras import Json
+
+from .db import driver_rows, driver_values, one, rows, run, scalar
 from .review import counted, latest_join, state_sql
 
 CHECK_IN_COLUMNS = (
@@ -61,40 +63,44 @@ def locked_states(conn: Connection, windows: dict[int, tuple[dt.date, dt.date]],
 
 
 def insert_check_ins_and_days(conn: Connection, check_ins: list[dict], days: list[dict]) -> dict[str, int]:
-    """Store check-ins and upsert work days (one row per employee and date) in one
-    statement, and queue each new selfie for the face match. {event_key: id} of the check-ins
-    stored; a key seen before is skipped, and so is the work day of an employee none of whose
-    check-ins was stored."""
+    """Store check-ins, upsert work days (one row per employee and date) and queue each new
+    selfie for the face match. {event_key: id} of the check-ins stored; a key seen before is
+    skipped, and so is the work day of an employee none of whose check-ins was stored.
+
+    Plain multi-row INSERT ... VALUES: on Citus each is one task on the region's worker
+    (a single statement with modifying CTEs went through the coordinator in three steps)."""
     if not check_ins:
         return {}
-    cols, day_cols = ", ".join(CHECK_IN_COLUMNS), WORK_DAY_COLUMNS
-    stored = driver_rows(conn, f"""
-        WITH stored AS (
-            INSERT INTO check_ins ({cols})
-            SELECT {cols} FROM json_populate_recordset(NULL::check_ins, CAST(:check_ins AS json))
-            ON CONFLICT (event_key) DO NOTHING RETURNING id, event_key, employee_id, selfie_sha256),
-        face AS (   -- every selfie waits for the worker's face match (queries/faces.py), queued with it
-            INSERT INTO face_matches (check_in_id, employee_id, selfie_sha256)
-            SELECT id, employee_id, selfie_sha256 FROM stored
-            WHERE selfie_sha256 IS NOT NULL AND employee_id IS NOT NULL),
-        day AS (
-            INSERT INTO work_days ({', '.join(day_cols)}, updated_at)
-            SELECT {', '.join('w.' + c for c in day_cols)}, now()
-            FROM json_populate_recordset(NULL::work_days, CAST(:days AS json)) AS w
-            WHERE w.employee_id IN (SELECT employee_id FROM stored)
+    stored = driver_values(conn, f"""
+        INSERT INTO check_ins ({", ".join(CHECK_IN_COLUMNS)}) VALUES %s
+        ON CONFLICT (event_key) DO NOTHING RETURNING id, event_key, employee_id, selfie_sha256""",
+        [_check_in_values(c) for c in check_ins])
+    written = {row["employee_id"] for row in stored}
+    selfies = [(r["id"], r["employee_id"], r["selfie_sha256"]) for r in stored
+               if r["selfie_sha256"] and r["employee_id"] is not None]
+    if selfies:   # every selfie waits for the worker's face match (queries/faces.py), queued with it
+        driver_values(conn, "INSERT INTO face_matches (check_in_id, employee_id, selfie_sha256) VALUES %s",
+                      selfies, returning=False)
+    day_cols = WORK_DAY_COLUMNS
+    fresh = [[d.get(c) for c in day_cols] for d in days if d.get("employee_id") in written]
+    if fresh:
+        driver_values(conn, f"""
+            INSERT INTO work_days ({', '.join(day_cols)}, updated_at) VALUES %s
             ON CONFLICT (employee_id, work_date) DO UPDATE SET
-                {', '.join(f'{c} = EXCLUDED.{c}' for c in day_cols[2:])}, updated_at = now())
-        SELECT event_key, id FROM stored""",
-        check_ins=json.dumps([_check_in_values(c) for c in check_ins], default=str),
-        days=json.dumps([{c: d.get(c) for c in day_cols} for d in days], default=str))
+                {', '.join(f'{c} = EXCLUDED.{c}' for c in day_cols[2:])}, updated_at = EXCLUDED.updated_at""",
+            fresh, template="(" + ", ".join(["%s"] * len(day_cols)) + ", now())", returning=False)
     return {row["event_key"]: row["id"] for row in stored}
 
 
-def _check_in_values(fields: dict) -> dict:
+def _check_in_values(fields: dict) -> list:
     values = {c: fields.get(c) for c in CHECK_IN_COLUMNS}
     values["reasons"] = list(values["reasons"] or [])
-    values["payload"] = values["payload"] or {}
-    return values
+    values["payload"] = Json(values["payload"] or {}, dumps=_json_dumps)
+    return [values[c] for c in CHECK_IN_COLUMNS]
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, default=str)   # dates and decimals in a payload, as before
 
 
 # The per-employee lock every writer of check-ins and work days takes, in id order (no
@@ -159,7 +165,7 @@ def upsert_work_day(conn: Connection, record: dict) -> None:
         INSERT INTO work_days ({', '.join(cols)}, updated_at)
         VALUES ({', '.join(':' + c for c in cols)}, now())
         ON CONFLICT (employee_id, work_date) DO UPDATE SET
-            {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = now()""",
+            {', '.join(f'{c} = EXCLUDED.{c}' for c in cols[2:])}, updated_at = EXCLUDED.updated_at""",
         **{c: record.get(c) for c in cols})
 
 

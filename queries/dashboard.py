@@ -192,7 +192,9 @@ def employee_days(conn: Connection, employee_id: int, date_from: dt.date, date_t
 
 def refresh_rollups(conn: Connection) -> None:
     """Rebuild the rollups after a day close or a recompute (readers are not blocked). Through
-    the owner's function: REFRESH needs the views' owner, and the app's role owns nothing."""
+    the owner's function: REFRESH needs the views' owner, and the app's role owns nothing.
+    In a transaction of its own: on Citus the owner may not read what the app's role wrote
+    earlier in the same transaction ("placements modified by a different user")."""
     run(conn, "SELECT pantau_refresh_rollups()")
 
 

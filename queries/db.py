@@ -19,9 +19,10 @@ from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -103,14 +104,27 @@ def _wait_with_deadline(conn) -> None:
         poller.poll(left * 1000)
 
 
-def _connect_params() -> dict:
+def _connect_params(url: str) -> dict:
     wait_s = _wait_s[0]
     params = {"application_name": "pantau", **KEEPALIVES,
               "connect_timeout": CONNECT_TIMEOUT_S if wait_s is None else max(2, round(wait_s))}
     if wait_s is not None:
         params["tcp_user_timeout"] = int(wait_s * 1000)
-        params["options"] = f"-c statement_timeout={int(wait_s * 1000)}"
+        # added to the URL's own options (a region's search_path), which connect_args would replace
+        params["options"] = " ".join(filter(None, [_url_options(url), f"-c statement_timeout={int(wait_s * 1000)}"]))
     return params
+
+
+def _url_options(url: str) -> str:
+    value = make_url(url).query.get("options") or ""
+    return value if isinstance(value, str) else " ".join(value)
+
+
+def url_schema(url: str) -> str | None:
+    """The schema a URL's `options=-c search_path=...` puts first (a region's schema on a
+    shared database, e.g. on Citus: docs/scale.md); None when the URL sets none."""
+    match = re.search(r"-c\s*search_path\s*=\s*(\"[^\"]+\"|[^\s,]+)", _url_options(url))
+    return match.group(1).strip('"') if match else None
 
 
 def engine(url: str) -> Engine:
@@ -124,7 +138,7 @@ def engine(url: str) -> Engine:
                 pool_size=_pool_size[0],
                 max_overflow=10,
                 pool_timeout=_wait_s[0] or 10,
-                connect_args=_connect_params(),
+                connect_args=_connect_params(url),
             )
             event.listen(eng, "checkin", _note_idle)
             event.listen(eng, "checkout", _ping_if_idle)
@@ -204,6 +218,13 @@ def run(conn: Connection, sql: str, **params: Any):
     return conn.execute(_statement(sql), params)
 
 
+def inserted(conn: Connection, sql: str, **params: Any) -> int:
+    """How many rows an `INSERT ... ON CONFLICT DO NOTHING RETURNING 1` stored. Counted from
+    the returned rows, not the row count: for an INSERT ... SELECT that Citus runs through
+    the coordinator, the row count is every row offered, the skipped ones too."""
+    return len(run(conn, sql, **params).fetchall())
+
+
 def rows(conn: Connection, sql: str, **params: Any) -> list[dict]:
     # keys once and plain tuples: a RowMapping per row cost ~7 µs, 70 ms for a year's trends
     result = run(conn, sql, **params)
@@ -230,13 +251,39 @@ def driver_rows(conn: Connection, sql: str, **params: Any) -> list[dict]:
     """`rows` straight on the driver's cursor, in the connection's transaction: for the
     check-in hot path, where SQLAlchemy's execution machinery costs more CPU than the
     statement. A lost connection still becomes DatabaseUnavailable (and leaves the pool)."""
+    with _driver_cursor(conn) as cur:
+        cur.execute(_driver_sql(sql), params)
+        return _fetched(cur)
+
+
+def driver_values(conn: Connection, sql: str, records: Sequence[Sequence[Any]], template: str | None = None,
+                  *, returning: bool = True) -> list[dict]:
+    """`driver_rows` for one multi-row `INSERT ... VALUES %s` (psycopg2's execute_values),
+    its RETURNING rows (`returning`: the statement has a RETURNING clause). A plain VALUES insert is one task on Citus, where an INSERT ... SELECT
+    from a function or a modifying CTE is planned in several steps through the coordinator."""
+    from psycopg2.extras import execute_values
+
+    with _driver_cursor(conn) as cur:
+        found = execute_values(cur, sql, list(records), template=template, page_size=max(len(records), 1),
+                               fetch=returning)
+        if not returning:
+            return []
+        names = [c.name for c in cur.description] if cur.description else []
+        return [dict(zip(names, row)) for row in found]
+
+
+def _fetched(cur) -> list[dict]:
+    if not cur.description:
+        return []
+    names = [c.name for c in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+@contextmanager
+def _driver_cursor(conn: Connection):
     try:
         with conn.connection.driver_connection.cursor() as cur:
-            cur.execute(_driver_sql(sql), params)
-            if not cur.description:
-                return []
-            names = [c.name for c in cur.description]
-            return [dict(zip(names, row)) for row in cur.fetchall()]
+            yield cur
     except conn.dialect.loaded_dbapi.Error as exc:
         if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, None):
             conn.invalidate(exc)
@@ -278,9 +325,16 @@ def copy_rows(conn: Connection, table: str, columns: Sequence[str], data: Iterab
     if psycopg2.extensions.get_wait_callback() is not None:
         return _insert_rows(raw, table, columns, buf)
     with raw.cursor() as cur:
-        cur.copy_expert(
-            f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf
-        )
+        try:
+            cur.copy_expert(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buf
+            )
+        except psycopg2.InternalError as exc:
+            # Citus passes a worker's unique violation during COPY on as XX000 (internal error):
+            # raised as the UniqueViolation plain Postgres gives, which callers catch
+            if str(exc).startswith("duplicate key value violates unique constraint"):
+                raise psycopg2.errors.UniqueViolation(str(exc)) from exc
+            raise
     return count
 
 

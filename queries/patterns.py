@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy.engine import Connection
 
-from .db import rows, run
+from .db import inserted, rows, run
 
 
 def mobile_fixes(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
@@ -45,13 +45,13 @@ def add_findings(conn: Connection, findings: list[dict]) -> int:
     """Store findings not stored before; how many were new."""
     if not findings:
         return 0
-    return run(conn, """
+    return inserted(conn, """
         INSERT INTO pattern_findings (kind, work_date, employee_ids, check_in_ids, evidence, message_id, message_en)
         SELECT f.kind, f.work_date, ARRAY(SELECT jsonb_array_elements_text(f.employee_ids)::bigint),
                ARRAY(SELECT jsonb_array_elements_text(f.check_in_ids)::bigint), f.evidence, f.message_id, f.message_en
         FROM jsonb_to_recordset(CAST(:f AS jsonb)) AS f(kind text, work_date date, employee_ids jsonb,
              check_in_ids jsonb, evidence jsonb, message_id text, message_en text)
-        ON CONFLICT (kind, employee_ids, check_in_ids) DO NOTHING""", f=json.dumps(findings, default=str)).rowcount
+        ON CONFLICT (kind, employee_ids, check_in_ids) DO NOTHING RETURNING 1""", f=json.dumps(findings, default=str))
 
 
 def findings(conn: Connection, first: dt.date, last: dt.date, unit_codes: list[str] | None = None) -> list[dict]:

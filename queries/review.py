@@ -11,7 +11,7 @@ import json
 
 from sqlalchemy.engine import Connection
 
-from .db import one, rows, run
+from .db import inserted, one, rows, run
 
 
 def add_flags(conn: Connection, flags: list[dict]) -> int:
@@ -19,12 +19,12 @@ def add_flags(conn: Connection, flags: list[dict]) -> int:
     evidence (a dict). A flag already there is kept as it was; how many were new."""
     if not flags:
         return 0
-    return run(conn, """
+    return inserted(conn, """
         INSERT INTO check_in_flags (check_in_id, source, kind, weight, evidence)
         SELECT f.check_in_id, f.source, f.kind, COALESCE(f.weight, 0), COALESCE(f.evidence, '{}')
         FROM jsonb_to_recordset(CAST(:f AS jsonb))
              AS f(check_in_id bigint, source text, kind text, weight real, evidence jsonb)
-        ON CONFLICT (check_in_id, source, kind) DO NOTHING""", f=json.dumps(flags, default=str)).rowcount
+        ON CONFLICT (check_in_id, source, kind) DO NOTHING RETURNING 1""", f=json.dumps(flags, default=str))
 
 
 def add_decision(conn: Connection, check_in_id: int, decision: str, note: str, decided_by: str) -> dt.datetime:

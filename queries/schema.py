@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.exc import InternalError
 
-from . import db, roles
+from . import citus, db, roles
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # Serialises concurrent starts (web, ingest and worker may upgrade at the same moment).
@@ -35,6 +35,7 @@ def upgrade(url: str, app_role: roles.AppRole | None = None, attempts: int = 5) 
         try:
             with db.engine(url).begin() as conn:
                 db.run(conn, "SELECT pg_advisory_xact_lock(:k)", k=_LOCK_KEY)
+                ensure_schema(conn, db.url_schema(url))
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "heads")
                 if app_role is not None:
@@ -45,6 +46,17 @@ def upgrade(url: str, app_role: roles.AppRole | None = None, attempts: int = 5) 
                 raise
             time.sleep(0.2 * attempt)
     return current_heads(url)
+
+
+def ensure_schema(conn, name: str | None) -> None:
+    """The schema the URL's search_path names (a region's, on a shared database): made when
+    missing, and on Citus distributed, so every table the migrations make lives on one node."""
+    if name is None or name == "public":
+        return
+    if not db.scalar(conn, "SELECT 1 FROM pg_namespace WHERE nspname = :s", s=name):
+        statement = db.scalar(conn, "SELECT format('CREATE SCHEMA %I', CAST(:s AS text))", s=name)
+        conn.exec_driver_sql(statement)
+    citus.distribute_schema(conn, name)
 
 
 def current_heads(url: str) -> list[str]:

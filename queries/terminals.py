@@ -7,7 +7,7 @@ import json
 from sqlalchemy.engine import Connection
 from psycopg2.errors import UniqueViolation
 
-from .db import copy_rows, one, rows, run, scalar
+from .db import copy_rows, inserted, one, rows, run, scalar
 
 # --- registry -----------------------------------------------------------------------------
 
@@ -151,18 +151,18 @@ def insert_bad_lines(conn: Connection, sn: str, lines: list[dict], via: str, now
     each (hash, occurrence) once; returns how many were new. Insert-only."""
     if not lines:
         return 0
-    return run(conn, """
+    return inserted(conn, """
         INSERT INTO terminal_bad_lines (sn, line_hash, occurrence, raw, raw_length, code, reason, line_no, via,
                                         first_seen_at)
         SELECT :sn, h, o, r, len, c, why, n, :via, :now
         FROM unnest(CAST(:hashes AS text[]), CAST(:occurrences AS int[]), CAST(:raws AS text[]),
                     CAST(:lengths AS int[]), CAST(:codes AS text[]), CAST(:reasons AS text[]),
                     CAST(:line_nos AS int[])) AS x(h, o, r, len, c, why, n)
-        ON CONFLICT (sn, line_hash, occurrence) DO NOTHING""",
+        ON CONFLICT (sn, line_hash, occurrence) DO NOTHING RETURNING 1""",
         sn=sn, via=via, now=now, hashes=[x["line_hash"] for x in lines],
         occurrences=[x["occurrence"] for x in lines], raws=[x["raw"] for x in lines],
         lengths=[x["raw_length"] for x in lines], codes=[x["code"] for x in lines],
-        reasons=[x["reason"] for x in lines], line_nos=[x["line_no"] for x in lines]).rowcount
+        reasons=[x["reason"] for x in lines], line_nos=[x["line_no"] for x in lines])
 
 
 def rejected_lines(conn: Connection, sns: list[str] | None, limit: int = 100) -> dict:
@@ -296,15 +296,15 @@ def insert_check_ins(conn: Connection, records: list[tuple]) -> set[str]:
 def insert_operlogs(conn: Connection, sn: str, table: str, lines: list[dict], now: dt.datetime) -> int:
     if not lines:
         return 0
-    return run(conn, """
+    return inserted(conn, """
         INSERT INTO terminal_operlogs (sn, line_hash, table_name, kind, pin, content, received_at)
         SELECT :sn, h, :table, k, p, c, :now
         FROM unnest(CAST(:hashes AS text[]), CAST(:kinds AS text[]), CAST(:pins AS text[]),
                     CAST(:contents AS text[])) AS x(h, k, p, c)
-        ON CONFLICT (sn, line_hash) DO NOTHING""",
+        ON CONFLICT (sn, line_hash) DO NOTHING RETURNING 1""",
         sn=sn, table=table, now=now, hashes=[x["line_hash"] for x in lines],
         kinds=[x["kind"] for x in lines], pins=[x["pin"] for x in lines],
-        contents=[x["content"] for x in lines]).rowcount
+        contents=[x["content"] for x in lines])
 
 
 def insert_photo(conn: Connection, sn: str, photo: dict, now: dt.datetime) -> bool:

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator, Sequence
 from sqlalchemy.engine import Connection
 
 from .attendance import LOCK_EMPLOYEES, WORK_DAY_COLUMNS
-from .db import copy_rows, one, rows, run, scalar, stream
+from .db import copy_rows, inserted, one, rows, run, scalar, stream
 from .review import counted
 
 # Columns a recompute may change (the key is employee_id, work_date).
@@ -121,7 +121,7 @@ def apply_stage(conn: Connection, sample: int = 0) -> dict:
             INSERT INTO work_days ({', '.join(WORK_DAY_COLUMNS)}, updated_at)
             SELECT {', '.join(WORK_DAY_COLUMNS)}, now() FROM changed
             ON CONFLICT (employee_id, work_date) DO UPDATE SET
-                {', '.join(f'{c} = EXCLUDED.{c}' for c in _VALUES)}, updated_at = now()
+                {', '.join(f'{c} = EXCLUDED.{c}' for c in _VALUES)}, updated_at = EXCLUDED.updated_at
             RETURNING 1
         )
         SELECT (SELECT count(*) FROM work_days_in) AS staged,
@@ -159,8 +159,8 @@ def lock_day_close(conn: Connection, wait: bool = True) -> bool:
 def mark_closed(conn: Connection, work_date: dt.date, actor: str) -> int:
     """Record the close; returns how many times this date has been closed."""
     return scalar(conn, """
-        INSERT INTO day_closes (work_date, closed_by) VALUES (:d, :actor)
-        ON CONFLICT (work_date) DO UPDATE SET closed_at = now(), closed_by = EXCLUDED.closed_by,
+        INSERT INTO day_closes (work_date, closed_by, closed_at) VALUES (:d, :actor, now())
+        ON CONFLICT (work_date) DO UPDATE SET closed_at = EXCLUDED.closed_at, closed_by = EXCLUDED.closed_by,
             runs = day_closes.runs + 1
         RETURNING runs""", d=work_date, actor=actor)
 
@@ -206,10 +206,10 @@ def queue_pairs(conn: Connection, pairs: Iterable[tuple[int, dt.date]]) -> int:
     pairs = sorted(pairs)
     if not pairs:
         return 0
-    return run(conn, """
+    return inserted(conn, """
         INSERT INTO work_day_queue (employee_id, work_date)
         SELECT * FROM unnest(CAST(:ids AS bigint[]), CAST(:dates AS date[]))
-        ON CONFLICT DO NOTHING""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs]).rowcount
+        ON CONFLICT DO NOTHING RETURNING 1""", ids=[e for e, _ in pairs], dates=[d for _, d in pairs])
 
 
 def queued_pairs(conn: Connection, max_employees: int, employee_ids: list[int] | None = None

@@ -16,12 +16,43 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from foundation.runtime import Runtime, boot
+from foundation.services import app_database
 from foundation.settings import Settings
 from queries import db
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIONS = ROOT / "tests" / "regions"
 RUN_ID = uuid.uuid4().hex[:8]
+
+
+CITUS_TESTS = ROOT / "tests" / "citus"
+
+
+def _on_citus() -> bool:
+    """Is DATABASE_URL a Citus coordinator (bin/citus)? Asked once a session."""
+    if not hasattr(_on_citus, "answer"):
+        url = os.environ.get("DATABASE_URL")
+        _on_citus.answer = False
+        if url:
+            engine = _admin_engine(url.replace("postgres://", "postgresql://", 1))
+            with engine.connect() as conn:
+                _on_citus.answer = bool(conn.execute(
+                    text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")).scalar())
+            engine.dispose()
+    return _on_citus.answer
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/citus/ proves the layout on a Citus cluster: collected only on one."""
+    if collection_path == CITUS_TESTS:
+        return not _on_citus()
+    return None
+
+
+def pytest_report_header(config):
+    if _on_citus():
+        return "database: a Citus coordinator (each test database is a distributed schema)"
+    return "tests/citus: not collected (DATABASE_URL is not a Citus coordinator; see bin/citus)"
 
 
 @pytest.fixture(scope="session")
@@ -53,30 +84,45 @@ def redis_url(tmp_path_factory):
 
 def _admin_engine(server_url: str):
     url = make_url(server_url).set(drivername="postgresql+psycopg2")
-    return create_engine(url, isolation_level="AUTOCOMMIT")
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
 
 
 @pytest.fixture(scope="session")
 def make_database(server_url):
-    """Create a fresh database on the test server; all are dropped at the end."""
+    """A fresh database on the test server; all are dropped at the end. On a Citus
+    coordinator (bin/citus), a fresh distributed schema of the server's database instead,
+    as a region has there (docs/scale.md): the URL's search_path names it, the migrations
+    make it and Citus places it whole on one worker."""
     admin = _admin_engine(server_url)
-    made: list[str] = []
+    with admin.connect() as conn:
+        on_citus = bool(conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = 'citus'")).scalar())
+    made: list[tuple[str, str]] = []
 
     def _make(label: str) -> str:
         name = f"pantau_t_{RUN_ID}_{label}_{len(made)}"
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        made.append(name)
-        return make_url(server_url).set(drivername="postgresql+psycopg2", database=name) \
-            .render_as_string(hide_password=False)
+        url = make_url(server_url).set(drivername="postgresql+psycopg2")
+        if on_citus:
+            url = url.update_query_dict({"options": f"-csearch_path={name}"})
+        else:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            url = url.set(database=name)
+        url = url.render_as_string(hide_password=False)
+        made.append((name, url))
+        return url
 
     yield _make
     db.dispose_all()
     with admin.connect() as conn:
-        for name in made:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            # boot made the database's app role (roles are server-wide: one per database)
-            conn.execute(text(f'DROP ROLE IF EXISTS "{name}_app"'))
+        for name, url in made:
+            role = app_database(url, None, "")[1].name   # boot made it (roles are server-wide)
+            if on_citus:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
+                    conn.execute(text(f'DROP OWNED BY "{role}"'))
+            else:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
     admin.dispose()
 
 

@@ -1,6 +1,24 @@
 """Alembic environment: the URL comes from `queries.schema.upgrade`, never from a file."""
+import sqlparse
 from alembic import context
+from alembic.ddl.postgresql import PostgresqlImpl
 from sqlalchemy import create_engine, pool
+
+
+class OneStatementPerCall(PostgresqlImpl):
+    """`op.execute` with several statements in one string runs them one by one, in the same
+    transaction: Citus propagates DDL statement by statement and refuses a string of several
+    ("cannot insert multiple commands into a prepared statement"). Declaring the dialect
+    replaces Alembic's Postgres implementation for this process (its registry is by dialect)."""
+    __dialect__ = "postgresql"
+
+    def execute(self, sql, execution_options=None) -> None:
+        if not isinstance(sql, str):
+            return super().execute(sql, execution_options)
+        for statement in sqlparse.split(sql):   # knows quotes, $$ bodies and comments
+            if sqlparse.format(statement, strip_comments=True).strip(" \n;"):
+                super().execute(statement, execution_options)
+
 
 url = context.config.get_main_option("sqlalchemy.url")
 

@@ -97,5 +97,6 @@ def seed_city(rt, past_days: int = 10) -> dict:
                                      ("kadamkar", "kepala_unit", "DAMKAR")):
             logins[username] = users.add_user(conn, username, hash_password(PASSWORD), role, unit, username.title())
         kiosk = users.add_kiosk_token(conn, "TV Wali Kota", hash_token(KIOSK_TOKEN), True, "test")
+    with rt.transaction() as conn:   # after the commit, as the worker does (dashboard.refresh_rollups)
         qd.refresh_rollups(conn)
     return {"today": today, "people": people, "logins": logins, "kiosk": kiosk, "days": days}

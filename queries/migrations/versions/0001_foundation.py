@@ -1,13 +1,16 @@
 """Foundation schema: the region, people, raw check-ins, derived work days, audit.
 
 Times are UTC timestamptz; every work_date is a date in the office's own zone.
-check_ins and audit_log are append-only, enforced by triggers so that even the
-application's own database user cannot rewrite history.
+check_ins and audit_log are append-only: the application's own database role may not
+UPDATE, DELETE or TRUNCATE them (queries/roles.py), and on plain Postgres triggers refuse
+it even to the owner.
 
 Revision ID: 0001
 Revises:
 """
 from alembic import op
+
+from queries import citus
 
 revision = "0001"
 down_revision = None
@@ -252,7 +255,11 @@ BEGIN
     RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END $$;
+"""
 
+# A second line behind the app role's privileges (queries/roles.py). Citus refuses triggers on
+# its distributed tables (a region's schema there), so on Citus the privileges alone hold.
+TRIGGERS = r"""
 CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION pantau_append_only();
 CREATE TRIGGER check_ins_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON check_ins
@@ -268,6 +275,8 @@ TABLES = (
 
 def upgrade() -> None:
     op.execute(SCHEMA)
+    if not citus.distributed(op.get_bind(), "check_ins"):
+        op.execute(TRIGGERS)
 
 
 def downgrade() -> None:

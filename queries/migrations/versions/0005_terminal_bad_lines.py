@@ -31,10 +31,12 @@ def upgrade() -> None:
         ALTER TABLE terminal_bad_lines
             ALTER COLUMN occurrence DROP DEFAULT,
             ALTER COLUMN raw_length SET NOT NULL,
-            ALTER COLUMN code SET NOT NULL,
-            ADD CONSTRAINT terminal_bad_lines_raw_kept CHECK (length(raw) <= 1024) NOT VALID,
-            DROP CONSTRAINT terminal_bad_lines_pkey,
-            ADD PRIMARY KEY (sn, line_hash, occurrence);
+            ALTER COLUMN code SET NOT NULL;
+        -- each constraint an ALTER of its own: Citus refuses ADD CONSTRAINT among other subcommands
+        ALTER TABLE terminal_bad_lines
+            ADD CONSTRAINT terminal_bad_lines_raw_kept CHECK (length(raw) <= 1024) NOT VALID;
+        ALTER TABLE terminal_bad_lines DROP CONSTRAINT terminal_bad_lines_pkey;
+        ALTER TABLE terminal_bad_lines ADD PRIMARY KEY (sn, line_hash, occurrence);
         CREATE INDEX terminal_bad_lines_seen_idx ON terminal_bad_lines (first_seen_at DESC);""")
 
 

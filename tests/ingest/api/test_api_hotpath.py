@@ -92,8 +92,10 @@ def test_a_dead_pooled_connection_is_503_then_the_retry_lands_once(runtime):
         url = runtime.urls.owner_url   # the app's role may not end other roles' backends
         killer = f"{url}{'&' if '?' in url else '?'}application_name=killer"   # a pool of its own
         with db.connection(killer) as conn:   # what a Postgres restart does to the API's pool
+            # the API's backends (its role's): on Citus other regions share the database
             db.run(conn, """SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                            WHERE datname = current_database() AND pid <> pg_backend_pid()""")
+                            WHERE datname = current_database() AND usename = :role AND pid <> pg_backend_pid()""",
+                   role=runtime.urls.app_role.name)
         again = body(runtime, MORNING)
         replies = [c.post("/api/v1/check-ins", json=again, headers=phone["headers"]) for _ in range(20)]
         landed = next(i for i, r in enumerate(replies) if r.status_code != 503)
