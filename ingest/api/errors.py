@@ -200,13 +200,18 @@ def install(app: FastAPI) -> None:
 
 
 def _allowed(request: Request) -> list[str]:
-    from starlette.routing import Match
+    """The methods the request's path has, from the API's own OpenAPI document (FastAPI no
+    longer lists an included router's routes in app.router.routes)."""
+    from starlette.routing import compile_path
 
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        if getattr(route, "methods", None) and route.matches(request.scope)[0] != Match.NONE:
-            methods |= route.methods
+    for path, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(path)[0].match(request.url.path):
+            methods |= {m.upper() for m in operations if m in _METHODS}
     return sorted(methods)
+
+
+_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def _database_outage(exc: Exception) -> bool:

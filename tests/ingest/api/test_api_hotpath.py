@@ -121,3 +121,4 @@ def test_the_check_in_shortcut_answers_as_the_router_did(runtime):
     assert no_token.headers["WWW-Authenticate"] == "Bearer"
     assert late.status_code == 422 and [f["field"] for f in late.json()["error"]["fields"]] == ["captured_at"]
     assert listed.status_code == 405 and listed.json()["error"]["code"] == "method_not_allowed"
+    assert listed.headers["Allow"] == "POST"   # the methods the path has
