@@ -272,7 +272,8 @@ class WebRules(_Model):
 # What each pattern across check-ins costs a check-in's trust score (100 = nothing found);
 # the keys are the kinds ingest.rules.patterns finds.
 PATTERN_WEIGHTS = {"impossible_travel": 60.0, "repeated_fix": 40.0, "accuracy_stretch": 30.0,
-                   "shared_device": 60.0, "arrive_together": 50.0, "terminal_buddies": 50.0, "selfie_reuse": 60.0}
+                   "shared_device": 60.0, "arrive_together": 50.0, "terminal_buddies": 50.0, "selfie_reuse": 60.0,
+                   "offline_habit": 40.0}
 
 
 # What the judge's own flags cost the same trust score (a flagged check-in waits for review anyway;
@@ -302,6 +303,9 @@ class PatternRules(_Model):
     together_min_share: float = Field(default=0.6, gt=0, le=1)   # ... and this share of the days both came
     terminal_within_s: float = Field(default=10, gt=0)      # two PINs on one terminal this close, day after day
     selfie_max_bits: int = Field(default=4, ge=0, le=16)    # pHash bits apart for "the same selfie"
+    offline_habit_days: int = Field(default=3, ge=2)        # offline uploads on this many days ...
+    offline_habit_share: float = Field(default=0.6, gt=0, le=1)   # ... and this share of the employee's days ...
+    offline_place_share: float = Field(default=0.3, gt=0, le=1)   # ... unless the office's others are this often
     weights: dict[str, float] = Field(default_factory=lambda: dict(PATTERN_WEIGHTS))
     judge_weights: dict[str, float] = Field(default_factory=lambda: dict(JUDGE_WEIGHTS))
     # a check-in whose trust score (100 minus its weights) falls below this waits for review

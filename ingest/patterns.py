@@ -13,6 +13,8 @@ from . import review, selfies
 from .rules import patterns as p
 from .selfie_hash import phash
 
+OFFLINE_LATE = {"offline_upload", "late_upload"}   # the judge's codes for a check-in sent late as offline
+
 
 def scan(rt, first: dt.date, last: dt.date) -> dict:
     """Find and store the findings, flag their check-ins (source 'pattern', with the kind's
@@ -44,6 +46,9 @@ def scan(rt, first: dt.date, last: dt.date) -> dict:
                                            office.radius_m or config.rules.geofence.default_radius_m)
             found += [stretched] if stretched else []
     found += p.selfie_reuse(_selfies(rt, mobile), rules.selfie_max_bits)
+    found += p.offline_habit([p.Upload(r["id"], r["employee_id"], r["work_date"], r["office_code"],
+                                       bool(OFFLINE_LATE & set(r["reasons"] or ()))) for r in mobile],
+                             rules.offline_habit_days, rules.offline_habit_share, rules.offline_place_share)
     judged = {r["id"]: r["reasons"] or [] for r in [*located_rows, *punches]}
     counted = {r["id"] for r in [*located_rows, *punches] if r["verdict"] != "refused"}
     flags = p.review_flags(found, rules.weights, judged, rules.judge_weights, rules.review_below, counted)

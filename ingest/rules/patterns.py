@@ -1,6 +1,7 @@
 """Patterns across check-ins that a single check-in cannot show: impossible travel,
 too-perfect positions, one phone for two people, pairs who always arrive together
-(titip absen), buddy punching at a terminal, a reused selfie. Pure: data in, findings out.
+(titip absen), buddy punching at a terminal, a reused selfie, offline uploads as a habit.
+Pure: data in, findings out.
 
 Each finding names its kind, the employees and check-ins involved, the evidence, and a
 message in Indonesian and English; its weight comes from config (rules.patterns), so a
@@ -11,7 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
@@ -52,6 +53,18 @@ class Selfie:
     employee_id: int
     work_date: dt.date
     phash: int                      # a 64-bit perceptual hash (imagehash.phash, as an int)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One phone check-in as the offline pattern sees it."""
+
+    check_in_id: int
+    employee_id: int
+    work_date: dt.date
+    office_code: str | None
+    offline_late: bool              # sent minutes or hours after capture, as offline (the judge's
+                                    # offline_upload or late_upload)
 
 
 @dataclass
@@ -225,6 +238,55 @@ def selfie_reuse(selfies: list[Selfie], max_bits: int = 4) -> list[Finding]:
                                    + ("untuk dua pegawai" if len(who) > 1 else "pada dua hari"),
                                    f"The same or a near-identical selfie ({bits} bits apart) "
                                    + ("for two employees" if len(who) > 1 else "on two days")))
+    return out
+
+
+def offline_habit(uploads: list[Upload], min_days: int = 3, min_share: float = 0.6,
+                  place_share: float = 0.3) -> list[Finding]:
+    """An employee whose check-ins arrive as late offline uploads on most of their days.
+
+    Back-dating with a forged `offline_since` from a phone that stays silent looks, one
+    check-in at a time, exactly like an honest offline upload: the phone's word is all there
+    is, and a silent phone leaves the server no trace. The days tell them apart. Honest
+    offline is rare and scattered (no signal in a basement one morning, a network outage),
+    while whoever back-dates to hide coming late needs it on every late day. So: offline
+    uploads on at least `min_days` days and `min_share` of the days the employee checked in.
+    Unless the place is why: when the other employees of the same office upload offline on at
+    least `place_share` of their days, the office has no signal and the habit is the building's.
+
+    Needs history (`min_days` days, 3 by default); one back-dated day now and then passes as
+    honest offline, as it should: the review looks at habits, not at bad luck."""
+    present: dict[int, set] = defaultdict(set)
+    late: dict[int, list[Upload]] = defaultdict(list)
+    offices: dict[int, Counter] = defaultdict(Counter)
+    for u in uploads:
+        present[u.employee_id].add(u.work_date)
+        offices[u.employee_id][u.office_code] += 1
+        if u.offline_late:
+            late[u.employee_id].append(u)
+    office_of = {e: c.most_common(1)[0][0] for e, c in offices.items()}
+    # per office: employee-days present and employee-days with an offline upload, everyone's
+    place_days, place_late = Counter(), Counter()
+    for e, days in present.items():
+        place_days[office_of[e]] += len(days)
+        place_late[office_of[e]] += len({u.work_date for u in late.get(e, ())})
+    out = []
+    for e, mine in late.items():
+        days, offline_days = len(present[e]), sorted({u.work_date for u in mine})
+        office = office_of[e]
+        others_days = place_days[office] - days
+        others_share = (place_late[office] - len(offline_days)) / others_days if others_days else 0.0
+        if len(offline_days) < min_days or len(offline_days) / days < min_share or others_share >= place_share:
+            continue
+        share = round(100 * others_share)
+        out.append(Finding(
+            "offline_habit", (e,), tuple(u.check_in_id for u in mine), offline_days[-1],
+            {"days_offline": len(offline_days), "days_present": days, "office_code": office,
+             "office_offline_share": round(others_share, 3), "dates": [d.isoformat() for d in offline_days]},
+            f"Presensi dikirim belakangan sebagai offline pada {len(offline_days)} dari {days} hari "
+            f"(rekan sekantor: {share} % hari)",
+            f"Check-ins uploaded later as offline on {len(offline_days)} of {days} days "
+            f"(colleagues at the same office: {share} % of days)"))
     return out
 
 

@@ -356,6 +356,18 @@ def test_trust_threshold_judge_weights_and_offline_window_are_named_by_key_path(
     assert patterns.judge_weights == {"clock_skew": 40, "late_upload": 70} and patterns.review_below == 70
 
 
+def test_offline_habit_thresholds_are_named_by_key_path_and_weighed():
+    problems = problems_of(mutated((("rules", "patterns", "offline_habit_days"), 1),
+                                   (("rules", "patterns", "offline_habit_share"), 1.5),
+                                   (("rules", "patterns", "offline_place_share"), 0)))
+    assert any(p.startswith("rules.patterns.offline_habit_days: must be >= 2") for p in problems), problems
+    assert any(p.startswith("rules.patterns.offline_habit_share: must be <= 1") for p in problems), problems
+    assert any(p.startswith("rules.patterns.offline_place_share: must be > 0") for p in problems), problems
+    raw = mutated((("rules", "patterns", "weights"), {"offline_habit": 45}))
+    patterns = parse_config(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True), source="p.yaml").rules.patterns
+    assert patterns.weights["offline_habit"] == 45 and patterns.offline_habit_days == 3
+
+
 def test_proxies_and_login_limits_are_named_by_key_path():
     problems = problems_of(mutated((("proxies",), {"trusted": True}),
                                    (("dashboard", "login_attempts_per_address"), "100 per fortnight")))

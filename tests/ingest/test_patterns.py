@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 
 from ingest.rules.patterns import (Fix, Punch, Selfie, accuracy_stretch, arrive_together, impossible_travel,
                                    metres, repeated_fix, selfie_reuse, shared_device, terminal_buddies,
-                                   review_flags, trust_scores)
+                                   review_flags, trust_scores, Upload, offline_habit)
 from ingest.selfie_hash import phash
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -162,3 +162,32 @@ def test_the_judges_flags_take_points_too_and_only_under_the_threshold_is_a_chec
     pattern = next(f for f in flags if f["check_in_id"] == 1)
     assert pattern["weight"] == 40 and pattern["evidence"]["employees"] == [10] and "Koordinat" in pattern["evidence"]["message_id"]
     assert len(review_flags(found, weights, {}, judge_weights, review_below=70, counted={1, 2, 3})) == 6
+
+
+def uploads(emp: int, offline_on: set[int], office: str = "DINKES", days=DAYS) -> list[Upload]:
+    """One check-in a day for `emp`; on the days numbered in `offline_on` sent late as offline."""
+    return [Upload(emp * 100 + n, emp, day, office, n in offline_on) for n, day in enumerate(days)]
+
+
+def test_offline_habit_finds_late_offline_uploads_day_after_day_not_a_scattered_one():
+    crowd = [u for emp in range(10, 20) for u in uploads(emp, {emp % 5} if emp < 12 else set())]
+    found = offline_habit(uploads(7, {0, 1, 2, 4}) + uploads(8, {1, 3}) + crowd)
+    assert [(f.kind, f.employee_ids) for f in found] == [("offline_habit", (7,))]
+    assert found[0].check_in_ids == (700, 701, 702, 704) and found[0].work_date == DAYS[4]
+    assert found[0].evidence["days_offline"] == 4 and found[0].evidence["days_present"] == 5
+    assert "4 dari 5 hari" in found[0].message_id and "4 of 5 days" in found[0].message_en
+
+
+def test_offline_habit_needs_its_days_and_its_share():
+    assert offline_habit(uploads(7, {0, 1}, days=DAYS[:2])) == []           # two days: not yet a habit
+    assert offline_habit(uploads(7, {0, 1, 2}, days=DAYS[:3]), min_days=3)   # three of three
+    assert offline_habit(uploads(7, {0, 1, 2}) + uploads(7, set(), days=[DAYS[4] + dt.timedelta(days=d)
+                                                                       for d in (3, 4, 5)])) == []   # 3 of 8 days
+
+
+def test_offline_habit_forgives_an_office_without_signal():
+    """When most colleagues at the same office upload offline too, the building is why."""
+    basement = [u for emp in range(10, 14) for u in uploads(emp, {0, 2, 3}, office="GUDANG")]
+    assert offline_habit(uploads(7, {0, 1, 2, 3, 4}, office="GUDANG") + basement) == []
+    found = offline_habit(uploads(7, {0, 1, 2, 3, 4}, office="GUDANG") + basement, place_share=0.7)
+    assert {f.employee_ids for f in found} >= {(7,)}     # a region may decide the place excuses less
