@@ -1,11 +1,11 @@
 """Benchmark: how much fraud the rules catch, and how many honest check-ins they bother.
 
-    ./bench/fraud [--honest 500] [--terminal-staff 40] [--per-kind 4] [--days 5] [--speed 60]
+    ./bench/fraud [--honest 500] [--terminal-staff 40] [--per-kind 4] [--face-honest 8] [--days 5] [--speed 60]
 
 Days of honest morning traffic (phones over the mobile API, a fingerprint terminal over the
 push protocol, an apel's QR) with `--per-kind` employees doing each kind of cheating of
 issue 18 every day, through the Procfile's gunicorn on an accelerated clock, then the
-worker's day close and pattern scan (bench/fraud_scenario.py). Prints per kind: refused,
+worker's face matching, day close and pattern scan (bench/fraud_scenario.py). Prints per kind: refused,
 queued for review, missed; and honest employee-days refused or queued. Goal: >= 95 % of the
 fraud caught with < 1 % of honest employee-days queued.
 
@@ -39,6 +39,8 @@ def main() -> int:
     p.add_argument("--honest", type=int, default=500, help="honest employees with a phone")
     p.add_argument("--terminal-staff", type=int, default=40, help="honest employees on the fingerprint terminal")
     p.add_argument("--per-kind", type=int, default=4, help="employees doing each kind of cheating")
+    p.add_argument("--face-honest", type=int, default=8,
+                   help="honest phones with an enrolled face, a selfie every day (dlib: ~0.2 s CPU each)")
     p.add_argument("--days", type=int, default=5, help="work days (>= 3: the patterns need history)")
     p.add_argument("--speed", type=float, default=60, help="how fast the server's clock runs")
     p.add_argument("--seed", type=int, default=18)
@@ -56,7 +58,8 @@ def main() -> int:
         print(f"{args.honest} honest phones, {args.terminal_staff} on the terminal, {args.per_kind} per kind of "
               f"fraud, {days[0]}..{days[-1]} at {args.speed:g}x ...", flush=True)
         result = fraud.scenario(rt, days=days, honest=args.honest, terminal_staff=args.terminal_staff,
-                                per_kind=args.per_kind, speed=args.speed, seed=args.seed, log_dir=var_dir)
+                                per_kind=args.per_kind, speed=args.speed, seed=args.seed, log_dir=var_dir,
+                                face_honest=args.face_honest)
         keys = list(rt.redis.scan_iter(f"{settings.redis_prefix}:*"))
         if keys:
             rt.redis.delete(*keys)

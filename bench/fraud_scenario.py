@@ -1,6 +1,6 @@
 """The fraud scenario: days of honest morning traffic with every kind of cheating of issue 18
-injected, sent over HTTP to the Procfile's ingest process (gunicorn), then the worker's day
-close and pattern scan; the tally says per kind how many attempts were refused, queued for
+injected, sent over HTTP to the Procfile's ingest process (gunicorn), then the worker's face
+matching (the selfies against the enrolled faces), day close and pattern scan; the tally says per kind how many attempts were refused, queued for
 review or missed, and how many honest check-ins were refused or queued.
 
 Each simulated day runs its own gunicorn on an accelerated clock (PANTAU_DEMO_CLOCK) from
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.fraud_cast import FAR_UNIT, KINDS, Actor, Cast, jpeg, prepare
+from bench.fraud_cast import FAR_UNIT, KINDS, PEOPLE, Actor, Cast, jpeg, prepare
 from foundation.clock import demo_spec
 from ingest import day_close, events
 from ingest.simulate import phones as sim
@@ -152,7 +152,10 @@ def plan_day(day: Day, first_day: bool) -> None:
             day.plan(arrive, lambda a=actor, m=arrive: day.punch(a.pin, m))
             continue
         if actor.kind == "honest":
-            selfie = jpeg(rng.randrange(10**9)) if rng.random() < 0.3 else None
+            if actor.face is not None:   # enrolled: a fresh selfie of their own face every time
+                selfie = day.cast.camera.selfie(actor.face)
+            else:   # not enrolled: the server has nothing to match it with (no_enrolment)
+                selfie = jpeg(rng.randrange(10**9)) if rng.random() < 0.3 else None
             roll = rng.random()
             if roll < 0.06:      # no signal at the office: sent 5-30 min later; half the apps say since when
                 since = arrive - dt.timedelta(minutes=rng.uniform(0, 15)) if rng.random() < 0.5 else None
@@ -208,7 +211,9 @@ def _plan_fraud(day: Day, actor: Actor, arrive: dt.datetime, event_id: int | Non
     elif kind == "face_other_low_score":
         day.online(actor, arrive, lambda: _location(o, rng), face=(0.41, True))
     elif kind == "face_other_fooled_phone":
-        day.online(actor, arrive, lambda: _location(o, rng), face=(0.9, True), selfie=jpeg(rng.randrange(10**9)))
+        # a colleague's real face (another person of tests/data/faces); the phone's check says 0.9
+        other = (actor.face + rng.randrange(1, len(PEOPLE))) % len(PEOPLE)
+        day.online(actor, arrive, lambda: _location(o, rng), face=(0.9, True), selfie=day.cast.camera.selfie(other))
     elif kind == "liveness_failed":
         day.online(actor, arrive, lambda: _location(o, rng), face=(0.88, False))
     elif kind == "backdate_no_evidence":     # came at 07:56, claims 06:51
@@ -291,10 +296,16 @@ def _activate(url: str, cast: Cast) -> None:
 
 
 def settle(rt, days: list[dt.date]) -> dict:
-    """The worker's part: close each day, then the pattern scan over them."""
+    """The worker's part: match the selfies with the enrolled faces (a mismatch is flagged
+    or refused), close each day, then the pattern scan over them."""
+    worker = Worker(rt, first_day=days[0])
+    while True:
+        worker.match_faces()
+        if not worker.faces_behind:
+            break
     for day in days:
         day_close.close_day(rt, day, ACTOR)
-    Worker(rt, first_day=days[0]).scan_patterns(days[0], days[-1])
+    worker.scan_patterns(days[0], days[-1])
     from ingest import patterns
 
     return patterns.scan(rt, days[0], days[-1])   # a rescan: what it found (stores nothing new)
@@ -303,7 +314,8 @@ def settle(rt, days: list[dt.date]) -> dict:
 def tally(rt, cast: Cast, days: list[dt.date]) -> dict:
     """Per kind: attempts refused, queued, missed; and the honest ones. An attempt is one
     employee's check-ins of one day from one source: refused when none counts, queued when
-    every one that counts waits for review, else missed."""
+    every one that counts waits for review, else missed. A check-in rejected by a decision
+    (the face match's 'tolak' under server_mismatch: refuse) counts as refused."""
     with rt.connection() as conn:
         rows = qp.outcomes(conn, [a.employee["id"] for a in cast.actors], days[0], days[-1])
     by_attempt = defaultdict(list)
@@ -311,12 +323,12 @@ def tally(rt, cast: Cast, days: list[dt.date]) -> dict:
         by_attempt[(r["employee_id"], r["work_date"], r["source"])].append(r)
     kind_of = {a.employee["id"]: a.kind for a in cast.actors}
     table: dict[str, Counter] = {k: Counter() for k in [*KINDS, "honest"]}
-    pattern_only = Counter()
+    pattern_only, faces = Counter(), defaultdict(Counter)
     for (employee_id, _, source), checks in by_attempt.items():
         kind = kind_of[employee_id]
         if kind == "carrier" or (kind.startswith("qr_") and source != "qr"):
             continue
-        counted = [c for c in checks if c["verdict"] != "refused"]
+        counted = [c for c in checks if c["verdict"] != "refused" and c["decision"] != "tolak"]
         if not counted:
             outcome = "refused"
         elif all(c["queued"] for c in counted):
@@ -332,16 +344,22 @@ def tally(rt, cast: Cast, days: list[dt.date]) -> dict:
                 table["honest"]["queued_slow_server"] += 1
             table["honest"]["rows_refused"] += sum(c["verdict"] == "refused" for c in checks)
             table["honest"]["offline_upload"] += sum("offline_upload" in (c["reasons"] or ()) for c in checks)
+        if kind in ("honest", "face_other_fooled_phone"):   # the server's face matches, per result
+            for c in checks:
+                if c["face_result"] in ("match", "mismatch", "no_face"):
+                    faces[kind][c["face_result"]] += 1
     for kind, n in cast.activation_refused.items():
         table[kind]["refused"] += n
     for kind, n in cast.activation_let_in.items():
         table[kind]["missed"] += n
-    return {"table": {k: dict(v) for k, v in table.items()}, "pattern_flag_below_threshold": dict(pattern_only)}
+    return {"table": {k: dict(v) for k, v in table.items()}, "pattern_flag_below_threshold": dict(pattern_only),
+            "faces": {k: dict(v) for k, v in faces.items()}}
 
 
 def scenario(rt, *, days: list[dt.date], honest: int, terminal_staff: int, per_kind: int, speed: float,
-             seed: int = 18, log_dir: Path | None = None) -> dict:
-    cast = prepare(rt, honest=honest, terminal_staff=terminal_staff, per_kind=per_kind, seed=seed)
+             seed: int = 18, log_dir: Path | None = None, face_honest: int = 8) -> dict:
+    cast = prepare(rt, honest=honest, terminal_staff=terminal_staff, per_kind=per_kind, seed=seed,
+                   face_honest=face_honest)
     started = time.monotonic()
     reports = run_days(rt, cast, days, speed=speed, seed=seed, log_dir=log_dir or Path(rt.settings.var_dir))
     scan = settle(rt, days)
@@ -371,4 +389,7 @@ def format_table(result: dict) -> str:
     lines.append(f"  of the honest queued: {slow} only for clock_skew, the server answering later than "
                  f"max_skew_minutes of the accelerated clock ({slow / max(h.get('queued', 0), 1):.0%}; at "
                  f"real speed that is a server minutes late); the rest: {h.get('queued', 0) - slow}")
+    f = result.get("faces", {})
+    lines.append(f"  server face matches: honest {f.get('honest', {})}; someone else's face "
+                 f"{f.get('face_other_fooled_phone', {})}")
     return "\n".join(lines)

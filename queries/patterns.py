@@ -8,6 +8,7 @@ import json
 from sqlalchemy.engine import Connection
 
 from .db import inserted, rows, run
+from .review import latest_join
 
 
 def mobile_fixes(conn: Connection, first: dt.date, last: dt.date) -> list[dict]:
@@ -70,12 +71,14 @@ def findings(conn: Connection, first: dt.date, last: dt.date, unit_codes: list[s
 def outcomes(conn: Connection, employee_ids: list[int], first: dt.date, last: dt.date) -> list[dict]:
     """The employees' check-ins in [first, last] as the review queue sees them: the verdict,
     whether one waits for review (judge-flagged, or a judge, face or trust flag), whether a
-    pattern flagged it (alone, that only lowers its trust score)."""
-    return rows(conn, """
+    pattern flagged it (alone, that only lowers its trust score), the latest decision (a face
+    mismatch refused by rules.face.server_mismatch is a 'tolak'), the server's face match."""
+    return rows(conn, f"""
         SELECT c.id, c.employee_id, c.work_date, c.source, c.verdict, c.reasons,
                c.verdict = 'flagged' OR EXISTS (SELECT 1 FROM check_in_flags f WHERE f.check_in_id = c.id
                                                   AND f.source IN ('judge', 'face', 'trust')) AS queued,
                EXISTS (SELECT 1 FROM check_in_flags f WHERE f.check_in_id = c.id AND f.source = 'pattern')
-                   AS pattern_flagged
-        FROM check_ins c
+                   AS pattern_flagged,
+               rd.decision, (SELECT m.result FROM face_matches m WHERE m.check_in_id = c.id) AS face_result
+        FROM check_ins c {latest_join("c")}
         WHERE c.employee_id = ANY(:e) AND c.work_date BETWEEN :a AND :b""", e=employee_ids, a=first, b=last)
