@@ -1,6 +1,7 @@
 """Benchmark: how much fraud the rules catch, and how many honest check-ins they bother.
 
     ./bench/fraud [--honest 500] [--terminal-staff 40] [--per-kind 4] [--face-honest 8] [--days 5] [--speed 60]
+                  [--face-mismatch review|refuse]
 
 Days of honest morning traffic (phones over the mobile API, a fingerprint terminal over the
 push protocol, an apel's QR) with `--per-kind` employees doing each kind of cheating of
@@ -21,6 +22,8 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,15 +46,23 @@ def main() -> int:
                    help="honest phones with an enrolled face, a selfie every day (dlib: ~0.2 s CPU each)")
     p.add_argument("--days", type=int, default=5, help="work days (>= 3: the patterns need history)")
     p.add_argument("--speed", type=float, default=60, help="how fast the server's clock runs")
+    p.add_argument("--face-mismatch", choices=("review", "refuse"), default=None,
+                   help="rules.face.server_mismatch for this run (default: config.yaml's)")
     p.add_argument("--seed", type=int, default=18)
     args = p.parse_args()
     days = [FIRST + dt.timedelta(days=i) for i in range(7 * args.days) if (FIRST + dt.timedelta(days=i)).weekday() < 5]
     days = days[:args.days]
     with tempfile.TemporaryDirectory(prefix="bench-fraud-") as tmp:
         var_dir = Path(tmp)
+        config_path = ROOT / "config.yaml"
+        if args.face_mismatch:   # a copy of config.yaml with the one rule changed
+            raw = yaml.safe_load(config_path.read_text())
+            raw["rules"]["face"]["server_mismatch"] = args.face_mismatch
+            config_path = var_dir / "config.yaml"
+            config_path.write_text(yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))
         db_url = scratch.recreate_database(os.environ.get("DATABASE_URL", SYSTEM_DB), "pantau_bench_fraud")
         settings = Settings(database_url=db_url, redis_url=os.environ.get("REDIS_URL", SYSTEM_REDIS),
-                            config_path=ROOT / "config.yaml", var_dir=var_dir,
+                            config_path=config_path, var_dir=var_dir,
                             redis_prefix=f"pantau-bench-fraud-{os.getpid()}", selfie_dir=var_dir / "selfies",
                             secret_key="bench-fraud-secret")
         rt = boot(settings)
