@@ -47,7 +47,8 @@ VALUES = {
     "pola": {"impossible_travel": "perpindahan mustahil", "repeated_fix": "koordinat persis berulang",
              "accuracy_stretch": "akurasi GPS yang pas mencapai kantor", "shared_device": "satu ponsel, beberapa pegawai",
              "arrive_together": "selalu presensi bersama (titip absen)",
-             "terminal_buddies": "dua PIN beruntun di mesin (titip absen)", "selfie_reuse": "swafoto dipakai ulang"},
+             "terminal_buddies": "dua PIN beruntun di mesin (titip absen)", "selfie_reuse": "swafoto dipakai ulang",
+             "offline_habit": "sering terkirim belakangan sebagai offline"},
 }
 
 

@@ -191,3 +191,10 @@ def test_offline_habit_forgives_an_office_without_signal():
     assert offline_habit(uploads(7, {0, 1, 2, 3, 4}, office="GUDANG") + basement) == []
     found = offline_habit(uploads(7, {0, 1, 2, 3, 4}, office="GUDANG") + basement, place_share=0.7)
     assert {f.employee_ids for f in found} >= {(7,)}     # a region may decide the place excuses less
+
+
+def test_every_pattern_kind_has_an_indonesian_label_for_the_review_page_and_the_csv():
+    from ingest.export_labels import VALUES
+    from ingest.rules.patterns import KINDS
+
+    assert set(KINDS) <= set(VALUES["pola"]) and "offline_habit" in KINDS
