@@ -48,6 +48,9 @@ def seed_review(rt) -> dict:
         {"check_in_id": ids["lone"], "source": "judge", "kind": "clock_skew", "weight": 20},
         {"check_in_id": ids["pair_a"], "source": "pattern", "kind": "arrive_together", "weight": 50},
         {"check_in_id": ids["pair_b"], "source": "pattern", "kind": "arrive_together", "weight": 50},
+        # as the scan does: trust 100 - 50 is under rules.patterns.review_below, so both wait
+        {"check_in_id": ids["pair_a"], "source": "trust", "kind": "low_trust", "weight": 0, "evidence": {"score": 50}},
+        {"check_in_id": ids["pair_b"], "source": "trust", "kind": "low_trust", "weight": 0, "evidence": {"score": 50}},
         {"check_in_id": ids["setda"], "source": "face", "kind": "face_mismatch", "weight": 30},
     ])
     return {**data, "review_day": day, "review": ids, "selfie": sha, "who": who}

@@ -211,7 +211,8 @@ def test_the_employee_sees_the_review_of_their_check_in(phone, runtime, server):
     with runtime.connection() as conn:
         check_in_id = db.scalar(conn, "SELECT min(id) FROM check_ins WHERE employee_id = :e", e=employee["id"])
     review.add_flags(runtime, [{"check_in_id": check_in_id, "source": "pattern", "kind": "selfie_reuse",
-                                "weight": 60}])
+                                "weight": 60},   # and, as the scan does, its trust 40 queues it
+                               {"check_in_id": check_in_id, "source": "trust", "kind": "low_trust", "weight": 0}])
     phone.refresh()
     wait(phone, EC.text_to_be_present_in_element((By.ID, "today"), "Menunggu tinjauan"))
     review.decide(runtime, check_in_id, "tolak", "Swafoto sama dengan kemarin", "bkpp", role="bkpp")
