@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "pantau.commands.patterns",
     "pantau.commands.manual",
     "pantau.commands.screens",
+    "pantau.commands.dev",
 ]
 
 
