@@ -59,8 +59,8 @@ def _limiter_storage(url: str) -> tuple[str, dict]:
 
 
 def _cache_config(rt: Runtime) -> dict:
-    """flask-caching on the same Redis: one server, or a cluster (RedisClusterCache: each
-    cached value is one key, so it may live on any node)."""
+    """flask-caching on the same Redis: one server, or a cluster (each cached value is one
+    key, so it may live on any node)."""
     url = rt.urls.redis_url
     common = {"CACHE_KEY_PREFIX": rt.key("cache") + ":", "CACHE_DEFAULT_TIMEOUT": 60,
               "CACHE_OPTIONS": dict(shared_cache.REDIS_OPTIONS)}
@@ -68,7 +68,7 @@ def _cache_config(rt: Runtime) -> dict:
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, **common}
     nodes, auth = cluster_nodes(url)
     options = {**common["CACHE_OPTIONS"], **{k: v for k, v in auth.items() if k != "password"}}
-    return {**common, "CACHE_TYPE": "RedisClusterCache", "CACHE_OPTIONS": options,
+    return {**common, "CACHE_TYPE": "dashboard.shared_cache.ClusterCache", "CACHE_OPTIONS": options,
             "CACHE_REDIS_CLUSTER": ",".join(f"{h}:{p}" for h, p in nodes),
             "CACHE_REDIS_PASSWORD": auth.get("password", "")}
 

@@ -113,10 +113,13 @@ def test_the_dashboard_caches_and_limits_logins_on_the_cluster(cluster_runtime):
     server = create_flask(cluster_runtime)
     with server.app_context():
         cache = server.extensions["pantau_cache"].cache
-        assert type(cache).__name__ == "RedisClusterCache"
-        key = f"probe-{uuid.uuid4().hex}"
-        assert shared_cache.through(key, 60, lambda: {"dihitung": 1}) == {"dihitung": 1}
-        assert shared_cache.through(key, 60, lambda: {"dihitung": 2}) == {"dihitung": 1}   # from the cluster
+        assert isinstance(cache, shared_cache.ClusterCache)
+        keys = [f"probe-{i}-{uuid.uuid4().hex}" for i in range(12)]   # over all 3 nodes
+        assert [shared_cache.through(k, 60, lambda: {"dihitung": 1}) for k in keys] == [{"dihitung": 1}] * 12
+        assert [shared_cache.through(k, 60, lambda: {"dihitung": 2}) for k in keys] == [{"dihitung": 1}] * 12
+        assert len({cluster_runtime.redis.get_node_from_key(cache.key_prefix + k).name for k in keys}) > 1
+        assert server.extensions["pantau_cache"].clear()              # every node's keys, not one node's
+        assert [shared_cache.through(k, 60, lambda: {"dihitung": 2}) for k in keys] == [{"dihitung": 2}] * 12
     assert type(login.limiter.storage).__name__ == "RedisClusterStorage"
     assert login.limiter.storage.check()
 
