@@ -43,24 +43,37 @@ def up(directory: Path, ports=DEFAULT_PORTS, bus_ports=None, timeout_s: float = 
             raise ClusterError(f"a node already runs from {node} (pantau dev redis-cluster down first)")
         node.mkdir(parents=True, exist_ok=True)
         (node / "nodes.conf").unlink(missing_ok=True)   # a fresh cluster, not an old one's slots
-        subprocess.run(
-            [server, "--port", str(port), "--cluster-port", str(bus), "--bind", "127.0.0.1",
-             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-             "--cluster-node-timeout", "5000", "--dir", str(node), "--save", "", "--appendonly", "no",
-             "--daemonize", "yes", "--pidfile", str(node / "redis.pid"), "--logfile", str(node / "redis.log")],
-            check=True)
-    for port in ports:
-        _wait(lambda: _cli(cli, port, "ping") == "PONG", timeout_s, f"node {port} did not start")
+        start_node(directory, port, bus, timeout_s)
     created = subprocess.run(
         [cli, "--cluster", "create", *(f"127.0.0.1:{p}" for p in ports), "--cluster-replicas", "0",
          "--cluster-yes"], capture_output=True, text=True)
     if created.returncode != 0:
         down(directory)
         raise ClusterError(f"redis-cli --cluster create failed:\n{created.stdout}{created.stderr}")
+    wait_ok(ports, timeout_s)
+    return url(ports)
+
+
+def start_node(directory: Path, port: int, bus_port: int, timeout_s: float = 30) -> None:
+    """Start one node from `directory`/`port`; a node that was in a cluster rejoins it with
+    its slots (nodes.conf) and no data (nothing is saved)."""
+    node = Path(directory).resolve() / str(port)
+    subprocess.run(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--cluster-port", str(bus_port),
+         "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+         "--cluster-node-timeout", "5000", "--dir", str(node), "--save", "", "--appendonly", "no",
+         "--daemonize", "yes", "--pidfile", str(node / "redis.pid"), "--logfile", str(node / "redis.log")],
+        check=True)
+    _wait(lambda: _cli(shutil.which("redis-cli") or "redis-cli", port, "ping") == "PONG", timeout_s,
+          f"node {port} did not start; see {node / 'redis.log'}")
+
+
+def wait_ok(ports, timeout_s: float = 30) -> None:
+    """Until every node reports cluster_state:ok (all slots served)."""
+    cli = shutil.which("redis-cli") or "redis-cli"
     for port in ports:
         _wait(lambda: "cluster_state:ok" in _cli(cli, port, "cluster", "info"), timeout_s,
               f"node {port} never reported cluster_state:ok")
-    return url(ports)
 
 
 def down(directory: Path) -> list[int]:

@@ -4,10 +4,8 @@ CROSSSLOT otherwise), events go over sharded pub/sub, and the dashboard's cache 
 limits use the cluster's own clients."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import uuid
-from zoneinfo import ZoneInfo
 
 import pytest
 import redis
@@ -17,20 +15,13 @@ from dashboard import shared_cache
 from dashboard.app import create_flask
 from dashboard.pages import login
 from foundation.services import cluster_nodes, redis_client
-from ingest import attendance, live
+from ingest import live
 from ingest.api.ratelimit import RateLimits
-from ingest.rules.judge import Attempt
 from tests.conftest import with_rate_limits
-from tests.support import factories
+from tests.support.days import at, check_in, employee
 
-WIB = ZoneInfo("Asia/Jakarta")
 DAY = dt.date(2026, 11, 24)
 
-
-def _check_in(rt, emp, moment):
-    o = rt.config.office_by_code["DINKES-1"]
-    attempt = Attempt(source="mobile", captured_at=moment, received_at=moment, lat=o.lat, lon=o.lon, accuracy_m=8)
-    return attendance.record(rt, emp["id"], attempt, f"mobile:{uuid.uuid4()}", payload={})
 
 
 def test_a_cluster_url_gets_the_cluster_client_and_a_date_lives_in_one_slot(cluster_runtime):
@@ -47,10 +38,10 @@ def test_a_cluster_url_gets_the_cluster_client_and_a_date_lives_in_one_slot(clus
 
 def test_the_live_script_counts_a_check_in_and_tells_sharded_subscribers(cluster_runtime):
     rt = cluster_runtime
-    emp = factories.employee(rt, "DINKES")
+    emp = employee(rt, "DINKES")
     events = live.subscribe(rt, DAY)
     try:
-        _check_in(rt, emp, dt.datetime(2026, 11, 24, 7, 50, tzinfo=WIB))   # the date's first: built, then applied
+        check_in(rt, emp, at(DAY, "07:50"))   # the date's first: built, then applied
         seen = [live.next_event(events, timeout=5) for _ in range(2)]
     finally:
         events.close()
@@ -72,8 +63,8 @@ def test_the_wall_reads_version_and_silent_terminals_in_one_mget(cluster_runtime
 def test_the_rebuild_recounts_from_postgres_and_repeats_when_a_check_in_lands_meanwhile(cluster_runtime, monkeypatch):
     rt = cluster_runtime
     day = dt.date(2026, 11, 25)
-    first, second = factories.employee(rt, "DINKES"), factories.employee(rt, "DINKES")
-    _check_in(rt, first, dt.datetime(2026, 11, 25, 7, 10, tzinfo=WIB))
+    first, second = employee(rt, "DINKES"), employee(rt, "DINKES")
+    check_in(rt, first, at(day, "07:10"))
     expected = live.snapshot(rt, day)["units"]["DINKES"]
     rt.redis.delete(*live.day_keys(rt, day).values())
     assert not live.is_current(rt, day)
@@ -91,7 +82,7 @@ def test_the_rebuild_recounts_from_postgres_and_repeats_when_a_check_in_lands_me
     assert recounts == [day, day]                 # WatchError on the cluster: counted again
     assert live.is_current(rt, day)               # built_on is the run_id of the node holding the date
     assert live.snapshot(rt, day)["units"]["DINKES"] == expected
-    _check_in(rt, second, dt.datetime(2026, 11, 25, 7, 15, tzinfo=WIB))
+    check_in(rt, second, at(day, "07:15"))
     applied = live.snapshot(rt, day)
     assert applied["units"]["DINKES"]["on_time"] == expected["on_time"] + 1
     live.rebuild(rt, day)                         # what the script applied is what Postgres counts
