@@ -1,6 +1,7 @@
 """pantau dev redis-cluster up|down: a local Redis Cluster (3 primaries) for tests and CI."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from foundation.settings import ROOT
@@ -29,12 +30,12 @@ def _redis_cluster(args) -> int:
     try:
         ports = [int(p) for p in args.ports.split(",")]
     except ValueError:
-        print(f"error: --ports: {args.ports!r} is not a comma-separated list of ports")
+        print(f"error: --ports: {args.ports!r} is not a comma-separated list of ports", file=sys.stderr)
         return 2
     try:
         url = redis_cluster.up(args.dir, ports)
     except redis_cluster.ClusterError as exc:
-        print(f"error: {exc}")
+        print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"Redis Cluster up ({len(ports)} primaries, data in {args.dir})\nREDIS_URL={url}")
     return 0
