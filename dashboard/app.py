@@ -21,6 +21,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ingest import live
 from foundation import clock
 from foundation.runtime import Runtime, boot
+from foundation.services import cluster_nodes, is_cluster_url
 from foundation.settings import ROOT
 
 from queries import db
@@ -48,33 +49,51 @@ DATE_PICKER_LOCALE = "/assets/vendor/date-fns-locale-id.min.js"
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/wall", "/favicon", "/qr")
 
 
-def _redis_storage_uri(url: str) -> str:
-    """Flask-Limiter (limits) names unix-socket Redis 'redis+unix://'."""
-    return "redis+unix://" + url[len("unix://"):] if url.startswith("unix://") else url
+def _limiter_storage(url: str) -> tuple[str, dict]:
+    """Flask-Limiter's (limits') storage URI and options: it names unix-socket Redis
+    'redis+unix://'; its cluster form is ours (redis+cluster://), TLS an option there."""
+    options = dict(shared_cache.REDIS_OPTIONS)
+    if url.startswith("unix://"):
+        return "redis+unix://" + url[len("unix://"):], options
+    if url.startswith("rediss+cluster://"):
+        return "redis+cluster://" + url[len("rediss+cluster://"):], {**options, "ssl": True}
+    return url, options
+
+
+def _cache_config(rt: Runtime) -> dict:
+    """flask-caching on the same Redis: one server, or a cluster (each cached value is one
+    key, so it may live on any node)."""
+    url = rt.urls.redis_url
+    common = {"CACHE_KEY_PREFIX": rt.key("cache") + ":", "CACHE_DEFAULT_TIMEOUT": 60,
+              "CACHE_OPTIONS": dict(shared_cache.REDIS_OPTIONS)}
+    if not is_cluster_url(url):
+        return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, **common}
+    nodes, auth = cluster_nodes(url)
+    options = {**common["CACHE_OPTIONS"], **{k: v for k, v in auth.items() if k != "password"}}
+    return {**common, "CACHE_TYPE": "dashboard.shared_cache.ClusterCache", "CACHE_OPTIONS": options,
+            "CACHE_REDIS_CLUSTER": ",".join(f"{h}:{p}" for h, p in nodes),
+            "CACHE_REDIS_PASSWORD": auth.get("password", "")}
 
 
 def create_flask(rt: Runtime) -> Flask:
     server = Flask("pantau", static_folder=None)
     server.session_interface = sessions.CookieInterface()
+    limiter_uri, limiter_options = _limiter_storage(rt.urls.redis_url)
     server.config.update(
         SECRET_KEY=rt.settings.secret_key,
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=rt.config.dashboard.session_hours),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         # the token lives as long as the session; the wall ticks all day
         WTF_CSRF_TIME_LIMIT=None,
-        RATELIMIT_STORAGE_URI=_redis_storage_uri(rt.urls.redis_url),
+        RATELIMIT_STORAGE_URI=limiter_uri,
         RATELIMIT_KEY_PREFIX=rt.key("limits"),
         RATELIMIT_HEADERS_ENABLED=True,
         # Redis down: count login attempts in this process instead of failing every login
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        RATELIMIT_STORAGE_OPTIONS=dict(shared_cache.REDIS_OPTIONS),
+        RATELIMIT_STORAGE_OPTIONS=limiter_options,
     )
     server.extensions["pantau"] = rt
-    server.extensions["pantau_cache"] = Cache(server, config={
-        "CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": rt.urls.redis_url,
-        "CACHE_KEY_PREFIX": rt.key("cache") + ":", "CACHE_DEFAULT_TIMEOUT": 60,
-        "CACHE_OPTIONS": dict(shared_cache.REDIS_OPTIONS),
-    })
+    server.extensions["pantau_cache"] = Cache(server, config=_cache_config(rt))
     shared_cache.install(server)
     CSRFProtect(server)
     outage.install(server)

@@ -14,6 +14,7 @@ from typing import Any, Callable
 import pybreaker
 import redis
 from flask import Flask, current_app
+from flask_caching.backends.rediscache import RedisClusterCache
 
 log = logging.getLogger("pantau.dashboard")
 
@@ -28,6 +29,16 @@ class _Told(pybreaker.CircuitBreakerListener):
             log.warning("dashboard cache (Redis) unreachable: reading Postgres, asking again in %s s", BREAK_S)
         elif new_state.name == "closed":
             log.warning("dashboard cache (Redis) back")
+
+
+class ClusterCache(RedisClusterCache):
+    """flask-caching's cache on a Redis Cluster; its clear() asked KEYS of one random node
+    (a third of the keys on 3 primaries): here every primary is asked."""
+
+    def clear(self) -> bool:
+        client = self._write_client
+        keys = client.keys(self.key_prefix + "*", target_nodes=client.PRIMARIES)
+        return bool(client.delete(*keys)) if keys else False
 
 
 def install(server: Flask) -> None:

@@ -17,7 +17,7 @@ from queries import db, region, roles, schema
 
 from .config import Config
 from .config_file import get_config
-from .services import ServiceUrls, ensure_services
+from .services import ServiceUrls, ensure_services, is_cluster_url, redis_client
 from .settings import Settings, load_settings
 
 log = logging.getLogger("pantau")
@@ -45,8 +45,8 @@ class Runtime:
         return db.connection(self.urls.database_url)
 
     @cached_property
-    def redis(self) -> redis.Redis:
-        client = redis.Redis.from_url(
+    def redis(self) -> redis.Redis | redis.RedisCluster:
+        client = redis_client(
             self.urls.redis_url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2,
             health_check_interval=30,
         )
@@ -56,9 +56,18 @@ class Runtime:
             atexit.register(client.connection_pool.disconnect)
         return client
 
+    @property
+    def redis_cluster(self) -> bool:
+        return is_cluster_url(self.urls.redis_url)
+
     def key(self, *parts: object) -> str:
         """A Redis key under this installation's prefix."""
         return ":".join([self.settings.redis_prefix, *map(str, parts)])
+
+    def slot_key(self, group: tuple, *parts: object) -> str:
+        """A key of `group`, `{prefix:group}:parts`: Redis Cluster hashes only the braces, so
+        a group's keys share a slot and one script or transaction may touch them all."""
+        return ":".join(["{" + self.key(*group) + "}", *map(str, parts)])
 
 
 def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:

@@ -148,7 +148,7 @@ def stop_embedded(rt=None) -> None:
     """Release this process's hold on embedded servers (they stop with the last user).
     Pass the process's Runtime: its Redis connections count as users until closed."""
     if rt is not None and "redis" in vars(rt):
-        rt.redis.connection_pool.disconnect()
+        rt.redis.close()   # a single server's pool (from_url closes it) or a cluster's nodes
     server = _handles.pop("pg", None)
     if server is not None:
         server.cleanup()
@@ -160,6 +160,53 @@ def stop_embedded(rt=None) -> None:
 
 def _redis_var_dir(client) -> Path:
     return Path(client.dbdir).parent   # var/redis/pantau.rdb -> var
+
+
+# REDIS_URL of a Redis Cluster: the `limits` library's form, any nodes as seeds (the client
+# learns the others): redis+cluster://[user:password@]host:port[,host:port...]
+# (rediss+cluster:// for TLS). A plain redis:// URL is one server, even a cluster node's.
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+
+
+def is_cluster_url(url: str) -> bool:
+    return url.startswith(CLUSTER_SCHEMES)
+
+
+def cluster_nodes(url: str) -> tuple[list[tuple[str, int]], dict]:
+    """The seed nodes of a cluster URL and its credentials / TLS as client options."""
+    from urllib.parse import unquote
+
+    scheme, _, rest = url.partition("://")
+    auth, _, hosts = rest.rpartition("@")
+    hosts = hosts.split("/", 1)[0]   # a cluster has only database 0: a /0 adds nothing
+    options: dict = {"ssl": True} if scheme == "rediss+cluster" else {}
+    if auth:
+        user, _, password = auth.partition(":")
+        options.update({k: unquote(v) for k, v in (("username", user), ("password", password)) if v})
+    nodes = []
+    for host in filter(None, hosts.split(",")):
+        name, _, port = host.rpartition(":")
+        if not name or not port.isdigit():
+            raise ValueError(f"REDIS_URL: {host!r} is not host:port (a cluster URL is "
+                             "redis+cluster://host:port[,host:port...])")
+        nodes.append((name.strip("[]"), int(port)))
+    if not nodes:
+        raise ValueError("REDIS_URL: a cluster URL names at least one node (redis+cluster://host:port)")
+    return nodes, options
+
+
+def redis_client(url: str, **options):
+    """One Redis server (redis://, rediss://, unix://) or a Redis Cluster (redis+cluster://)."""
+    import redis
+    from redis.cluster import ClusterNode, RedisCluster
+
+    if not is_cluster_url(url):
+        return redis.Redis.from_url(url, **options)
+    nodes, auth = cluster_nodes(url)
+    try:
+        return RedisCluster(startup_nodes=[ClusterNode(h, p) for h, p in nodes], **auth, **options)
+    except redis.exceptions.RedisClusterException as exc:   # not a RedisError: callers fail open on those
+        raise redis.ConnectionError(f"Redis Cluster unreachable: {exc}") from exc
 
 
 def _normalise_pg_url(url: str) -> str:

@@ -30,6 +30,8 @@ RATE_LIMITS = {name: default for name, (_, default) in RATE_LIMIT_ENV.items()}
 class Settings:
     # the owner's URL: migrations and the app role's set-up (None: embedded, unless app_database_url)
     database_url: str | None
+    # redis://, rediss://, unix:// (one server) or redis+cluster://host:port[,...] (a Redis
+    # Cluster: services.redis_client picks the cluster client); None: embedded
     redis_url: str | None
     config_path: Path
     var_dir: Path

@@ -45,6 +45,8 @@ _paused_until = 0.0
 
 # Move one employee's status and the unit counts in one atomic step, and tell the
 # dashboards. -1 (nothing done): the date has no live state yet, rebuild it first.
+# KEYS: one date's keys, all in one hash slot (`day_keys`), the last its channel; ARGV[8]
+# the publish command (`_publish_command`).
 _APPLY = """
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 local old = redis.call('HGET', KEYS[1], ARGV[1])
@@ -68,7 +70,7 @@ end
 if changed == 1 then
   redis.call('INCR', KEYS[3])
   redis.call('SET', KEYS[4], ARGV[3])
-  redis.call('PUBLISH', KEYS[6], ARGV[7])
+  redis.call(ARGV[8], KEYS[6], ARGV[7])
 end
 for i = 1, 5 do redis.call('EXPIRE', KEYS[i], tonumber(ARGV[5])) end
 return changed
@@ -86,9 +88,44 @@ def live_status(status: str | None, late_band: str | None) -> str | None:
     return LEAVE
 
 
-def _keys(rt, day: dt.date) -> dict[str, str]:
-    d = day.isoformat()
-    return {k: rt.key("live", d, k) for k in ("emp", "counts", "version", "updated_at", "latest", "built_on")}
+def _group(rt, day: dt.date) -> tuple:
+    """A region's date: its keys share one hash slot, so on a Redis Cluster the apply script,
+    the rebuild's transaction and the wall's MGET each stay on one node."""
+    return ("live", rt.config.region.code, day.isoformat())
+
+
+def day_keys(rt, day: dt.date) -> dict[str, str]:
+    return {k: rt.slot_key(_group(rt, day), k)
+            for k in ("emp", "counts", "version", "updated_at", "latest", "built_on")}
+
+
+def events_channel(rt, day: dt.date) -> str:
+    """Where a date's changes are announced; in the date's slot (sharded pub/sub on a cluster)."""
+    return rt.slot_key(_group(rt, day), "events")
+
+
+def _publish_command(rt) -> str:
+    # Sharded pub/sub on a cluster: a plain PUBLISH goes to every node and is refused inside
+    # a one-slot script. A single server keeps PUBLISH: embedded Redis (6.2) has no SPUBLISH.
+    return "SPUBLISH" if rt.redis_cluster else "PUBLISH"
+
+
+def subscribe(rt, day: dt.date):
+    """A pub/sub listening to a date's live events; read with `next_event`."""
+    pubsub = rt.redis.pubsub()
+    (pubsub.ssubscribe if rt.redis_cluster else pubsub.subscribe)(events_channel(rt, day))
+    return pubsub
+
+
+def next_event(pubsub, timeout: float) -> dict | None:
+    """The next event of `subscribe`'s pub/sub, or None after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    read = getattr(pubsub, "get_sharded_message", pubsub.get_message)
+    while (left := deadline - time.monotonic()) > 0:
+        msg = read(ignore_subscribe_messages=True, timeout=min(left, 0.5))
+        if msg and msg["type"] in ("message", "smessage"):
+            return json.loads(msg["data"])
+    return None
 
 
 def _now() -> str:
@@ -142,12 +179,13 @@ def apply_many(rt, updates: list[tuple[dt.date, int, str, str | None, dict | Non
 
 def _apply_call(rt, day: dt.date, employee_id: int, unit_code: str, status: str | None,
                 latest: dict | None) -> tuple[list, tuple]:
-    keys = _keys(rt, day)
+    keys = day_keys(rt, day)
     value = f"{unit_code}|{status}" if status else ""
     args = (str(employee_id), value, _now(), json.dumps(latest, default=str) if latest else "", TTL_S,
-            LATEST_KEEP, json.dumps({"date": day.isoformat(), "employee_id": employee_id}))
+            LATEST_KEEP, json.dumps({"date": day.isoformat(), "employee_id": employee_id}),
+            _publish_command(rt))
     return [keys["emp"], keys["counts"], keys["version"], keys["updated_at"], keys["latest"],
-            rt.key("live", "events")], args
+            events_channel(rt, day)], args
 
 
 def _run_applies(rt, calls: list[tuple[list, tuple]], on_restart=None) -> list:
@@ -218,8 +256,8 @@ def rebuild(rt, day: dt.date) -> dict:
     An apply() landing between our Postgres read and our write would be wiped out by the
     swap, so the version key it bumps is watched and the recount repeated if it moved.
     """
-    keys = _keys(rt, day)
-    server_run = _server_run(rt)
+    keys = day_keys(rt, day)
+    server_run = _server_run(rt, keys["version"])
     for attempt in range(REBUILD_TRIES):
         with rt.redis.pipeline(transaction=True) as pipe:
             if attempt < REBUILD_TRIES - 1:
@@ -239,7 +277,8 @@ def rebuild(rt, day: dt.date) -> dict:
             pipe.set(keys["built_on"], server_run)
             for key in keys.values():
                 pipe.expire(key, TTL_S)
-            pipe.publish(rt.key("live", "events"), json.dumps({"date": day.isoformat(), "rebuilt": True}))
+            pipe.execute_command(_publish_command(rt), events_channel(rt, day),
+                                 json.dumps({"date": day.isoformat(), "rebuilt": True}))
             try:
                 pipe.execute()
             except redis.WatchError:
@@ -266,26 +305,31 @@ def _recount(rt, day: dt.date):
 
 
 def version(rt, day: dt.date) -> int:
-    return int(rt.redis.get(_keys(rt, day)["version"]) or 0)
+    return int(rt.redis.get(day_keys(rt, day)["version"]) or 0)
 
 
 SILENT_TTL_S = 600  # the worker rewrites it every tick; a stopped worker's count fades rather than lies
 
 
-def set_silent_terminals(rt, silent: int) -> None:
+def silent_terminals_key(rt, day: dt.date) -> str:
+    # kept with the date's live state: the wall reads both with one MGET, on one node
+    return rt.slot_key(_group(rt, day), "terminals_silent")
+
+
+def set_silent_terminals(rt, day: dt.date, silent: int) -> None:
     """The worker's count of silent terminals, for the wall (which never reads Postgres)."""
-    rt.redis.set(rt.key("live", "terminals_silent"), int(silent), ex=SILENT_TTL_S)
+    rt.redis.set(silent_terminals_key(rt, day), int(silent), ex=SILENT_TTL_S)
 
 
 def wall_state(rt, day: dt.date) -> tuple[int, int | None]:
     """The live version and the silent terminals (None: unknown) in one round trip."""
-    found, silent = rt.redis.mget(_keys(rt, day)["version"], rt.key("live", "terminals_silent"))
+    found, silent = rt.redis.mget(day_keys(rt, day)["version"], silent_terminals_key(rt, day))
     return int(found or 0), None if silent is None else int(silent)
 
 
 def snapshot(rt, day: dt.date) -> dict:
     """Everything the wall shows, in one round trip."""
-    keys = _keys(rt, day)
+    keys = day_keys(rt, day)
     pipe = rt.redis.pipeline(transaction=False)
     pipe.get(keys["version"])
     pipe.get(keys["updated_at"])
@@ -320,20 +364,22 @@ def _shaped(day: dt.date, ver: int, updated: str | None, raw_counts: dict, lates
             "units": units, "totals": totals, "latest": [json.loads(x) for x in latest]}
 
 
-def _server_run(rt) -> str:
-    """The Redis server's run_id: new at every start of the server."""
+def _server_run(rt, key: str) -> str:
+    """The run_id of the Redis server holding `key`: new at every start of the server (on a
+    cluster, a node restarted or a replica promoted in its place)."""
+    if rt.redis_cluster:
+        return rt.redis.info("server", target_nodes=rt.redis.get_node_from_key(key))["run_id"]
     return rt.redis.info("server")["run_id"]
 
 
 def is_current(rt, day: dt.date) -> bool:
     """Whether `day`'s live state was recounted by this Redis server run (see the module's note)."""
-    keys = _keys(rt, day)
+    keys = day_keys(rt, day)
     pipe = rt.redis.pipeline(transaction=False)
     pipe.exists(keys["version"])
     pipe.get(keys["built_on"])
-    pipe.info("server")
-    found, built_on, info = pipe.execute()
-    return bool(found) and built_on == info["run_id"]
+    found, built_on = pipe.execute()
+    return bool(found) and built_on == _server_run(rt, keys["version"])
 
 
 def _rebuild_stale(rt, days) -> None:

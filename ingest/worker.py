@@ -56,7 +56,8 @@ class Worker:
         with self.rt.connection() as conn:
             last = qw.last_closed(conn)
             silent = qt.silent_count(conn, now, self.rt.config.terminals.silent_after_minutes * 60)
-        live.set_silent_terminals(self.rt, silent)   # the wall's "Mesin senyap" mark
+        today = now.astimezone(self.rt.config.zone).date()
+        live.set_silent_terminals(self.rt, today, silent)   # the wall's "Mesin senyap" mark
         closed = []
         for day in due_dates(self.rt.config, now, last, self.first_day, self.catch_up_days):
             summary = close_day(self.rt, day, ACTOR, wait=False, skip_if_closed=True)
@@ -89,7 +90,6 @@ class Worker:
                 refresh_rollups(conn)
             self._last_rollup = now
         if self._last_live is None or (now - self._last_live).total_seconds() >= self.live_every_s:
-            today = now.astimezone(self.rt.config.zone).date()
             live.rebuild(self.rt, today)
             self._last_live = now
         return closed

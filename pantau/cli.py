@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "pantau.commands.faces",
     "pantau.commands.manual",
     "pantau.commands.screens",
+    "pantau.commands.dev",
 ]
 
 

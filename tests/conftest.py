@@ -148,7 +148,8 @@ def make_runtime(make_database, redis_url, tmp_path_factory):
 
     yield _make
     for rt in made:
-        keys = list(rt.redis.scan_iter(f"{rt.settings.redis_prefix}:*"))
+        prefix = rt.settings.redis_prefix   # plain keys, and keys hash-tagged by group: {prefix:...}
+        keys = [*rt.redis.scan_iter(f"{prefix}:*"), *rt.redis.scan_iter(f"{{{prefix}:*")]
         if keys:
             rt.redis.delete(*keys)
 

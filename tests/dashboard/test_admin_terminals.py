@@ -96,8 +96,8 @@ def test_time_sync_is_queued_for_bkpp_only(app, city):
 
 def test_the_worker_counts_silent_terminals_and_the_wall_shows_them(app, city):
     rt, _ = city
-    rt.redis.delete(rt.key("live", "terminals_silent"))
     day = clock.today(rt.config.zone)
+    rt.redis.delete(live.silent_terminals_key(rt, day))
     assert live.wall_state(rt, day)[1] is None
     Worker(rt).tick()
     assert live.wall_state(rt, day)[1] == 1
@@ -111,7 +111,7 @@ def test_the_worker_counts_silent_terminals_and_the_wall_shows_them(app, city):
     assert status == 200 and "Mesin senyap: 1" in header and "silent-mark alert" in header
     status, again = tick(out["wall-version"]["data"])
     assert status == 200 and set(again) == {"wall-heartbeat"}             # no change: nothing redrawn
-    live.set_silent_terminals(rt, 0)
+    live.set_silent_terminals(rt, day, 0)
     status, calm = tick(out["wall-version"]["data"])
     header = json.dumps(calm["wall-date"])
     assert "Mesin senyap: 0" in header and "alert" not in header         # a change redraws

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+from ingest import live
 from ingest.terminals import registry
 from queries import db
 from tests.support import factories
@@ -113,7 +114,7 @@ def test_realtime_punch_becomes_a_terminal_check_in_and_moves_the_wall(client, r
     wd = q(runtime, "SELECT status, late_band, sources FROM work_days WHERE employee_id = :e AND work_date = :d",
             e=emp["id"], d=DAY)[0]
     assert wd == {"status": "hadir", "late_band": "TL1", "sources": ["terminal"]}
-    assert runtime.redis.hget(runtime.key("live", DAY.isoformat(), "emp"), str(emp["id"])) == "DINKES|late"
+    assert runtime.redis.hget(live.day_keys(runtime, DAY)["emp"], str(emp["id"])) == "DINKES|late"
 
 
 def _week(term: Terminal, people, days: list[dt.date]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import attendance, work_days
+from ingest import attendance, live, work_days
 from ingest.terminals import protocol, punches, registry
 from tests.support.terminal_sim import Record, Terminal
 from queries import terminals as q_terminals
@@ -165,7 +165,7 @@ def test_over_http_today_is_applied_at_once_and_a_backlog_line_resent_in_real_ti
     assert r.status_code == 200 and r.text == "OK:3"
     # today's punch: a check-in, its work day and the wall now; the old day's: stored only
     assert [c["captured_at"].date() for c in check_ins(runtime, term.sn)] == [DAY]
-    assert runtime.redis.hget(runtime.key("live", DAY.isoformat(), "emp"), str(emp["id"])) == "DINKES|late"
+    assert runtime.redis.hget(live.day_keys(runtime, DAY)["emp"], str(emp["id"])) == "DINKES|late"
     assert stored(runtime, term.sn) == 2
     # the old punch once more, alone, as a realtime upload: it is the same stored line
     again = term.post_lines([term.line(term.log[0])], stamp=3)
