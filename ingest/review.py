@@ -123,7 +123,8 @@ def store_flags(conn, config, flags: list[dict]) -> tuple[int, set[dt.date]]:
     send to review (a pattern flag alone changes no day). How many were new, and the dates;
     the caller passes the dates to after_change once committed."""
     new = q.add_flags(conn, flags)
-    return new, _refresh_days(conn, config, [f["check_in_id"] for f in flags if f["source"] in rules.QUEUEING])
+    queueing = [f["check_in_id"] for f in flags if f["source"] in rules.QUEUEING]
+    return new, _refresh_days(conn, config, q.employee_days(conn, queueing) if queueing else [])
 
 
 def settle_overdue(rt, today: dt.date, actor: str = rules.SYSTEM_DEADLINE) -> int:
@@ -137,9 +138,8 @@ def settle_overdue(rt, today: dt.date, actor: str = rules.SYSTEM_DEADLINE) -> in
         due = [w for w in waiting if rules.overdue_decision(w["work_date"], today, review.deadline_days,
                                                             review.after_deadline)]
         note = f"Batas tinjauan {review.deadline_days} hari terlewati"
-        for w in due:
-            q.add_decision(conn, w["id"], review.after_deadline, note, actor)
-        dates = _refresh_days(conn, rt.config, [w["id"] for w in due])
+        q.add_decisions(conn, [w["id"] for w in due], review.after_deadline, note, actor)
+        dates = _refresh_days(conn, rt.config, [(w["employee_id"], w["work_date"]) for w in due])
         if due:
             audit.record(conn, actor, "review.deadline", today.isoformat(), note,
                          after={"decision": review.after_deadline, "check_in_ids": [w["id"] for w in due]})
@@ -147,10 +147,9 @@ def settle_overdue(rt, today: dt.date, actor: str = rules.SYSTEM_DEADLINE) -> in
     return len(due)
 
 
-def _refresh_days(conn, config, check_in_ids: list[int]) -> set[dt.date]:
-    """Re-derive the work days of these check-ins (employee locks in id order); their dates."""
-    heads = [h for h in (q.check_in(conn, i) for i in sorted(set(check_in_ids))) if h is not None]
-    pairs = sorted({(h["employee_id"], h["work_date"]) for h in heads})
+def _refresh_days(conn, config, employee_days: list[tuple[int, dt.date]]) -> set[dt.date]:
+    """Re-derive these (employee, work date) days (employee locks in id order); their dates."""
+    pairs = sorted(set(employee_days))
     for employee_id in sorted({e for e, _ in pairs}):
         qa.lock_employee(conn, employee_id)
     for employee_id, work_date in pairs:

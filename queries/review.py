@@ -27,6 +27,21 @@ def add_flags(conn: Connection, flags: list[dict]) -> int:
         ON CONFLICT (check_in_id, source, kind) DO NOTHING RETURNING 1""", f=json.dumps(flags, default=str))
 
 
+def add_decisions(conn: Connection, check_in_ids: list[int], decision: str, note: str, decided_by: str) -> None:
+    """The same decision on many check-ins in one statement (the review deadline's)."""
+    if check_in_ids:
+        run(conn, """INSERT INTO review_decisions (check_in_id, decision, note, decided_by)
+                     SELECT unnest(CAST(:c AS bigint[])), :d, :n, :b""",
+            c=list(check_in_ids), d=decision, n=note, b=decided_by)
+
+
+def employee_days(conn: Connection, check_in_ids: list[int]) -> list[tuple[int, dt.date]]:
+    """The (employee, work date) pairs of these check-ins, once each."""
+    return [(r["employee_id"], r["work_date"]) for r in rows(conn, """
+        SELECT DISTINCT employee_id, work_date FROM check_ins
+        WHERE id = ANY(:c) AND employee_id IS NOT NULL AND work_date IS NOT NULL""", c=list(check_in_ids))]
+
+
 def add_decision(conn: Connection, check_in_id: int, decision: str, note: str, decided_by: str) -> dt.datetime:
     """Record a decision ('sah' or 'tolak'); when it was taken."""
     return one(conn, """
