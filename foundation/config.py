@@ -92,6 +92,8 @@ class Region(_Model):
     # Kemendagri's code (e.g. 3672 for Kota Cilegon): names the region in Redis keys, so a
     # cluster keeps each region's live state of a date on one node
     code: str = Field(default="region", min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    # the province whose `provinsi` users see this region's rollups (never its people)
+    parent: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
     _v_tz = field_validator("timezone")(lambda cls, v: _zone(v))
 
 

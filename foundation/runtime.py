@@ -93,6 +93,16 @@ def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
     return Runtime(settings=settings, config=config, urls=urls)
 
 
+def boot_regions(settings: Settings | None = None, *, migrate: bool = True) -> dict[str, Runtime]:
+    """A runtime per region of the installation (foundation/regions.py), its own first: for
+    a process that serves them all (ingest, web, worker); each keeps its own schema, role,
+    Redis prefix and config."""
+    from .regions import listing, settings_for
+
+    base = settings or load_settings()
+    return {entry.code: boot(settings_for(base, entry.code), migrate=migrate) for entry in listing(base)}
+
+
 def refuse_owner_rights(database_url: str) -> None:
     """Do not run as a role that could rewrite the record (the owner, a superuser)."""
     with db.connection(database_url) as conn:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from queries.db import url_schema
+from queries.db import url_schema, with_schema
 from queries.roles import AppRole
 
 from .settings import Settings
@@ -105,6 +105,8 @@ def ensure_services(settings: Settings) -> ServiceUrls:
                  "`pantau db upgrade`", _redact(settings.app_database_url))
     else:
         owner_url = _embedded_postgres(settings.var_dir)
+        if settings.db_schema:   # another region of the installation: its schema there
+            owner_url = with_schema(owner_url, settings.db_schema)
         log.info("Postgres: embedded server, data in %s", settings.var_dir / "pg")
     database_url, app_role = app_database(owner_url, settings.app_database_url, settings.secret_key)
     if settings.redis_url:

@@ -47,6 +47,13 @@ class Settings:
     # An office of hundreds of phones may sit behind one NAT address: the IP limit is wide.
     rate_limits: dict = field(default_factory=lambda: dict(RATE_LIMITS))
     extra: dict = field(default_factory=dict)
+    # Another region of this installation (foundation/regions.py): its code, and the schema
+    # its tables live in on the shared database. None: the installation's own region
+    # (config.yaml, the URL's schema), as a single-region set-up has always been.
+    region: str | None = None
+    db_schema: str | None = None
+    regions_dir: Path = ROOT / "regions"
+    attachment_dir: Path | None = None   # None: var_dir/attachments
 
     @property
     def embedded_database(self) -> bool:
@@ -57,9 +64,11 @@ class Settings:
         return self.redis_url is None
 
 
-def load_settings() -> Settings:
+def load_settings(region: str | None = None) -> Settings:
+    """The environment's settings, for `region` (default: PANTAU_REGION, else the
+    installation's own region of config.yaml)."""
     var_dir = Path(_env("PANTAU_VAR_DIR", str(ROOT / "var"))).resolve()
-    return Settings(
+    base = Settings(
         database_url=_env("DATABASE_URL"),
         app_database_url=_env("PANTAU_APP_DATABASE_URL"),
         redis_url=_env("REDIS_URL"),
@@ -74,7 +83,14 @@ def load_settings() -> Settings:
         api_threads=int(_env("PANTAU_API_THREADS", "16")),
         api_writers=int(_env("PANTAU_API_WRITERS", "2")),
         rate_limits={name: _env(env, default) for name, (env, default) in RATE_LIMIT_ENV.items()},
+        regions_dir=Path(_env("PANTAU_REGIONS_DIR", str(ROOT / "regions"))).resolve(),
     )
+    region = region or _env("PANTAU_REGION")
+    if region is None:
+        return base
+    from .regions import settings_for   # the registry reads the region files
+
+    return settings_for(base, region)
 
 
 def _local_secret(var_dir: Path) -> str:

@@ -37,7 +37,7 @@ def problem(filename: str, data: bytes) -> tuple[str, str, str] | None:
 
 
 def attachment_dir(settings) -> Path:
-    return Path(settings.var_dir) / "attachments"
+    return Path(settings.attachment_dir or Path(settings.var_dir) / "attachments")
 
 
 def store(settings, data: bytes) -> str:

@@ -12,6 +12,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
+from foundation.regions import token_for
 from queries import audit
 from queries import devices as q
 
@@ -114,7 +115,7 @@ def activate(rt, nip: str, code: str, device_id: str, model: str) -> tuple[str, 
     wrong = DeviceError("activation_failed",
                         "NIP atau kode aktivasi salah, sudah dipakai, atau kedaluwarsa. Minta kode baru ke BKPP",
                         "Wrong, used or expired NIP or activation code. Ask BKPP for a new code")
-    token = secrets.token_urlsafe(32)
+    token = token_for(rt.settings, secrets.token_urlsafe(32))   # names the region (foundation/regions.py)
     with rt.transaction() as conn:
         employee = q.employee_by_nip(conn, nip)
         if employee is None or not employee["active"]:

@@ -127,6 +127,15 @@ def url_schema(url: str) -> str | None:
     return match.group(1).strip('"') if match else None
 
 
+def with_schema(url: str, schema: str) -> str:
+    """`url` with its search_path set to `schema` (another region's, on the same database);
+    the URL's other options are kept."""
+    parsed = make_url(url)
+    options = re.sub(r"-c\s*search_path\s*=\s*(\"[^\"]+\"|[^\s,]+)", "", _url_options(url)).strip()
+    options = " ".join(filter(None, [options, f"-csearch_path={schema}"]))
+    return parsed.update_query_dict({"options": options}).render_as_string(hide_password=False)
+
+
 def engine(url: str) -> Engine:
     """One engine per URL and process (gunicorn forks: a child must not reuse the parent's pool)."""
     key = (url, os.getpid())
