@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from queries.db import with_schema
+from queries.db import url_schema, with_schema
 
 from .settings import Settings
 
@@ -39,8 +39,13 @@ class RegionEntry:
         return self.schema is None
 
 
-def schema_name(code: str) -> str:
-    return SCHEMA_PREFIX + re.sub(r"[^a-z0-9_]", "_", code.lower())
+def schema_name(code: str, own_schema: str | None = None) -> str:
+    """r_<code>; beside an own region that lives in schema S (not public): S_r_<code>, so
+    installations sharing one database (Citus, tests) keep their regions apart."""
+    name = SCHEMA_PREFIX + re.sub(r"[^a-z0-9_]", "_", code.lower())
+    if own_schema and own_schema != "public":
+        name = f"{own_schema}_{name}"
+    return name[:63]
 
 
 def region_files(regions_dir: Path) -> dict[str, Path]:
@@ -72,7 +77,7 @@ def listing(base: Settings) -> list[RegionEntry]:
             raise RegionError(f"{path}: region {code} is the installation's own ({base.config_path}); "
                               "remove one of the two")
         entries.append(RegionEntry(code, config.region.name, config.region.timezone, config.region.parent,
-                                   path, schema_name(code)))
+                                   path, schema_name(code, url_schema(base.database_url) if base.database_url else None)))
     return entries
 
 
@@ -89,9 +94,9 @@ def settings_for(base: Settings, code: str) -> Settings:
     if base.app_database_url and not base.database_url:
         raise RegionError(f"region {code}: PANTAU_APP_DATABASE_URL names one region's role; another region "
                           "needs DATABASE_URL (the owner's URL) to derive its own")
-    schema = schema_name(code)
+    schema = schema_name(code, url_schema(base.database_url) if base.database_url else None)
     return replace(
-        base, region=code, db_schema=schema, config_path=path,
+        base, region=code, db_schema=schema, config_path=path, installation_database_url=base.database_url,
         database_url=with_schema(base.database_url, schema) if base.database_url else None,
         redis_prefix=f"{base.redis_prefix}:{code}",
         selfie_dir=base.selfie_dir / code,

@@ -54,6 +54,7 @@ class Settings:
     db_schema: str | None = None
     regions_dir: Path = ROOT / "regions"
     attachment_dir: Path | None = None   # None: var_dir/attachments
+    installation_database_url: str | None = None   # another region's: the own one's DATABASE_URL
 
     @property
     def embedded_database(self) -> bool:

@@ -19,6 +19,7 @@ from foundation.runtime import Runtime, boot
 from foundation.services import app_database
 from foundation.settings import Settings
 from queries import db
+from queries.db import with_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIONS = ROOT / "tests" / "regions"
@@ -117,12 +118,23 @@ def make_database(server_url):
         for name, url in made:
             role = app_database(url, None, "")[1].name   # boot made it (roles are server-wide)
             if on_citus:
-                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-                if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).scalar():
-                    conn.execute(text(f'DROP OWNED BY "{role}"'))
+                # the installation's other regions live beside it as <name>_r_<code> (foundation/regions.py)
+                others = conn.execute(text("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, :p)"),
+                                      {"p": f"{name}_r_"}).scalars().all()
+                for schema in [name, *others]:
+                    conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+                    owner = app_database(with_schema(url, schema), None, "")[1].name
+                    if conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": owner}).scalar():
+                        conn.execute(text(f'DROP OWNED BY "{owner}"'))
+                        if owner != role:
+                            conn.execute(text(f'DROP ROLE IF EXISTS "{owner}"'))
             else:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
+            # another region's role on a database of its own: <database>_r_<code>_app
+            for other in conn.execute(text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :p)"),
+                                      {"p": f"{name}_r_"}).scalars().all():
+                conn.execute(text(f'DROP ROLE IF EXISTS "{other}"'))
     admin.dispose()
 
 
@@ -160,6 +172,42 @@ def runtime(make_runtime) -> Runtime:
     return make_runtime(ROOT / "config.yaml", "city")
 
 
+@pytest.fixture(scope="session")
+def make_installation(make_database, redis_url, tmp_path_factory):
+    """An installation of several regions on ONE database (foundation/regions.py): its own
+    region (config.yaml, WIB) and the others from tests/data/regions/<code>.yaml, each in its
+    schema r_<code> with its own role and Redis prefix. Returns {code: Runtime}, own first;
+    the settings' regions_dir holds the copied region files (PANTAU_REGIONS_DIR for a child)."""
+    import shutil
+
+    from foundation.regions import listing, settings_for
+
+    made: list[Runtime] = []
+
+    def _make(*codes: str, label: str = "inst") -> dict[str, Runtime]:
+        var_dir = tmp_path_factory.mktemp(f"var-{label}")
+        regions_dir = var_dir / "regions"
+        regions_dir.mkdir()
+        for code in codes:
+            shutil.copy(ROOT / "tests" / "data" / "regions" / f"{code}.yaml", regions_dir / f"{code}.yaml")
+        base = dataclasses.replace(
+            _settings(make_database(label), redis_url, ROOT / "config.yaml", var_dir, f"{label}{len(made)}"),
+            regions_dir=regions_dir)
+        out = {}
+        for entry in listing(base):
+            rt = boot(settings_for(base, entry.code))
+            made.append(rt)
+            out[entry.code] = rt
+        return out
+
+    yield _make
+    for rt in made:
+        prefix = rt.settings.redis_prefix
+        keys = [*rt.redis.scan_iter(f"{prefix}:*"), *rt.redis.scan_iter(f"{{{prefix}:*")]
+        if keys:
+            rt.redis.delete(*keys)
+
+
 def with_rate_limits(rt: Runtime, **limits: str) -> Runtime:
     """The same servers and data under other rate limits (e.g. device="3/minute")."""
     settings = dataclasses.replace(rt.settings, rate_limits={**rt.settings.rate_limits, **limits})
@@ -173,5 +221,11 @@ def runtime_env(rt: Runtime) -> dict[str, str]:
         **rt.database_env(), REDIS_URL=rt.urls.redis_url,
         PANTAU_REDIS_PREFIX=rt.settings.redis_prefix, PANTAU_CONFIG=str(rt.settings.config_path),
         PANTAU_VAR_DIR=str(rt.settings.var_dir), PANTAU_SECRET_KEY=rt.settings.secret_key,
+        PANTAU_REGIONS_DIR=str(rt.settings.regions_dir),
     )
+    if rt.settings.region:   # another region of an installation: the child derives it from the own one's
+        env.update(DATABASE_URL=rt.settings.installation_database_url or "",
+                   PANTAU_REDIS_PREFIX=rt.settings.redis_prefix.rsplit(":", 1)[0],
+                   PANTAU_CONFIG=str(ROOT / "config.yaml"), PANTAU_REGION=rt.settings.region)
+        env.pop("PANTAU_APP_DATABASE_URL", None)
     return env
