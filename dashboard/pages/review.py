@@ -176,13 +176,14 @@ def _timeline(config, c: dict, week: list[dict]):
     return html.Table([head, html.Tbody(rows)], className="people timeline", id="rv-timeline")
 
 
-def _decision():
+def _decision(selected: int | None):
+    # hidden with nothing chosen: a Sah / Tolak with no check-in would decide nothing
     return html.Div([
         dcc.Textarea(id="rv-note", placeholder="Catatan (wajib): alasan keputusan", className="comment", maxLength=1000),
         html.Div([html.Button("Sah", id="rv-sah", className="button primary"),
                   html.Button("Tolak", id="rv-tolak", className="button danger")], className="row-decision"),
         html.Div(id="rv-result"),
-    ], className="decision")
+    ], className="decision", id="rv-decision", hidden=selected is None)
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def layout(viewer, params: dict):
         ], className="filters"),
         html.Div([
             html.Section(_queue_list(items, selected), id="rv-list", className="review-list"),
-            html.Section([html.Div(_evidence(viewer, selected), id="rv-evidence"), _decision()],
+            html.Section([html.Div(_evidence(viewer, selected), id="rv-evidence"), _decision(selected)],
                          className="review-evidence"),
         ], className="review-grid"),
         dcc.Store(id="rv-selected", data=selected),
@@ -223,14 +224,14 @@ def register(app) -> None:
         return ctx.triggered_id["index"]
 
     @app.callback(Output("rv-evidence", "children"), Output("rv-list", "children", allow_duplicate=True),
-                  Output("rv-result", "children", allow_duplicate=True),
+                  Output("rv-result", "children", allow_duplicate=True), Output("rv-decision", "hidden"),
                   Input("rv-selected", "data"), prevent_initial_call=True)
     def _show(selected):
         viewer = admin_viewer(REVIEW_ROLES)
         if viewer is None:
             raise PreventUpdate
         chosen = selected if isinstance(selected, int) else None
-        return _evidence(viewer, chosen), _queue_list(_queue(viewer), chosen), ""
+        return _evidence(viewer, chosen), _queue_list(_queue(viewer), chosen), "", chosen is None
 
     @app.callback(Output("rv-result", "children"), Output("rv-list", "children"),
                   Output("rv-evidence", "children", allow_duplicate=True), Output("rv-note", "value"),

@@ -115,7 +115,8 @@ def test_pantau_users_adds_an_inspektorat_login(city, monkeypatch):
 def test_the_evidence_shows_the_reference_face_and_the_servers_match(app, city):
     rt, data = city
     lone, who = data["review"]["lone"], data["who"]["lone"]
-    evidence = [("rv-evidence", "children"), ("rv-list", "children"), ("rv-result", "children")]
+    evidence = [("rv-evidence", "children"), ("rv-list", "children"), ("rv-result", "children"),
+                ("rv-decision", "hidden")]
 
     def shown(username: str) -> str:
         c = client(app, username)
@@ -133,3 +134,15 @@ def test_the_evidence_shows_the_reference_face_and_the_servers_match(app, city):
     page = shown("inspektur")
     assert "Belum ada wajah terdaftar" not in page and "data:image/jpeg;base64," in page
     assert "tidak cocok: jarak 0,71 (ambang 0,6)" in page
+
+
+def test_sah_and_tolak_show_only_with_a_check_in_chosen(app, city):
+    c = client(app, "inspektur")
+    _, page = c.page("/review")
+    assert '"id": "rv-decision"' in page and '"hidden": false' in page   # the worst item is chosen
+    outputs = [("rv-evidence", "children"), ("rv-list", "children"), ("rv-result", "children"),
+               ("rv-decision", "hidden")]
+    for chosen, hidden in ((None, True), (city[1]["review"]["lone"], False)):
+        status, out = c.callback(outputs, [("rv-selected", "data", chosen)], [], changed="rv-selected.data",
+                                 key=c.output_key("rv-selected"))
+        assert status == 200 and out["rv-decision"]["hidden"] is hidden, out
