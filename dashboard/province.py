@@ -79,17 +79,19 @@ def share(count: int, pct: float) -> str:
     return f"{formats.number(count)} ({formats.percent(pct)})"
 
 
+# what a reader looks for first comes first: a phone shows the first columns, the rest scroll
+SHOWN = ("present", "late", "not_yet", "absent", "leave")
+
+
 def region_cells(row: dict) -> list[str]:
     """The province table's cells for one region (after its name), as the page prints them."""
     t = row["today"]
-    return [row["zone"], formats.number(row["employees"]), formats.number(t["expected"]),
-            *(share(t[k], t[f"{k}_pct"]) for k in ("present", "late", "absent", "leave", "not_yet")),
-            formats.percent(row["late_rate"])]
+    return [row["zone"], *(share(t[k], t[f"{k}_pct"]) for k in SHOWN), formats.percent(row["late_rate"]),
+            formats.number(t["expected"]), formats.number(row["employees"])]
 
 
 def unit_cells(unit: dict) -> list[str]:
-    return [formats.number(unit["expected"]),
-            *(share(unit[k], unit[f"{k}_pct"]) for k in ("present", "late", "absent", "leave", "not_yet"))]
+    return [*(share(unit[k], unit[f"{k}_pct"]) for k in SHOWN), formats.number(unit["expected"])]
 
 
 def province_totals(rows: list[dict]) -> dict:

@@ -44,12 +44,6 @@ def _snapshot(rt, day: dt.date) -> dict:
     return snap if snap and snap["version"] else live.recount_snapshot(rt, day)
 
 
-def _local_time(iso: str | None, zone) -> str | None:
-    if not iso:
-        return None
-    return dt.datetime.fromisoformat(iso).astimezone(zone).strftime("%H.%M")
-
-
 def region_rollup(code: str, rt) -> dict:
     """One region's row: today in its own zone and date, the month so far, its SKPDs."""
     config = rt.config
@@ -59,7 +53,7 @@ def region_rollup(code: str, rt) -> dict:
         staff = employees.count(conn)
         month = q.region_totals(conn, day.replace(day=1), day)
     return province.region_row(code, config, staff, snap["totals"], month, snap["units"], day=day,
-                               updated=_local_time(snap.get("updated_at"), config.zone))
+                               updated=clock.now().astimezone(config.zone).strftime("%H.%M"))   # as read, like /overview
 
 
 def province_rollup(regions: dict, province_code: str) -> list[dict]:

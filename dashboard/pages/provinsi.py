@@ -21,9 +21,9 @@ from .downloads import file_response
 
 PATH = "/provinsi"
 REFRESH_MS = 60_000   # counts, not a ticker: once a minute is fresh enough for a province
-REGION_HEAD = ["Wilayah", "Zona", "Pegawai", "Diharapkan hari ini", "Hadir", "Terlambat", "TK", "Cuti / izin",
-               "Belum hadir", "Keterlambatan bulan ini"]
-UNIT_HEAD = ["Unit kerja", "Diharapkan", "Hadir", "Terlambat", "TK", "Cuti / izin", "Belum hadir"]
+REGION_HEAD = ["Wilayah", "Zona", "Hadir", "Terlambat", "Belum hadir", "TK", "Cuti / izin", "Keterlambatan bulan ini",
+               "Diharapkan hari ini", "Pegawai"]
+UNIT_HEAD = ["Unit kerja", "Hadir", "Terlambat", "Belum hadir", "TK", "Cuti / izin", "Diharapkan"]
 blueprint = Blueprint("provinsi", __name__)
 
 
@@ -73,9 +73,9 @@ def content(rows: list[dict], province_name: str):
     if not rows:
         return nothing(f"Belum ada wilayah di bawah {province_name} pada instalasi ini.")
     total = province.province_totals(rows)
-    foot = ["Seluruh wilayah", "", formats.number(total["employees"]), formats.number(total["today"]["expected"]),
-            *(province.share(total["today"][k], total["today"][f"{k}_pct"])
-              for k in ("present", "late", "absent", "leave", "not_yet")), formats.percent(total["late_rate"])]
+    foot = ["Seluruh wilayah", "", *(province.share(total["today"][k], total["today"][f"{k}_pct"]) for k in province.SHOWN),
+            formats.percent(total["late_rate"]), formats.number(total["today"]["expected"]),
+            formats.number(total["employees"])]
     month = f"{rows[0]['day']:%Y-%m}"
     return html.Div([
         _table(REGION_HEAD, [[r["name"], *province.region_cells(r)] for r in rows], "pv-regions", foot),

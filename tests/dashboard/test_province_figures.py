@@ -65,9 +65,9 @@ def test_cells_are_indonesian_numbers():
                               {"expected": 4800, "present": 4321, "late": 250, "leave": 100, "absent": 12, "not_yet": 367},
                               {"present": 80_000, "late": 5_500}, {}, day=DAY, updated="08.58")
     cells = province.region_cells(row)
-    assert cells[:3] == ["WIT", "4.961", "4.800"]
-    assert cells[3] == "4.321 (90%)" and cells[4] == "250 (5,2%)" and cells[5] == "12 (0,2%)"
-    assert cells[-1] == "6,9%"                                        # 5.500 / 80.000
+    assert cells[:3] == ["WIT", "4.321 (90%)", "250 (5,2%)"]
+    assert cells[3:6] == ["367 (7,6%)", "12 (0,2%)", "100 (2,1%)"]    # not yet, TK, on leave
+    assert cells[6:] == ["6,9%", "4.800", "4.961"]                   # 5.500 / 80.000; expected; staff
     assert row["granted"] is False and row["units"] == []
     granted = _rt(TERNATE, people_to_parent=True).config
     assert province.region_row("8271", granted, 1, {}, {}, {}, day=DAY, updated=None)["granted"] is True
