@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 from dashboard.app import create_app
 from dashboard.auth import hash_password
 from queries import users
+from tests.dashboard.test_language_browser import TEXT_JS, _faults
 from tests.support import province as seeded
 from tests.support.browser import shot, viewport, wait
 from tests.support.city import PASSWORD
@@ -58,6 +59,7 @@ def test_the_province_page_reads_well_on_a_screen_and_a_phone(site, browser):
         assert "Pemerintah Kota Ternate" in text and "66,7%" in text and "27,3%" in text, text[:400]
         assert "WIT" in text and "Keterlambatan bulan ini" in text
         assert not [v for v in seeded.identities(people) if v in text]
+        assert _faults(browser.execute_script(TEXT_JS)) == {}              # no English day, no 27.3%, no 09:00
         for raw in ("not_yet", "on_leave", "8271", "None", "nan"):   # no codes or Python words on the page
             assert raw not in text, raw
         overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
