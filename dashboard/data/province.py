@@ -13,8 +13,8 @@ from flask import current_app
 
 from foundation import clock
 from ingest import live, recap
+from queries import audit, employees
 from queries import dashboard as q
-from queries import employees
 
 from .. import province
 
@@ -67,3 +67,12 @@ def recap_stream(rt, first: dt.date, last: dt.date):
         columns, items = recap.employee_recap(conn, rt.config, first, last, None)
         yield columns
         yield from items
+
+
+def note_recap(rt, actor: str, province: str, first: dt.date) -> None:
+    """On the region's own audit log: its people's month went to the province (its BKPP sees
+    who took them on /admin/audit)."""
+    with rt.transaction() as conn:
+        audit.record(conn, f"{actor}@{province}", "province.recap", f"{first:%Y-%m}",
+                     "rekap per pegawai diunduh provinsi / recap per employee taken by the province",
+                     after={"province": province, "month": f"{first:%Y-%m}"})

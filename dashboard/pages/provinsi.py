@@ -9,6 +9,7 @@ from __future__ import annotations
 from dash import Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Blueprint, Response, current_app, request
+from flask_login import current_user
 
 from foundation import clock
 from ingest.export import FLAVOURS
@@ -140,6 +141,7 @@ def recap(code: str):
         first, last = month_range(request.args.get("month") or f"{today:%Y-%m}")
     except ValueError:
         first, last = month_range(f"{today:%Y-%m}")
+    data.note_recap(rt, getattr(current_user, "username", "provinsi"), data.province_code(), first)
     stream = data.recap_stream(rt, first, last)
     columns = next(stream)
     return file_response(f"rekap_{code}_{first:%Y-%m}", tuple(columns), stream, f"Rekap {first:%Y-%m}")

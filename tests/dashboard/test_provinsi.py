@@ -15,6 +15,7 @@ from dashboard.data.province import province_rollup
 from ingest import live
 from ingest.rules.calendar import calendar_for
 from queries import attendance as qa
+from queries import audit
 from queries import dashboard as qd
 from queries import users
 from tests.conftest import runtime_env
@@ -144,6 +145,9 @@ def test_the_recap_is_refused_without_the_grant_and_sent_with_it(app, installati
         came = [p for p, (_, arrival) in zip(people["ternate"], seeded.STAFF) if arrival]   # who has work days
         assert len(came) == 6 and all(p["nip"] in text and p["name"] in text for p in came), text[:500]
         assert people["malut"][0]["nip"] not in text                       # Ternate's people only
+        with ternate.connection() as conn:                                 # on Ternate's own record
+            taken = audit.entries(conn, action="province.recap")
+        assert [(e["actor"], e["target"]) for e in taken] == [("malut@82", "2027-06")]
         bkpp = logged_in(app, "bkpp-malut")                                # the grant is the province login's
         assert bkpp.http.get("/provinsi/rekap/8271.csv").status_code == 403
         _, page = bkpp.page("/provinsi")
