@@ -51,7 +51,7 @@ def _grants(rows: list[dict]):
     return html.P(said, className="muted", id="pv-grants")
 
 
-def _region_section(row: dict, month: str):
+def _region_section(row: dict):
     body = [html.H3(f"{row['name']} · {_day(row)}"),
             html.P(f"Keterlambatan bulan ini: {formats.percent(row['late_rate'])} "
                    f"({formats.number(row['month_late'])} dari {formats.number(row['month_present'])} hari hadir)",
@@ -63,7 +63,7 @@ def _region_section(row: dict, month: str):
         body.append(html.P("Hari ini tidak ada pegawai yang dijadwalkan masuk.", className="muted"))
     if row["granted"]:
         body.append(html.A("Unduh rekap bulanan per pegawai (Excel Indonesia)", id=f"pv-recap-{row['code']}",
-                           href=href(f"{PATH}/rekap/{row['code']}.csv", {"month": month})))
+                           href=href(f"{PATH}/rekap/{row['code']}.csv", {"month": f"{row['day']:%Y-%m}"})))
     else:
         body.append(html.P("Rekap per pegawai tidak dibagikan ke provinsi.", className="muted"))
     return html.Section(body, className="province-region", id=f"pv-region-{row['code']}")
@@ -77,13 +77,12 @@ def content(rows: list[dict], province_name: str):
     foot = ["Seluruh wilayah", "", *(province.share(total["today"][k], total["today"][f"{k}_pct"]) for k in province.SHOWN),
             formats.percent(total["late_rate"]), formats.number(total["today"]["expected"]),
             formats.number(total["employees"])]
-    month = f"{rows[0]['day']:%Y-%m}"
     return html.Div([
         _table(REGION_HEAD, [[r["name"], *province.region_cells(r)] for r in rows], "pv-regions", foot),
         html.P("Persentase dari pegawai yang diharapkan hari ini; keterlambatan bulan ini = hari hadir terlambat "
                "dibagi hari hadir. Tiap wilayah dengan tanggal dan zona waktunya sendiri.", className="muted"),
         _grants(rows),
-        *(_region_section(r, month) for r in rows)])
+        *(_region_section(r) for r in rows)])
 
 
 def _own():
