@@ -154,3 +154,13 @@ def test_the_recap_is_refused_without_the_grant_and_sent_with_it(app, installati
         assert "Halaman ini untuk akun provinsi" in page and "Ternate" not in page
     finally:
         app.server.extensions["pantau_regions"] = dict(regions)
+
+
+def test_a_web_process_serving_only_the_province_says_so(app, installation, province_login):
+    regions, _ = installation
+    app.server.extensions.pop("pantau_regions")          # single-region process: its own region alone
+    try:
+        _, page = logged_in(app, province_login).page("/provinsi")
+        assert "Belum ada wilayah di bawah Pemerintah Provinsi Maluku Utara" in page and "Ternate" not in page
+    finally:
+        app.server.extensions["pantau_regions"] = dict(regions)

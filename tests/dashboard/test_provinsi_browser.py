@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 from dashboard.app import create_app
 from dashboard.auth import hash_password
 from queries import users
+from tests.dashboard.test_csp_browser import violations
 from tests.dashboard.test_language_browser import TEXT_JS, _faults
 from tests.support import province as seeded
 from tests.support.browser import shot, viewport, wait
@@ -64,3 +65,4 @@ def test_the_province_page_reads_well_on_a_screen_and_a_phone(site, browser):
             assert raw not in text, raw
         overflow = browser.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, (width, overflow)                     # wide tables scroll inside, not the page
+    assert violations(browser) == []                                 # nothing the Content-Security-Policy blocked
