@@ -29,12 +29,12 @@ from queries import db
 from . import auth, formats, outage, security_headers, sessions, shared_cache, warm
 from .pages import downloads, login, map as map_page, password, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_faces, admin_leave, admin_manual, admin_qr, admin_terminals
-from .pages import review
+from .pages import provinsi, review
 from .pages.admin_common import nav_links
-from .pages.common import search_params, text
+from .pages.common import nothing, search_params, text
 
 PAGES = {"/": overview, "/overview": overview, "/map": map_page, "/trends": trends,
-         "/downloads": downloads, "/wall": wall}
+         "/downloads": downloads, "/wall": wall, "/provinsi": provinsi}
 ADMIN_PAGES = {"/admin/leave": admin_leave, "/admin/devices": admin_devices, "/admin/events": admin_events,
                "/admin/manual": admin_manual, "/admin/audit": admin_audit, "/admin/qr": admin_qr,
                "/admin/terminals": admin_terminals, "/admin/faces": admin_faces,
@@ -43,6 +43,7 @@ PAGES.update(ADMIN_PAGES)
 UNFRAMED = (wall, admin_qr)  # full-screen pages
 NAV = (("/overview", "Ringkasan"), ("/trends", "Tren keterlambatan"), ("/map", "Peta"),
        ("/downloads", "Unduh"), ("/wall", "Layar dinding"))
+PROVINCE_NAV = (("/provinsi", "Provinsi"),)   # a provinsi login's only page (and password, logout)
 # the date pickers' month and day names (Dash 4 reads window.dateFns.locale; served here, no CDN)
 DATE_PICKER_LOCALE = "/assets/vendor/date-fns-locale-id.min.js"
 # paths a browser may fetch without a login (the wall checks its kiosk token itself)
@@ -111,6 +112,7 @@ def create_flask(rt: Runtime) -> Flask:
     server.register_blueprint(admin_leave.blueprint)
     server.register_blueprint(admin_events.blueprint)
     server.register_blueprint(review.blueprint)
+    server.register_blueprint(provinsi.blueprint)
 
     @server.before_request
     def _started():
@@ -128,7 +130,7 @@ def create_flask(rt: Runtime) -> Flask:
         path = request.path
         if path.startswith(PUBLIC_PREFIXES) or (current_user and current_user.is_authenticated):
             return None
-        if path.startswith(("/download/", "/admin/attachment/", "/admin/events/", "/review/")):
+        if path.startswith(("/download/", "/admin/attachment/", "/admin/events/", "/review/", "/provinsi/")):
             return ("Silakan masuk. / Please log in.", 401)
         return redirect("/login?next=" + path)
 
@@ -188,10 +190,15 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
                             className="notice")
         if viewer.is_kiosk and page is not wall:
             return html.Div("Tautan layar dinding hanya untuk /wall.", className="notice")
+        if viewer.is_province and page is not provinsi:
+            if (text(pathname) or "/") not in ("/", "/overview"):   # its home is /provinsi
+                return _frame(viewer, nothing("Akun provinsi hanya melihat rekap wilayah di /provinsi. / "
+                                              "A province login sees the regions' rollups only."), pathname)
+            page, pathname = provinsi, provinsi.PATH
         body = page.layout(viewer, params)
         return body if page in UNFRAMED else _frame(viewer, body, pathname)
 
-    for page in (overview, map_page, trends, downloads, wall, *ADMIN_PAGES.values()):
+    for page in (overview, map_page, trends, downloads, wall, provinsi, *ADMIN_PAGES.values()):
         page.register(app)
     security_headers.install(app)
     return app
@@ -200,7 +207,7 @@ def create_app(rt: Runtime | None = None) -> dash.Dash:
 def _frame(viewer, body, pathname: str | None = None):
     role = auth.ROLE_LABELS.get(viewer.role, viewer.role) if viewer else ""
     nav = [dcc.Link(label, href=href, className="nav-link active" if pathname == href else "nav-link")
-           for href, label in NAV + tuple(nav_links(viewer))]
+           for href, label in (PROVINCE_NAV if viewer and viewer.is_province else NAV) + tuple(nav_links(viewer))]
     who = html.Span([f"{viewer.name} · {role}" if viewer else "", " ",
                      *([html.A("Kata sandi", href="/password", className="nav-link"), " "] if viewer else []),
                      _logout_form()], className="who")

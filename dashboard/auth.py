@@ -19,11 +19,15 @@ from queries import users as user_queries
 
 from . import sessions, shared_cache
 
-ROLES = ("kepala_daerah", "sekda", "bkpp", "inspektorat", "kepala_unit", "admin_unit")
+ROLES = ("kepala_daerah", "sekda", "bkpp", "inspektorat", "kepala_unit", "admin_unit", "provinsi")
 UNIT_ROLES = ("kepala_unit", "admin_unit")  # scoped to their unit's subtree
+# the province: the rollups of the regions under it (/provinsi), no one's people, not even its
+# own region's; its scope matches no unit, so a page or query that forgot to refuse it reads nothing
+PROVINCE_ROLE = "provinsi"
+NO_UNIT = "~none/"   # no unit path starts so (codes are [A-Z0-9]...), and Postgres takes it (not NUL)
 ROLE_LABELS = {
     "kepala_daerah": "Kepala Daerah", "sekda": "Sekretaris Daerah", "bkpp": "BKPP", "inspektorat": "Inspektorat",
-    "kepala_unit": "Kepala Unit", "admin_unit": "Admin Unit", "kiosk": "Layar Dinding",
+    "kepala_unit": "Kepala Unit", "admin_unit": "Admin Unit", "provinsi": "Provinsi", "kiosk": "Layar Dinding",
 }
 # a dummy hash so an unknown username costs the same time as a wrong password
 _DUMMY_HASH = generate_password_hash("pantau-no-such-user")
@@ -54,6 +58,10 @@ class Viewer:
     @property
     def is_kiosk(self) -> bool:
         return self.role == "kiosk"
+
+    @property
+    def is_province(self) -> bool:
+        return self.role == PROVINCE_ROLE
 
     def can_see_unit(self, path: str) -> bool:
         return self.scope is None or path.startswith(self.scope)
@@ -111,11 +119,13 @@ def unit_scope(config, unit_code: str) -> str:
 
 
 def viewer_for_user(config, user: DashboardUser) -> Viewer:
+    if user.role == PROVINCE_ROLE:
+        return Viewer(name=user.full_name, role=user.role, scope=NO_UNIT, show_names=False)
     scoped = user.role in UNIT_ROLES
     return Viewer(
         name=user.full_name, role=user.role, unit_code=user.unit_code if scoped else None,
         scope=unit_scope(config, user.unit_code) if scoped and user.unit_code in config.unit_by_code else (
-            "\x00none/" if scoped else None),  # a unit no longer in the config sees nothing
+            NO_UNIT if scoped else None),  # a unit no longer in the config sees nothing
         can_see_selfies=user.role in config.dashboard.selfie_roles,
     )
 

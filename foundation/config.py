@@ -94,6 +94,8 @@ class Region(_Model):
     code: str = Field(default="region", min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
     # the province whose `provinsi` users see this region's rollups (never its people)
     parent: str | None = Field(default=None, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    # true: the province may also download this region's monthly recap per employee (its people)
+    people_to_parent: bool = False
     _v_tz = field_validator("timezone")(lambda cls, v: _zone(v))
 
 

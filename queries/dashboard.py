@@ -103,6 +103,16 @@ def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scop
         **open_days(expected))
 
 
+def region_totals(conn: Connection, date_from: dt.date, date_to: dt.date) -> dict:
+    """The whole region's counts over [d0, d1] in one row (a province's rollup of it: the
+    month's lateness). Open days count who came and who is on leave, not who is expected."""
+    return one(conn, f"""
+        WITH {_DAYS}
+        SELECT {', '.join(f'coalesce(sum(d.{k}), 0)::int AS {k}' for k in COUNT_KEYS)}
+        FROM days d JOIN units u ON u.code = d.unit_code""", d0=date_from, d1=date_to,
+        upto=rolled_up_to(conn), **open_days(None))
+
+
 def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None,
                   node_path: str, by_day: bool = True, expected: dict | None = None) -> list[dict]:
     """Counts per branch under a node (per day, or for the whole range), summed in SQL.

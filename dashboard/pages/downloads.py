@@ -66,6 +66,8 @@ def _viewer():
     viewer = auth.viewer()
     if viewer is None or viewer.is_kiosk:
         abort(401)
+    if viewer.is_province:   # its scope matches no unit anyway; say so rather than send empty files
+        abort(403, "Akun provinsi tidak mengunduh data wilayah ini. / Not for province logins.")
     return viewer
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from queries import audit, dashboard_sessions, users as q
 
-ROLES = ("kepala_daerah", "sekda", "bkpp", "inspektorat", "kepala_unit", "admin_unit")
+ROLES = ("kepala_daerah", "sekda", "bkpp", "inspektorat", "kepala_unit", "admin_unit", "provinsi")
 
 
 def register(sub) -> None:

@@ -338,6 +338,7 @@ def test_every_callback_as_another_units_head_returns_nothing_of_theirs(app, cit
                        ("wall-ticker", "children"), ("wall-date", "children"), ("wall-version", "data"),
                        ("wall-heartbeat", "data")], [("wall-tick", "n_intervals", 1)],
                       [("wall-version", "data", -1), ("wall-token", "data", None), ("wall-scale", "data", 1)]),
+        "pv-tick": ([("pv-body", "children")], [("pv-tick", "n_intervals", 1)], []),   # /provinsi: provinsi only
     }
     server_side = {cb["inputs"][0]["id"] for cb in app.callback_map.values() if cb.get("callback")}
     # the administration pages' callbacks have the same test in test_admin_dashboard
