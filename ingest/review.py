@@ -44,9 +44,14 @@ def may_review(config, role: str, user_unit: str | None, employee_unit: str) -> 
 
 def weight(config, item: dict) -> float:
     """An item's weight: its flags' weights plus the weights of the pattern kinds found that
-    no flag carries yet (the pattern scan may write findings before flags)."""
-    extra = sum(config.rules.patterns.weights.get(k, 0.0) for k in item["pattern_kinds"] if k not in item["flag_kinds"])
-    return float(item["flag_weight"]) + extra
+    no flag carries yet (the pattern scan may write findings before flags) and of the judge's
+    own reasons (clock_skew, late_upload: on the check-in, not written as flags), each once."""
+    rules = config.rules.patterns
+    carried = set(item["flag_kinds"])
+    extra = {k: rules.weights.get(k, 0.0) for k in item["pattern_kinds"] if k not in carried}
+    extra.update({k: rules.judge_weights[k] for k in (item.get("reasons") or ())
+                  if k in rules.judge_weights and k not in carried})
+    return float(item["flag_weight"]) + sum(extra.values())
 
 
 def queue(rt, unit_codes: list[str] | None, today: dt.date | None = None, limit: int = 500) -> list[dict]:

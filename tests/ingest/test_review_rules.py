@@ -46,3 +46,20 @@ def test_labels_in_indonesian():
     assert review.label("sah", "ok") == "Dinyatakan sah"
     assert review.label("tolak", "Tidak di kantor") == "Ditolak: Tidak di kantor"
     assert review.label("none") == ""
+
+
+def test_the_queue_weighs_the_judges_own_reasons_once():
+    """clock_skew / late_upload live on the check-in, not as flag rows: they still weigh."""
+    from foundation.config_file import get_config
+    from ingest.review import weight
+    from tests.conftest import ROOT
+
+    config = get_config(ROOT / "config.yaml")
+    judge = config.rules.patterns.judge_weights
+    plain = {"flag_weight": 0, "flag_kinds": [], "pattern_kinds": [], "reasons": ["late_upload"]}
+    assert weight(config, plain) == judge["late_upload"] > 0
+    both = {**plain, "reasons": ["late_upload", "clock_skew", "outside_geofence"]}
+    assert weight(config, both) == judge["late_upload"] + judge["clock_skew"]
+    # a flag row of the same kind already carries its weight: not counted twice
+    carried = {"flag_weight": 50.0, "flag_kinds": ["late_upload"], "pattern_kinds": [], "reasons": ["late_upload"]}
+    assert weight(config, carried) == 50.0
