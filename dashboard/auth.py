@@ -130,7 +130,7 @@ def viewer_for_user(config, user: DashboardUser) -> Viewer:
 
 def kiosk_viewer(rt, token: str | None) -> Viewer | None:
     """The wall's viewer for a kiosk token; revocation takes effect within 30 s (cache)."""
-    if not token or len(token) > 200:
+    if not isinstance(token, str) or not token or len(token) > 200:   # a callback may send anything
         return None
     def read() -> dict:
         with rt.connection() as conn:

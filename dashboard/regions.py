@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from foundation.runtime import boot_regions
+from foundation.runtime import Runtime, boot_regions
 from foundation.settings import Settings
 from queries import db
 
@@ -44,21 +44,25 @@ class HostDispatcher:
         return self.server_for(host)(environ, start_response)
 
 
-def create_apps(settings: Settings | None = None) -> dict:
+def create_apps(runtimes: dict[str, Runtime]) -> dict:
     """A Dash app per region ({code: app}, the own region first), each knowing them all."""
     from .app import create_app
 
-    runtimes = boot_regions(settings)
     return {code: create_app(rt, runtimes) for code, rt in runtimes.items()}
+
+
+def dispatcher(apps: dict) -> HostDispatcher:
+    """The apps of create_apps behind one WSGI entry; the first is the own region's."""
+    return HostDispatcher({code: app.server for code, app in apps.items()}, next(iter(apps)))
 
 
 def create_dispatcher(settings: Settings | None = None) -> HostDispatcher:
     """For gunicorn (dashboard.app.create_server): every region's app, warmed."""
-    apps = create_apps(settings)
+    apps = create_apps(boot_regions(settings))
     own = next(iter(apps))
     # the wait budget is the process's (psycopg2's wait callback): the installation's own config sets it
     db.answer_within(apps[own].server.extensions["pantau"].config.database.dashboard_wait_s)
     for app in apps.values():
         warm.warm(app)
     warm.settle_garbage_collector()
-    return HostDispatcher({code: app.server for code, app in apps.items()}, own)
+    return dispatcher(apps)
