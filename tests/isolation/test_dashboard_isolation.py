@@ -16,8 +16,9 @@ import time
 import pytest
 
 from dashboard import regions as web_regions, sessions
+from dashboard.auth import hash_password
 from ingest import events, leave_requests, review
-from queries import dashboard_sessions, db
+from queries import dashboard_sessions, db, users
 from tests.support.admin import PDF
 from tests.support.city import PASSWORD, seed_city
 from tests.support.region_walk import Aim, HostClient, callback_bodies, readable, rule_requests, schema_digest
@@ -198,3 +199,27 @@ def test_every_route_and_callback_with_another_regions_ids_gives_nothing_of_it(i
         assert sum(s == 200 for w, s in answers.items() if w.startswith("GET /download/")) >= 12, username
         assert sum(s == 200 for w, s in answers.items() if w.startswith("callback")) >= 20, username
     assert schema_digest(runtimes[b]) == before
+
+
+@pytest.mark.parametrize("a,b", DIRECTIONS)
+def test_failed_logins_in_one_region_lock_no_one_out_of_another(inst, a, b):
+    """Each app counts attempts in a limiter of its own (one module-level limiter kept one
+    storage and key prefix for every app): the same user name elsewhere is someone else."""
+    runtimes, _, _, wsgi = inst
+    username = f"uji-{a}"
+    for rt in runtimes.values():
+        with rt.transaction() as conn:
+            users.add_user(conn, username, hash_password(PASSWORD), "bkpp", None, "Uji")
+    limit = int(runtimes[a].config.dashboard.login_attempts.split()[0])
+
+    def attempt(code: str, password: str) -> int:
+        c = HostClient(wsgi, HOSTS[code])
+        page = c.get("/login").get_data(as_text=True)
+        token = page.split('name="csrf_token" type="hidden" value="', 1)[1].split('"', 1)[0]
+        return c.post("/login", data={"csrf_token": token, "username": username, "password": password},
+                      environ_base={"REMOTE_ADDR": "10.9.0.1"}).status_code
+
+    codes = [attempt(a, "salah") for _ in range(limit + 1)]
+    assert codes[:limit] == [401] * limit and codes[-1] == 429
+    assert attempt(b, PASSWORD) == 302
+    assert attempt(a, PASSWORD) == 429   # still locked where it was
