@@ -7,21 +7,27 @@ the two schemas). Region B's people are named "Warga Ternate ..." and have NIPs 
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
 import secrets
+import socket
 import time
 
 import pytest
 
 from dashboard import regions as web_regions, sessions
 from dashboard.auth import hash_password
+from foundation.regions import settings_for
 from ingest import events, leave_requests, review
 from queries import dashboard_sessions, db, users
+from tests.conftest import ROOT, runtime_env
 from tests.support.admin import PDF
+from tests.support.browser import ARTIFACTS, login, shot, viewport, wait
 from tests.support.city import PASSWORD, seed_city
 from tests.support.region_walk import Aim, HostClient, callback_bodies, readable, rule_requests, schema_digest
+from tests.support.servers import serving
 
 OWN, OTHER = "3672", "8271"
 HOSTS = {OWN: "localhost", OTHER: "8271.localhost"}
@@ -223,3 +229,72 @@ def test_failed_logins_in_one_region_lock_no_one_out_of_another(inst, a, b):
     assert codes[:limit] == [401] * limit and codes[-1] == 429
     assert attempt(b, PASSWORD) == 302
     assert attempt(a, PASSWORD) == 429   # still locked where it was
+
+
+@pytest.fixture(scope="module")
+def web(inst):
+    """The Procfile's web line under gunicorn for the installation (both regions), on a port of
+    18200-18299; its base URLs by region."""
+    from bench.dashboard import web_command
+
+    runtimes = inst[0]
+    cmd, _ = web_command()
+    port = next(p for p in range(18200, 18300) if _free(p))
+    cmd[cmd.index("--bind") + 1] = f"127.0.0.1:{port}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serving(cmd, ROOT, runtime_env(runtimes[OWN]), f"http://127.0.0.1:{port}/login",
+                 ARTIFACTS / "gunicorn-regions.log", timeout_s=180):
+        yield {code: f"http://{host}:{port}" for code, host in HOSTS.items()}
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@pytest.mark.browser
+def test_a_browser_at_each_host_name_sees_its_region(web):
+    """Chromium resolves *.localhost to the loopback: one gunicorn, two regions by host name."""
+    from selenium import webdriver
+    from selenium.webdriver.common.by import By
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"), options=opts)
+    try:
+        for width, height in ((1920, 1080), (390, 844)):
+            viewport(driver, width, height)
+            for code, base in web.items():
+                driver.delete_all_cookies()
+                driver.get(base + "/login")
+                region = driver.find_element(By.CSS_SELECTOR, ".login-box .muted").text
+                assert region == NAMES[code], (base, region)
+                shot(driver, f"regions_login_{code}_{width}x{height}")
+        login(driver, web[OTHER], "bkpp")        # region 8271's own bkpp, at its host
+        # at 390 px the header folds behind "Menu": its text is in the page, not on screen
+        wait(driver, lambda d: "Warga Ternate bkpp" in d.page_source)
+        assert "Pegawai SETDA" not in driver.page_source   # the own region's people
+        shot(driver, f"regions_overview_{OTHER}_390x844")
+        viewport(driver, 1920, 1080)
+        shot(driver, f"regions_overview_{OTHER}_1920x1080")
+        driver.get(web[OWN] + "/overview")          # the same browser at the own region's host: not logged in
+        wait(driver, lambda d: "/login" in d.current_url)
+        assert NAMES[OWN] in driver.find_element(By.CSS_SELECTOR, ".login-box").text
+    finally:
+        driver.quit()
+
+
+def test_another_region_never_runs_as_the_own_regions_app_role(inst):
+    """A process given PANTAU_APP_DATABASE_URL (the own region's role, as the Procfile's web
+    is in docs/operations.md) boots every other region on a role and schema of its own."""
+    runtimes = inst[0]
+    base = dataclasses.replace(runtimes[OWN].settings, app_database_url=runtimes[OWN].urls.database_url)
+    other = settings_for(base, OTHER)
+    assert other.app_database_url is None and other.db_schema == runtimes[OTHER].settings.db_schema
+    assert settings_for(base, OWN).app_database_url == runtimes[OWN].urls.database_url
