@@ -20,9 +20,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ingest import live
 from foundation import clock
+from foundation.regions import listing
 from foundation.runtime import Runtime, boot
 from foundation.services import cluster_nodes, is_cluster_url
-from foundation.settings import ROOT
+from foundation.settings import ROOT, load_settings
 
 from queries import db
 
@@ -76,12 +77,14 @@ def _cache_config(rt: Runtime) -> dict:
             "CACHE_REDIS_PASSWORD": auth.get("password", "")}
 
 
-def create_flask(rt: Runtime) -> Flask:
+def create_flask(rt: Runtime, regions: dict[str, Runtime] | None = None) -> Flask:
+    """One region's Flask server; `regions`: every region of the installation ({code: Runtime},
+    server.extensions["pantau_regions"], e.g. for a province's rollups of the regions under it)."""
     server = Flask("pantau", static_folder=None)
     server.session_interface = sessions.CookieInterface()
     limiter_uri, limiter_options = _limiter_storage(rt.urls.redis_url)
     server.config.update(
-        SECRET_KEY=rt.settings.secret_key,
+        SECRET_KEY=sessions.secret_for(rt),   # a region's own (dashboard/regions.py)
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=rt.config.dashboard.session_hours),
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         # the token lives as long as the session; the wall ticks all day
@@ -94,6 +97,7 @@ def create_flask(rt: Runtime) -> Flask:
         RATELIMIT_STORAGE_OPTIONS=limiter_options,
     )
     server.extensions["pantau"] = rt
+    server.extensions["pantau_regions"] = regions or {rt.config.region.code: rt}
     server.extensions["pantau_cache"] = Cache(server, config=_cache_config(rt))
     shared_cache.install(server)
     CSRFProtect(server)
@@ -104,10 +108,8 @@ def create_flask(rt: Runtime) -> Flask:
         # is not trusted (nginx passes a client's own through)
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=trusted, x_proto=trusted)
     warm.gzip_bundles(server)
-    auth.login_manager.init_app(server)
-    login.limiter.init_app(server)
-    server.register_blueprint(login.blueprint)
-    server.register_blueprint(password.blueprint)
+    auth.install_login_manager(server)
+    password.install(server, login.install(server))
     server.register_blueprint(downloads.blueprint)
     server.register_blueprint(admin_leave.blueprint)
     server.register_blueprint(admin_events.blueprint)
@@ -146,10 +148,10 @@ def create_flask(rt: Runtime) -> Flask:
     return server
 
 
-def create_app(rt: Runtime | None = None) -> dash.Dash:
+def create_app(rt: Runtime | None = None, regions: dict[str, Runtime] | None = None) -> dash.Dash:
     rt = rt or boot()
     live.rebuild_if_stale(rt, clock.today(rt.config.zone))  # a fresh or restored Redis: the wall starts right
-    server = create_flask(rt)
+    server = create_flask(rt, regions)
     app = dash.Dash(
         __name__, server=server, title="Pantau", update_title=None,
         assets_folder=str(ROOT / "assets"), assets_ignore=r"vendor/.*",
@@ -226,8 +228,15 @@ def _logout_form():
 
 
 def create_server():
-    """The WSGI application for gunicorn (Procfile: web), warmed before the worker serves."""
-    app = create_app()
+    """The WSGI application for gunicorn (Procfile: web), warmed before the worker serves.
+    An installation of several regions: an app per region, chosen by host name
+    (dashboard/regions.py); PANTAU_REGION set: that region's app alone."""
+    from . import regions
+
+    settings = load_settings()
+    if settings.region is None and len(listing(settings)) > 1:
+        return regions.create_dispatcher(settings)
+    app = create_app(boot(settings))
     # a frozen or overloaded Postgres: the Indonesian notice within the budget, not a hang
     db.answer_within(app.server.extensions["pantau"].config.database.dashboard_wait_s)
     warm.warm(app)

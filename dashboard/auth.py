@@ -76,18 +76,26 @@ class DashboardUser(UserMixin):
         self.full_name = row["full_name"] or row["username"]
 
 
-login_manager = LoginManager()
-login_manager.login_view = "login.login"
-login_manager.login_message = "Silakan masuk terlebih dahulu. / Please log in."
+def install_login_manager(server) -> LoginManager:
+    """A LoginManager of this app's own: one process may serve several regions (an app
+    each, dashboard/regions.py), and Flask-Login's state must not be shared between them."""
+    manager = LoginManager()
+    manager.login_view = "login.login"
+    manager.login_message = "Silakan masuk terlebih dahulu. / Please log in."
+    manager.user_loader(_load_user)
+    manager.init_app(server)
+    return manager
 
 
-@login_manager.user_loader
 def _load_user(user_id: str):
+    rt = current_app.extensions["pantau"]
     started = session.get("login_at")
-    hours = current_app.extensions["pantau"].config.dashboard.session_hours
+    hours = rt.config.dashboard.session_hours
     if not started or dt.datetime.now(dt.timezone.utc).timestamp() - started > hours * 3600:
         return None  # absolute session expiry, whatever the cookie says
-    if not sessions.is_live(current_app.extensions["pantau"], int(user_id)):
+    if not sessions.of_this_region(rt):
+        return None  # a cookie another region issued (user ids overlap across regions)
+    if not sessions.is_live(rt, int(user_id)):
         return None  # logged out (or never started here): the cookie alone is not enough
     row = _cached_user(int(user_id))
     return DashboardUser(row) if row and row["active"] else None
@@ -132,7 +140,7 @@ def viewer_for_user(config, user: DashboardUser) -> Viewer:
 
 def kiosk_viewer(rt, token: str | None) -> Viewer | None:
     """The wall's viewer for a kiosk token; revocation takes effect within 30 s (cache)."""
-    if not token or len(token) > 200:
+    if not isinstance(token, str) or not token or len(token) > 200:   # a callback may send anything
         return None
     def read() -> dict:
         with rt.connection() as conn:

@@ -5,11 +5,16 @@ the check must hold, and keep working, while Redis is down.
 
 The cookie itself: HttpOnly, SameSite=Lax, and Secure whenever the request came over HTTPS
 (behind the proxy too: ProxyFix sets the scheme from X-Forwarded-Proto).
+
+Several regions in one process (dashboard/regions.py): user ids overlap across regions'
+schemas, so a cookie belongs to one region twice over: another region's app signs with a
+key derived for it (`secret_for`), and the session names its region (`of_this_region`).
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 
 from flask import request, session
@@ -18,6 +23,26 @@ from flask.sessions import SecureCookieSessionInterface
 from queries import dashboard_sessions as queries
 
 KEY = "sid"
+REGION_KEY = "region"
+
+
+def secret_for(rt) -> str:
+    """The key this region's app signs with (cookies, CSRF tokens, venue-screen links): the
+    installation's own region keeps the configured secret (nothing changes for it); another
+    region's is derived from it, so nothing one region signed is genuine at another."""
+    if rt.settings.region is None:
+        return rt.settings.secret_key
+    return hmac.new(rt.settings.secret_key.encode(), f"pantau-region:{rt.settings.region}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def of_this_region(rt) -> bool:
+    """Was this session started in this region? A session from before regions has no mark:
+    only the installation's own region issued those."""
+    mark = session.get(REGION_KEY)
+    if mark is None:
+        return rt.settings.region is None
+    return mark == rt.config.region.code
 
 
 def _hash(sid: str) -> str:
@@ -31,6 +56,7 @@ def start(rt, user_id: int) -> None:
     with rt.transaction() as conn:
         queries.start_session(conn, _hash(sid), user_id, expires)
     session[KEY] = sid
+    session[REGION_KEY] = rt.config.region.code
 
 
 def is_live(rt, user_id: int) -> bool:

@@ -15,7 +15,8 @@ from flask import Flask, request
 
 BUNDLE_PREFIXES = ("/_dash-component-suites/", "/assets/")
 BUNDLE_TYPES = {"application/javascript", "text/javascript", "text/css", "application/json"}
-_gzipped: dict[str, bytes] = {}  # path -> gzip body; only paths that answered 200, so bounded
+_gzipped: dict[str, bytes] = {}  # path -> gzip body; only paths that answered 200, so bounded;
+# shared by the regions' apps of one process (dashboard/regions.py): the same files for each
 
 
 def gzip_bundles(server: Flask) -> None:

@@ -19,7 +19,7 @@ from flask import session
 from ingest import events
 from foundation import clock
 
-from .. import data
+from .. import data, sessions
 from ..data import admin as admin_data
 from .admin_common import BKPP, admin_viewer
 from .common import nothing, parse_int
@@ -53,7 +53,7 @@ def screen(event_id: int, now: dt.datetime):
 def venue_screen(params: dict) -> bool:
     """A venue-screen link with a genuine key for its event; remembered in the session."""
     event_id = parse_int(params.get("event"))
-    if event_id is None or not events.screen_key_ok(data.runtime().settings.secret_key, event_id, params.get("key")):
+    if event_id is None or not events.screen_key_ok(sessions.secret_for(data.runtime()), event_id, params.get("key")):
         return False
     session["qr_screen"] = event_id
     return True
@@ -64,7 +64,7 @@ def _may_show(event_id) -> bool:
 
 
 def venue_link(event_id: int) -> str:
-    return f"/qr?event={event_id}&key={events.screen_key(data.runtime().settings.secret_key, event_id)}"
+    return f"/qr?event={event_id}&key={events.screen_key(sessions.secret_for(data.runtime()), event_id)}"
 
 
 def layout(viewer, params: dict):

@@ -16,7 +16,6 @@ from wtforms.validators import DataRequired, Length
 from .. import auth, login_limits, sessions
 
 blueprint = Blueprint("login", __name__)
-limiter = Limiter(get_remote_address, default_limits=[])
 
 
 class LoginForm(FlaskForm):
@@ -63,12 +62,25 @@ def _page(rt, form, error):
                                   next=request.args.get("next"))
 
 
-@blueprint.route("/login", methods=["GET", "POST"])
-# only failed attempts count: per account, and (looser) per client address
-@limiter.limit(login_limits.account_limit, key_func=login_limits.account_key, methods=["POST"],
-               deduct_when=login_limits.failed, on_breach=_refused("account"), scope="login-account")
-@limiter.limit(login_limits.address_limit, key_func=login_limits.address_key, methods=["POST"],
-               deduct_when=login_limits.failed, on_breach=_refused("address"), scope="login-address")
+def install(server) -> Limiter:
+    """/login and /logout on `server`, with a Limiter of this app's own: a module-level one
+    would keep one storage and key prefix for every app of the process, so with several
+    regions (dashboard/regions.py) one region's failed logins would lock another's user of
+    the same name. The limiter is server.extensions["pantau_limiter"]."""
+    limiter = Limiter(get_remote_address, default_limits=[])
+    limiter.init_app(server)
+    # only failed attempts count: per account, and (looser) per client address
+    limited = limiter.limit(login_limits.account_limit, key_func=login_limits.account_key, methods=["POST"],
+                            deduct_when=login_limits.failed, on_breach=_refused("account"),
+                            scope="login-account")(
+        limiter.limit(login_limits.address_limit, key_func=login_limits.address_key, methods=["POST"],
+                      deduct_when=login_limits.failed, on_breach=_refused("address"), scope="login-address")(login))
+    server.register_blueprint(blueprint)
+    server.add_url_rule("/login", "login.login", limited, methods=["GET", "POST"])
+    server.extensions["pantau_limiter"] = limiter
+    return limiter
+
+
 def login():
     rt = current_app.extensions["pantau"]
     form = LoginForm()

@@ -4,7 +4,7 @@ and the change is audit-logged; an administrator's reset (`pantau users password
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template_string
+from flask import current_app, redirect, render_template_string
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
@@ -13,9 +13,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from queries import audit, users as user_queries
 
 from .. import auth, sessions
-from .login import limiter
 
-blueprint = Blueprint("password", __name__)
 MIN_LENGTH = 10   # as `pantau users add|password`
 
 
@@ -49,10 +47,14 @@ PAGE = """<!doctype html>
 WRONG = "Kata sandi sekarang salah. / The current password is wrong."
 
 
-@blueprint.route("/password", methods=["GET", "POST"])
-# a session left open on someone's desk must not become a way to guess the password
-@limiter.limit("10 per hour", key_func=lambda: f"password:{current_user.get_id()}", methods=["POST"],
-               scope="password-change")
+def install(server, limiter) -> None:
+    """/password on `server`, limited by the app's own limiter (dashboard/pages/login.py)."""
+    # a session left open on someone's desk must not become a way to guess the password
+    limited = limiter.limit("10 per hour", key_func=lambda: f"password:{current_user.get_id()}",
+                            methods=["POST"], scope="password-change")(change)
+    server.add_url_rule("/password", "password.change", limited, methods=["GET", "POST"])
+
+
 def change():
     if not current_user.is_authenticated:
         return redirect("/login?next=/password")

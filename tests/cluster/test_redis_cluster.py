@@ -13,7 +13,6 @@ from redis.cluster import RedisCluster
 
 from dashboard import shared_cache
 from dashboard.app import create_flask
-from dashboard.pages import login
 from foundation.services import cluster_nodes, redis_client
 from ingest import live
 from ingest.api.ratelimit import RateLimits
@@ -111,8 +110,9 @@ def test_the_dashboard_caches_and_limits_logins_on_the_cluster(cluster_runtime):
         assert len({cluster_runtime.redis.get_node_from_key(cache.key_prefix + k).name for k in keys}) > 1
         assert server.extensions["pantau_cache"].clear()              # every node's keys, not one node's
         assert [shared_cache.through(k, 60, lambda: {"dihitung": 2}) for k in keys] == [{"dihitung": 2}] * 12
-    assert type(login.limiter.storage).__name__ == "RedisClusterStorage"
-    assert login.limiter.storage.check()
+    limiter = server.extensions["pantau_limiter"]   # the app's own (dashboard/pages/login.py)
+    assert type(limiter.storage).__name__ == "RedisClusterStorage"
+    assert limiter.storage.check()
 
 
 def test_cluster_urls_name_their_nodes_credentials_and_tls():

@@ -47,22 +47,26 @@ def live_city(rt) -> tuple:
     return rt, data
 
 
-def seed_city(rt, past_days: int = 10) -> dict:
-    """Employees, work days (today open, the past closed), check-ins; returns what tests need."""
+def seed_city(rt, past_days: int = 10, units: dict | None = None, offices: dict | None = None,
+              label: str = "Pegawai") -> dict:
+    """Employees, work days (today open, the past closed), check-ins; returns what tests need.
+    Another region's config: its `units` ({code: head count}), their `offices` and a `label`
+    its people's names (and logins' full names) start with, apart from the first region's."""
+    units, offices = units or UNITS, offices or OFFICE
     rnd = random.Random(6)
     config = rt.config
     today = clock.today(config.zone)
     people: dict[str, list[dict]] = {}
     with rt.transaction() as conn:
-        for unit, n in UNITS.items():
-            rows = [{"nip": _nip_for(next(_nip)), "name": f"Pegawai {unit} {i + 1}", "unit_code": unit,
+        for unit, n in units.items():
+            rows = [{"nip": _nip_for(next(_nip)), "name": f"{label} {unit} {i + 1}", "unit_code": unit,
                      "position": "Pelaksana"} for i in range(n)]
             for row, emp_id in zip(rows, seed.add_employees(conn, rows)):
                 people.setdefault(unit, []).append({**row, "id": emp_id})
         work_days, check_ins = [], []
         days = [today - dt.timedelta(days=k) for k in range(past_days, -1, -1)]
         for unit, emps in people.items():
-            office = config.office_by_code[OFFICE[unit]]
+            office = config.office_by_code[offices[unit]]
             for i, e in enumerate(emps):
                 for day in days:
                     is_today = day == today
@@ -83,11 +87,11 @@ def seed_city(rt, past_days: int = 10) -> dict:
                             "lat": office.lat + 0.0001 * i, "lon": office.lon + 0.0001 * i,
                             "selfie_sha256": None})
         # one refused attempt outside the geofence today
-        e = people["DINKES"][0]
+        e = people["DINKES" if "DINKES" in people else next(iter(people))][0]
         check_ins.append({"event_key": f"test:refused:{e['id']}", "source": "mobile", "employee_id": e["id"],
                           "captured_at": dt.datetime.combine(today, dt.time(7, 0), config.zone),
                           "work_date": today, "session": "in", "verdict": "refused",
-                          "reasons": ["outside_geofence"], "minutes_late": None, "office_code": "DINKES-1",
+                          "reasons": ["outside_geofence"], "minutes_late": None, "office_code": offices[e["unit_code"]],
                           "distance_m": 900.0, "lat": -6.0110, "lon": 106.0600, "selfie_sha256": None})
         seed.add_work_days(conn, work_days)
         seed.add_check_ins(conn, check_ins)
@@ -95,7 +99,10 @@ def seed_city(rt, past_days: int = 10) -> dict:
         for username, role, unit in (("kada", "kepala_daerah", None), ("sekda", "sekda", None),
                                      ("bkpp", "bkpp", None), ("kadinkes", "kepala_unit", "DINKES"),
                                      ("kadamkar", "kepala_unit", "DAMKAR")):
-            logins[username] = users.add_user(conn, username, hash_password(PASSWORD), role, unit, username.title())
+            if unit and unit not in units:
+                continue
+            full_name = username.title() if label == "Pegawai" else f"{label} {username}"
+            logins[username] = users.add_user(conn, username, hash_password(PASSWORD), role, unit, full_name)
         kiosk = users.add_kiosk_token(conn, "TV Wali Kota", hash_token(KIOSK_TOKEN), True, "test")
     with rt.transaction() as conn:   # after the commit, as the worker does (dashboard.refresh_rollups)
         qd.refresh_rollups(conn)
