@@ -98,6 +98,8 @@ def settings_for(base: Settings, code: str) -> Settings:
     return replace(
         base, region=code, db_schema=schema, config_path=path, installation_database_url=base.database_url,
         database_url=with_schema(base.database_url, schema) if base.database_url else None,
+        # PANTAU_APP_DATABASE_URL is the own region's role and schema: this region derives its own
+        app_database_url=None,
         redis_prefix=f"{base.redis_prefix}:{code}",
         selfie_dir=base.selfie_dir / code,
         attachment_dir=Path(base.var_dir) / "attachments" / code,
