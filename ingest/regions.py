@@ -13,15 +13,14 @@ request is for, in this order:
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 import threading
 import time
 from contextlib import AsyncExitStack
 from urllib.parse import parse_qsl
 
+import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers
 
 from foundation.regions import token_region
 from queries import terminals as q
@@ -51,17 +50,11 @@ class AmbiguousSerial(Exception):
 def host_region(host: str, codes) -> str | None:
     """The region the Host names by its first label (`8271.localhost:8000`); never an IP
     address (82.165.1.2 is not region 82)."""
-    name = host.strip().lower()
-    if not name or name.startswith("["):   # an IPv6 literal
-        return None
-    name = name.rsplit(":", 1)[0]
-    try:
-        ipaddress.ip_address(name)
-        return None
-    except ValueError:
-        pass
+    name = host.strip().lower().rsplit(":", 1)[0]
     label = name.split(".", 1)[0]
-    return label if label in codes else None
+    if label not in codes or all(part.isdigit() for part in name.split(".")):   # an IPv4 address
+        return None
+    return label    # (an IPv6 literal starts with '[': never a code)
 
 
 def bearer_token(authorization: str) -> str | None:
@@ -146,11 +139,16 @@ class Dispatcher:
 
     async def _route(self, scope):
         """The region code a request is for, or the reply that refuses it."""
-        headers = Headers(scope=scope)
-        code = host_region(headers.get("host", ""), self.apps)
+        host = authorization = b""
+        for key, value in scope["headers"]:   # read once, raw: this runs before every request
+            if key == b"host":
+                host = value
+            elif key == b"authorization":
+                authorization = value
+        code = host_region(host.decode("latin-1"), self.apps)
         if code:
             return code
-        token = bearer_token(headers.get("authorization", ""))
+        token = bearer_token(authorization.decode("latin-1"))
         named = token_region(token) if token else None
         if named is not None:
             if named in self.apps:
@@ -196,6 +194,10 @@ class Dispatcher:
                 except BaseException as exc:
                     await send({"type": "lifespan.startup.failed", "message": f"region {code}: {exc!r}"})
                     raise
+            # each app set the blocking threads to its own count; every region has a connection
+            # pool of its own (its role, its schema), so the process may run their sum
+            anyio.to_thread.current_default_thread_limiter().total_tokens = sum(
+                app.state.rt.settings.api_threads for app in self.apps.values())
             await send({"type": "lifespan.startup.complete"})
             await receive()   # lifespan.shutdown
         await send({"type": "lifespan.shutdown.complete"})
