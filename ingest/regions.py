@@ -187,17 +187,21 @@ class Dispatcher:
     async def _lifespan(self, receive, send) -> None:
         """Start every region's app (writer, live watcher), stop them all at shutdown."""
         await receive()   # lifespan.startup
-        async with AsyncExitStack() as stack:
-            for code, app in self.apps.items():
-                try:
-                    await stack.enter_async_context(app.router.lifespan_context(app))
-                except BaseException as exc:
-                    await send({"type": "lifespan.startup.failed", "message": f"region {code}: {exc!r}"})
-                    raise
+        stack = AsyncExitStack()
+        for code, app in self.apps.items():
+            try:
+                await stack.enter_async_context(app.router.lifespan_context(app))
+            except BaseException as exc:
+                await stack.aclose()   # the regions already started stop as at a shutdown
+                await send({"type": "lifespan.startup.failed", "message": f"region {code}: {exc!r}"})
+                raise
+        try:
             # each app set the blocking threads to its own count; every region has a connection
             # pool of its own (its role, its schema), so the process may run their sum
             anyio.to_thread.current_default_thread_limiter().total_tokens = sum(
                 app.state.rt.settings.api_threads for app in self.apps.values())
             await send({"type": "lifespan.startup.complete"})
             await receive()   # lifespan.shutdown
+        finally:
+            await stack.aclose()
         await send({"type": "lifespan.shutdown.complete"})

@@ -369,3 +369,44 @@ def test_dates_to_recount_and_terminal_recounts_are_kept_per_region(world, monke
     recounts.request(b, day)          # the same date in another region: both are recounted
     recounts.timer.join(5)
     assert sorted(recounted) == [(A, day), (B, day)]
+
+
+def test_the_dispatcher_starts_and_stops_every_region_and_names_one_that_fails():
+    import asyncio
+    from contextlib import asynccontextmanager
+    from types import SimpleNamespace
+
+    events_seen = []
+
+    def fake(code: str, fails: bool = False):
+        @asynccontextmanager
+        async def lifespan(app):
+            if fails:
+                raise RuntimeError("Redis unreachable")
+            events_seen.append(("start", code))
+            yield
+            events_seen.append(("stop", code))
+        return SimpleNamespace(state=SimpleNamespace(rt=SimpleNamespace(settings=SimpleNamespace(api_threads=4))),
+                               router=SimpleNamespace(lifespan_context=lifespan))
+
+    async def run(apps) -> list:
+        inbox = asyncio.Queue()
+        for kind in ("lifespan.startup", "lifespan.shutdown"):
+            inbox.put_nowait({"type": kind})
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+        try:
+            await Dispatcher(apps, A)({"type": "lifespan"}, inbox.get, send)
+        except RuntimeError:
+            pass
+        return sent
+
+    sent = asyncio.run(run({A: fake(A), B: fake(B)}))
+    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert events_seen == [("start", A), ("start", B), ("stop", B), ("stop", A)]
+    events_seen.clear()
+    sent = asyncio.run(run({A: fake(A), B: fake(B, fails=True)}))
+    assert sent[0]["type"] == "lifespan.startup.failed" and B in sent[0]["message"]
+    assert events_seen == [("start", A), ("stop", A)]      # the region already started is stopped again
