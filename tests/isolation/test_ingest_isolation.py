@@ -27,7 +27,7 @@ from foundation import clock
 from foundation.regions import settings_for
 from ingest import devices, events
 from ingest.app import create_app, serve
-from ingest.regions import AmbiguousSerial, Dispatcher, host_region, serial_region
+from ingest.regions import Dispatcher
 from ingest.terminals import registry
 from queries import db
 from tests.conftest import runtime_env
@@ -292,24 +292,6 @@ def test_a_region_host_wins_over_the_serial(world):
     assert world["app"].serials.fresh(world["b_sn"])[0] == {A: "pending", B: "active"}   # still B's
 
 
-# --- the routing rules themselves (pure) ---------------------------------------------------------------
-
-def test_the_host_names_a_region_by_its_first_label_never_by_an_ip_address():
-    codes = {A, B, "82"}
-    assert host_region("8271.localhost:8000", codes) == B
-    assert host_region("8271.pantau.example", codes) == B
-    assert host_region("82.165.1.2:8000", codes) is None and host_region("[::1]:8000", codes) is None
-    assert host_region("pantau.example", codes) is None and host_region("", codes) is None
-
-
-def test_a_serial_goes_to_its_approved_region_and_ties_are_refused():
-    assert serial_region(None, "X") is None
-    assert serial_region({A: "pending", B: "active"}, "X") == B
-    assert serial_region({A: "retired", B: "pending"}, "X") == A
-    with pytest.raises(AmbiguousSerial, match=f"{A} and {B}"):
-        serial_region({A: "active", B: "active"}, "X")
-
-
 # --- one region: today's app; the Procfile line: every region ------------------------------------------------
 
 def test_a_single_region_installation_gets_the_region_app_itself(runtime):
@@ -370,43 +352,3 @@ def test_dates_to_recount_and_terminal_recounts_are_kept_per_region(world, monke
     recounts.timer.join(5)
     assert sorted(recounted) == [(A, day), (B, day)]
 
-
-def test_the_dispatcher_starts_and_stops_every_region_and_names_one_that_fails():
-    import asyncio
-    from contextlib import asynccontextmanager
-    from types import SimpleNamespace
-
-    events_seen = []
-
-    def fake(code: str, fails: bool = False):
-        @asynccontextmanager
-        async def lifespan(app):
-            if fails:
-                raise RuntimeError("Redis unreachable")
-            events_seen.append(("start", code))
-            yield
-            events_seen.append(("stop", code))
-        return SimpleNamespace(state=SimpleNamespace(rt=SimpleNamespace(settings=SimpleNamespace(api_threads=4))),
-                               router=SimpleNamespace(lifespan_context=lifespan))
-
-    async def run(apps) -> list:
-        inbox = asyncio.Queue()
-        for kind in ("lifespan.startup", "lifespan.shutdown"):
-            inbox.put_nowait({"type": kind})
-        sent = []
-
-        async def send(message):
-            sent.append(message)
-        try:
-            await Dispatcher(apps, A)({"type": "lifespan"}, inbox.get, send)
-        except RuntimeError:
-            pass
-        return sent
-
-    sent = asyncio.run(run({A: fake(A), B: fake(B)}))
-    assert [m["type"] for m in sent] == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
-    assert events_seen == [("start", A), ("start", B), ("stop", B), ("stop", A)]
-    events_seen.clear()
-    sent = asyncio.run(run({A: fake(A), B: fake(B, fails=True)}))
-    assert sent[0]["type"] == "lifespan.startup.failed" and B in sent[0]["message"]
-    assert events_seen == [("start", A), ("stop", A)]      # the region already started is stopped again
