@@ -47,11 +47,39 @@ times RFC 3339 with their UTC offset, dates YYYY-MM-DD). 429 and 503 carry `Retr
 """
 
 
-def create_app(runtime=None) -> FastAPI:
-    """The ASGI app; `runtime` for tests, otherwise boot from the environment."""
-    from foundation.runtime import boot
+def create_app(runtime=None):
+    """The ASGI app; `runtime` for tests (one region's app), otherwise boot every region of
+    the installation from the environment: one region, its app as ever; several, a
+    dispatcher over one app per region (ingest/regions.py)."""
+    from foundation.runtime import boot_regions
 
-    rt = runtime or boot()
+    if runtime is not None:
+        return region_app(runtime)
+    runtimes = boot_regions()
+    app = serve(runtimes)
+    # a frozen or overloaded Postgres: 503 + Retry-After within the budget, not a hang
+    # (one process-wide limit: the installation's own region's)
+    db.answer_within(next(iter(runtimes.values())).config.database.api_wait_s)
+    # What boot made (modules, config, the app) lives as long as the process: out of the
+    # collector's sight, so a full collection under the rush does not walk it all again.
+    gc.freeze()
+    return app
+
+
+def serve(runtimes: dict):
+    """The app for these regions ({code: Runtime}, own first): a single region's own app,
+    or the dispatcher over one app per region."""
+    apps = {code: region_app(rt) for code, rt in runtimes.items()}
+    own = next(iter(apps))
+    if len(apps) == 1:
+        return apps[own]
+    from .regions import Dispatcher
+
+    return Dispatcher(apps, own)
+
+
+def region_app(rt) -> FastAPI:
+    """One region's API, employee page and terminal receiver."""
     live.rebuild_if_stale(rt, clock.today(rt.config.zone))
 
     @asynccontextmanager
@@ -85,12 +113,6 @@ def create_app(runtime=None) -> FastAPI:
     app.include_router(terminal_router, include_in_schema=False)
     employee_page.mount(app)
     app.openapi = lambda: _openapi(app)
-    if runtime is None:   # a serving process, not a test (frozen objects are never freed)
-        # a frozen or overloaded Postgres: 503 + Retry-After within the budget, not a hang
-        db.answer_within(rt.config.database.api_wait_s)
-        # What boot made (modules, config, the app) lives as long as the process: out of the
-        # collector's sight, so a full collection under the rush does not walk it all again.
-        gc.freeze()
     return app
 
 

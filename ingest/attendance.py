@@ -106,7 +106,7 @@ def record_many(rt, entries: list[Entry]) -> list[Recorded | Exception]:
         return _record_many(rt, entries, windows)
     except DatabaseUnavailable:
         # the answer to COMMIT may be what was lost: the wall recounts these dates from Postgres
-        live.recount_later({day for first, _ in windows.values() for day in (first + _DAY, first)})
+        live.recount_later(rt, {day for first, _ in windows.values() for day in (first + _DAY, first)})
         raise
 
 

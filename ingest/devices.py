@@ -184,10 +184,14 @@ def authenticate_many(rt, tokens: list[str], now: dt.datetime | None = None) -> 
     return {token: _device(found.get(h)) for token, h in hashes.items()}
 
 
+def unknown_token() -> DeviceError:
+    return DeviceError("invalid_token", "Token tidak dikenal. Aktifkan aplikasi dengan kode dari BKPP",
+                       "Unknown token. Activate the app with a code from BKPP")
+
+
 def _device(found: dict | None) -> Device | DeviceError:
     if found is None:
-        return DeviceError("invalid_token", "Token tidak dikenal. Aktifkan aplikasi dengan kode dari BKPP",
-                           "Unknown token. Activate the app with a code from BKPP")
+        return unknown_token()
     if found["revoked_at"] is not None:
         return DeviceError("device_revoked",
                            f"Ponsel ini tidak lagi terdaftar untuk akun Anda. {CONTACT_BKPP_ID}",

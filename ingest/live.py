@@ -35,7 +35,8 @@ LATEST_KEEP = 50
 TTL_S = 3 * 86400
 REBUILD_TRIES = 5
 
-_dirty: set[dt.date] = set()
+# dates to recount, by region (its Redis prefix): one process may serve several (ingest/regions.py)
+_dirty: dict[str, set[dt.date]] = {}
 _dirty_lock = threading.Lock()
 # After Redis fails, check-ins skip it for a few seconds (their dates are recounted later):
 # a frozen Redis would otherwise cost every batch its socket timeout, and push a stored
@@ -155,8 +156,7 @@ def apply_many(rt, updates: list[tuple[dt.date, int, str, str | None, dict | Non
     if not updates:
         return True
     if time.monotonic() < _paused_until:
-        with _dirty_lock:
-            _dirty.update(u[0] for u in updates)
+        _mark_dirty(rt, (u[0] for u in updates))
         return False
     try:
         _catch_up(rt)
@@ -170,9 +170,9 @@ def apply_many(rt, updates: list[tuple[dt.date, int, str, str | None, dict | Non
             _run_applies(rt, [c for u, c, r in zip(updates, calls, results) if r == -1])
         return True
     except redis.RedisError as exc:
-        with _dirty_lock:
-            _dirty.update(u[0] for u in updates)
-            _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_S
+        _mark_dirty(rt, (u[0] for u in updates))
+        # the pause is the process's: its regions share the one Redis server
+        _paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_S
         log.warning("live state not updated (%s); will rebuild from Postgres when Redis is back", exc)
         return False
 
@@ -217,28 +217,35 @@ def _script_sha(rt, reload: bool = False) -> str:
     return held[1]
 
 
+def _mark_dirty(rt, days) -> None:
+    with _dirty_lock:
+        _dirty.setdefault(rt.settings.redis_prefix, set()).update(days)
+
+
+def dirty_days(rt) -> set[dt.date]:
+    """The region's dates waiting for a recount."""
+    with _dirty_lock:
+        return set(_dirty.get(rt.settings.redis_prefix, ()))
+
+
 def _catch_up(rt) -> None:
     with _dirty_lock:
-        days = sorted(_dirty)
-        _dirty.clear()
+        days = sorted(_dirty.pop(rt.settings.redis_prefix, ()))
     for i, day in enumerate(days):
         try:
             rebuild(rt, day)
         except redis.RedisError:
-            with _dirty_lock:
-                _dirty.update(days[i:])
+            _mark_dirty(rt, days[i:])
             raise
         except DatabaseUnavailable:   # nothing to count from yet: the next catch-up tries again
-            with _dirty_lock:
-                _dirty.update(days[i:])
+            _mark_dirty(rt, days[i:])
             return
 
 
-def recount_later(days) -> None:
+def recount_later(rt, days) -> None:
     """Dates whose live state may miss a stored check-in: a commit whose answer Postgres
     never sent (frozen mid-commit) may have landed. Recounted at the next catch-up."""
-    with _dirty_lock:
-        _dirty.update(days)
+    _mark_dirty(rt, days)
 
 
 def expected_count(calendar: WorkCalendar, config, statuses: list[dict], day: dt.date) -> dict[str, int]:
@@ -399,8 +406,7 @@ def rebuild_if_stale(rt, day: dt.date) -> bool:
         return True
     except redis.RedisError as exc:
         log.warning("Redis unreachable (%s); live state will be rebuilt when it is back", exc)
-        with _dirty_lock:
-            _dirty.add(day)
+        _mark_dirty(rt, (day,))
         return False
 
 

@@ -33,6 +33,12 @@ def terminals(conn: Connection) -> list[dict]:
     return rows(conn, "SELECT * FROM terminals ORDER BY status, office_code NULLS FIRST, sn")
 
 
+def serial_states(conn: Connection) -> dict[str, str]:
+    """Every serial this region knows, with its status: which region a terminal's push is
+    for, when one ingest process serves several (ingest/regions.py)."""
+    return {r["sn"]: r["status"] for r in rows(conn, "SELECT sn, status FROM terminals")}
+
+
 def register(conn: Connection, sn: str, now: dt.datetime) -> dict:
     """Create the row when absent (pre-registration by BKPP), else return it locked."""
     run(conn, """INSERT INTO terminals (sn, status, first_seen_at) VALUES (:sn, 'pending', :now)

@@ -31,21 +31,26 @@ class Judged:
     payload: str              # JSON: how the line came, and the verdict shown for it
 
 
-_cache: dict[tuple, Judged] = {}
-_owner: list = [None]         # the config the cache was filled under
+# one cache per config (a region's, or a reloaded one): their rules and holidays differ, and
+# one process may judge several regions' punches at once (ingest/regions.py)
+_caches: dict[int, tuple[object, dict[tuple, Judged]]] = {}
+MAX_CONFIGS = 16
 
 
 def judged(config, calendar, person: Person, captured: dt.datetime, office_zone: dt.tzinfo, via: str) -> Judged:
     """The verdict on a terminal punch at `captured` (aware), judged in the office's zone."""
-    if _owner[0] is not config:            # a reloaded config: its rules may differ
-        _cache.clear()
-        _owner[0] = config
+    held = _caches.get(id(config))
+    if held is None or held[0] is not config:
+        if len(_caches) >= MAX_CONFIGS:
+            _caches.clear()
+        held = _caches[id(config)] = (config, {})
+    cache = held[1]
     key = (person.schedule_code, office_zone, int(captured.timestamp() // 60), via)
-    found = _cache.get(key)
+    found = cache.get(key)
     if found is None:
-        if len(_cache) >= MAX_ENTRIES:
-            _cache.clear()
-        found = _cache[key] = _judge(config, calendar, person, captured, office_zone, via)
+        if len(cache) >= MAX_ENTRIES:
+            cache.clear()
+        found = cache[key] = _judge(config, calendar, person, captured, office_zone, via)
     return found
 
 

@@ -27,10 +27,10 @@ def test_a_node_killed_and_restarted_empty_gets_its_dates_recounted(own_cluster,
     pidfile = own_cluster.directory / str(node.port) / "redis.pid"
     os.kill(int(pidfile.read_text()), signal.SIGKILL)
     pidfile.unlink()
-    monkeypatch.setattr(live, "_dirty", set())           # this test's dates stay in this test
+    monkeypatch.setattr(live, "_dirty", {})              # this test's dates stay in this test
     monkeypatch.setattr(live, "_paused_until", 0.0)
     stored = check_in(rt, second, at(DAY, "07:20"))
-    assert not stored.duplicate and DAY in live._dirty   # in Postgres; the wall recounts it later
+    assert not stored.duplicate and DAY in live.dirty_days(rt)   # in Postgres; the wall recounts it later
     assert live.catch_up(rt, DAY) is False               # the node is still away
 
     redis_cluster.start_node(own_cluster.directory, node.port, own_cluster.bus_ports[own_cluster.ports.index(node.port)])

@@ -21,11 +21,11 @@ def test_a_failed_live_update_pauses_redis_for_the_following_batches(runtime, mo
     monkeypatch.setattr(live, "_run_applies", unreachable)
     monkeypatch.setattr(live, "_catch_up", lambda rt: None)
     monkeypatch.setattr(live, "_paused_until", 0.0)
-    monkeypatch.setattr(live, "_dirty", set())           # this test's dates stay in this test
+    monkeypatch.setattr(live, "_dirty", {})              # this test's dates stay in this test
     update = (DAY, 1, "DINKES", "hadir", None)
     assert live.apply_many(runtime, [update]) is False and asked == [1]
     assert live.apply_many(runtime, [update, update]) is False
     assert asked == [1]                                  # not asked again while paused
-    assert DAY in live._dirty                            # the date is recounted when Redis is back
+    assert DAY in live.dirty_days(runtime)               # the date is recounted when Redis is back
     monkeypatch.setattr(live, "_paused_until", 0.0)      # the pause over: Redis is asked again
     assert live.apply_many(runtime, [update]) is False and asked == [1, 1]
