@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import secrets
 
 from flask import request, session
 from flask.sessions import SecureCookieSessionInterface
 
+from foundation.regions import region_secret
 from queries import dashboard_sessions as queries
 
 KEY = "sid"
@@ -30,10 +30,7 @@ def secret_for(rt) -> str:
     """The key this region's app signs with (cookies, CSRF tokens, venue-screen links): the
     installation's own region keeps the configured secret (nothing changes for it); another
     region's is derived from it, so nothing one region signed is genuine at another."""
-    if rt.settings.region is None:
-        return rt.settings.secret_key
-    return hmac.new(rt.settings.secret_key.encode(), f"pantau-region:{rt.settings.region}".encode(),
-                    hashlib.sha256).hexdigest()
+    return region_secret(rt.settings)
 
 
 def of_this_region(rt) -> bool:

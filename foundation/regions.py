@@ -9,6 +9,8 @@ nothing changes until a region is added (`pantau region add`).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -115,3 +117,13 @@ def token_region(token: str) -> str | None:
 
 def token_for(settings: Settings, secret: str) -> str:
     return f"{settings.region}{TOKEN_SEP}{secret}" if settings.region else secret
+
+
+def region_secret(settings: Settings) -> str:
+    """The key a region signs with (cookies, CSRF, event QR codes, venue-screen links): the
+    own region keeps the configured secret (nothing changes for it); another region's is
+    derived from it, so nothing one region signed is genuine at another."""
+    if settings.region is None:
+        return settings.secret_key
+    return hmac.new(settings.secret_key.encode(), f"pantau-region:{settings.region}".encode(),
+                    hashlib.sha256).hexdigest()

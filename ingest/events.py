@@ -14,6 +14,7 @@ import hmac
 from dataclasses import dataclass
 
 from foundation.config import Office
+from foundation.regions import region_secret
 from queries import attendance as qa
 from queries import audit
 from queries import events as q
@@ -222,7 +223,7 @@ def attend(rt, employee_id: int, event_id: int, token: str, *, lat: float, lon: 
         if seen is not None:
             return {**seen["payload"].get("verdict", {}), "duplicate": True}
         reasons = []
-        if problem := token_problem(rt.settings.secret_key, event_id, token, now):
+        if problem := token_problem(region_secret(rt.settings), event_id, token, now):
             reasons.append(problem)
         if not ev["opens_at"] <= now <= ev["closes_at"]:
             reasons.append("outside_event_window")

@@ -39,7 +39,7 @@ def screen(event_id: int, now: dt.datetime):
     if ev is None or ev["cancelled_at"] is not None:
         return None
     attended = admin_data.event_attendee_count(event_id)
-    token = events.qr_token(rt.settings.secret_key, event_id, now)
+    token = events.qr_token(sessions.secret_for(rt), event_id, now)
     zone = events.place_zone(rt.config, ev["office_code"])
     left = events.SLOT_S - int(now.timestamp()) % events.SLOT_S
     return html.Div([

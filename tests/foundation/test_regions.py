@@ -69,3 +69,19 @@ def test_tokens_name_their_region(base):
     other = settings_for(base, "7371")
     assert token_region(token_for(other, "abc-_DEF")) == "7371"
     assert token_region(token_for(base, "abc-_DEF")) is None
+
+
+def test_what_one_region_signs_is_not_genuine_at_another(base):
+    """An event's QR code (and a cookie, a venue-screen link) signed in one region is refused in
+    another, even for the same event id: each region signs with its own derived key."""
+    import datetime as dt
+
+    from foundation.regions import region_secret
+    from ingest import events
+
+    now = dt.datetime(2026, 12, 4, 1, 0, tzinfo=dt.timezone.utc)
+    own, other = region_secret(base), region_secret(settings_for(base, "8271"))
+    assert own == base.secret_key and other != own
+    token = events.qr_token(own, 5, now)
+    assert events.token_problem(own, 5, token, now) is None
+    assert events.token_problem(other, 5, token, now) is not None

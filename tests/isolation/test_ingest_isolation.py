@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount, Route
 
 from foundation import clock
-from foundation.regions import settings_for
+from foundation.regions import region_secret, settings_for
 from ingest import devices, events
 from ingest.app import create_app, serve
 from ingest.regions import Dispatcher
@@ -159,7 +159,7 @@ def _request(method: str, template: str, world) -> dict:
                                               "date_to": moment.date().isoformat(), "reason": "keperluan keluarga"}},
         ("POST", "/api/v1/events/{event}/attend"): {"json": {
             "event_id": str(uuid.uuid4()),
-            "token": events.qr_token(b.settings.secret_key, world["a_event"], clock.now()),
+            "token": events.qr_token(region_secret(b.settings), world["a_event"], clock.now()),
             "location": _body(b, moment)["location"]}},
     }
     return {"headers": headers, **bodies.get((method, template), {"json": {}} if method != "GET" else {})}
