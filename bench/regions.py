@@ -276,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
                 stop_server(proc, var_dir, code, f"ingest-{code}")
         counts = count(results, regions, elapsed)
         plans = {code: routing(rt, phones[code][0].nip) for code, rt in regions.items()}
+        for rt in regions.values():   # the live state's keys (the schemas go at the next run)
+            prefix = rt.settings.redis_prefix
+            for key in [*rt.redis.scan_iter(f"{prefix}:*"), *rt.redis.scan_iter(f"{{{prefix}:*")]:
+                rt.redis.delete(key)   # one by one: on a Redis Cluster they lie in several slots
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.node()} {os.cpu_count()} cores, {platform.platform()}",
               "load_average": [round(v, 2) for v in (*load_before, *load_after)],
