@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from psycopg2.extras import Json
 
-from .db import driver_rows, driver_values, one, rows, run, scalar
+from .db import driver_rows, driver_values, one, region_lock_key, rows, run, scalar
 from .review import counted, latest_join, state_sql
 
 CHECK_IN_COLUMNS = (
@@ -104,8 +104,10 @@ def _json_dumps(value) -> str:
 
 
 # The per-employee lock every writer of check-ins and work days takes, in id order (no
-# deadlock between writers that lock several employees). :ids must be sorted.
-LOCK_EMPLOYEES = "SELECT pg_advisory_xact_lock(1, CAST(id AS int)) FROM unnest(CAST(:ids AS bigint[])) AS id"
+# deadlock between writers that lock several employees). :ids must be sorted. The key takes
+# the region in: another region's employee 7 is another lock.
+LOCK_EMPLOYEES = (f"SELECT pg_advisory_xact_lock({region_lock_key('employee')}, CAST(id AS int)) "
+                  "FROM unnest(CAST(:ids AS bigint[])) AS id")
 
 
 def lock_employee(conn: Connection, employee_id: int) -> None:

@@ -43,3 +43,20 @@ def distribute_schema(conn: Connection, schema: str) -> None:
     if schema == "public" or not installed(conn) or schema_distributed(conn, schema):
         return
     scalar(conn, "SELECT citus_schema_distribute(CAST(:s AS regnamespace))", s=schema)
+
+
+def explain(conn: Connection, sql: str, params: dict | None = None, records: list | None = None,
+            template: str | None = None) -> str:
+    """EXPLAIN a statement as the app sends it: `params` for a `rows`/`driver_rows` statement
+    (:name), or the `records` of a `driver_values` insert rendered into its VALUES %s as
+    psycopg2's execute_values does (bench/regions, tests/citus)."""
+    from .db import _driver_sql
+
+    with conn.connection.driver_connection.cursor() as cur:
+        if records is not None:
+            template = template or "(" + ", ".join(["%s"] * len(records[0])) + ")"
+            values = b", ".join(cur.mogrify(template, r) for r in records).decode()
+            cur.execute("EXPLAIN " + sql.replace("%s", values))
+        else:
+            cur.execute("EXPLAIN " + _driver_sql(sql), params or {})
+        return "\n".join(r[0] for r in cur.fetchall())

@@ -120,6 +120,15 @@ def _url_options(url: str) -> str:
     return value if isinstance(value, str) else " ".join(value)
 
 
+def region_lock_key(purpose: str) -> str:
+    """SQL for the first key of a two-key advisory lock that belongs to this connection's
+    region: advisory locks are per database, and regions share one (a schema each), so
+    every key names the schema the search_path resolves to and what it serialises.
+    An own region on the default search_path locks under 'public'."""
+    assert re.fullmatch(r"[a-z_]+", purpose), purpose   # pasted into SQL: a fixed word only
+    return f"hashtext(coalesce(current_schema(), '') || '/{purpose}')"
+
+
 def url_schema(url: str) -> str | None:
     """The schema a URL's `options=-c search_path=...` puts first (a region's schema on a
     shared database, e.g. on Citus: docs/scale.md); None when the URL sets none."""

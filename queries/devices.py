@@ -5,7 +5,7 @@ import datetime as dt
 
 from sqlalchemy.engine import Connection
 
-from .db import copy_rows, driver_rows, one, rows, run, scalar
+from .db import copy_rows, driver_rows, one, region_lock_key, rows, run, scalar
 
 
 def employee_by_nip(conn: Connection, nip: str) -> dict | None:
@@ -14,12 +14,12 @@ def employee_by_nip(conn: Connection, nip: str) -> dict | None:
 
 def lock_binding(conn: Connection, employee_id: int) -> None:
     """Serialise activations and resets of one employee's phone binding."""
-    run(conn, "SELECT pg_advisory_xact_lock(:ns, :id)", ns=2, id=employee_id)
+    run(conn, f"SELECT pg_advisory_xact_lock({region_lock_key('binding')}, :id)", id=employee_id)
 
 
 def lock_device(conn: Connection, device_id: str) -> None:
     """Serialise activations of one phone, so two accounts cannot bind it at the same moment."""
-    run(conn, "SELECT pg_advisory_xact_lock(:ns, hashtext(:d))", ns=3, d=device_id)
+    run(conn, f"SELECT pg_advisory_xact_lock({region_lock_key('device')}, hashtext(:d))", d=device_id)
 
 
 def bound_to_other(conn: Connection, device_id: str, employee_id: int) -> dict | None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 from sqlalchemy.engine import Connection
 
 from . import audit
-from .db import one, rows, run, scalar
+from .db import one, region_lock_key, rows, run, scalar
 
 _COLUMNS = "nip, name, unit_code, position, schedule_code, terminal_pin, assigned_units, active, active_until"
-# Serialises imports: two at once would both see a NIP as new.
-_IMPORT_LOCK = 7_402_612
 
 
 def lock_for_import(conn: Connection) -> None:
-    run(conn, "SELECT pg_advisory_xact_lock(:k)", k=_IMPORT_LOCK)
+    """Serialises a region's imports: two at once would both see a NIP as new."""
+    run(conn, f"SELECT pg_advisory_xact_lock({region_lock_key('employee_import')}, 0)")
 
 
 def by_nips(conn: Connection, nips: list[str]) -> dict[str, dict]:

@@ -6,7 +6,7 @@ import json
 from sqlalchemy.engine import Connection
 
 from . import audit
-from .db import one, rows, run, run_many
+from .db import one, region_lock_key, rows, run, run_many
 
 
 def sync_region(conn: Connection, config) -> dict:
@@ -44,7 +44,7 @@ def note_config(conn: Connection, actor: str, source: str, digest: dict) -> bool
     """Audit-log the effective configuration when it differs from the last one logged: every
     process start checks, so a changed config.yaml picked up by a restart or a reload is on
     the record once, with the sections that changed. True when it logged."""
-    run(conn, "SELECT pg_advisory_xact_lock(hashtext('pantau.config_load'))")  # processes start together
+    run(conn, f"SELECT pg_advisory_xact_lock({region_lock_key('config_load')}, 0)")  # processes start together
     last = one(conn, "SELECT after FROM audit_log WHERE action = 'config.load' ORDER BY id DESC LIMIT 1")
     before = last["after"] if last else None
     if before and before.get("sha256") == digest["sha256"]:

@@ -27,8 +27,9 @@ RECORD = ("audit_log", "check_ins", "terminal_logs",
           "check_in_flags", "review_decisions",
           # each employee's reference faces: a replacement is a new row, the old one stays
           "face_enrolments")
-# Read by the app (it checks the schema is at head), written only by migrations.
-OWNER_ONLY = ("alembic_version",)
+# Read by the app, written only by the owner: by migrations (the app checks the schema is at
+# head), and the rollups by the owner's pantau_refresh_rollups() (0005_rollup_tables).
+OWNER_ONLY = ("alembic_version", "unit_day_rollup", "arrival_rollup", "arrival_week_rollup")
 FUNCTIONS = ("pantau_refresh_rollups()", "pantau_analyze()")   # run as the owner (0004_refresh_rollups)
 
 

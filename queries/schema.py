@@ -13,7 +13,9 @@ from sqlalchemy.exc import InternalError
 from . import citus, db, roles
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-# Serialises concurrent starts (web, ingest and worker may upgrade at the same moment).
+# Serialises concurrent starts of one region (web, ingest and worker may upgrade at the
+# same moment); another region's schema is another key. Not region_lock_key: the schema
+# may not exist yet, and current_schema() is then another one.
 _LOCK_KEY = 7_402_611
 
 
@@ -34,7 +36,7 @@ def upgrade(url: str, app_role: roles.AppRole | None = None, attempts: int = 5) 
     for attempt in range(1, attempts + 1):
         try:
             with db.engine(url).begin() as conn:
-                db.run(conn, "SELECT pg_advisory_xact_lock(:k)", k=_LOCK_KEY)
+                db.run(conn, "SELECT pg_advisory_xact_lock(:k, hashtext(:s))", k=_LOCK_KEY, s=db.url_schema(url) or "")
                 ensure_schema(conn, db.url_schema(url))
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "heads")

@@ -24,3 +24,14 @@ def create_bare_table(conn) -> None:
 
 def insert_bare(conn, body: bytes) -> None:
     run(conn, "INSERT INTO bench_bare (body) VALUES (:body)", body=body)
+
+
+def drop_schemas(conn, prefix: str) -> list[str]:
+    """Drop the schema `prefix` and every `<prefix>_r_*` beside it (a scratch installation's
+    regions on a shared database, e.g. bench/regions on Citus); returns their names."""
+    names = [r[0] for r in conn.exec_driver_sql(
+        "SELECT nspname FROM pg_namespace WHERE nspname = %(p)s OR starts_with(nspname, %(p)s || '_r_')",
+        {"p": prefix}).fetchall()]
+    for name in names:
+        conn.exec_driver_sql(f'DROP SCHEMA "{name}" CASCADE')
+    return names

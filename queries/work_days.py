@@ -12,12 +12,12 @@ from typing import Iterable, Iterator, Sequence
 from sqlalchemy.engine import Connection
 
 from .attendance import LOCK_EMPLOYEES, WORK_DAY_COLUMNS
-from .db import copy_rows, inserted, one, rows, run, scalar, stream
+from .db import copy_rows, inserted, one, region_lock_key, rows, run, scalar, stream
 from .review import counted
 
 # Columns a recompute may change (the key is employee_id, work_date).
 _VALUES = WORK_DAY_COLUMNS[2:]
-_DAY_CLOSE_LOCK = (2, 0)  # advisory lock (namespace, key): one day close at a time
+_DAY_CLOSE_LOCK = region_lock_key("day_close")  # one day close at a time, per region
 
 
 def scope_employees(conn: Connection, employee_ids: list[int] | None, unit_codes: list[str] | None,
@@ -151,9 +151,9 @@ def _only_changes(item: dict) -> dict:
 def lock_day_close(conn: Connection, wait: bool = True) -> bool:
     """Hold the day-close lock for this transaction; False when another holds it (wait=False)."""
     if wait:
-        run(conn, "SELECT pg_advisory_xact_lock(:ns, :k)", ns=_DAY_CLOSE_LOCK[0], k=_DAY_CLOSE_LOCK[1])
+        run(conn, f"SELECT pg_advisory_xact_lock({_DAY_CLOSE_LOCK}, 0)")
         return True
-    return bool(scalar(conn, "SELECT pg_try_advisory_xact_lock(:ns, :k)", ns=_DAY_CLOSE_LOCK[0], k=_DAY_CLOSE_LOCK[1]))
+    return bool(scalar(conn, f"SELECT pg_try_advisory_xact_lock({_DAY_CLOSE_LOCK}, 0)"))
 
 
 def mark_closed(conn: Connection, work_date: dt.date, actor: str) -> int:

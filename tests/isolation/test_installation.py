@@ -27,11 +27,12 @@ def region_units(conn):
 def test_a_regions_role_is_refused_another_regions_schema(make_installation):
     regions = make_installation("8271", label="inst_roles")
     own, ternate = regions["3672"], regions["8271"]
-    from queries.db import run
+    from queries.db import run, url_schema
 
     with pytest.raises(ProgrammingError, match="permission denied"):
         with ternate.connection() as conn:
-            run(conn, f"SELECT count(*) FROM {own.settings.db_schema or 'public'}.employees")
+            # the own region's schema is its URL's (on Citus and in tests a schema of its own)
+            run(conn, f"SELECT count(*) FROM {url_schema(own.database_url) or 'public'}.employees")
     with pytest.raises(ProgrammingError, match="permission denied"):
         with own.connection() as conn:
             run(conn, f"SELECT count(*) FROM {ternate.settings.db_schema}.employees")

@@ -12,6 +12,7 @@ from pathlib import Path
 @contextlib.contextmanager
 def serving(cmd: list[str], cwd: Path, env: dict, probe_url: str, log_path: Path, timeout_s: float = 60):
     """Run `cmd`, yield once `probe_url` answers, terminate afterwards; output goes to log_path."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)   # tests/artifacts is not in a fresh clone
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
