@@ -3,8 +3,9 @@
 The own region (config.yaml, WIB), 7371 Makassar (WITA) and 8271 Ternate (WIT) from
 tests/data/regions, each a distributed schema on one of two workers (bin/citus). Each gets
 synthetic employees with activated phones, then bench/ingest_load drives check-ins at all
-three at the same time: one ingest gunicorn per region (PANTAU_REGION), or with --ingest-url
-one shared ingest process that routes by the token's `<code>~` prefix. Per region it
+three at the same time through the Procfile's one ingest process, which serves every region
+and routes each phone by its token's `<code>~` prefix (ingest/regions.py); --per-region
+starts one ingest per region instead (PANTAU_REGION), --ingest-url uses one already running. Per region it
 reports acknowledged, stored, lost (acknowledged, not stored), doubled (one event_id stored
 twice), misrouted (stored in another region's schema), p50/p99; then EXPLAIN of the hot
 path's two inserts and of the dashboard's rollup and drill-down queries: how many tasks
@@ -220,7 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--selfie-share", type=float, default=0.10)
     p.add_argument("--retry-share", type=float, default=0.02)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--ports", default="", help="the per-region ingest ports, comma-separated (default: free ones)")
+    p.add_argument("--per-region", action="store_true",
+                   help="one ingest gunicorn per region (PANTAU_REGION) instead of one shared ingest that serves all")
+    p.add_argument("--ports", default="", help="the ingest ports, comma-separated (default: free ones)")
     p.add_argument("--workers", type=int, help="gunicorn workers per region (default: the Procfile's)")
     p.add_argument("--ingest-url", help="one shared ingest (routing by the token's <code>~ prefix), already "
                                         "running on this installation with the real clock; no per-region servers")
@@ -256,8 +259,13 @@ def main(argv: list[str] | None = None) -> int:
                 cmd = re.sub(r"--workers \d+", f"--workers {args.workers}", cmd)
             ports = [int(x) for x in args.ports.split(",") if x] or [free_port() for _ in regions]
             targets = {}
-            for (code, rt), port in zip(regions.items(), ports):
+            # shared (default): the Procfile's one ingest process serves all three, each phone's
+            # token naming its region (ingest/regions.py); --per-region: one process each
+            serving = regions.items() if args.per_region else list(regions.items())[:1]
+            for (code, rt), port in zip(serving, ports):
                 servers.append((code, start_server(cmd, ingest_env(rt, spec, port), var_dir, f"ingest-{code}")))
+            for code in regions:
+                port = ports[list(regions).index(code)] if args.per_region else ports[0]
                 targets[code] = ("127.0.0.1", port, phones[code])
         try:
             for (code, proc), (_, port, _) in zip(servers, targets.values()):
@@ -283,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.node()} {os.cpu_count()} cores, {platform.platform()}",
               "load_average": [round(v, 2) for v in (*load_before, *load_after)],
-              "ingest": args.ingest_url or "one gunicorn per region", "seconds": round(elapsed, 1),
+              "ingest": args.ingest_url or ("one gunicorn per region" if args.per_region else "one shared gunicorn (Procfile)"), "seconds": round(elapsed, 1),
               "offered_per_region_per_s": args.rate, "employees_per_region": args.employees,
               "regions": {code: {"zone": regions[code].config.region.timezone, "worker": workers[code],
                                  **counts[code], "explain": plans[code]} for code in regions}}
