@@ -17,7 +17,11 @@ from .review import counted
 
 # Columns a recompute may change (the key is employee_id, work_date).
 _VALUES = WORK_DAY_COLUMNS[2:]
-_DAY_CLOSE_LOCK = (2, 0)  # advisory lock (namespace, key): one day close at a time
+# advisory lock (namespace 4, the schema's hash): one day close at a time per region. Advisory
+# locks are database-wide, and regions share one database (foundation/regions.py): one
+# region's close must not make another's wait or skip.
+_DAY_CLOSE_NS = 4
+_DAY_CLOSE_KEY = "hashtext(current_schema())"
 
 
 def scope_employees(conn: Connection, employee_ids: list[int] | None, unit_codes: list[str] | None,
@@ -151,9 +155,9 @@ def _only_changes(item: dict) -> dict:
 def lock_day_close(conn: Connection, wait: bool = True) -> bool:
     """Hold the day-close lock for this transaction; False when another holds it (wait=False)."""
     if wait:
-        run(conn, "SELECT pg_advisory_xact_lock(:ns, :k)", ns=_DAY_CLOSE_LOCK[0], k=_DAY_CLOSE_LOCK[1])
+        run(conn, f"SELECT pg_advisory_xact_lock(:ns, {_DAY_CLOSE_KEY})", ns=_DAY_CLOSE_NS)
         return True
-    return bool(scalar(conn, "SELECT pg_try_advisory_xact_lock(:ns, :k)", ns=_DAY_CLOSE_LOCK[0], k=_DAY_CLOSE_LOCK[1]))
+    return bool(scalar(conn, f"SELECT pg_try_advisory_xact_lock(:ns, {_DAY_CLOSE_KEY})", ns=_DAY_CLOSE_NS))
 
 
 def mark_closed(conn: Connection, work_date: dt.date, actor: str) -> int:
