@@ -98,6 +98,9 @@ def settings_for(base: Settings, code: str) -> Settings:
     return replace(
         base, region=code, db_schema=schema, config_path=path, installation_database_url=base.database_url,
         database_url=with_schema(base.database_url, schema) if base.database_url else None,
+        # PANTAU_APP_DATABASE_URL is the own region's role, in the own schema: another region's
+        # role is derived from the owner's URL, or every command of it would act on the own region
+        app_database_url=None if base.database_url else base.app_database_url,
         redis_prefix=f"{base.redis_prefix}:{code}",
         selfie_dir=base.selfie_dir / code,
         attachment_dir=Path(base.var_dir) / "attachments" / code,

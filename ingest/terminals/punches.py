@@ -358,13 +358,14 @@ class _Recounts:
     def __init__(self, interval_s: float = 2.0):
         self.interval_s = interval_s
         self.lock = threading.Lock()
-        self.days: dict[dt.date, object] = {}
+        self.days: dict[tuple[str, dt.date], object] = {}
         self.timer: threading.Timer | None = None
         self.last = 0.0
 
     def request(self, rt, day: dt.date) -> None:
         with self.lock:
-            self.days[day] = rt
+            # by region too: one process may serve several (the worker), each with its own dates
+            self.days[(rt.settings.redis_prefix, day)] = rt
             if self.timer is None:
                 wait = max(0.0, self.last + self.interval_s - time.monotonic())
                 self.timer = threading.Timer(wait, self._run)
@@ -375,7 +376,7 @@ class _Recounts:
         with self.lock:
             days, self.days, self.timer = self.days, {}, None
             self.last = time.monotonic()
-        for day, rt in days.items():
+        for (_, day), rt in days.items():
             _recount(rt, day)
 
 

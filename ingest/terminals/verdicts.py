@@ -40,7 +40,8 @@ def judged(config, calendar, person: Person, captured: dt.datetime, office_zone:
     if _owner[0] is not config:            # a reloaded config: its rules may differ
         _cache.clear()
         _owner[0] = config
-    key = (person.schedule_code, office_zone, int(captured.timestamp() // 60), via)
+    # the config's identity too: regions judged in threads of one process never share a verdict
+    key = (id(config), person.schedule_code, office_zone, int(captured.timestamp() // 60), via)
     found = _cache.get(key)
     if found is None:
         if len(_cache) >= MAX_ENTRIES:
