@@ -16,7 +16,6 @@ from typing import Callable
 
 import redis
 
-from foundation.config_file import get_config
 from foundation.regions import RegionError, own_code, region_files, settings_for
 from foundation.settings import Settings
 from queries.db import DatabaseUnavailable
@@ -80,12 +79,7 @@ class RegionWorkers:
         if key == own and self.only is None:
             raise RegionError(f"regions/{key}.yaml: region {key} is the installation's own "
                               f"({self.base.config_path}); remove one of the two")
-        settings = settings_for(self.base, key)
-        code = get_config(settings.config_path).region.code   # before boot makes a schema for it
-        if code != key:
-            raise RegionError(f"{settings.config_path}: region.code is {code!r}, the file is named {key!r} "
-                              "(a region's file is regions/<region.code>.yaml)")
-        return settings
+        return settings_for(self.base, key)   # refuses a file named for another code
 
     def tick_region(self, key: str, now: dt.datetime | None = None) -> list[dict]:
         """One pass of one region; what it closed. A failure is logged and tried next tick."""
@@ -110,7 +104,10 @@ class RegionWorkers:
 
     def run(self, stop: threading.Event) -> None:
         """A thread per region until `stop`; regions/ is looked at again every tick."""
-        log.info("worker started (tick %ss, regions: %s)", self.tick_s, ", ".join(map(self.label, self.regions())))
+        keys = self.regions()
+        for key in keys:   # boot each first: what fails is said at once (boot also sets up logging)
+            self.worker(key)
+        log.info("worker started (tick %ss, regions: %s)", self.tick_s, ", ".join(map(self.label, keys)))
         while not stop.is_set():
             try:
                 keys = self.regions()

@@ -86,6 +86,7 @@ def _recompute(args) -> int:
 
 def _worker(args) -> int:
     """Every region of the installation (ingest/worker_regions.py); with --region, that one only."""
+    import logging
     import os
 
     from ingest.worker import Worker
@@ -94,8 +95,11 @@ def _worker(args) -> int:
     from foundation.settings import load_settings
 
     code = os.environ.pop("PANTAU_REGION", None)   # the base is the installation's own settings
+    base = load_settings()
+    # as boot() does, before any region boots: a region that fails is said even if all do
+    logging.basicConfig(level=base.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     workers = RegionWorkers(
-        load_settings(), only=[code] if code else None, tick_s=args.tick,
+        base, only=[code] if code else None, tick_s=args.tick,
         make_worker=lambda rt: Worker(rt, tick_s=args.tick, live_every_s=args.live_every,
                                       catch_up_days=args.catch_up_days, first_day=args.since))
     if args.once:

@@ -9,19 +9,18 @@ the own region the same kinds of data (so a command that leaked would have somet
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
 import io
 import shutil
-import sys
 
 import pytest
 
 from ingest.synthetic.people import generate_employees, write_csv
-from pantau.cli import build_parser, main
+from pantau.cli import build_parser
 from queries import db
 from tests.conftest import ROOT, runtime_env
+from tests.support.regions import pantau
 
 
 
@@ -155,24 +154,6 @@ def region_data(rt, tmp, seed: int, tag: str, offset: str) -> Region:
     shutil.copy(FACE, files["faces"] / f"{people[0].nip}.jpg")
     return Region([p.nip for p in people], [p.name for p in people], f"{tag.lower()}.admin", f"Kios {tag}",
                   f"{tag.upper()}SN0001", offset, files)
-
-
-def pantau(env: dict, argv: list[str], monkeypatch) -> tuple[int, str]:
-    """`pantau ARGV` in this process with the environment of a process of the installation."""
-    out = io.StringIO()
-    with monkeypatch.context() as mp:
-        for key in ("PANTAU_REGION", "PANTAU_APP_DATABASE_URL"):
-            mp.delenv(key, raising=False)
-        for key, value in env.items():
-            mp.setenv(key, value)
-        mp.setattr(sys, "stdin", io.StringIO("rahasia-yang-panjang-sekali-123\n"))
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-            try:
-                code = main(argv)
-            except SystemExit as exc:
-                code = exc.code if isinstance(exc.code, int) else 2
-                out.write(str(exc.code))
-    return code, out.getvalue()
 
 
 def own_state(own) -> dict:

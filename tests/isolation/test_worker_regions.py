@@ -105,3 +105,35 @@ def test_only_one_region_when_asked(make_installation):
     workers = RegionWorkers(only, lambda rt: Worker(rt, first_day=DAY, live_every_s=10**6), only=["8271"])
     done = workers.tick(close_time(own.config, DAY) + dt.timedelta(minutes=1))
     assert list(done) == ["8271"] and closed(ternate) and not closed(own)
+
+
+def test_pantau_worker_serves_every_region_and_stops_on_sigterm(make_installation):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import runtime_env
+
+    regions = make_installation("8271", label="wk_process")
+    env = runtime_env(regions["3672"])
+    since = dt.date.today() - dt.timedelta(days=2)
+    once = subprocess.run([sys.executable, "-m", "pantau", "worker", "--once", "--since", str(since)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert once.returncode == 0, once.stderr[-2000:]
+    assert f"3672: closed {since}" in once.stdout and f"8271: closed {since}" in once.stdout
+    assert closed(regions["3672"], since) and closed(regions["8271"], since)
+
+    proc = subprocess.Popen([sys.executable, "-m", "pantau", "worker", "--tick", "0.2"],
+                            cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline, line = time.monotonic() + 120, ""
+        while "worker started" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+        assert "worker started" in line and "regions: 3672, 8271" in line
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        assert "worker stopped" in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
