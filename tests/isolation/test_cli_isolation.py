@@ -39,7 +39,6 @@ FACE = ROOT / "tests" / "data" / "faces" / "obama1.jpg"
 # Commands that do not read or write one region's data, or whose isolation is proven elsewhere.
 EXEMPT = {
     "demo": "starts an installation of its own (embedded servers, its own config), not a region's",
-    "demo-data": "synthetic history for `pantau demo`: minutes of writes; the writers it uses are covered here",
     "screens": "drives a browser against a running dashboard: the dashboard's isolation tests cover it",
     "dev redis-cluster": "starts and stops local Redis servers for development; no region data",
     "worker": "serves every region by design: tests/isolation/test_worker_regions.py",
@@ -78,6 +77,8 @@ def runs(r: Region) -> list[tuple[str, list[str]]]:
         ("db status", ["db", "status"]),
         ("db upgrade", ["db", "upgrade"]),
         ("config", ["config"]),
+        # an empty region's synthetic history first: it writes as a fresh region's import would
+        ("demo-data", ["demo-data", "--employees", "12", "--days", "2", "--until", d, "--seed", "5"]),
         ("employees generate", ["employees", "generate", "--count", "3", "--out", str(f["generated"])]),
         ("employees import", ["employees", "import", str(f["employees"]), "--actor", "bkpp"]),
         ("devices issue-code", ["devices", "issue-code", nip, "--by", "bkpp"]),
@@ -139,7 +140,7 @@ def region_data(rt, tmp, seed: int, tag: str, offset: str) -> Region:
     """An import file of people named for their region (so a leak is recognised), and the
     leave, terminal and face files the runs use."""
     people = generate_employees(rt.config, 8, seed=seed)
-    people = [dataclasses.replace(p, name=f"{tag} Penanda {i:02d}") for i, p in enumerate(people)]
+    people = [dataclasses.replace(p, name=f"{tag} Penanda {i:02d}", terminal_pin=None) for i, p in enumerate(people)]
     folder = tmp / tag
     (folder / "faces").mkdir(parents=True)
     buf = io.StringIO()
@@ -220,7 +221,7 @@ def test_every_command_of_another_region_leaves_the_own_region_alone(installatio
         changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
         assert not changed, f"`{name}` under --region 8271 changed the own region's {changed}"
     with regions["8271"].connection() as conn:   # and the runs did write to 8271
-        assert db.scalar(conn, "SELECT count(*) FROM employees") == len(ternate.nips)
+        assert db.scalar(conn, "SELECT count(*) FROM employees") == 12 + len(ternate.nips)
         assert db.scalar(conn, "SELECT count(*) FROM day_closes WHERE work_date = :d", d=DAY) == 1
 
     for argv in probes(own):   # the own region's people and things, asked for under 8271
