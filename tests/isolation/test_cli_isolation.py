@@ -212,6 +212,8 @@ def test_every_command_of_another_region_leaves_the_own_region_alone(installatio
 
     before = own_state(own_rt)
     assert any(k.startswith("redis ") for k in before) and any(k.startswith("file ") for k in before)
+    assert before["table employees"]["n"] >= len(own.nips) and before["table day_closes"]["n"] >= 1
+    assert before["table check_ins"]["n"] > 0 and before["table face_enrolments"]["n"] > 0
     for name, argv in runs(ternate):
         code, out = pantau(env, ["--region", "8271", *argv], monkeypatch)
         assert code == 0, f"pantau --region 8271 {' '.join(argv)} -> {code}:\n{out[-1500:]}"
