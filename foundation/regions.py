@@ -93,6 +93,10 @@ def settings_for(base: Settings, code: str) -> Settings:
         known = ", ".join(e.code for e in listing(base))
         raise RegionError(f"unknown region {code!r}: this installation has {known} "
                           f"(add one with `pantau region add`, files in {base.regions_dir})")
+    named = _config(path).region.code
+    if named != code:   # before anything makes a schema for it
+        raise RegionError(f"{path}: region.code is {named!r}, the file is named {code!r} "
+                          f"(a region's file is regions/<region.code>.yaml)")
     if base.app_database_url and not base.database_url:
         raise RegionError(f"region {code}: PANTAU_APP_DATABASE_URL names one region's role; another region "
                           "needs DATABASE_URL (the owner's URL) to derive its own")

@@ -38,6 +38,8 @@ class Worker:
     def __init__(self, rt, *, tick_s: float = 30, live_every_s: float = 300, catch_up_days: int = 7,
                  first_day: dt.date | None = None):
         self.rt = rt
+        # one process may serve several regions (ingest/worker_regions.py): say whose line it is
+        self.log = _RegionLog(log, {"region": rt.settings.region})
         self.tick_s, self.live_every_s, self.catch_up_days = tick_s, live_every_s, catch_up_days
         # With no close on record, start at today: never TK everyone for the days before go-live.
         self.first_day = first_day or self._now().astimezone(rt.config.zone).date()
@@ -63,7 +65,7 @@ class Worker:
             summary = close_day(self.rt, day, ACTOR, wait=False, skip_if_closed=True)
             if summary is None:
                 break  # another worker holds the lock or got there first; look again next tick
-            log.info("closed %s: %s", day, summary["counts"])
+            self.log.info("closed %s: %s", day, summary["counts"])
             closed.append(summary)
         if closed:   # a closed day's patterns, over the two weeks they are judged on
             days = [dt.date.fromisoformat(c["date"]) for c in closed]
@@ -71,17 +73,17 @@ class Worker:
             # check-ins still waiting past rules.review's deadline: decided as config says
             settled = review.settle_overdue(self.rt, now.astimezone(self.rt.config.zone).date())
             if settled:
-                log.info("review deadline decided %d check-ins", settled)
+                self.log.info("review deadline decided %d check-ins", settled)
         # terminal backlogs' past work days (queued with their check-ins); after the closes,
         # which read the check-ins themselves and must not wait behind a big backlog
         # pushed backlog lines (stored only, acknowledged) become check-ins, then their work days
         applied = apply_waiting(self.rt, states=qt.STORED, defer_live=True)
         if applied.lines:
-            log.info("applied %d stored backlog lines (%d check-ins)", applied.lines, applied.check_ins)
+            self.log.info("applied %d stored backlog lines (%d check-ins)", applied.lines, applied.check_ins)
         self.match_faces()   # before the drain: a mismatch queues its work day
         caught_up = drain(self.rt)
         if caught_up:
-            log.info("derived %d queued work days", caught_up)
+            self.log.info("derived %d queued work days", caught_up)
         told = freshness.take_rollups_stale(self.rt)   # a leave decision, manual entry, recompute...
         stale = self._last_rollup is None or (now - self._last_rollup).total_seconds() >= ROLLUP_EVERY_S
         if closed or caught_up or told or stale:
@@ -101,27 +103,33 @@ class Worker:
         except DatabaseUnavailable:
             raise
         except Exception:   # the models failed to load, say: the closes and drains go on
-            log.exception("face matching failed")
+            self.log.exception("face matching failed")
             return {}
         # the budget ran out with selfies still waiting (a rush): the next tick starts at once
         self.faces_behind = time.monotonic() - started >= FACE_BUDGET_S
         if matched:
-            log.info("face matches: %s", matched)
+            self.log.info("face matches: %s", matched)
         return matched
 
     def scan_patterns(self, first: dt.date, last: dt.date) -> None:
         try:
             summary = patterns.scan(self.rt, first, last)
-            log.info("patterns %s..%s: %s", first, last, summary)
+            self.log.info("patterns %s..%s: %s", first, last, summary)
         except Exception:   # a failed scan must not stop the closes; the next close scans again
-            log.exception("pattern scan %s..%s failed", first, last)
+            self.log.exception("pattern scan %s..%s failed", first, last)
 
     def run(self, stop: threading.Event) -> None:
-        log.info("worker started (tick %ss, live rebuild every %ss)", self.tick_s, self.live_every_s)
+        self.log.info("worker started (tick %ss, live rebuild every %ss)", self.tick_s, self.live_every_s)
         while not stop.is_set():
             try:
                 self.tick()
             except (DatabaseUnavailable, redis.RedisError) as exc:
-                log.warning("worker tick failed, retrying next tick: %s", exc)
+                self.log.warning("worker tick failed, retrying next tick: %s", exc)
             stop.wait(0 if self.faces_behind else self.tick_s)
-        log.info("worker stopped")
+        self.log.info("worker stopped")
+
+
+class _RegionLog(logging.LoggerAdapter):
+    def process(self, msg, kwargs):
+        region = self.extra.get("region")
+        return (f"[{region}] {msg}" if region else msg), kwargs

@@ -39,7 +39,8 @@ def register(sub) -> None:
     r.add_argument("--reason", default="", help="why, e.g. 'cuti disetujui terlambat' (audit log)")
     r.set_defaults(handler=_recompute)
 
-    w = sub.add_parser("worker", help="close each date after its last window; rebuild live state periodically")
+    w = sub.add_parser("worker", help="close each date after its last window; rebuild live state periodically "
+                                      "(every region of the installation, each in its zone; --region: one)")
     w.add_argument("--tick", type=float, default=30, help="seconds between passes (default 30)")
     w.add_argument("--live-every", type=float, default=300, help="seconds between live-state rebuilds (default 300)")
     w.add_argument("--catch-up-days", type=int, default=7, help="close missed dates this far back (default 7)")
@@ -84,19 +85,30 @@ def _recompute(args) -> int:
 
 
 def _worker(args) -> int:
+    """Every region of the installation (ingest/worker_regions.py); with --region, that one only."""
+    import logging
+    import os
+
     from ingest.worker import Worker
+    from ingest.worker_regions import RegionWorkers
 
-    from foundation.runtime import boot
+    from foundation.settings import load_settings
 
-    rt = boot()
-    worker = Worker(rt, tick_s=args.tick, live_every_s=args.live_every, catch_up_days=args.catch_up_days,
-                    first_day=args.since)
+    code = os.environ.pop("PANTAU_REGION", None)   # the base is the installation's own settings
+    base = load_settings()
+    # as boot() does, before any region boots: a region that fails is said even if all do
+    logging.basicConfig(level=base.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    workers = RegionWorkers(
+        base, only=[code] if code else None, tick_s=args.tick,
+        make_worker=lambda rt: Worker(rt, tick_s=args.tick, live_every_s=args.live_every,
+                                      catch_up_days=args.catch_up_days, first_day=args.since))
     if args.once:
-        for summary in worker.tick():
-            print(f"closed {summary['date']}: {summary['counts']}")
-        return 0
+        for region, closed in workers.tick().items():
+            for summary in closed:
+                print(f"{region}: closed {summary['date']}: {summary['counts']}")
+        return 1 if workers.failed else 0
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    worker.run(stop)
+    workers.run(stop)
     return 0

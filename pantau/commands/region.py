@@ -27,7 +27,7 @@ def _add(args) -> int:
 
     source = Path(args.config)
     config = load_config(source)            # ConfigError lists every problem with its key path
-    base = load_settings(region=None)
+    base = installation_settings()
     code = config.region.code
     own = listing(base)[0]
     if code == own.code:
@@ -54,15 +54,29 @@ def _list(args) -> int:
     from foundation.settings import load_settings
     from queries import employees
 
-    base = load_settings(region=None)
+    base = installation_settings()
     print(f"{'code':<8} {'name':<40} {'zone':<16} {'schema':<10} {'parent':<7} employees")
     for entry in listing(base):
         try:
             rt = boot(load_settings(region=entry.code))
             with rt.connection() as conn:
                 people = f"{employees.count(conn):,}".replace(",", ".")
-        except SystemExit as exc:
-            people = f"? ({exc})"
+        except (Exception, SystemExit) as exc:   # one region's database down: list the others
+            people = f"? ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
         print(f"{entry.code:<8} {entry.name[:40]:<40} {entry.timezone:<16} {entry.schema or '(own)':<10} "
               f"{entry.parent or '-':<7} {people}")
     return 0
+
+
+def installation_settings():
+    """The installation's own settings whatever --region says: regions are the installation's."""
+    import os
+
+    from foundation.settings import load_settings
+
+    chosen = os.environ.pop("PANTAU_REGION", None)
+    try:
+        return load_settings()
+    finally:
+        if chosen is not None:
+            os.environ["PANTAU_REGION"] = chosen
