@@ -39,7 +39,8 @@ def morning_date(rt: Runtime, from_day: dt.date | None = None) -> dt.date:
     return day
 
 
-def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date, who: str = "") -> None:
+def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date, who: str = "",
+                 seed: int = HISTORY_SEED) -> None:
     """`who`: the region's label before each line, with several regions ("" with one)."""
     from ingest.synthetic.demo_data import populate, work_days_back
     from queries import synthetic as qs
@@ -52,7 +53,7 @@ def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date, who: str 
         print(f"{who}data in place: {have} employees, {history} check-ins of history (kept from the last run)")
         return
     print(f"{who}generating the sample city: {employees} employees, {days} work days of history ...", flush=True)
-    stats = populate(rt, employees, days, last)
+    stats = populate(rt, employees, days, last, seed=seed)
     print(f"  {stats['check_ins']} check-ins, {stats['leaves']} leaves in {stats['seconds']} s")
 
 
@@ -169,12 +170,12 @@ class Cast:
 
 
 async def _cast(rt: Runtime, ingest_url: str, day: dt.date, start: dt.datetime, end: dt.datetime,
-                host: str | None = None, sn_prefix: str = "DEMO", who: str = "") -> Cast:
+                host: str | None = None, sn_prefix: str = "DEMO", who: str = "", seed: int = HISTORY_SEED) -> Cast:
     from ingest import devices
     from ingest.simulate import phones as sim_phones
     from ingest.simulate import terminals as sim_terminals
 
-    mobile, at_terminal, punched_at = morning_cast(rt, day, start, end)
+    mobile, at_terminal, punched_at = morning_cast(rt, day, start, end, seed)
     # a phone from an earlier run is still bound: release it as BKPP would for a new phone
     for nip, _, _ in mobile:
         devices.reset(rt, nip, by="demo", reason="demo restart: new simulated phone")
@@ -203,22 +204,27 @@ async def _play(cast: Cast, ingest_url: str, speed: float, clock_start: dt.datet
 
 
 async def _play_mornings(regions: list, ingest_url: str, port: int, day: dt.date, speed: float) -> list[str]:
-    """Every region's morning on the one demo clock: phones activated first, then each
-    region's arrivals at its own 07:00-08:00 (with one region, exactly the old demo)."""
+    """Every region's morning on the one demo clock, in the order the mornings come: a
+    region's phones activate, then its morning plays while the next region's activate
+    (with one region, exactly the old demo). Returns a summary per region, in `regions`' order."""
     from .demo_regions import host, window
 
     several = len(regions) > 1
-    casts = [await _cast(r.rt, ingest_url, day, r.start, r.end, host(r.code, port) if several else None,
-                         "DEMO" if r.own else f"D{r.code}-", f"{r.label}: " if several else "")
-             for r in regions]
-    clock_start = clock.now()     # the demo clock, started just before the window
     start, end = window(regions)
     give_up_s = 600.0 + ((end - start).total_seconds() / speed if several else 0.0)
     progress = asyncio.create_task(_progress(regions, day))
+    plays = {}
     try:
-        return await asyncio.gather(*(_play(c, ingest_url, speed, clock_start, give_up_s) for c in casts))
+        for r in sorted(regions, key=lambda r: r.start):
+            cast = await _cast(r.rt, ingest_url, day, r.start, r.end, host(r.code, port) if several else None,
+                               "DEMO" if r.own else f"D{r.code}-", f"{r.label}: " if several else "", r.seed)
+            # arrivals are counted from now on the demo clock, just before the region's window
+            plays[r.code] = asyncio.create_task(_play(cast, ingest_url, speed, clock.now(), give_up_s))
+        return [await plays[r.code] for r in regions]
     finally:
         progress.cancel()
+        for task in plays.values():
+            task.cancel()
 
 
 async def _progress(regions: list, day: dt.date, every_s: float = 10.0) -> None:
@@ -270,8 +276,8 @@ def morning_summary(phone_report, terminal_report) -> str:
 BOOT_S, ACTIVATE_S = 15.0, 0.02     # generous: the servers' start, one phone's activation (s)
 
 
-def _phone_count(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime) -> int:
-    return len(morning_cast(rt, day, start, end)[0])
+def _phone_count(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime, seed: int = HISTORY_SEED) -> int:
+    return len(morning_cast(rt, day, start, end, seed)[0])
 
 
 def _already_replayed(rt: Runtime, day: dt.date) -> int:
@@ -297,7 +303,7 @@ def set_up(args, settings=None) -> tuple[list, dt.date]:
     regions = prepare(settings or load_settings(region=None), args.regions, args.employees, args.days)
     day = common_morning(regions, morning_date)
     for r in regions:
-        _ensure_data(r.rt, r.employees, r.days, day, f"{r.label}: " if len(regions) > 1 else "")
+        _ensure_data(r.rt, r.employees, r.days, day, f"{r.label}: " if len(regions) > 1 else "", r.seed)
     return regions, day
 
 
@@ -312,7 +318,7 @@ def run_demo(args) -> int:
     # started in the background from a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop it
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        from .demo_regions import default_speed, window
+        from .demo_regions import default_speed, lead_time, window
 
         regions, day = set_up(args)
         rt = regions[0].rt
@@ -320,8 +326,8 @@ def run_demo(args) -> int:
         speed = args.speed or default_speed(regions)
         # the servers start and every phone activates before 06:58 on the demo clock (the
         # first region's), so no one arrives late only because activation took real minutes
-        lead_s = 0.0 if args.no_morning else BOOT_S + ACTIVATE_S * sum(
-            _phone_count(r.rt, day, r.start, r.end) for r in regions)
+        lead_s = 0.0 if args.no_morning else lead_time(
+            regions, [_phone_count(r.rt, day, r.start, r.end, r.seed) for r in regions], speed, BOOT_S, ACTIVATE_S)
         spec = clock.demo_spec(start - dt.timedelta(minutes=2), speed, real=time.time() + lead_s)
         os.environ[clock.ENV] = spec   # this process plays the morning on the same clock
         access = [_ensure_access(r.rt) for r in regions]

@@ -37,6 +37,7 @@ class RegionDemo:
     own: bool
     employees: int
     days: int
+    seed: int = 7                       # its people and their habits (demo_data.populate's seed)
     start: dt.datetime | None = None    # the morning, 07:00-08:00 in the region's zone
     end: dt.datetime | None = None
 
@@ -82,8 +83,9 @@ def prepare(base: Settings, count: int, employees: int, days: int) -> list[Regio
     base = dataclasses.replace(base, regions_dir=base.var_dir / "regions")
     placed = place_region_files(base.regions_dir, extra, own_code(base))
     own = RegionDemo(own_code(base), boot(base), True, employees, days)
+    # a seed of its own: other people, other NIPs (a NIP is the civil servant's, nationwide)
     return [own] + [RegionDemo(code, boot(settings_for(base, code)), False, min(employees, EXTRA_EMPLOYEES),
-                               min(days, EXTRA_DAYS)) for code in placed]
+                               min(days, EXTRA_DAYS), seed=own.seed + n) for n, code in enumerate(placed, 1)]
 
 
 def common_morning(regions: list[RegionDemo], first_try) -> dt.date:
@@ -113,6 +115,18 @@ def default_speed(regions: list[RegionDemo]) -> float:
     return SPEED_PER_REGION * max(1.0, (end - start).total_seconds() / 3600)
 
 
+def lead_time(regions: list[RegionDemo], phones: list[int], speed: float, boot_s: float, activate_s: float) -> float:
+    """Real seconds to hold the demo clock before the first morning, so that each region's
+    phones are active before its 07:00 (they activate one region after another, in the
+    mornings' order, while the earlier mornings play)."""
+    first = min(r.start for r in regions)
+    need, done = 0.0, 0.0
+    for r, count in sorted(zip(regions, phones), key=lambda rp: rp[0].start):
+        done += activate_s * count
+        need = max(need, done - (r.start - first).total_seconds() / speed)
+    return boot_s + need
+
+
 def host(code: str, port: int) -> str:
     """A region's host name: `<code>.localhost` (browsers resolve it to this machine; the
     processes route by its first label)."""
@@ -140,7 +154,7 @@ def print_regions(regions: list[RegionDemo], access: list, codes: list, web_port
     for r, (passwords, kiosk), code in zip(regions, access, codes):
         web, ingest = f"http://{host(r.code, web_port)}", f"http://{host(r.code, ingest_port)}"
         people = f"{r.employees:,}".replace(",", ".")
-        print(f"  {r.label}{' (the installation own region)' if r.own else ''}: {people} employees")
+        print(f"  {r.label}{', the installation’s own region' if r.own else ''}: {people} employees")
         print(f"    wall display   {web}/wall?kiosk={kiosk}")
         print(f"    dashboard      {web}/   logins: " + ", ".join(f"{u} / {p}" for u, p in passwords.items()))
         if code:
