@@ -327,7 +327,8 @@ def run_demo(args) -> int:
         # the servers start and every phone activates before 06:58 on the demo clock (the
         # first region's), so no one arrives late only because activation took real minutes
         lead_s = 0.0 if args.no_morning else lead_time(
-            regions, [_phone_count(r.rt, day, r.start, r.end, r.seed) for r in regions], speed, BOOT_S, ACTIVATE_S)
+            regions, [_phone_count(r.rt, day, r.start, r.end, r.seed) for r in regions], speed,
+            BOOT_S * len(regions), ACTIVATE_S)       # each process boots every region
         spec = clock.demo_spec(start - dt.timedelta(minutes=2), speed, real=time.time() + lead_s)
         os.environ[clock.ENV] = spec   # this process plays the morning on the same clock
         access = [_ensure_access(r.rt) for r in regions]
