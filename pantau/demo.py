@@ -204,27 +204,25 @@ async def _play(cast: Cast, ingest_url: str, speed: float, clock_start: dt.datet
 
 
 async def _play_mornings(regions: list, ingest_url: str, port: int, day: dt.date, speed: float) -> list[str]:
-    """Every region's morning on the one demo clock, in the order the mornings come: a
-    region's phones activate, then its morning plays while the next region's activate
-    (with one region, exactly the old demo). Returns a summary per region, in `regions`' order."""
+    """Every region's morning on the one demo clock: all phones activate first (in the
+    mornings' order; activation load during a morning would make its phones' clocks look
+    skewed), then each region's arrivals at its own 07:00-08:00 (with one region, exactly
+    the old demo). Returns a summary per region, in `regions`' order."""
     from .demo_regions import host, window
 
     several = len(regions) > 1
+    casts = {r.code: await _cast(r.rt, ingest_url, day, r.start, r.end, host(r.code, port) if several else None,
+                                 "DEMO" if r.own else f"D{r.code}-", f"{r.label}: " if several else "", r.seed)
+             for r in sorted(regions, key=lambda r: r.start)}
+    clock_start = clock.now()     # the demo clock, started just before the first window
     start, end = window(regions)
     give_up_s = 600.0 + ((end - start).total_seconds() / speed if several else 0.0)
     progress = asyncio.create_task(_progress(regions, day))
-    plays = {}
     try:
-        for r in sorted(regions, key=lambda r: r.start):
-            cast = await _cast(r.rt, ingest_url, day, r.start, r.end, host(r.code, port) if several else None,
-                               "DEMO" if r.own else f"D{r.code}-", f"{r.label}: " if several else "", r.seed)
-            # arrivals are counted from now on the demo clock, just before the region's window
-            plays[r.code] = asyncio.create_task(_play(cast, ingest_url, speed, clock.now(), give_up_s))
-        return [await plays[r.code] for r in regions]
+        return await asyncio.gather(*(_play(casts[r.code], ingest_url, speed, clock_start, give_up_s)
+                                      for r in regions))
     finally:
         progress.cancel()
-        for task in plays.values():
-            task.cancel()
 
 
 async def _progress(regions: list, day: dt.date, every_s: float = 10.0) -> None:
@@ -318,7 +316,7 @@ def run_demo(args) -> int:
     # started in the background from a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop it
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        from .demo_regions import default_speed, lead_time, window
+        from .demo_regions import default_speed, window
 
         regions, day = set_up(args)
         rt = regions[0].rt
@@ -326,9 +324,9 @@ def run_demo(args) -> int:
         speed = args.speed or default_speed(regions)
         # the servers start and every phone activates before 06:58 on the demo clock (the
         # first region's), so no one arrives late only because activation took real minutes
-        lead_s = 0.0 if args.no_morning else lead_time(
-            regions, [_phone_count(r.rt, day, r.start, r.end, r.seed) for r in regions], speed,
-            BOOT_S * len(regions), ACTIVATE_S)       # each process boots every region
+        # (each process boots every region before it answers)
+        lead_s = 0.0 if args.no_morning else BOOT_S * len(regions) + ACTIVATE_S * sum(
+            _phone_count(r.rt, day, r.start, r.end, r.seed) for r in regions)
         spec = clock.demo_spec(start - dt.timedelta(minutes=2), speed, real=time.time() + lead_s)
         os.environ[clock.ENV] = spec   # this process plays the morning on the same clock
         access = [_ensure_access(r.rt) for r in regions]
@@ -347,12 +345,12 @@ def run_demo(args) -> int:
             from .demo_regions import print_regions
 
             print_regions(regions, access, codes, args.web_port, args.ingest_port)
-        pending = [r for r in regions if args.no_morning or not _already_replayed(r.rt, day)]
-        for r in regions:
-            if r not in pending:
-                print(f"  morning        {day} was already replayed by an earlier start ({_already_replayed(r.rt, day):,} "
-                      f"check-ins stored{'' if len(regions) == 1 else ' in ' + r.label}); the wall shows it as it "
-                      "ended. Nothing is replayed again.", flush=True)
+        stored = {r.code: 0 if args.no_morning else _already_replayed(r.rt, day) for r in regions}
+        pending = [r for r in regions if not stored[r.code]]
+        for r in (r for r in regions if stored[r.code]):
+            print(f"  morning        {day} was already replayed by an earlier start ({stored[r.code]:,} check-ins "
+                  f"stored{'' if len(regions) == 1 else ' in ' + r.label}); the wall shows it as it "
+                  "ended. Nothing is replayed again.", flush=True)
         if pending and not args.no_morning:
             if len(regions) == 1:
                 print(f"  morning        {day} 07:00-08:00 at {speed:g}x: "

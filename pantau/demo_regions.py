@@ -115,18 +115,6 @@ def default_speed(regions: list[RegionDemo]) -> float:
     return SPEED_PER_REGION * max(1.0, (end - start).total_seconds() / 3600)
 
 
-def lead_time(regions: list[RegionDemo], phones: list[int], speed: float, boot_s: float, activate_s: float) -> float:
-    """Real seconds to hold the demo clock before the first morning, so that each region's
-    phones are active before its 07:00 (they activate one region after another, in the
-    mornings' order, while the earlier mornings play)."""
-    first = min(r.start for r in regions)
-    need, done = 0.0, 0.0
-    for r, count in sorted(zip(regions, phones), key=lambda rp: rp[0].start):
-        done += activate_s * count
-        need = max(need, done - (r.start - first).total_seconds() / speed)
-    return boot_s + need
-
-
 def host(code: str, port: int) -> str:
     """A region's host name: `<code>.localhost` (browsers resolve it to this machine; the
     processes route by its first label)."""

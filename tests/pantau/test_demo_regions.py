@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-import pytest
 from sqlalchemy import func, inspect, select
 
 from foundation.settings import ROOT, Settings
@@ -77,20 +76,3 @@ def test_one_region_is_the_demo_as_before(make_database, redis_url, tmp_path):
         assert len(qs.active_employees(conn)) == 40
     env = demo._child_env(regions[0].rt, _args(1), "spec")
     assert "PANTAU_REGIONS_DIR" not in env and env["PANTAU_APP_DATABASE_URL"] == regions[0].rt.urls.database_url
-
-
-def test_the_clock_waits_only_for_the_first_mornings_phones():
-    """Phones activate region by region while the earlier mornings play: the clock holds
-    for the first region's, and for a later one's only when its activation would overrun."""
-    from pantau.demo_regions import RegionDemo, lead_time
-
-    regions = []
-    for zone in map(dt.timezone, (dt.timedelta(hours=9), dt.timedelta(hours=8), dt.timedelta(hours=7))):
-        r = RegionDemo(zone.tzname(None), None, False, 0, 0)
-        r.start = dt.datetime(2026, 12, 7, 7, tzinfo=zone)
-        regions.append(r)
-    # Ternate's 1,000 phones first (20 s), Makassar's during Ternate's hour (120 s at 30x)
-    assert lead_time(regions, [1000, 1000, 1000], 30, 15, 0.02) == pytest.approx(15 + 20)
-    # Cilegon's 20,000 (400 s) overrun the 240 s to its morning: the clock holds for the rest
-    assert lead_time(regions, [1000, 1000, 20000], 30, 15, 0.02) == pytest.approx(15 + 440 - 240)
-    assert lead_time(regions[2:], [4500], 10, 15, 0.02) == pytest.approx(15 + 90)                   # one region: as before
