@@ -14,6 +14,7 @@ import os
 import secrets
 import signal
 import time
+from dataclasses import dataclass
 
 from foundation import clock
 from .processes import Children, port_free, procfile
@@ -27,18 +28,20 @@ DEMO_USERS = (("sekda", "sekda", None), ("bkpp", "bkpp", None), ("inspektorat", 
               ("kadinkes", "kepala_unit", "DINKES"))
 
 
-def morning_date(rt: Runtime) -> dt.date:
-    """The first regular work day from today on: the morning must be one to show anything."""
+def morning_date(rt: Runtime, from_day: dt.date | None = None) -> dt.date:
+    """The first regular work day from today (or `from_day`) on: the morning must be one to show anything."""
     from ingest.rules.calendar import calendar_for
 
-    day = clock.today(rt.config.zone)
+    day = from_day or clock.today(rt.config.zone)
     calendar = calendar_for(rt.config)
     while calendar.plan(rt.config.default_schedule, day, rt.config.zone) is None:
         day += dt.timedelta(days=1)
     return day
 
 
-def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date) -> None:
+def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date, who: str = "",
+                 seed: int = HISTORY_SEED) -> None:
+    """`who`: the region's label before each line, with several regions ("" with one)."""
     from ingest.synthetic.demo_data import populate, work_days_back
     from queries import synthetic as qs
 
@@ -47,10 +50,10 @@ def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date) -> None:
         have = len(qs.active_employees(conn))
         history = qs.check_in_count(conn, work_days_back(rt.config, last, days), last)
     if have >= employees and history:
-        print(f"data in place: {have} employees, {history} check-ins of history (kept from the last run)")
+        print(f"{who}data in place: {have} employees, {history} check-ins of history (kept from the last run)")
         return
-    print(f"generating the sample city: {employees} employees, {days} work days of history ...", flush=True)
-    stats = populate(rt, employees, days, last)
+    print(f"{who}generating the sample city: {employees} employees, {days} work days of history ...", flush=True)
+    stats = populate(rt, employees, days, last, seed=seed)
     print(f"  {stats['check_ins']} check-ins, {stats['leaves']} leaves in {stats['seconds']} s")
 
 
@@ -78,6 +81,8 @@ def _ensure_access(rt: Runtime) -> tuple[dict[str, str], str]:
 
 
 def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
+    """The children's environment; with several regions they find them in the demo's regions
+    dir and derive each region's role from DATABASE_URL (one app URL would name the own one's)."""
     env = dict(os.environ)
     env.update(
         **rt.database_env(), REDIS_URL=rt.urls.redis_url,
@@ -88,6 +93,10 @@ def _child_env(rt: Runtime, args, clock_spec: str) -> dict[str, str]:
         # every simulated phone comes from 127.0.0.1: per-IP limits would throttle the fleet
         PANTAU_RATE_IP="1000000/minute", PANTAU_RATE_ACTIVATE_IP="1000000/minute",
     )
+    if args.regions > 1:
+        env["PANTAU_REGIONS_DIR"] = str(rt.settings.regions_dir)
+        if env["DATABASE_URL"]:
+            env.pop("PANTAU_APP_DATABASE_URL")
     return env
 
 
@@ -148,48 +157,100 @@ def _web_page_code(rt: Runtime) -> tuple[str, str] | None:
     return employee["nip"], devices.issue_code(rt, employee["nip"], "demo").code
 
 
-async def _play_morning(rt: Runtime, ingest_url: str, day: dt.date, start: dt.datetime, end: dt.datetime,
-                        speed: float) -> str:
+@dataclass
+class Cast:
+    """One region's morning, ready to play: its activated phones and its school terminals."""
+    rt: Runtime
+    start: dt.datetime
+    end: dt.datetime
+    phones: list
+    arrive_at: list[dt.datetime]        # each phone's arrival on the demo clock
+    fleet: list
+    host: str | None                    # the Host header naming the region (None: one region)
+
+
+async def _cast(rt: Runtime, ingest_url: str, day: dt.date, start: dt.datetime, end: dt.datetime,
+                host: str | None = None, sn_prefix: str = "DEMO", who: str = "", seed: int = HISTORY_SEED) -> Cast:
     from ingest import devices
     from ingest.simulate import phones as sim_phones
     from ingest.simulate import terminals as sim_terminals
 
-    mobile, at_terminal, punched_at = morning_cast(rt, day, start, end)
+    mobile, at_terminal, punched_at = morning_cast(rt, day, start, end, seed)
     # a phone from an earlier run is still bound: release it as BKPP would for a new phone
     for nip, _, _ in mobile:
         devices.reset(rt, nip, by="demo", reason="demo restart: new simulated phone")
     codes = devices.issue_codes(rt, [nip for nip, _, _ in mobile], issued_by="demo")
     phones = [sim_phones.Phone(nip, codes[nip], office.lat, office.lon) for nip, office, _ in mobile]
-    print(f"activating {len(phones)} simulated phones; {sum(map(len, at_terminal.values()))} staff at "
+    print(f"{who}activating {len(phones)} simulated phones; {sum(map(len, at_terminal.values()))} staff at "
           f"{len(at_terminal)} school terminals ...", flush=True)
-    await sim_phones.activate_all(ingest_url, phones)
-    clock_start = clock.now()     # the demo clock, started just before the window
-    arrivals = [max(0.0, (at - clock_start).total_seconds() / speed) for _, _, at in mobile]
+    await sim_phones.activate_all(ingest_url, phones, host=host)
     fleet = sim_terminals.plan(rt, at_terminal, day_start=start, spread_min=int((end - start).total_seconds() // 60),
-                               arrivals=punched_at)
-    duration_s = (end - start).total_seconds() / speed
-    progress = asyncio.create_task(_progress(rt, day, rt.config.zone))
-    try:
-        phone_report, terminal_report = await asyncio.gather(
-            sim_phones.morning(ingest_url, phones, now=clock.now, duration_s=duration_s, arrivals=arrivals),
-            sim_terminals.morning(ingest_url, fleet, until=end, now=clock.now),
-        )
-    finally:
-        progress.cancel()
+                               arrivals=punched_at, prefix=sn_prefix)
+    return Cast(rt, start, end, phones, [at for _, _, at in mobile], fleet, host)
+
+
+async def _play(cast: Cast, ingest_url: str, speed: float, clock_start: dt.datetime, give_up_s: float) -> str:
+    from ingest.simulate import phones as sim_phones
+    from ingest.simulate import terminals as sim_terminals
+
+    arrivals = [max(0.0, (at - clock_start).total_seconds() / speed) for at in cast.arrive_at]
+    duration_s = (cast.end - cast.start).total_seconds() / speed
+    phone_report, terminal_report = await asyncio.gather(
+        sim_phones.morning(ingest_url, cast.phones, now=clock.now, duration_s=duration_s, arrivals=arrivals,
+                           give_up_after_s=give_up_s, host=cast.host),
+        sim_terminals.morning(ingest_url, cast.fleet, until=cast.end, now=clock.now, host=cast.host),
+    )
     return morning_summary(phone_report, terminal_report)
 
 
-async def _progress(rt: Runtime, day: dt.date, zone, every_s: float = 10.0) -> None:
-    """A line every few seconds while the morning plays: the demo clock and what is stored."""
+async def _play_mornings(regions: list, ingest_url: str, port: int, day: dt.date, speed: float) -> list[str]:
+    """Every region's morning on the one demo clock: all phones activate first (in the
+    mornings' order; activation load during a morning would make its phones' clocks look
+    skewed), then each region's arrivals at its own 07:00-08:00 (with one region, exactly
+    the old demo). Returns a summary per region, in `regions`' order."""
+    from .demo_regions import host, window
+
+    several = len(regions) > 1
+    casts = {r.code: await _cast(r.rt, ingest_url, day, r.start, r.end, host(r.code, port) if several else None,
+                                 "DEMO" if r.own else f"D{r.code}-", f"{r.label}: " if several else "", r.seed)
+             for r in sorted(regions, key=lambda r: r.start)}
+    clock_start = clock.now()     # the demo clock, started just before the first window
+    start, end = window(regions)
+    give_up_s = 600.0 + ((end - start).total_seconds() / speed if several else 0.0)
+    progress = asyncio.create_task(_progress(regions, day))
+    try:
+        return await asyncio.gather(*(_play(casts[r.code], ingest_url, speed, clock_start, give_up_s)
+                                      for r in regions))
+    finally:
+        progress.cancel()
+
+
+async def _progress(regions: list, day: dt.date, every_s: float = 10.0) -> None:
+    """A line every few seconds while the morning plays: the demo clock and what is stored
+    (the own region's time; per region with several)."""
     from queries import synthetic as qs
 
-    def stored() -> int:
-        with rt.connection() as conn:
-            return qs.check_in_count(conn, day, day)
+    zone = regions[0].rt.config.zone
+
+    def stored() -> list[int]:
+        counts = []
+        for r in regions:
+            with r.rt.connection() as conn:
+                counts.append(qs.check_in_count(conn, day, day))
+        return counts
     while True:
         await asyncio.sleep(every_s)
-        n = await asyncio.to_thread(stored)
-        print(f"  {clock.now().astimezone(zone):%H.%M}: {n:,} check-ins stored so far".replace(",", "."), flush=True)
+        counts = await asyncio.to_thread(stored)
+        now = clock.now().astimezone(zone)
+        line = f"  {now:%H.%M}: {_n(sum(counts))} check-ins stored so far"
+        if len(regions) > 1:
+            line = (f"  {now:%H.%M} {now.tzname()}: {_n(sum(counts))} check-ins stored so far ("
+                    + ", ".join(f"{r.label.split(' (')[0]} {_n(n)}" for r, n in zip(regions, counts)) + ")")
+        print(line, flush=True)
+
+
+def _n(count: int) -> str:
+    return f"{count:,}".replace(",", ".")
 
 
 STATUS_WORDS = {201: "stored", 200: "answered again (a retry of a stored check-in)", 429: "throttled",
@@ -213,8 +274,8 @@ def morning_summary(phone_report, terminal_report) -> str:
 BOOT_S, ACTIVATE_S = 15.0, 0.02     # generous: the servers' start, one phone's activation (s)
 
 
-def _phone_count(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime) -> int:
-    return len(morning_cast(rt, day, start, end)[0])
+def _phone_count(rt: Runtime, day: dt.date, start: dt.datetime, end: dt.datetime, seed: int = HISTORY_SEED) -> int:
+    return len(morning_cast(rt, day, start, end, seed)[0])
 
 
 def _already_replayed(rt: Runtime, day: dt.date) -> int:
@@ -230,28 +291,45 @@ def _stop_requested(signum, frame):
     raise KeyboardInterrupt
 
 
+def set_up(args, settings=None) -> tuple[list, dt.date]:
+    """The demo before its servers: every region booted with its data and its morning set
+    (pantau/demo_regions.py); with --regions 1 the one city exactly as before."""
+    from foundation.settings import load_settings
+
+    from .demo_regions import common_morning, prepare
+
+    regions = prepare(settings or load_settings(region=None), args.regions, args.employees, args.days)
+    day = common_morning(regions, morning_date)
+    for r in regions:
+        _ensure_data(r.rt, r.employees, r.days, day, f"{r.label}: " if len(regions) > 1 else "", r.seed)
+    return regions, day
+
+
 def run_demo(args) -> int:
     for port in (args.web_port, args.ingest_port):
         if not port_free(port):
             print(f"error: port {port} is in use (choose another with --web-port / --ingest-port)")
             return 2
     children = rt = None
+    regions: list = []
     signal.signal(signal.SIGTERM, _stop_requested)   # a service manager stops it as Ctrl-C does
     # started in the background from a script, SIGINT arrives ignored: Ctrl-C / kill -INT must still stop it
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        rt = boot()
-        day = morning_date(rt)
-        _ensure_data(rt, args.employees, args.days, day)
-        zone = rt.config.zone
-        start = dt.datetime.combine(day, dt.time(7, 0), tzinfo=zone)
-        end = dt.datetime.combine(day, dt.time(8, 0), tzinfo=zone)
-        # the servers start and every phone activates before 06:58 on the demo clock, so no
-        # one arrives late only because activation took real minutes
-        lead_s = 0.0 if args.no_morning else BOOT_S + ACTIVATE_S * _phone_count(rt, day, start, end)
-        spec = clock.demo_spec(start - dt.timedelta(minutes=2), args.speed, real=time.time() + lead_s)
+        from .demo_regions import default_speed, window
+
+        regions, day = set_up(args)
+        rt = regions[0].rt
+        start, end = window(regions)
+        speed = args.speed or default_speed(regions)
+        # the servers start and every phone activates before 06:58 on the demo clock (the
+        # first region's), so no one arrives late only because activation took real minutes
+        # (each process boots every region before it answers)
+        lead_s = 0.0 if args.no_morning else BOOT_S * len(regions) + ACTIVATE_S * sum(
+            _phone_count(r.rt, day, r.start, r.end, r.seed) for r in regions)
+        spec = clock.demo_spec(start - dt.timedelta(minutes=2), speed, real=time.time() + lead_s)
         os.environ[clock.ENV] = spec   # this process plays the morning on the same clock
-        passwords, kiosk = _ensure_access(rt)
+        access = [_ensure_access(r.rt) for r in regions]
         children = Children(_child_env(rt, args, spec))
         web = f"http://127.0.0.1:{args.web_port}"
         ingest = f"http://127.0.0.1:{args.ingest_port}"
@@ -260,25 +338,32 @@ def run_demo(args) -> int:
             children.start(name, commands[name])
         children.wait_http("ingest", f"{ingest}/healthz")
         children.wait_http("web", f"{web}/login")
-        print("\nPantau demo is running:")
-        print(f"  wall display   {web}/wall?kiosk={kiosk}")
-        print(f"  dashboard      {web}/   logins: " + ", ".join(f"{u} / {p}" for u, p in passwords.items()))
-        print(f"  mobile API     {ingest}/api/v1/docs   (health: {ingest}/healthz)")
-        web_code = _web_page_code(rt)
-        if web_code:
-            print(f"  employee page  {ingest}/app/   activate with NIP {web_code[0]} and code {web_code[1]}")
-        print(f"  terminals      {ingest}/iclock/cdata  (ZKTeco push protocol)")
-        replayed = _already_replayed(rt, day) if not args.no_morning else 0
-        if replayed:
-            print(f"  morning        {day} was already replayed by an earlier start ({replayed:,} check-ins "
-                  f"stored); the wall shows it as it ended. Nothing is replayed again.", flush=True)
-        elif not args.no_morning:
-            print(f"  morning        {day} 07:00-08:00 at {args.speed:g}x: "
-                  f"{(end - start).total_seconds() / args.speed / 60:.1f} minutes.", flush=True)
+        codes = [_web_page_code(r.rt) for r in regions]
+        if len(regions) == 1:
+            _print_one(web, ingest, *access[0], codes[0])
+        else:
+            from .demo_regions import print_regions
+
+            print_regions(regions, access, codes, args.web_port, args.ingest_port)
+        stored = {r.code: 0 if args.no_morning else _already_replayed(r.rt, day) for r in regions}
+        pending = [r for r in regions if not stored[r.code]]
+        for r in (r for r in regions if stored[r.code]):
+            print(f"  morning        {day} was already replayed by an earlier start ({stored[r.code]:,} check-ins "
+                  f"stored{'' if len(regions) == 1 else ' in ' + r.label}); the wall shows it as it "
+                  "ended. Nothing is replayed again.", flush=True)
+        if pending and not args.no_morning:
+            if len(regions) == 1:
+                print(f"  morning        {day} 07:00-08:00 at {speed:g}x: "
+                      f"{(end - start).total_seconds() / speed / 60:.1f} minutes.", flush=True)
+            else:
+                from .demo_regions import plan_text
+
+                print(f"  morning        {plan_text(pending, speed)}", flush=True)
         print("  Ctrl-C stops everything.\n", flush=True)
-        if not args.no_morning and not replayed:
-            summary = asyncio.run(_play_morning(rt, ingest, day, start, end, args.speed))
-            print(f"morning done: {summary}", flush=True)
+        if pending and not args.no_morning:
+            summaries = asyncio.run(_play_mornings(pending, ingest, args.ingest_port, day, speed))
+            for r, summary in zip(pending, summaries):
+                print(f"morning done{'' if len(regions) == 1 else ' in ' + r.label}: {summary}", flush=True)
         while True:
             dead = children.check()
             if dead:
@@ -293,4 +378,17 @@ def run_demo(args) -> int:
             children.stop()
         from foundation.services import stop_embedded
 
+        for r in regions[1:]:          # their Redis connections too keep the embedded server running
+            if "redis" in vars(r.rt):
+                r.rt.redis.close()
         stop_embedded(rt)
+
+
+def _print_one(web: str, ingest: str, passwords: dict[str, str], kiosk: str, web_code) -> None:
+    print("\nPantau demo is running:")
+    print(f"  wall display   {web}/wall?kiosk={kiosk}")
+    print(f"  dashboard      {web}/   logins: " + ", ".join(f"{u} / {p}" for u, p in passwords.items()))
+    print(f"  mobile API     {ingest}/api/v1/docs   (health: {ingest}/healthz)")
+    if web_code:
+        print(f"  employee page  {ingest}/app/   activate with NIP {web_code[0]} and code {web_code[1]}")
+    print(f"  terminals      {ingest}/iclock/cdata  (ZKTeco push protocol)")

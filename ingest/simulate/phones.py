@@ -76,15 +76,20 @@ class Report:
         return 1000 * ordered[min(len(ordered) - 1, max(0, math.ceil(p / 100 * len(ordered)) - 1))]
 
 
-def client(base_url: str, concurrency: int = 100, timeout_s: float = 30.0) -> httpx.AsyncClient:
+def client(base_url: str, concurrency: int = 100, timeout_s: float = 30.0, host: str | None = None
+           ) -> httpx.AsyncClient:
+    """`host`: the Host header to send (a region's `<code>.localhost:port` while connecting to
+    127.0.0.1: not every resolver knows *.localhost)."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout_s)
+    return httpx.AsyncClient(base_url=base_url, limits=limits, timeout=timeout_s,
+                             headers={"Host": host} if host else None)
 
 
-async def activate_all(base_url: str, phones: list[Phone], concurrency: int = 32) -> list[Phone]:
+async def activate_all(base_url: str, phones: list[Phone], concurrency: int = 32, host: str | None = None
+                       ) -> list[Phone]:
     """Activate every phone with its code; returns those that got a token."""
     gate = asyncio.Semaphore(concurrency)
-    async with client(base_url, concurrency) as http:
+    async with client(base_url, concurrency, host=host) as http:
         async def one(phone: Phone) -> None:
             async with gate:
                 for attempt in range(20):
@@ -184,7 +189,8 @@ class Shares:
 async def morning(base_url: str, phones: list[Phone], *, now: Callable[[], dt.datetime] = clock.now,
                   duration_s: float = 60.0,
                   seed: int = 7, shares: Shares = Shares(), concurrency: int = 100,
-                  give_up_after_s: float = 600.0, arrivals: list[float] | None = None) -> Report:
+                  give_up_after_s: float = 600.0, arrivals: list[float] | None = None,
+                  host: str | None = None) -> Report:
     """Every phone checks in once, arrivals bunched in the middle of `duration_s` (real
     seconds), as a morning bunches between 07:00 and 07:45. Offline phones capture on time
     and upload together at the end. `now` must agree with the server's clock (PANTAU_DEMO_CLOCK).
@@ -197,7 +203,7 @@ async def morning(base_url: str, phones: list[Phone], *, now: Callable[[], dt.da
     deadline = start + give_up_after_s
     offline_queue: list[tuple[Phone, dict]] = []
 
-    async with client(base_url, concurrency) as http:
+    async with client(base_url, concurrency, host=host) as http:
         async def one(index: int, phone: Phone, delay: float) -> None:
             await asyncio.sleep(delay)
             # each phone draws from its own stream: the same phones misbehave whatever the timing

@@ -122,11 +122,12 @@ async def _heartbeat(client: httpx.AsyncClient, term: SimTerminal, report: Repor
 
 async def morning(url: str, fleet: list[SimTerminal], *, until: dt.datetime,
                   now: Callable[[], dt.datetime] = server_clock.now, tick_s: float = 0.5,
-                  heartbeat_every: int = 10, seed: int = 11) -> Report:
-    """Run the fleet until every scheduled punch is sent or the (demo) clock reaches `until`."""
+                  heartbeat_every: int = 10, seed: int = 11, host: str | None = None) -> Report:
+    """Run the fleet until every scheduled punch is sent or the (demo) clock reaches `until`.
+    `host`: the Host header (a region's `<code>.localhost:port`), as for the phones."""
     report = Report()
     rnd = random.Random(seed)
-    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=url, timeout=30, headers={"Host": host} if host else None) as client:
         for term in fleet:
             await client.get("/iclock/cdata", params={"SN": term.sn, "options": "all", "pushver": "2.4.1",
                                                       "language": "69"})

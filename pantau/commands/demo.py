@@ -15,10 +15,14 @@ def register(sub) -> None:
     m = sub.add_parser("demo", help="servers, migrations, the sample city with history, then a live morning")
     m.add_argument("--employees", type=int, default=5000)
     m.add_argument("--days", type=int, default=60, help="work days of history before the morning")
-    m.add_argument("--speed", type=float, default=10.0, help="clock speed: 10 plays 07:00-08:00 in 6 minutes")
+    m.add_argument("--speed", type=float, help="clock speed (default 10: 07:00-08:00 in 6 minutes; with "
+                   "--regions 3 the three mornings one after another, 3 hours, at 30)")
     m.add_argument("--web-port", type=int, default=8050)
     m.add_argument("--ingest-port", type=int, default=8000)
     m.add_argument("--no-morning", action="store_true", help="serve the data without simulating a morning")
+    m.add_argument("--regions", type=int, default=1, choices=range(1, 4), metavar="N",
+                   help="1 (default): Kota Cilegon; 2 adds Kota Makassar (WITA), 3 also Kota Ternate (WIT), "
+                        "each with 1,500 employees and 30 days at most, served by the same processes")
     m.set_defaults(handler=_demo)
 
 
