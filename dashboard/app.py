@@ -20,14 +20,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ingest import live
 from foundation import clock
-from foundation.regions import listing
-from foundation.runtime import Runtime, boot
+from foundation.regions import listing, region_settings
+from foundation.runtime import Runtime, boot, boot_regions
 from foundation.services import cluster_nodes, is_cluster_url
-from foundation.settings import ROOT, load_settings
+from foundation.settings import ROOT
 
 from queries import db
 
-from . import auth, formats, outage, security_headers, sessions, shared_cache, warm
+from . import auth, formats, outage, regions, security_headers, sessions, shared_cache, warm
 from .pages import downloads, login, map as map_page, password, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_faces, admin_leave, admin_manual, admin_qr, admin_terminals
 from .pages import provinsi, review
@@ -227,18 +227,23 @@ def _logout_form():
                      method="post", action="/logout", className="logout-form")
 
 
+def create_apps(runtimes: dict[str, Runtime]) -> dict[str, dash.Dash]:
+    """A Dash app per region ({code: app}, the own region first), each knowing them all."""
+    return {code: create_app(rt, runtimes) for code, rt in runtimes.items()}
+
+
 def create_server():
     """The WSGI application for gunicorn (Procfile: web), warmed before the worker serves.
     An installation of several regions: an app per region, chosen by host name
     (dashboard/regions.py); PANTAU_REGION set: that region's app alone."""
-    from . import regions
-
-    settings = load_settings()
-    if settings.region is None and len(listing(settings)) > 1:
-        return regions.create_dispatcher(settings)
-    app = create_app(boot(settings))
-    # a frozen or overloaded Postgres: the Indonesian notice within the budget, not a hang
-    db.answer_within(app.server.extensions["pantau"].config.database.dashboard_wait_s)
-    warm.warm(app)
+    settings = region_settings()
+    several = settings.region is None and len(listing(settings)) > 1
+    apps = create_apps(boot_regions(settings)) if several else {"": create_app(boot(settings))}
+    own = next(iter(apps.values()))
+    # a frozen or overloaded Postgres: the Indonesian notice within the budget, not a hang (the
+    # wait is the process's, psycopg2's wait callback: the installation's own config sets it)
+    db.answer_within(own.server.extensions["pantau"].config.database.dashboard_wait_s)
+    for app in apps.values():
+        warm.warm(app)
     warm.settle_garbage_collector()
-    return app.server
+    return regions.dispatcher(apps) if several else own.server

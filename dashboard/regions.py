@@ -13,12 +13,6 @@ from __future__ import annotations
 
 from flask import Flask
 
-from foundation.runtime import Runtime, boot_regions
-from foundation.settings import Settings
-from queries import db
-
-from . import warm
-
 
 def region_of_host(host: str | None, codes, own: str) -> str:
     """The region a Host header names by its first label; the own region otherwise."""
@@ -44,25 +38,6 @@ class HostDispatcher:
         return self.server_for(host)(environ, start_response)
 
 
-def create_apps(runtimes: dict[str, Runtime]) -> dict:
-    """A Dash app per region ({code: app}, the own region first), each knowing them all."""
-    from .app import create_app
-
-    return {code: create_app(rt, runtimes) for code, rt in runtimes.items()}
-
-
 def dispatcher(apps: dict) -> HostDispatcher:
-    """The apps of create_apps behind one WSGI entry; the first is the own region's."""
+    """The regions' apps ({code: Dash app}, the own region first) behind one WSGI entry."""
     return HostDispatcher({code: app.server for code, app in apps.items()}, next(iter(apps)))
-
-
-def create_dispatcher(settings: Settings | None = None) -> HostDispatcher:
-    """For gunicorn (dashboard.app.create_server): every region's app, warmed."""
-    apps = create_apps(boot_regions(settings))
-    own = next(iter(apps))
-    # the wait budget is the process's (psycopg2's wait callback): the installation's own config sets it
-    db.answer_within(apps[own].server.extensions["pantau"].config.database.dashboard_wait_s)
-    for app in apps.values():
-        warm.warm(app)
-    warm.settle_garbage_collector()
-    return dispatcher(apps)

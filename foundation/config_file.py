@@ -46,12 +46,8 @@ def parse_config(text: str, source: str = "config.yaml") -> Config:
 _loaded: dict[Path, Config] = {}
 
 
-def get_config(path: str | Path | None = None) -> Config:
-    """The region config for this process, loaded once."""
-    if path is None:
-        from .settings import load_settings
-
-        path = load_settings().config_path
+def get_config(path: str | Path) -> Config:
+    """A region's config (Settings.config_path), loaded once per process."""
     path = Path(path).resolve()
     if path not in _loaded:
         _loaded[path] = load_config(path)

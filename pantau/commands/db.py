@@ -45,9 +45,9 @@ def _status(args) -> int:
 
 def _check_config(args) -> int:
     from foundation.config_file import load_config
-    from foundation.settings import load_settings
+    from foundation.regions import region_settings
 
-    path = args.path or load_settings().config_path
+    path = args.path or region_settings().config_path
     cfg = load_config(path)
     print(f"{path}: ok ({cfg.region.name}, {len(cfg.units)} units, {len(cfg.offices)} offices, "
           f"{len(cfg.schedules)} schedules)")

@@ -122,12 +122,12 @@ def _generate(args) -> int:
     from ingest.synthetic.people import generate_employees, write_csv
 
     from foundation.config_file import load_config
-    from foundation.settings import load_settings
+    from foundation.regions import region_settings
 
     if args.count < 1:
         print("error: --count must be at least 1", file=sys.stderr)
         return 2
-    config = load_config(args.config or load_settings().config_path)
+    config = load_config(args.config or region_settings().config_path)
     people = generate_employees(config, args.count, seed=args.seed)
     with open(args.out, "w", encoding="utf-8", newline="") as out:
         write_csv(people, out)

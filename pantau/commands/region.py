@@ -21,9 +21,8 @@ def register(sub) -> None:
 
 def _add(args) -> int:
     from foundation.config_file import load_config
-    from foundation.regions import listing, region_files
+    from foundation.regions import listing, region_files, settings_for
     from foundation.runtime import boot
-    from foundation.settings import load_settings
 
     source = Path(args.config)
     config = load_config(source)            # ConfigError lists every problem with its key path
@@ -42,23 +41,22 @@ def _add(args) -> int:
         tmp = target.with_suffix(".yaml.tmp")
         shutil.copyfile(source, tmp)
         tmp.replace(target)                 # whole or not at all
-    rt = boot(load_settings(region=code))   # schema, migrations, role, units and offices
+    rt = boot(settings_for(base, code))   # schema, migrations, role, units and offices
     print(f"region {code} ({config.region.name}, {config.region.timezone}): schema "
           f"{rt.settings.db_schema}, config {target}")
     return 0
 
 
 def _list(args) -> int:
-    from foundation.regions import listing
+    from foundation.regions import listing, settings_for
     from foundation.runtime import boot
-    from foundation.settings import load_settings
     from queries import employees
 
     base = installation_settings()
     print(f"{'code':<8} {'name':<40} {'zone':<16} {'schema':<10} {'parent':<7} employees")
     for entry in listing(base):
         try:
-            rt = boot(load_settings(region=entry.code))
+            rt = boot(settings_for(base, entry.code))
             with rt.connection() as conn:
                 people = f"{employees.count(conn):,}".replace(",", ".")
         except (Exception, SystemExit) as exc:   # one region's database down: list the others
@@ -70,13 +68,6 @@ def _list(args) -> int:
 
 def installation_settings():
     """The installation's own settings whatever --region says: regions are the installation's."""
-    import os
-
     from foundation.settings import load_settings
 
-    chosen = os.environ.pop("PANTAU_REGION", None)
-    try:
-        return load_settings()
-    finally:
-        if chosen is not None:
-            os.environ["PANTAU_REGION"] = chosen
+    return load_settings()   # PANTAU_REGION is read by foundation.regions.region_settings only

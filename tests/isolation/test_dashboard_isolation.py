@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from dashboard import regions as web_regions, sessions
+from dashboard import app as web_app, regions as web_regions, sessions
 from dashboard.auth import hash_password
 from foundation.regions import settings_for
 from ingest import events, leave_requests, review
@@ -70,7 +70,7 @@ def inst(make_installation):
     runtimes = make_installation(OTHER, label="dashiso")
     assert list(runtimes) == [OWN, OTHER]
     data = {code: _seed(rt, code) for code, rt in runtimes.items()}
-    apps = web_regions.create_apps(runtimes)
+    apps = web_app.create_apps(runtimes)
     return runtimes, data, apps, web_regions.dispatcher(apps)
 
 
