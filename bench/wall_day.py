@@ -54,8 +54,8 @@ for (const id of ['wall-tiles', 'wall-ticker']) {
 }
 """
 # the wall's tick requests sent and answered, and their round trips (its main callback). A tick
-# shorter than the round trip starves the page: Dash drops an answer once the next tick has
-# asked again, so nothing is drawn (seen at 10 ms); the mean round trip tells.
+# far under the round trip starves the page (seen at 10 ms: answers came back, nothing was
+# drawn); the mean round trip beside the tick tells.
 TICKS_JS = """
 window.pantauTicks = 0; window.pantauTicksAnswered = 0; window.pantauTickMs = 0;
 const sendFetch = window.fetch;
