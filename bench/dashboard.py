@@ -175,13 +175,13 @@ def wall_ticks(rt, client, token: str, n: int = 200) -> dict:
             "wall tick, first drawing": {"p50_ms": p(first, 0.5), "p95_ms": p(first, 0.95), "n": len(first)}}
 
 
-def web_command(line: str | None = None) -> tuple[list[str], int]:
-    """The Procfile's web line (or `line`) as argv, bound to a free local port."""
+def web_command(line: str | None = None, port: int | None = None) -> tuple[list[str], int]:
+    """The Procfile's web line (or `line`) as argv, bound to `port` or a free local one."""
     if line is None:
         line = next(x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("web:"))[4:]
     argv = shlex.split(line)
     assert argv[0] == "gunicorn", argv
-    port = _port()
+    port = port or _port()
     bind = argv.index("--bind")
     argv[bind + 1] = f"127.0.0.1:{port}"
     return [sys.executable, "-m", *argv], port
@@ -208,8 +208,8 @@ def downloads(client, day: dt.date) -> dict:
     return out
 
 
-def _server(env: dict, web: str | None = None):
-    argv, port = web_command(web)
+def _server(env: dict, web: str | None = None, port: int | None = None):
+    argv, port = web_command(web, port)
     log = open(OUT / "dashboard_gunicorn.log", "w")
     proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -103,7 +103,10 @@ def start_server(cmd: str, env: dict, var_dir: Path, name: str = "gunicorn") -> 
 
 def stop_server(proc: subprocess.Popen, var_dir: Path, label: str, name: str = "gunicorn") -> None:
     """Stop it and print the first error lines of its log, if any."""
-    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:   # it exited by itself (failed start-up): its log says why
+        pass
     proc.wait(30)
     errors = [line for line in (var_dir / f"{name}.log").read_text(errors="replace").splitlines()
               if ("Error" in line and "Error while closing socket" not in line) or "CRITICAL" in line

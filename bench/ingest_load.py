@@ -30,7 +30,8 @@ class Load:
     statuses: Counter = field(default_factory=Counter)      # final status per check-in
     verdicts: Counter = field(default_factory=Counter)      # accepted / flagged / refused (first reply)
     acknowledged: set = field(default_factory=set)          # event_ids answered 200/201
-    acked_at: dict = field(default_factory=dict)            # event_id -> (epoch s of its first 200/201, verdict)
+    # event_id -> (epoch s of its first 200/201, verdict, work date "YYYY-MM-DD" the server gave it)
+    acked_at: dict = field(default_factory=dict)
     latencies_s: list = field(default_factory=list)         # per HTTP request
     sent_at: list = field(default_factory=list)             # monotonic start of each, same order
     requests: int = 0
@@ -136,9 +137,11 @@ class Connection:
         self.reader = self.writer = None
 
 
-def _verdict(body: bytes) -> str:
-    at = body.find(b'"verdict":"')
-    return body[at + 11:body.index(b'"', at + 11)].decode() if at >= 0 else "?"
+def _field(body: bytes, name: str) -> str:
+    """A string field of the answer's JSON, found without parsing it ("?" if absent)."""
+    key = b'"' + name.encode() + b'":"'
+    at = body.find(key)
+    return body[at + len(key):body.index(b'"', at + len(key))].decode() if at >= 0 else "?"
 
 
 async def send(conn: Connection, event_id: str, request: bytes, load: Load, deadline: float,
@@ -164,9 +167,10 @@ async def send(conn: Connection, event_id: str, request: bytes, load: Load, dead
                     load.duplicates_answered += 1
                 if event_id not in load.acknowledged:
                     load.acknowledged.add(event_id)
-                    verdict = _verdict(body)
+                    verdict = _field(body, "verdict")
                     load.verdicts[verdict] += 1
-                    load.acked_at[event_id] = (time.time(), verdict)   # wall clock: the browser's Date.now() is too
+                    # wall clock: the browser's Date.now() is too
+                    load.acked_at[event_id] = (time.time(), verdict, _field(body, "work_date"))
             return
         if time.monotonic() > deadline:
             load.gave_up += 1

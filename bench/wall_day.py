@@ -7,7 +7,11 @@ clock (foundation/clock.py), so `--speed 120` replays 8 hours in 4 minutes. What
 compresses is the traffic, not the page: the browser still ticks in real time, so a
 compressed run makes ~speed times fewer redraws than a real day; the table gives the heap
 per 1,000 redraws and what that makes over a real day's ticks. `--speed 1` runs the real
-8 hours.
+8 hours. `--tick-matched` compresses the page too: the wall's tick (dashboard.wall_tick_ms)
+is divided by the speed in the browser (dash_clientside.set_props on the Interval; the
+config's floor of 200 ms guards real walls, not this bench), so `--speed 12 --tick-matched`
+asks in 40 real minutes for the 57,600 ticks of a real 8-hour day at 500 ms. The ticks the
+page actually sent (a busy server answers fewer) are counted and reported.
 
 Every minute of demo time (at least every 0.5 s real) it samples the tab: CDP
 Performance.getMetrics (JSHeapUsedSize, Nodes, JSEventListeners) and the document's
@@ -49,7 +53,24 @@ for (const id of ['wall-tiles', 'wall-ticker']) {
   counter.observe(document.getElementById(id), {childList: true, subtree: true, characterData: true});
 }
 """
+# the wall's tick requests sent and answered, and their round trips (its main callback). A tick
+# far under the round trip starves the page (seen at 10 ms: answers came back, nothing was
+# drawn); the mean round trip beside the tick tells.
+TICKS_JS = """
+window.pantauTicks = 0; window.pantauTicksAnswered = 0; window.pantauTickMs = 0;
+const sendFetch = window.fetch;
+window.fetch = function (url, opts) {
+  const tick = String(url).includes('_dash-update-component') && opts && String(opts.body).includes('wall-tiles.children');
+  if (!tick) return sendFetch.apply(this, arguments);
+  window.pantauTicks += 1;
+  const t0 = Date.now();
+  return sendFetch.apply(this, arguments).then((r) => {
+    window.pantauTicksAnswered += 1; window.pantauTickMs += Date.now() - t0; return r; });
+};
+"""
+SET_TICK_JS = "window.dash_clientside.set_props('wall-tick', {interval: arguments[0]});"
 PAGE_JS = """return {elements: document.getElementsByTagName('*').length, redraws: window.pantauRedraws,
+                     ticks: window.pantauTicks, answered: window.pantauTicksAnswered, tick_ms: window.pantauTickMs,
                      clock: (document.getElementById('wall-clock') || {}).textContent,
                      fresh: (document.getElementById('wall-fresh') || {}).className}"""
 
@@ -67,13 +88,15 @@ def sample(driver, began: float, speed: float, gc: bool = False) -> dict:
     real = time.monotonic() - began
     return {"real_s": round(real, 1), "demo_min": round(real * speed / 60, 1), "gc": gc,
             "heap_mb": round(m["JSHeapUsedSize"] / 2**20, 2), "nodes": int(m["Nodes"]),
-            "listeners": int(m["JSEventListeners"]), "elements": page["elements"], "redraws": page["redraws"]}
+            "listeners": int(m["JSEventListeners"]), "elements": page["elements"], "redraws": page["redraws"],
+            "ticks": page["ticks"], "answered": page["answered"], "round_trip_ms": page["tick_ms"]}
 
 
-def still_ticks(driver, tick_s: float) -> bool:
-    """The wall's clock changes over a few ticks and its freshness mark says fresh."""
+def still_ticks(driver, tick_s: float, speed: float) -> bool:
+    """The wall's clock changes over a few ticks and its freshness mark says fresh. The clock
+    shows the (demo) minute: the wait covers one and a half of those too."""
     first = driver.execute_script(PAGE_JS)
-    time.sleep(3 * tick_s + 0.5)
+    time.sleep(max(3 * tick_s + 0.5, 90 / speed + 1))
     last = driver.execute_script(PAGE_JS)
     return last["clock"] != first["clock"] and "fresh ok" in (last["fresh"] or "")
 
@@ -136,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--database", default="pantau_bench_wallday", help="on the system server (dropped first)")
     ap.add_argument("--png", type=Path, default=ROOT / "bench" / "wall_day.png")
     ap.add_argument("--json", type=Path, default=OUT / "wall_day.json")
+    ap.add_argument("--tick-matched", action="store_true",
+                    help="divide the wall's tick by --speed too, so the page ticks as often as in a real day")
+    ap.add_argument("--port", type=int, default=0, help="ingest on PORT, the wall on PORT+1 (default: free ports)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # stopped: the servers and the browser go too
     from foundation import clock
@@ -147,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
         var_dir = Path(tmp)
         rt, phones = bench_ingest.prepare("system", args.employees, var_dir, args.database)
         token = _setup(rt, show_names=True)
-        port = bench_ingest.free_port()
+        port = args.port or bench_ingest.free_port()
+        tick_ms = rt.config.dashboard.wall_tick_ms   # the config's, as a real wall ticks
+        page_tick_ms = max(10, round(tick_ms / args.speed)) if args.tick_matched else tick_ms
         active = activated(rt, port, phones, var_dir)
         # the demo clock reaches 07:00 once the servers and the browser are up
         lead_s = 60.0   # and the page has ticked a while (its first drawings are not growth)
@@ -156,10 +184,11 @@ def main(argv: list[str] | None = None) -> int:
         live.rebuild(rt, START.date())
         ingest = bench_ingest.start_server(bench_ingest.procfile()["ingest"], bench_ingest.server_env(rt, spec, port),
                                            var_dir)
-        web, base = _server(bench_ingest.server_env(rt, spec, port))
-        driver = _browser()
+        web = driver = None
         samples: list[dict] = []
-        try:
+        try:   # whatever fails from here, the servers and the browser go
+            web, base = _server(bench_ingest.server_env(rt, spec, port), port=args.port + 1 if args.port else None)
+            driver = _browser()
             bench_ingest.wait_ready(f"http://127.0.0.1:{port}", ingest)
             from selenium.webdriver.support.ui import WebDriverWait
 
@@ -168,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
             WebDriverWait(driver, 60).until(lambda d: d.execute_script(
                 "return document.querySelector('#tile-present .tile-value') !== null"))
             driver.execute_script(REDRAWS_JS)
+            driver.execute_script(TICKS_JS)
+            if page_tick_ms != tick_ms:
+                driver.execute_script(SET_TICK_JS, page_tick_ms)
             warmup_s = max(0.0, real0 - time.time())
             time.sleep(warmup_s)          # 07:00 on the demo clock
             began, cpu0 = time.monotonic(), _cpu_seconds(driver.service.process.pid)
@@ -195,13 +227,16 @@ def main(argv: list[str] | None = None) -> int:
                       f"{len(report.acknowledged)} check-ins acknowledged; last sample {samples[-1]}", flush=True)
             stop.set()
             watcher.join()
-            ticking = still_ticks(driver, 1.0)
+            ticking = still_ticks(driver, page_tick_ms / 1000, args.speed)
             cpu = _cpu_seconds(driver.service.process.pid) - cpu0
             samples.append(sample(driver, began, args.speed, gc=True))
             real_s = time.monotonic() - began
             collected = [s for s in samples if s["gc"]]
             first, last = collected[0], collected[-1]
             redraws = max(1, last["redraws"] - first["redraws"])
+            ticks, answered = last["ticks"] - first["ticks"], last["answered"] - first["answered"]
+            round_trip = (last["round_trip_ms"] - first["round_trip_ms"]) / max(1, answered)
+            real_day_ticks = args.hours * 3600 * 1000 / tick_ms
             growth = last["heap_mb"] - first["heap_mb"]
             # the trend after the first hour (the first drawings fill caches once), per redraw
             after = collected[1] if len(collected) > 2 else first
@@ -210,26 +245,32 @@ def main(argv: list[str] | None = None) -> int:
                 "started": started_at, "cpus": os.cpu_count(), "load_average_before": [round(x, 1) for x in load_before],
                 "load_average_after": [round(x, 1) for x in os.getloadavg()], "hours": args.hours, "speed": args.speed,
                 "real_seconds": round(real_s), "employees": len(active), "check_ins_acknowledged": sent,
+                "tick_ms_config": tick_ms, "tick_ms_page": page_tick_ms, "tick_matched": args.tick_matched,
+                "ticks_sent": ticks, "ticks_answered": answered, "tick_round_trip_mean_ms": round(round_trip, 1), "ticks_of_a_real_day": round(real_day_ticks),
                 "samples": len(samples), "redraws": redraws, "heap_start_mb": first["heap_mb"],
                 "heap_end_mb": last["heap_mb"], "heap_max_mb": max(s["heap_mb"] for s in samples),
                 "heap_growth_mb": round(growth, 2), "nodes_start": first["nodes"], "nodes_end": last["nodes"],
                 "nodes_max": max(s["nodes"] for s in samples), "elements_start": first["elements"],
                 "elements_end": last["elements"], "listeners_start": first["listeners"], "listeners_end": last["listeners"],
+                "listeners_max": max(s["listeners"] for s in samples),
                 "warmup_s": round(warmup_s), "forced_gc_samples": [s["heap_mb"] for s in collected],
                 "heap_mb_per_1000_redraws_after_hour_1": round(trend * 1000, 3),
-                # a real day redraws at most once a tick: 8 h of 1 s ticks
-                "heap_growth_over_a_real_day_mb": round(max(0.0, trend) * args.hours * 3600, 1),
+                # a real day redraws at most once a tick of the config's
+                "heap_growth_over_a_real_day_mb": round(max(0.0, trend) * real_day_ticks, 1),
                 "browser_cpu_pct": round(cpu / real_s * 100, 1), "still_ticks": ticking,
             }
-            title = (f"The wall, {args.hours:g} h of traffic replayed at {args.speed:g}x ({real_s / 60:.1f} real min, "
-                     f"{redraws} redraws), {started_at}")
+            paced = f"tick {page_tick_ms} ms (= {tick_ms} ms / {args.speed:g})" if args.tick_matched else f"tick {tick_ms} ms"
+            title = (f"The wall, {args.hours:g} h of traffic replayed at {args.speed:g}x, {paced} ({real_s / 60:.1f} real min, "
+                     f"{answered} ticks answered, {redraws} redraws), {started_at}")
             args.json.parent.mkdir(parents=True, exist_ok=True)
             args.json.write_text(json.dumps({**result, "series": samples}, indent=2))
             plot(samples, title, args.png, driver)
         finally:
-            driver.quit()
-            web.terminate()
-            web.wait(timeout=60)
+            if driver is not None:
+                driver.quit()
+            if web is not None:
+                web.terminate()
+                web.wait(timeout=60)
             bench_ingest.stop_server(ingest, var_dir, "ingest")
     print_table(result, args.png)
     return 0 if ticking and result["heap_growth_mb"] < 20 else 1
@@ -239,18 +280,23 @@ def print_table(r: dict, png: Path) -> None:
     print(f"\nA day on the wall, {r['started']}, {r['cpus']} CPUs, load average before {r['load_average_before']} "
           f"after {r['load_average_after']}: {r['hours']:g} h of traffic at {r['speed']:g}x = {r['real_seconds']} s real, "
           f"{r['employees']} phones, {r['check_ins_acknowledged']} check-ins, {r['samples']} samples, page ticked "
-          f"{r['warmup_s']} s before 07:00; plot {png}")
+          f"{r['warmup_s']} s before 07:00; the page's tick {r['tick_ms_page']} ms (config {r['tick_ms_config']} ms"
+          f"{', tick-matched' if r['tick_matched'] else ''}); plot {png}")
     print("| figure | start | end | max | bar |")
     print("|---|---|---|---|---|")
     print(f"| JS heap used, MB (forced GC: at 07:00, each hour, the end) | {r['heap_start_mb']} | {r['heap_end_mb']} | "
           f"{r['heap_max_mb']} | growth {r['heap_growth_mb']} < 20 |")
     print(f"| DOM nodes (CDP) | {r['nodes_start']} | {r['nodes_end']} | {r['nodes_max']} | |")
     print(f"| elements in the document | {r['elements_start']} | {r['elements_end']} | | |")
-    print(f"| event listeners | {r['listeners_start']} | {r['listeners_end']} | | |")
+    print(f"| event listeners | {r['listeners_start']} | {r['listeners_end']} | {r['listeners_max']} | |")
+    print(f"| wall ticks sent / answered (a real {r['hours']:g} h day: {r['ticks_of_a_real_day']}) | | "
+          f"{r['ticks_sent']} / {r['ticks_answered']} | | |")
+    print(f"| a tick's round trip, mean ms (the page's tick: {r['tick_ms_page']} ms) | | "
+          f"{r['tick_round_trip_mean_ms']} | | below the tick |")
     print(f"| heap after each forced GC, MB | | {' → '.join(str(x) for x in r['forced_gc_samples'])} | | |")
     print(f"| redraws (tiles or ticker changed) | | {r['redraws']} | | |")
     print(f"| heap trend after the first hour, MB per 1,000 redraws | | {r['heap_mb_per_1000_redraws_after_hour_1']} | | |")
-    print(f"| that trend over a real day ({r['hours']:g} h, a redraw every 1 s tick), MB | | "
+    print(f"| that trend over a real day ({r['hours']:g} h, a redraw every {r['tick_ms_config']} ms tick), MB | | "
           f"{r['heap_growth_over_a_real_day_mb']} | | < 20 |")
     print(f"| browser CPU % of one core | | {r['browser_cpu_pct']} | | |")
     print(f"| still ticks at the end | | {r['still_ticks']} | | yes |")

@@ -8,11 +8,14 @@ clocks are this machine's, so a check-in's latency is that frame's time minus th
 its 201 was read:
 
 * tile: the "Hadir" count reaches the check-in's rank among this level's check-ins that
-  count as present (each phone checks in once: every one of them moves the count);
+  count as present (each phone checks in once: every one of them moves the count). What
+  counts: accepted (flagged too where `rules.review.pending_counts`), and for the wall's
+  date: a shift worker's 07:00 check-in can be the check-out of last night's shift, whose
+  work date is yesterday (the API's answer says which) and which rightly moves nothing;
 * ticker: its line (name · unit) first appears; only check-ins whose name and unit are
   unique in the level, and only those that made it into the 10 lines shown.
 
-The wall asks for news every `dashboard.wall_tick_ms` (1,000 ms by default): a check-in
+The wall asks for news every `dashboard.wall_tick_ms` (500 ms by default): a check-in
 waits up to one tick, so `--tick-ms 1000,500` compares values, with the CPU the browser and
 the web server spent at each. Prints a table; JSON in bench/out/wall_latency.json.
 """
@@ -52,7 +55,13 @@ for (const id of ['wall-tiles', 'wall-ticker']) {
   new MutationObserver(note).observe(document.getElementById(id), {childList: true, subtree: true, characterData: true});
 }
 """
-COUNTED = {"accepted", "flagged"}   # verdicts that make an employee present on the wall
+
+
+def moves_hadir(verdict: str, work_date: str, day: str, pending_counts: bool) -> bool:
+    """Whether an acknowledged check-in makes its employee present on the wall's date: a
+    flagged one waits for review and counts only where the region says so; one judged to
+    another work date (a night shift's check-out after midnight) counts on that date."""
+    return work_date == day and (verdict == "accepted" or (verdict == "flagged" and pending_counts))
 
 
 def wall_config(tick_ms: int) -> Path:
@@ -76,10 +85,10 @@ def seconds_stats(values: list[float]) -> dict:
             "max_s": round(max(values), 3)}
 
 
-def tile_latencies(acks: list[tuple[float, str]], seen: list[dict], base: int) -> tuple[list[float], int]:
+def tile_latencies(times: list[float], seen: list[dict], base: int) -> tuple[list[float], int]:
     """(latencies, count never shown): the i-th counted check-in (by 201 time) is on the wall
     from the first frame whose Hadir count is base + i or more."""
-    times = sorted(t for t, verdict in acks if verdict in COUNTED)
+    times = sorted(times)
     shown = [(e.get("frame") or e["dom"], present(e["present"])) for e in seen if e["present"]]
     out, j = [], 0
     for i, t in enumerate(times, start=1):
@@ -104,7 +113,8 @@ def ticker_latencies(sent: dict[str, tuple[float, str]], seen: list[dict]) -> li
     return out
 
 
-def level(driver, port: int, phones: list, keys: list[str], now, rate: float, args, procs) -> dict:
+def level(driver, port: int, phones: list, keys: list[str], now, rate: float, args, procs, day: str,
+          pending_counts: bool) -> dict:
     """One rate for `args.seconds`: its check-ins, what the wall showed, the CPU spent."""
     base = present(driver.execute_script(
         "window.pantauSeen.length = 0; const t = document.querySelector('#tile-present .tile-value');"
@@ -117,13 +127,16 @@ def level(driver, port: int, phones: list, keys: list[str], now, rate: float, ar
     cpu = [round((c() - c0) / span * 100, 1) for c, c0 in zip(procs, cpu0)]
     seen = driver.execute_script("return window.pantauSeen")
     acks = list(report.acked_at.values())
-    tiles, missing = tile_latencies(acks, seen, base)
+    counted = [t for t, verdict, work_date in acks if moves_hadir(verdict, work_date, day, pending_counts)]
+    tiles, missing = tile_latencies(counted, seen, base)
     by_key: dict[str, list] = {}
     for event_id, ack in report.acked_at.items():
         by_key.setdefault(keys[report.phone_of[event_id]], []).append(ack)
     unique = {k: v[0] for k, v in by_key.items() if len(v) == 1}
     final = present(seen[-1]["present"]) if seen else base
-    return {"rate": rate, "acknowledged": len(acks), "counted": sum(v in COUNTED for _, v in acks),
+    return {"rate": rate, "acknowledged": len(acks), "counted": len(counted),
+            "other_work_date": sum(w != day for _, _, w in acks),
+            "flagged_pending": sum(v == "flagged" and w == day for _, v, w in acks) if not pending_counts else 0,
             "hadir_moved": (final or 0) - (base or 0), "tile": seconds_stats(tiles), "tile_never_shown": missing,
             "ticker": seconds_stats(ticker_latencies(unique, seen)),
             "api_p95_ms": round(report.percentile_ms(95), 1), "browser_cpu_pct": cpu[0], "web_cpu_pct": cpu[1],
@@ -134,6 +147,8 @@ def run_tick(rt, tick_ms: int, spec: str, ingest_port: int, phones: list, keys: 
              now, args) -> dict:
     """A web server and a browser with this tick; idle CPU, then each rate."""
     from selenium.webdriver.support.ui import WebDriverWait
+
+    from foundation import clock
 
     env = bench_ingest.server_env(rt, spec, ingest_port)
     env["PANTAU_CONFIG"] = str(wall_config(tick_ms))
@@ -150,7 +165,8 @@ def run_tick(rt, tick_ms: int, spec: str, ingest_port: int, phones: list, keys: 
         used = 0
         for rate in args.rates:
             need = needed(rate, args.seconds)
-            row = level(driver, ingest_port, phones[used:used + need], keys[used:used + need], now, rate, args, procs)
+            row = level(driver, ingest_port, phones[used:used + need], keys[used:used + need], now, rate, args, procs,
+                        clock.today(rt.config.zone).isoformat(), rt.config.rules.review.pending_counts)
             used += need
             row.update(tick_ms=tick_ms)
             print(json.dumps(row), flush=True)
@@ -178,8 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")], default=[10.0, 100.0, 500.0],
                     help="check-ins per second, comma-separated (default 10,100,500)")
     ap.add_argument("--seconds", type=float, default=8, help="per rate (default 8)")
-    ap.add_argument("--tick-ms", type=lambda s: [int(x) for x in s.split(",")], default=[1000],
-                    help="the wall's dashboard.wall_tick_ms, comma-separated to compare (default 1000)")
+    ap.add_argument("--tick-ms", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                    help="the wall's dashboard.wall_tick_ms, comma-separated to compare (default: config.yaml's)")
     ap.add_argument("--idle", type=float, default=15, help="seconds with no check-ins after the rates: the CPU at rest")
     ap.add_argument("--tick-settle", type=float, default=3, help="seconds after a level before reading the page")
     ap.add_argument("--concurrency", type=int, default=64, help="connections of the load generator")
@@ -193,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     from foundation import clock
     from ingest.synthetic.people import generate_employees
 
+    if args.tick_ms is None:
+        args.tick_ms = [yaml.safe_load((ROOT / "config.yaml").read_text())["dashboard"]["wall_tick_ms"]]
     per_tick = sum(needed(r, args.seconds) for r in args.rates)
     employees = int(per_tick * len(args.tick_ms) * 1.15) + 50   # units without an office have no phone
     started_at, load_before = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg()
@@ -249,7 +267,8 @@ def print_table(summary: dict) -> None:
         for r in res["rows"]:
             t, k = r["tile"], r["ticker"]
             cell = lambda s: f"{s['p50_s']} / {s['p95_s']} / {s['max_s']}" if s["n"] else "-"
-            print(f"| {r['tick_ms']} | {r['rate']:g} | {r['acknowledged']} | {t['n']} (+{r['tile_never_shown']} never) | "
+            other = f" ({r['other_work_date']} for another work date)" if r.get("other_work_date") else ""
+            print(f"| {r['tick_ms']} | {r['rate']:g} | {r['acknowledged']}{other} | {t['n']} (+{r['tile_never_shown']} never) | "
                   f"{cell(t)} | {k['n']} | {cell(k)} | {r['api_p95_ms']} | {r['browser_cpu_pct']} "
                   f"({r['idle_browser_cpu_pct']}) | {r['web_cpu_pct']} ({r['idle_web_cpu_pct']}) | {r['load_average_1m']} |")
 

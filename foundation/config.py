@@ -411,8 +411,9 @@ class DashboardOptions(_Model):
     wall_stale_seconds: int = Field(default=120, gt=0)
     wall_ticker_size: int = Field(default=10, ge=1, le=50)
     wall_page_seconds: int = Field(default=15, ge=5, le=600)  # the unit chart turns a page (lowest first)
-    # how often a wall asks for news: a check-in waits up to one tick before it shows (bench/wall_latency)
-    wall_tick_ms: int = Field(default=1000, ge=200, le=10_000)
+    # how often a wall asks for news: a check-in waits up to one tick before it shows. 500 ms
+    # keeps check-in to wall p95 under 1 s (1000 ms does not); bench/RESULTS.md has the cost
+    wall_tick_ms: int = Field(default=500, ge=200, le=10_000)
 
 
 class Terminals(_Model):

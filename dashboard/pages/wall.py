@@ -2,7 +2,7 @@
 `data.live_snapshot` over ingest.live); only while Redis cannot be read, counts from Postgres
 (`data.recounted_snapshot`, every few seconds) under a "Data langsung terputus" notice.
 
-A 1 s tick asks live.version and the worker's silent-terminal count (one MGET); the same
+A tick (dashboard.wall_tick_ms, 500 ms) asks live.version and the worker's silent-terminal count (one MGET); the same
 pair means nothing is sent back but a heartbeat, so nothing is redrawn. Opened with
 /wall?kiosk=TOKEN (revocable, read-only) or by a logged-in user.
 """

@@ -59,7 +59,7 @@ def test_wall_latency_short(bench_env, tmp_path):
               "--database", database("wall"), "--json", str(report)).stdout
     row = json.loads(report.read_text())["results"][0]["rows"][0]
     assert row["acknowledged"] > 0 and row["tile"]["n"] + row["tile_never_shown"] == row["counted"]
-    assert row["tile"]["n"] > 0 and "| 1000 | 4 |" in out
+    assert row["tile"]["n"] > 0 and "| 500 | 4 |" in out   # config.yaml's tick
 
 
 def test_wall_day_short(bench_env, tmp_path):
