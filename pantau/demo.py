@@ -57,7 +57,7 @@ def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date, who: str 
     print(f"  {stats['check_ins']} check-ins, {stats['leaves']} leaves in {stats['seconds']} s")
 
 
-def _ensure_access(rt: Runtime) -> tuple[dict[str, str], str]:
+def _ensure_access(rt: Runtime, users=DEMO_USERS) -> tuple[dict[str, str], str]:
     """Demo logins (fresh passwords each run, printed once) and a kiosk link for the wall."""
     from dashboard.auth import hash_password, hash_token, new_kiosk_token
     from queries import audit
@@ -65,7 +65,7 @@ def _ensure_access(rt: Runtime) -> tuple[dict[str, str], str]:
 
     passwords = {}
     with rt.transaction() as conn:
-        for username, role, unit in DEMO_USERS:
+        for username, role, unit in users:
             passwords[username] = secrets.token_urlsafe(9)
             user = qu.user_by_username(conn, username)
             if user is None:
@@ -329,7 +329,7 @@ def run_demo(args) -> int:
             _phone_count(r.rt, day, r.start, r.end, r.seed) for r in regions)
         spec = clock.demo_spec(start - dt.timedelta(minutes=2), speed, real=time.time() + lead_s)
         os.environ[clock.ENV] = spec   # this process plays the morning on the same clock
-        access = [_ensure_access(r.rt) for r in regions]
+        access = [_ensure_access(r.rt, DEMO_USERS + r.users) for r in regions]
         children = Children(_child_env(rt, args, spec))
         web = f"http://127.0.0.1:{args.web_port}"
         ingest = f"http://127.0.0.1:{args.ingest_port}"

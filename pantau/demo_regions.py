@@ -1,7 +1,9 @@
 """`pantau demo --regions N`: one installation serving N regions in different zones.
 
 Region 1 is the installation's own (config.yaml, Kota Cilegon, WIB); 2 adds Kota Makassar
-(WITA), 3 Kota Ternate (WIT), from pantau/samples/regions/ (ingest/synthetic/regions.py).
+(WITA), 3 Kota Ternate (WIT), 4 the province over Ternate, Maluku Utara (82, WIT, its own
+offices at Sofifi, with a `provinsi` login that sees Ternate's rollups on /provinsi), from
+pantau/samples/regions/ (ingest/synthetic/regions.py).
 Their files go to the demo's own regions dir, var/regions (PANTAU_REGIONS_DIR for the
 children), never to ./regions/, so only a demo started with --regions N serves them.
 
@@ -23,9 +25,11 @@ from foundation.runtime import Runtime, boot
 from foundation.settings import ROOT, Settings
 
 SAMPLES = ROOT / "pantau" / "samples" / "regions"
-EXTRA_REGIONS = ("7371", "8271")       # Kota Makassar (WITA), Kota Ternate (WIT)
+EXTRA_REGIONS = ("7371", "8271", "82")  # Kota Makassar (WITA), Kota Ternate (WIT), Provinsi Maluku Utara (WIT)
 MAX_REGIONS = 1 + len(EXTRA_REGIONS)
 EXTRA_EMPLOYEES, EXTRA_DAYS = 1500, 30  # the other regions' size: start-up stays short
+SMALLER = {"82": 600}                   # a province's own offices hold fewer people than a city's
+PROVINCE_USERS = (("provinsi", "provinsi", None),)   # on a region that is another's region.parent
 MORNING = (dt.time(7, 0), dt.time(8, 0))
 SPEED_PER_REGION = 10.0                 # one region's 07:00-08:00 in 6 minutes
 
@@ -38,6 +42,7 @@ class RegionDemo:
     employees: int
     days: int
     seed: int = 7                       # its people and their habits (demo_data.populate's seed)
+    users: tuple = ()                   # logins beyond demo.DEMO_USERS (the province's)
     start: dt.datetime | None = None    # the morning, 07:00-08:00 in the region's zone
     end: dt.datetime | None = None
 
@@ -84,8 +89,14 @@ def prepare(base: Settings, count: int, employees: int, days: int) -> list[Regio
     placed = place_region_files(base.regions_dir, extra, own_code(base))
     own = RegionDemo(own_code(base), boot(base), True, employees, days)
     # a seed of its own: other people, other NIPs (a NIP is the civil servant's, nationwide)
-    return [own] + [RegionDemo(code, boot(settings_for(base, code)), False, min(employees, EXTRA_EMPLOYEES),
-                               min(days, EXTRA_DAYS), seed=own.seed + n) for n, code in enumerate(placed, 1)]
+    regions = [own] + [RegionDemo(code, boot(settings_for(base, code)), False,
+                                  min(employees, EXTRA_EMPLOYEES, SMALLER.get(code, employees)),
+                                  min(days, EXTRA_DAYS), seed=own.seed + n) for n, code in enumerate(placed, 1)]
+    parents = {r.rt.config.region.parent for r in regions}
+    for r in regions:
+        if r.code in parents:
+            r.users = PROVINCE_USERS
+    return regions
 
 
 def common_morning(regions: list[RegionDemo], first_try) -> dt.date:
@@ -145,6 +156,9 @@ def print_regions(regions: list[RegionDemo], access: list, codes: list, web_port
         print(f"  {r.label}{', the installation’s own region' if r.own else ''}: {people} employees")
         print(f"    wall display   {web}/wall?kiosk={kiosk}")
         print(f"    dashboard      {web}/   logins: " + ", ".join(f"{u} / {p}" for u, p in passwords.items()))
+        if r.users:
+            below = [c.label.split(" (")[0] for c in regions if c.rt.config.region.parent == r.code]
+            print(f"    provinsi       {web}/provinsi   (the provinsi login: rollups of {', '.join(below)})")
         if code:
             print(f"    employee page  {ingest}/app/   activate with NIP {code[0]} and code {code[1]}")
     print(f"  mobile API     http://127.0.0.1:{ingest_port}/api/v1/docs   (a region's phone sends its token, "

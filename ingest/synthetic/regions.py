@@ -163,12 +163,24 @@ TERNATE = CitySpec(
     ),
 )
 
-SAMPLE_CITIES = (MAKASSAR, TERNATE)
+# The province over Ternate: its own offices at Sofifi, the provincial capital; a province's
+# dinas and badan (no fire brigade or civil registry: those are the cities'), and two SMA,
+# which a province runs (their terminals play in the demo). No kecamatan: a province has none.
+MALUKU_UTARA = CitySpec(
+    code="82", name="Pemerintah Provinsi Maluku Utara", city="Sofifi", timezone="Asia/Jayapura",
+    centre=(0.7350, 127.5690), scale=0.4,
+    keep=tuple(u for u in KEEP if u not in ("DAMKAR", "DISDUKCAPIL")),
+    places={"Kantor Wali Kota Cilegon": "Kantor Gubernur Maluku Utara", "Rumah Dinas Wali Kota": "Rumah Dinas Gubernur",
+            "Kota Cilegon": "Provinsi Maluku Utara", "SMP Negeri": "SMA Negeri",
+            "Pulomerak": "Guraping", "Ciwandan": "Galala", "Merak": "Kaiyasa"},
+)
+
+SAMPLE_CITIES = (MAKASSAR, TERNATE, MALUKU_UTARA)
 
 
 def sample_text(base: dict, spec: CitySpec) -> str:
     derived = derive_region(base, spec)
-    head = (f"# Sample region {spec.code}: {spec.name} ({spec.timezone}), for `./bin/demo --regions 3`.\n"
+    head = (f"# Sample region {spec.code}: {spec.name} ({spec.timezone}), for `./bin/demo --regions N`.\n"
             f"# Derived from config.yaml by ingest/synthetic/regions.py: {len(derived['units'])} units, "
             f"{len(derived['offices'])} offices near the city's centre\n# (sample data, not the real layout). "
             "Regenerate: python -m ingest.synthetic.regions\n")

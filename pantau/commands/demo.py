@@ -20,9 +20,10 @@ def register(sub) -> None:
     m.add_argument("--web-port", type=int, default=8050)
     m.add_argument("--ingest-port", type=int, default=8000)
     m.add_argument("--no-morning", action="store_true", help="serve the data without simulating a morning")
-    m.add_argument("--regions", type=int, default=1, choices=range(1, 4), metavar="N",
+    m.add_argument("--regions", type=int, default=1, choices=range(1, 5), metavar="N",
                    help="1 (default): Kota Cilegon; 2 adds Kota Makassar (WITA), 3 also Kota Ternate (WIT), "
-                        "each with 1,500 employees and 30 days at most, served by the same processes")
+                        "each with 1,500 employees and 30 days at most, 4 also the province over Ternate, "
+                        "Maluku Utara (WIT, 600 employees, a provinsi login), served by the same processes")
     m.set_defaults(handler=_demo)
 
 

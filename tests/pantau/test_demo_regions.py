@@ -76,3 +76,22 @@ def test_one_region_is_the_demo_as_before(make_database, redis_url, tmp_path):
         assert len(qs.active_employees(conn)) == 40
     env = demo._child_env(regions[0].rt, _args(1), "spec")
     assert "PANTAU_REGIONS_DIR" not in env and env["PANTAU_APP_DATABASE_URL"] == regions[0].rt.urls.database_url
+
+
+def test_four_regions_add_the_province_over_ternate_with_its_provinsi_login(make_database, redis_url, tmp_path,
+                                                                             monkeypatch):
+    from pantau import demo_regions
+
+    monkeypatch.setitem(demo_regions.SMALLER, "82", 30)   # the province's cap, below --employees
+    base = _base(make_database, redis_url, tmp_path, "demo4")
+    regions, day = demo.set_up(_args(4), base)
+    assert [r.code for r in regions] == ["3672", "7371", "8271", "82"]
+    province = regions[3]
+    assert province.rt.settings.db_schema == "r_82" and str(province.rt.config.zone) == "Asia/Jayapura"
+    assert province.employees == 30 and [r.employees for r in regions[:3]] == [40] * 3
+    assert [r.users for r in regions] == [(), (), (), demo_regions.PROVINCE_USERS]   # only the parent of one
+    assert regions[2].rt.config.region.parent == "82"
+    with province.rt.connection() as conn:
+        assert len(qs.active_employees(conn)) == 30
+    assert province.start == regions[2].start              # the same WIT morning as Ternate's
+    assert "Provinsi Maluku Utara 07.00 WIT" in plan_text(regions, 30)
