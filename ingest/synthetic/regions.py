@@ -110,6 +110,9 @@ def derive_region(base: dict, spec: CitySpec) -> dict:
         units_, offices_ = _district(d)
         units += units_
         offices += offices_
+    if isinstance(out.get("holidays"), dict):
+        # the sample city's own days (its anniversary) are not this city's: national ones only
+        out["holidays"] = {**out["holidays"], "add": [], "remove": []}
     out_region = {"region": region}
     return {**out_region, **out, "units": units, "offices": offices}
 

@@ -82,3 +82,16 @@ def test_the_stored_samples_are_the_derivation_and_pass_pantau_config(spec):
     assert out.returncode == 0, out.stderr
     units, offices = (28, 36) if spec.districts else (17, 22)     # a city / the province
     assert f"{path}: ok ({spec.name}, {units} units, {offices} offices, 3 schedules)" in out.stdout
+
+
+def test_a_derived_city_keeps_national_holidays_only():
+    """The sample city's own days (Hari Jadi Kota Cilegon) are not another city's holidays."""
+    import yaml
+
+    from ingest.synthetic.regions import MAKASSAR, derive_region
+    from tests.conftest import ROOT
+
+    base = yaml.safe_load((ROOT / "config.yaml").read_text())
+    assert base["holidays"]["add"], "the sample city has a day of its own to drop"
+    derived = derive_region(base, MAKASSAR)
+    assert derived["holidays"]["add"] == [] and derived["holidays"]["country"] == base["holidays"]["country"]
