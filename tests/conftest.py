@@ -172,6 +172,15 @@ def runtime(make_runtime) -> Runtime:
     return make_runtime(ROOT / "config.yaml", "city")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _close_idle_connections():
+    """Each module's pooled connections are closed when it ends: an installation of several
+    regions has a pool per region, and a whole session's would add up past Postgres's
+    max_connections (100 by default). Engines are made again on the next use."""
+    yield
+    db.dispose_all()
+
+
 @pytest.fixture(scope="session")
 def make_installation(make_database, redis_url, tmp_path_factory):
     """An installation of several regions on ONE database (foundation/regions.py): its own
