@@ -250,7 +250,8 @@ def _admin_calls(data) -> dict:
                      [("fc-nip", "value", dinkes["nip"]), ("fc-upload", "contents", None),
                       ("fc-upload", "filename", None), ("fc-selfie", "value", None)]),
 
-        "rv-selected": ([("rv-evidence", "children"), ("rv-list", "children"), ("rv-result", "children")],
+        "rv-selected": ([("rv-evidence", "children"), ("rv-list", "children"), ("rv-result", "children"),
+                         ("rv-decision", "hidden")],
                         [("rv-selected", "data", data["review_item"])], []),
         "rv-sah": ([("rv-result", "children"), ("rv-list", "children"), ("rv-evidence", "children"),
                     ("rv-note", "value")], [("rv-sah", "n_clicks", 1), ("rv-tolak", "n_clicks", None)],
