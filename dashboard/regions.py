@@ -13,14 +13,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-
-def region_of_host(host: str | None, codes, own: str) -> str:
-    """The region a Host header names by its first label; the own region otherwise."""
-    host = (host or "").strip().lower()
-    if host.startswith("["):   # an IPv6 address: no region in it
-        return own
-    label = host.split(":", 1)[0].split(".", 1)[0]
-    return label if label in codes else own
+from foundation.regions import host_region
 
 
 class HostDispatcher:
@@ -31,7 +24,7 @@ class HostDispatcher:
         self.own = own
 
     def server_for(self, host: str | None) -> Flask:
-        return self.servers[region_of_host(host, self.servers, self.own)]
+        return self.servers[host_region(host or "", self.servers) or self.own]
 
     def __call__(self, environ, start_response):
         host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME")

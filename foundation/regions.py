@@ -139,3 +139,13 @@ def region_secret(settings: Settings) -> str:
         return settings.secret_key
     return hmac.new(settings.secret_key.encode(), f"pantau-region:{settings.region}".encode(),
                     hashlib.sha256).hexdigest()
+
+
+def host_region(host: str, codes) -> str | None:
+    """The region the Host names by its first label (`8271.localhost:8000`); never an IP
+    address (82.165.1.2 is not region 82)."""
+    name = host.strip().lower().rsplit(":", 1)[0]
+    label = name.split(".", 1)[0]
+    if label not in codes or all(part.isdigit() for part in name.split(".")):   # an IPv4 address
+        return None
+    return label    # (an IPv6 literal starts with '[': never a code)

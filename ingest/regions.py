@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 
-from foundation.regions import token_region
+from foundation.regions import host_region, token_region
 from queries import terminals as q
 from queries.db import DatabaseUnavailable
 
@@ -45,16 +45,6 @@ class AmbiguousSerial(Exception):
     def __init__(self, sn: str, codes: list[str], status: str):
         super().__init__(f"terminal {sn} is {status} in regions {' and '.join(codes)}")
         self.sn, self.codes, self.status = sn, codes, status
-
-
-def host_region(host: str, codes) -> str | None:
-    """The region the Host names by its first label (`8271.localhost:8000`); never an IP
-    address (82.165.1.2 is not region 82)."""
-    name = host.strip().lower().rsplit(":", 1)[0]
-    label = name.split(".", 1)[0]
-    if label not in codes or all(part.isdigit() for part in name.split(".")):   # an IPv4 address
-        return None
-    return label    # (an IPv6 literal starts with '[': never a code)
 
 
 def bearer_token(authorization: str) -> str | None:

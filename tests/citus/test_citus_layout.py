@@ -78,17 +78,9 @@ def test_the_app_role_cannot_rewrite_the_record_on_the_cluster(runtime, statemen
 
 
 def _explain(rt, sql: str, params: dict | None = None, records: list | None = None, template: str | None = None) -> str:
-    """EXPLAIN a statement as the hot path sends it: `params` for driver_rows (:name), or the
-    `records` of driver_values rendered into its VALUES %s as execute_values does."""
+    """EXPLAIN a statement as the hot path sends it (queries.citus.explain)."""
     with rt.connection() as conn:
-        with conn.connection.driver_connection.cursor() as cur:
-            if records is not None:
-                template = template or "(" + ", ".join(["%s"] * len(records[0])) + ")"
-                values = b", ".join(cur.mogrify(template, r) for r in records).decode()
-                cur.execute("EXPLAIN " + sql.replace("%s", values))
-            else:
-                cur.execute("EXPLAIN " + db._driver_sql(sql), params)
-            return "\n".join(r[0] for r in cur.fetchall())
+        return citus.explain(conn, sql, params, records, template)
 
 
 def _tasks(plan: str) -> list[int]:

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from ingest.regions import AmbiguousSerial, Dispatcher, host_region, serial_region
+from foundation.regions import host_region
+from ingest.regions import AmbiguousSerial, Dispatcher, serial_region
 
 A, B = "3672", "8271"
 
