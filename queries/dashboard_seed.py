@@ -8,7 +8,7 @@ from typing import Iterable, Sequence
 
 from sqlalchemy.engine import Connection
 
-from .db import copy_rows, rows, run, run_many
+from .db import copy_rows, rows, run_many
 
 EMPLOYEE_COLUMNS = ("nip", "name", "unit_code", "position")
 CHECK_IN_COLUMNS = ("event_key", "source", "employee_id", "captured_at", "work_date", "session",
@@ -61,12 +61,6 @@ def copy_check_ins(conn: Connection, data: Iterable[Sequence], columns: Sequence
 
 def employee_ids(conn: Connection) -> list[dict]:
     return rows(conn, "SELECT id, unit_code FROM employees WHERE active ORDER BY id")
-
-
-def analyze(conn: Connection) -> None:
-    """Fresh planner statistics after a bulk load (autovacuum may not have run yet), through
-    the owner's function: ANALYZE needs the tables' owner."""
-    run(conn, "SELECT pantau_analyze()")
 
 
 def vacuum_analyze(conn: Connection) -> None:

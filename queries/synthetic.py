@@ -13,14 +13,17 @@ LEAVE_COLUMNS = ("employee_id", "leave_type", "date_from", "date_to", "reason", 
                  "decided_by", "decided_at")
 
 
-def _load(conn: Connection, table: str, columns: Sequence[str], records: Iterable[Sequence], keep: str) -> int:
+def _load(conn: Connection, table: str, columns: Sequence[str], records: Iterable[Sequence], keep: str,
+          ctes: str = "") -> int:
     """COPY into a staging copy of `table`, insert the rows `keep` (a suffix: a WHERE on the
-    staged row `n`, or an ON CONFLICT clause) lets through; returns how many were added."""
+    staged row `n`, or an ON CONFLICT clause) lets through; returns how many were added.
+    `ctes` ("name AS (...), ") come first: `keep` may read `table` only through them, since
+    Citus refuses a direct join of a distributed table with the local staging table."""
     run(conn, f"CREATE TEMP TABLE IF NOT EXISTS {table}_in (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DROP")
     run(conn, f"TRUNCATE {table}_in")
     copy_rows(conn, f"{table}_in", columns, records)
     return scalar(conn, f"""
-        WITH added AS (
+        WITH {ctes}added AS (
             INSERT INTO {table} ({', '.join(columns)})
             SELECT {', '.join('n.' + c for c in columns)} FROM {table}_in n {keep} RETURNING 1)
         SELECT count(*) FROM added""")
@@ -33,9 +36,14 @@ def copy_check_ins(conn: Connection, records: Iterable[Sequence]) -> int:
 
 def copy_leaves(conn: Connection, records: Iterable[Sequence]) -> int:
     """Insert leaves (LEAVE_COLUMNS order) unless the employee already has approved leave then."""
+    # `taken` is materialised first (an intermediate result on Citus), then the staged rows
+    # are checked against it on the coordinator.
     return _load(conn, "leaves", LEAVE_COLUMNS, records, """
-        WHERE NOT EXISTS (SELECT 1 FROM leaves o WHERE o.employee_id = n.employee_id AND o.state = 'approved'
-                          AND o.date_from <= n.date_to AND o.date_to >= n.date_from)""")
+        WHERE NOT EXISTS (SELECT 1 FROM taken o WHERE o.employee_id = n.employee_id
+                          AND o.date_from <= n.date_to AND o.date_to >= n.date_from)""", ctes="""
+        taken AS MATERIALIZED (
+            SELECT employee_id, date_from, date_to FROM leaves
+            WHERE state = 'approved' AND employee_id IN (SELECT employee_id FROM leaves_in)), """)
 
 
 def active_employees(conn: Connection, unit_codes: list[str] | None = None) -> list[dict]:

@@ -140,7 +140,12 @@ def load(rt, employees: list[dict], first: dt.date, last: dt.date, *, seed: int 
                                   for n in range((lv_row[3] - lv_row[2]).days + 1))
             counts["check_ins"] += qs.copy_check_ins(conn, rows)
             counts["leaves"] += qs.copy_leaves(conn, leaves)
+    # Statistics for the rebuild's plans, in a transaction of their own: Citus refuses the
+    # owner's ANALYZE on shards this transaction's role has just written. Loading is idempotent,
+    # so a failure after this point is mended by loading again.
+    with rt.transaction() as conn:
         qs.analyze(conn)
+    with rt.transaction() as conn:
         ids = [e["id"] for e in employees]
         if first <= closed_through:
             end = min(last, closed_through)
