@@ -97,3 +97,23 @@ def test_long_unit_names_leave_the_bars_their_width(browser, server, city, size)
     assert not cut, cut                                          # no label runs off the chart's edge
     crossed = [(a["text"], b["text"]) for a, b in itertools.combinations(ticks, 2) if _over(a["box"], b["box"])]
     assert not crossed, crossed
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_bars_legend_stays_off_a_short_chart(browser, server, city, size):
+    """A small region's or one kind's few units make a short chart: its legend (four lines on a
+    phone) once hung from a fraction of the chart's height over the first bar."""
+    rt = city[0]
+    kinds = {}
+    for unit in rt.config.units:
+        kinds.setdefault(unit.kind, []).append(unit.code)
+    kind = min(kinds, key=lambda k: (len(kinds[k]), k))           # the fewest units: the shortest chart
+    login(browser, server, "sekda")
+    try:
+        found = _drawn(browser, server, f"/overview?kind={kind}", "#ov-bars", size, "overview_short")
+    finally:
+        viewport(browser, 1920, 1080)
+    legend, plot = found["legend"], found["plot"]
+    assert 1 <= len(found["yticks"]) <= 3, (kind, found["yticks"])
+    assert legend and not _over(legend, plot), (legend, plot)
+    assert legend["right"] <= found["svg"]["right"] + 1 and legend["top"] >= found["svg"]["top"] - 1
