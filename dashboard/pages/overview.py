@@ -86,10 +86,13 @@ def _unit_view(viewer, unit: str | None, params: dict, d0: dt.date, d1: dt.date)
     if unit:
         subtree = set(config.subtree(unit))
         rows = [r for r in rows if r["unit_code"] in subtree]
-    counts = summary.totals(rows)
-    children = summary.by_child(rows, config, unit or summary.top_node(config), params.get("kind") or None)
+    kind = params.get("kind") or None
+    children = summary.by_child(rows, config, unit or summary.top_node(config), kind)
+    counts = summary.totals(children if kind else rows)   # with a kind chosen: the units shown
     period = d0.strftime("%d/%m/%Y") + ("" if d0 == d1 else " – " + d1.strftime("%d/%m/%Y"))
     title = config.unit_by_code[unit].name if unit else config.region.name
+    if kind:
+        title += f" · {KIND_LABELS.get(kind, kind)}"
     parts = [_crumbs(viewer, unit, params), html.H2(f"{title} · {period}"), tiles(counts)]
     if d1 >= data.today(config):   # a live page: say how fresh it is (counts are cached seconds)
         now = clock.now().astimezone(config.zone)

@@ -113,6 +113,35 @@ def test_sekda_drills_region_to_employee(app, city):
     assert emp["nip"] in text and "ov-calendar" in text and "Dinas Kesehatan" in text
 
 
+def test_a_kind_filter_counts_the_units_it_shows(app, city):
+    """Tiles under a kind filter add up the bars shown, not the whole region: "dinas" is DINKES
+    (with its puskesmas) and DAMKAR, read from their own pages."""
+    c = client(app, "sekda")
+
+    def tiles(search: str) -> list[tuple[str, str]]:   # (value, expected) of the four tiles
+        found: dict[str, list[str]] = {"tile-value": [], "tile-pct": []}
+
+        def walk(node):
+            if isinstance(node, dict):
+                if node.get("props", {}).get("className") in found:
+                    found[node["props"]["className"]].append(node["props"]["children"])
+                node = list(node.values())
+            if isinstance(node, list):
+                for child in node:
+                    walk(child)
+        walk(json.loads(c.page("/overview", search)[1]))
+        return [(v, pct.split(" dari ")[1]) for v, pct in zip(found["tile-value"], found["tile-pct"])]
+
+    def added(*pages) -> list[tuple[str, str]]:
+        return [tuple(str(sum(int(v.replace(".", "")) for v in col)) for col in zip(*cells))
+                for cells in zip(*pages)]
+
+    dinas, region = tiles("?kind=dinas"), tiles("")
+    assert len(dinas) == 4 and dinas == added(tiles("?unit=DINKES"), tiles("?unit=DAMKAR"))
+    assert dinas[0][1] == str(sum(len(city[1]["people"][u]) for u in ("DINKES", "PKM-CLG", "DAMKAR")))
+    assert dinas != region and "Dinas" in c.page("/overview", "?kind=dinas")[1]
+
+
 def test_bar_click_and_filters_go_through_the_url():
     click = {"points": [{"customdata": "DINKES"}]}
     assert overview.next_search("?from=2026-11-01&to=2026-11-02", "ov-bars", None, None, None, None, click) \
