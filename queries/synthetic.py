@@ -55,6 +55,11 @@ def active_employees(conn: Connection, unit_codes: list[str] | None = None) -> l
         ORDER BY e.id""", units=unit_codes)
 
 
+def terminal_pins(conn: Connection) -> set[str]:
+    """Every terminal PIN held, by anyone (retired people keep theirs: the column is unique)."""
+    return {r["terminal_pin"] for r in rows(conn, "SELECT terminal_pin FROM employees WHERE terminal_pin IS NOT NULL")}
+
+
 def analyze(conn: Connection) -> None:
     """Fresh planner statistics after a bulk load (autovacuum would get there later), through
     the owner's function: ANALYZE needs the tables' owner."""

@@ -15,7 +15,7 @@ from queries import synthetic as qs
 
 from ..rules.calendar import calendar_for
 from . import history
-from .people import generate_employees
+from .people import free_pins, generate_employees
 
 
 def work_days_back(config, last: dt.date, count: int) -> dt.date:
@@ -39,7 +39,9 @@ def populate(rt, employees: int, days: int, last: dt.date, *, seed: int = 7) -> 
         people = generate_employees(rt.config, employees, seed=seed)
         known = {e["nip"] for e in have}
         with rt.transaction() as conn:
-            qe.insert_many(conn, [asdict(p) for p in people if p.nip not in known][: employees - len(have)])
+            added = free_pins([p for p in people if p.nip not in known][: employees - len(have)],
+                              qs.terminal_pins(conn))
+            qe.insert_many(conn, [asdict(p) for p in added])
         with rt.connection() as conn:
             have = qs.active_employees(conn)
     first = work_days_back(rt.config, last, days)

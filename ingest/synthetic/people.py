@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..employees_import import COLUMNS, Employee
 from ..nip import age_at, make_nip
@@ -246,6 +246,24 @@ def generate_employees(config, count: int, seed: int = 1, reference: dt.date = R
             out.append(SyntheticEmployee(
                 nip=person.nip, name=person.name, unit_code=code, position=position, schedule_code=jadwal,
                 terminal_pin=pin, assigned_units=assigned, sex=person.sex, birth_date=person.birth_date))
+    return out
+
+
+def free_pins(employees: list[SyntheticEmployee], taken: set[str]) -> list[SyntheticEmployee]:
+    """`employees` to add beside people holding the `taken` terminal PINs: a PIN already held
+    moves to the next free number (a larger region's numbering differs from a smaller one's,
+    so topping a demo up from 300 to 600 people once collided on the unique PIN)."""
+    taken = set(taken)
+    next_pin = max((int(p) for p in taken if p.isdigit()), default=1000) + 1
+    out = []
+    for e in employees:
+        if e.terminal_pin is not None and e.terminal_pin in taken:
+            while str(next_pin) in taken:
+                next_pin += 1
+            e = replace(e, terminal_pin=str(next_pin))
+        if e.terminal_pin is not None:
+            taken.add(e.terminal_pin)
+        out.append(e)
     return out
 
 

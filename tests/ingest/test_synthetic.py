@@ -45,3 +45,39 @@ def test_history_is_realistic_idempotent_and_matches_a_recompute(make_runtime):
     with rt.transaction() as conn:   # the loader wrote what a recompute derives
         assert rebuild_range(conn, rt.config, first, last)["written"] == 0
     assert history.habit(random.Random(1)) == history.habit(random.Random(1))
+
+
+def test_a_demo_tops_up_to_more_people_with_pins_of_their_own(make_runtime):
+    """The demo's population grows from 60 to 150 people: the numbering of the larger set gives
+    new people PINs the first 60 already hold, and the unique PIN refused the insert."""
+    from ingest.synthetic.demo_data import populate
+
+    rt = make_runtime(ROOT / "config.yaml", "synthetic_topup")
+    day = dt.date(2027, 5, 14)
+    populate(rt, 60, 1, day)
+    with rt.connection() as conn:
+        before = {e["id"]: e["terminal_pin"] for e in qs.active_employees(conn)}
+    populate(rt, 150, 1, day)
+    with rt.connection() as conn:
+        after = qs.active_employees(conn)
+    pins = [e["terminal_pin"] for e in after if e["terminal_pin"]]
+    assert len(after) == 150 and len(pins) == len(set(pins)) and len(pins) > len([p for p in before.values() if p])
+    assert all(before[e["id"]] == e["terminal_pin"] for e in after if e["id"] in before)   # nobody renumbered
+
+
+def test_free_pins_moves_only_a_pin_already_held():
+    from ingest.synthetic.people import free_pins
+
+    people = generate_employees(_config(), 40, seed=5)
+    mine = [p for p in people if p.terminal_pin][:3]
+    taken = {mine[0].terminal_pin, "1999"}
+    out = free_pins(mine, taken)
+    assert out[0].terminal_pin not in taken and out[0].terminal_pin == "2000"
+    assert [p.terminal_pin for p in out[1:]] == [p.terminal_pin for p in mine[1:]]
+    assert [p.nip for p in out] == [p.nip for p in mine]
+
+
+def _config():
+    from foundation.config_file import load_config
+
+    return load_config(ROOT / "config.yaml")
