@@ -53,12 +53,15 @@ PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-", "/_reload-hash", "/_favicon"
 
 def _limiter_storage(url: str) -> tuple[str, dict]:
     """Flask-Limiter's (limits') storage URI and options: it names unix-socket Redis
-    'redis+unix://'; its cluster form is ours (redis+cluster://), TLS an option there."""
+    'redis+unix://'; a cluster is shared_cache.ClusterLimits (connected at first use), TLS an
+    option there."""
     options = dict(shared_cache.REDIS_OPTIONS)
     if url.startswith("unix://"):
         return "redis+unix://" + url[len("unix://"):], options
     if url.startswith("rediss+cluster://"):
-        return "redis+cluster://" + url[len("rediss+cluster://"):], {**options, "ssl": True}
+        return "pantau+cluster://" + url[len("rediss+cluster://"):], {**options, "ssl": True}
+    if url.startswith("redis+cluster://"):
+        return "pantau+cluster://" + url[len("redis+cluster://"):], options
     return url, options
 
 

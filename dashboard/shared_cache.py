@@ -15,6 +15,7 @@ import pybreaker
 import redis
 from flask import Flask, current_app
 from flask_caching.backends.rediscache import RedisClusterCache
+from limits.storage import RedisClusterStorage, Storage
 
 log = logging.getLogger("pantau.dashboard")
 
@@ -31,14 +32,92 @@ class _Told(pybreaker.CircuitBreakerListener):
             log.warning("dashboard cache (Redis) back")
 
 
+class _LazyCluster:
+    """The cluster client, made at its first use and again after a failed try: flask-caching
+    makes it when the app is built, and a cluster down at that moment stopped the dashboard
+    from starting at all (one Redis down only slows it, as the module says)."""
+
+    def __init__(self, make: Callable[[], Any]):
+        self._make, self._client = make, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            try:
+                self._client = self._make()
+            except redis.exceptions.RedisClusterException as exc:   # not a RedisError: make it one
+                raise redis.ConnectionError(f"Redis Cluster unreachable: {exc}") from exc
+        return getattr(self._client, name)
+
+
 class ClusterCache(RedisClusterCache):
-    """flask-caching's cache on a Redis Cluster; its clear() asked KEYS of one random node
-    (a third of the keys on 3 primaries): here every primary is asked."""
+    """flask-caching's cache on a Redis Cluster, its client made at first use (_LazyCluster);
+    its clear() asked KEYS of one random node (a third of the keys on 3 primaries): here every
+    primary is asked."""
+
+    def __init__(self, cluster: str = "", password: str = "", default_timeout: int = 300, key_prefix: str = "",
+                 ignore_delete_many_errors: bool = False, **kwargs: Any) -> None:
+        from redis.cluster import ClusterNode, RedisCluster
+
+        nodes = [ClusterNode(host, int(port)) for host, _, port in (n.rpartition(":") for n in cluster.split(","))]
+        client = _LazyCluster(lambda: RedisCluster(startup_nodes=nodes, password=password or None,
+                                                   skip_full_coverage_check=True, **kwargs))
+        super(RedisClusterCache, self).__init__(host=client, default_timeout=default_timeout, key_prefix=key_prefix,
+                                                ignore_delete_many_errors=ignore_delete_many_errors)
 
     def clear(self) -> bool:
         client = self._write_client
         keys = client.keys(self.key_prefix + "*", target_nodes=client.PRIMARIES)
         return bool(client.delete(*keys)) if keys else False
+
+
+class ClusterLimits(RedisClusterStorage):
+    """limits' Redis Cluster storage for the login limiter (URI `pantau+cluster://`), connected
+    at first use and again after a failed try: limits connects when the app is built, and a
+    cluster down then stopped the dashboard from starting. Until it answers, every use raises
+    a RedisError, and Flask-Limiter counts in this process (its in-memory fallback), asking
+    check() now and then whether the cluster is back."""
+
+    STORAGE_SCHEME = ["pantau+cluster"]
+
+    def __init__(self, uri: str, key_prefix: str = RedisClusterStorage.PREFIX, wrap_exceptions: bool = False,
+                 **options: Any) -> None:
+        Storage.__init__(self, uri, wrap_exceptions, **options)
+        self.key_prefix, self.storage, self.target_server = key_prefix, None, "redis"
+        self.dependency = self.dependencies["redis"].module
+        self._connect_args = ("redis+cluster://" + uri.split("://", 1)[1], key_prefix, wrap_exceptions, options)
+        self._connected = False
+        try:
+            self._connect()
+        except redis.RedisError as exc:
+            log.warning("login limits: %s; counting in this process until it answers", exc)
+
+    def _connect(self) -> None:
+        if self._connected:
+            return
+        uri, key_prefix, wrap_exceptions, options = self._connect_args
+        try:
+            RedisClusterStorage.__init__(self, uri, key_prefix, wrap_exceptions, **options)
+        except redis.exceptions.RedisClusterException as exc:   # not a RedisError: make it one
+            raise redis.ConnectionError(f"Redis Cluster unreachable: {exc}") from exc
+        self._connected = True
+
+    def __getattr__(self, name: str) -> Any:   # the Lua scripts, made by the connection
+        if name.startswith("lua_") and not self.__dict__.get("_connected"):
+            self._connect()
+            return getattr(self, name)
+        raise AttributeError(name)
+
+    def get_connection(self, readonly: bool = False):
+        if self.storage is None:   # (set by limits before it asks for the connection itself)
+            self._connect()
+        return super().get_connection(readonly)
+
+    def check(self) -> bool:
+        try:
+            self._connect()
+        except redis.RedisError:
+            return False
+        return super().check()
 
 
 def install(server: Flask) -> None:

@@ -53,7 +53,7 @@ def _postgres(rt) -> bool:
 def healthz(request: Request) -> JSONResponse:
     """200 while check-ins can be stored (Redis down is 'degraded': check-ins still land)."""
     rt = request.app.state.rt
-    pg, rd = _timed("postgres", lambda: _postgres(rt)), _timed("redis", rt.redis.ping)
+    pg, rd = _timed("postgres", lambda: _postgres(rt)), _timed("redis", lambda: rt.redis.ping())
     status = "ok" if pg["ok"] and rd["ok"] else "degraded" if pg["ok"] else "down"
     return JSONResponse({"status": status, "postgres": pg, "redis": rd}, status_code=200 if pg["ok"] else 503,
                         headers=None if pg["ok"] else {"Retry-After": "5"})

@@ -111,8 +111,8 @@ def test_the_dashboard_caches_and_limits_logins_on_the_cluster(cluster_runtime):
         assert server.extensions["pantau_cache"].clear()              # every node's keys, not one node's
         assert [shared_cache.through(k, 60, lambda: {"dihitung": 2}) for k in keys] == [{"dihitung": 2}] * 12
     limiter = server.extensions["pantau_limiter"]   # the app's own (dashboard/pages/login.py)
-    assert type(limiter.storage).__name__ == "RedisClusterStorage"
-    assert limiter.storage.check()
+    assert isinstance(limiter.storage, shared_cache.ClusterLimits)   # limits' cluster storage, connected lazily
+    assert limiter.storage.check() and limiter.storage.get_connection().get_nodes()
 
 
 def test_cluster_urls_name_their_nodes_credentials_and_tls():
