@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from foundation.config import Band
+from foundation.config_rules import Band
 
 
 def band_for(minutes: int, bands: list[Band]) -> Band | None:

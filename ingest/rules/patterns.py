@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from foundation.config import PATTERN_WEIGHTS
+from foundation.config_rules import PATTERN_WEIGHTS
 
 KINDS = tuple(PATTERN_WEIGHTS)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from foundation.config import Rules, TkSanction
+from foundation.config_rules import Rules, TkSanction
 
 from foundation.leave_types import LEAVE_TYPES
 

@@ -123,7 +123,7 @@ def test_missing_a_compulsory_event_carries_its_deduction_unless_on_leave(runtim
 
 def test_the_configured_deduction_applies_to_a_compulsory_event_only():
     from ingest.rules.events import missed_event_percent
-    from foundation.config import Rules
+    from foundation.config_rules import Rules
     rules = Rules.model_construct(apel_missed_percent=0.5)
     assert missed_event_percent(rules, True, None) == 0.5
     assert missed_event_percent(rules, True, 1.25) == 1.25

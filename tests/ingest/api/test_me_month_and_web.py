@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from foundation.config import WebRules
+from foundation.config_rules import WebRules
 from ingest import recap
 from ingest.app import create_app
 from tests.support.phones import body, new_phone
