@@ -8,12 +8,16 @@ request is for, in this order:
 2. the bearer token names a region (`<code>~<secret>`, foundation/regions.py); a region this
    installation does not have is refused here (401), never forwarded;
 3. a terminal's push (/iclock/... ?SN=): the region whose terminals table holds the serial;
-4. anything else (activation without a region host, /app/, /healthz, the OpenAPI document):
-   the installation's own region, as a single-region installation answers it.
+4. a phone's first activation (no token yet): the one region where that NIP has that code
+   open (a query per region: activations are rare);
+5. anything else (/app/, /healthz, the OpenAPI document, an activation no region or several
+   regions would take): the installation's own region, as a single-region installation answers it.
 """
 from __future__ import annotations
 
+import json
 import logging
+import re
 import threading
 import time
 from contextlib import AsyncExitStack
@@ -23,6 +27,7 @@ import anyio.to_thread
 from starlette.concurrency import run_in_threadpool
 
 from foundation.regions import host_region, token_region
+from queries import devices as qd
 from queries import terminals as q
 from queries.db import DatabaseUnavailable
 
@@ -34,6 +39,10 @@ from .terminals.push import text
 log = logging.getLogger("pantau.regions")
 
 TERMINAL_PATHS = "/iclock/"
+ACTIVATE_PATH = "/api/v1/devices/activate"
+ACTIVATION_BODY_MAX = 16 * 1024   # a larger body is not an activation: the own region refuses it
+_NIP = re.compile(r"[0-9]{18}")
+BY_BODY = object()   # _route's answer for an activation: the region is in its body
 SERIALS_MAX_AGE_S = 60.0   # a serial found: the map is re-read this often (a terminal approved elsewhere)
 SERIALS_MISS_S = 3.0       # a serial not found, or only waiting for approval: at most this often
 # Which of a serial's rows decides: one BKPP approved over one it retired over one the
@@ -50,6 +59,21 @@ class AmbiguousSerial(Exception):
 def bearer_token(authorization: str) -> str | None:
     scheme, _, token = authorization.strip().partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def activation_fields(body: bytes) -> tuple[str, str] | None:
+    """(nip, code) of an activation's JSON body (pure), or None when it has none worth asking
+    the regions about (the region's app then answers what is wrong with it)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    nip, code = data.get("nip"), data.get("code")
+    if isinstance(nip, str) and _NIP.fullmatch(nip) and isinstance(code, str) and 4 <= len(code) <= 32:
+        return nip, code
+    return None
 
 
 def serial_region(found: dict[str, str] | None, sn: str) -> str | None:
@@ -123,6 +147,8 @@ class Dispatcher:
         if scope["type"] != "http":
             return await self.apps[self.own](scope, receive, send)
         target = await self._route(scope)
+        if target is BY_BODY:
+            target, receive = await self._activation(receive)
         if isinstance(target, str):
             return await self.apps[target](scope, receive, send)
         await target(scope, receive, send)
@@ -146,7 +172,43 @@ class Dispatcher:
             return refused(devices.unknown_token()).response()
         if scope["path"].startswith(TERMINAL_PATHS):
             return await self._terminal(scope)
+        if scope["path"] == ACTIVATE_PATH and scope["method"] == "POST" and len(self.apps) > 1:
+            return BY_BODY
         return self.own
+
+    async def _activation(self, receive):
+        """(the region an activation is for, a receive that hands its app the body again)."""
+        messages, size, whole = [], 0, False
+        while size <= ACTIVATION_BODY_MAX:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break                 # the client went away: the app sees that too
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                whole = size <= ACTIVATION_BODY_MAX
+                break
+        queued = iter(messages)
+
+        async def replay():
+            return next(queued, None) or await receive()
+
+        fields = activation_fields(b"".join(m.get("body", b"") for m in messages)) if whole else None
+        code = await run_in_threadpool(self._code_region, *fields) if fields else self.own
+        return code, replay
+
+    def _code_region(self, nip: str, code: str) -> str:
+        """Blocking (Postgres): the one region where the NIP has the code open, else the own."""
+        found = []
+        for region, app in self.apps.items():
+            rt = app.state.rt
+            try:
+                with rt.connection() as conn:
+                    if qd.open_code_exists(conn, nip, devices.code_hash(rt.settings.secret_key, code)):
+                        found.append(region)
+            except DatabaseUnavailable as exc:   # that region's phones wait for its database
+                log.warning("region %s: activation codes not readable (%s)", region, exc)
+        return found[0] if len(found) == 1 else self.own
 
     async def _terminal(self, scope):
         params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)

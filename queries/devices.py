@@ -81,6 +81,15 @@ def usable_code(conn: Connection, employee_id: int, code_hash: str) -> dict | No
         FOR UPDATE""", e=employee_id, h=code_hash)
 
 
+def open_code_exists(conn: Connection, nip: str, code_hash: str) -> bool:
+    """Whether an active employee of this region has this NIP and this code open (unused,
+    unexpired): which region a first activation is for, when the phone names none."""
+    return bool(scalar(conn, """
+        SELECT EXISTS (SELECT 1 FROM activation_codes c JOIN employees e ON e.id = c.employee_id
+                       WHERE e.nip = :nip AND e.active AND c.code_hash = :h
+                         AND c.used_at IS NULL AND c.expires_at > now())""", nip=nip, h=code_hash))
+
+
 def use_code(conn: Connection, code_id: int) -> None:
     run(conn, "UPDATE activation_codes SET used_at = now() WHERE id = :id", id=code_id)
 

@@ -354,3 +354,43 @@ def test_dates_to_recount_and_terminal_recounts_are_kept_per_region(world, monke
     recounts.timer.join(5)
     assert sorted(recounted) == [(A, day), (B, day)]
 
+
+
+# --- a phone's first activation, no region host ----------------------------------------------------
+
+def test_a_first_activation_without_a_region_host_finds_the_region_of_its_code(world):
+    """A phone of B's employee, given B's code, activates at the installation's shared address
+    (no region host, no token yet): the code's region binds it and its token names B."""
+    from foundation.regions import token_region
+
+    client, b = world["client"], world["b"]
+    emp = factories.employee(b, UNIT, name=B_NAME + " Baru")
+    code = devices.issue_code(b, emp["nip"], "test").code
+    before, b_devices = region_a(world), _count(b, "devices")
+    r = client.post("/api/v1/devices/activate", json={
+        "nip": emp["nip"], "code": code.lower(), "device_id": "android-first-b", "device_model": "Redmi 12"})
+    assert r.status_code == 201, r.text
+    assert token_region(r.json()["token"]) == B and r.json()["employee"]["name"] == B_NAME + " Baru"
+    assert _count(b, "devices") == b_devices + 1 and region_a(world) == before
+    headers = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert client.get("/api/v1/me/today", headers=headers).json()["employee"]["nip"] == emp["nip"]
+
+
+@pytest.mark.parametrize("case", ["wrong code", "used code", "not json", "too big"])
+def test_an_activation_no_region_takes_is_answered_by_the_own_region(world, case):
+    client, b = world["client"], world["b"]
+    emp = factories.employee(b, UNIT, name=B_NAME + " Lain")
+    code = devices.issue_code(b, emp["nip"], "test").code
+    body = {"nip": emp["nip"], "code": code, "device_id": f"android-{case[:4]}", "device_model": "Redmi 12"}
+    if case == "used code":
+        assert client.post("/api/v1/devices/activate", json=body).status_code == 201
+    request = {"json": {**body, "code": "ZZZZZ-ZZZZZ"} if case == "wrong code" else body}
+    if case == "not json":
+        request = {"content": b"nip=1&code=2", "headers": {"content-type": "application/json"}}
+    if case == "too big":
+        request = {"json": {**body, "device_model": "x" * 20_000}}
+    before_b = database_state(b)
+    r = client.post("/api/v1/devices/activate", **request)
+    assert r.status_code in (400, 401, 422), (case, r.status_code, r.text[:200])
+    assert r.json()["error"]["message_id"] and r.json()["error"]["message_en"]
+    assert database_state(b) == before_b          # nothing bound in B, no attempt counted there

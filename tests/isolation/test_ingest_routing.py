@@ -65,3 +65,15 @@ def test_the_dispatcher_starts_and_stops_every_region_and_names_one_that_fails()
     sent = asyncio.run(run({A: fake(A), B: fake(B, fails=True)}))
     assert sent[0]["type"] == "lifespan.startup.failed" and B in sent[0]["message"]
     assert events_seen == [("start", A), ("stop", A)]      # the region already started is stopped again
+
+
+def test_an_activation_body_names_its_nip_and_code_or_nothing():
+    from ingest.regions import activation_fields
+
+    nip = "198501012010011001"
+    assert activation_fields(f'{{"nip": "{nip}", "code": "K7QMP-2XPAD", "device_id": "x"}}'.encode()) == \
+        (nip, "K7QMP-2XPAD")
+    for body in (b"", b"[]", b"\xff\xfe", b'{"nip": 198501012010011001, "code": "K7QMP-2XPAD"}',
+                 f'{{"nip": "{nip[:-1]}", "code": "K7QMP-2XPAD"}}'.encode(), f'{{"nip": "{nip}", "code": "K7"}}'.encode(),
+                 f'{{"nip": "{nip}"}}'.encode()):
+        assert activation_fields(body) is None, body
