@@ -11,12 +11,13 @@ import datetime as dt
 import redis
 from flask import current_app
 
-from foundation import clock
+from foundation import clock, freshness
 from ingest import live, recap
 from queries import audit, employees
 from queries import dashboard as q
 
-from .. import province
+from .. import province, shared_cache
+from . import TODAY_TTL
 
 
 def regions() -> dict:
@@ -49,9 +50,14 @@ def region_rollup(code: str, rt) -> dict:
     config = rt.config
     day = clock.today(config.zone)
     snap = _snapshot(rt, day)
-    with rt.connection() as conn:
-        staff = employees.count(conn)
-        month = q.region_totals(conn, day.replace(day=1), day)
+
+    def counted() -> tuple[int, dict]:
+        with rt.connection() as conn:
+            return employees.count(conn), q.region_totals(conn, day.replace(day=1), day)
+    # the month's counts as /overview keeps today's: for seconds, shared by the web workers, and
+    # anew when the region's administrators rewrite work days (its freshness generation)
+    key = f"province:{code}:{day}:{freshness.generation(rt)}"
+    staff, month = shared_cache.through(key, TODAY_TTL, counted)
     return province.region_row(code, config, staff, snap["totals"], month, snap["units"], day=day,
                                updated=clock.now().astimezone(config.zone).strftime("%H.%M"))   # as read, like /overview
 

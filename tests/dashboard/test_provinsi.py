@@ -68,10 +68,14 @@ def _overview_counts(rt, day) -> dict:
     return summary.totals(rows)
 
 
-def test_the_rollup_agrees_with_the_citys_own_wall_and_overview(installation):
+def test_the_rollup_agrees_with_the_citys_own_wall_and_overview(app, installation):
     regions, people = installation
     ternate = regions["8271"]
-    rows = province_rollup(regions, "82")
+    with app.server.app_context():                                # the province's app: its shared cache
+        rows = province_rollup(regions, "82")
+        assert province_rollup(regions, "82") == rows             # the second read, from the cache
+    cached = regions["82"].key("cache") + ":province:8271:"
+    assert list(regions["82"].redis.scan_iter(cached + "*")), cached
     assert [r["code"] for r in rows] == ["8271"]                 # not Makassar (no parent), not the own region
     row = rows[0]
     assert (row["name"], row["zone"], row["day"], row["employees"]) == ("Pemerintah Kota Ternate", "WIT", seeded.DAY, 9)
