@@ -161,7 +161,7 @@ def print_regions(regions: list[RegionDemo], access: list, codes: list, web_port
             print(f"    provinsi       {web}/provinsi   (the provinsi login: rollups of {', '.join(below)})")
         if code:
             print(f"    employee page  {ingest}/app/   activate with NIP {code[0]} and code {code[1]}")
-    print(f"  mobile API     http://127.0.0.1:{ingest_port}/api/v1/docs   (a region's phone sends its token, "
-          "<code>~..., or calls its region's host)")
+    print(f"  mobile API     http://127.0.0.1:{ingest_port}/api/v1/docs   (a phone activates on any host, its "
+          "code finds its region; then its token, <code>~..., names it)")
     print(f"  terminals      http://127.0.0.1:{ingest_port}/iclock/cdata  (ZKTeco push protocol; the serial "
           "names the region: DEMO0001, D7371-0001, ...)")
