@@ -38,7 +38,7 @@ STATUS_FILTERS = {
 
 
 # per (work_date, unit_code): rolled-up closed days up to :upto (rolled_up_to), then live
-# days after it. :upto is bound, not a subquery: the planner then sees that the live part
+# days after it, and the open days (:open_days) live whatever the rollup holds of them. :upto is bound, not a subquery: the planner then sees that the live part
 # is empty for past ranges, instead of guessing a million rows there (which made it compile
 # every query with JIT, ~20 ms each, and pick sorts that spilled to disk).
 # An open day (not closed yet) has rows only for those who checked in or are on leave: the
@@ -48,7 +48,8 @@ _DAYS = f"""
     live AS (
         SELECT wd.work_date, wd.unit_code, {COUNTS}
         FROM work_days wd
-        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), CAST(:upto AS date) + 1) AND :d1
+        WHERE wd.work_date BETWEEN :d0 AND :d1
+          AND (wd.work_date > CAST(:upto AS date) OR wd.work_date = ANY(CAST(:open_days AS date[])))
         GROUP BY wd.work_date, wd.unit_code),
     scheduled AS (
         SELECT * FROM unnest(CAST(:open_d AS date[]), CAST(:open_u AS text[]), CAST(:open_n AS int[]))
@@ -58,6 +59,8 @@ _DAYS = f"""
                r.not_yet, r.late_minutes
         FROM unit_day_rollup r
         WHERE r.work_date BETWEEN :d0 AND least(CAST(:d1 AS date), CAST(:upto AS date))
+          -- an open day is counted live alone, even when some of its rows are closed already
+          AND NOT r.work_date = ANY(CAST(:open_days AS date[]))
         UNION ALL
         -- on an open day, a unit its schedules do not expect counts who came, expects no one
         SELECT l.work_date, l.unit_code,

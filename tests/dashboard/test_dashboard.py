@@ -113,33 +113,47 @@ def test_sekda_drills_region_to_employee(app, city):
     assert emp["nip"] in text and "ov-calendar" in text and "Dinas Kesehatan" in text
 
 
+def _tiles(c, search: str) -> list[tuple[str, str]]:
+    """(value, expected) of the overview's four tiles at `search`."""
+    found: dict[str, list[str]] = {"tile-value": [], "tile-pct": []}
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("props", {}).get("className") in found:
+                found[node["props"]["className"]].append(node["props"]["children"])
+            node = list(node.values())
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+    walk(json.loads(c.page("/overview", search)[1]))
+    return [(v, pct.split(" dari ")[1]) for v, pct in zip(found["tile-value"], found["tile-pct"])]
+
+
 def test_a_kind_filter_counts_the_units_it_shows(app, city):
     """Tiles under a kind filter add up the bars shown, not the whole region: "dinas" is DINKES
     (with its puskesmas) and DAMKAR, read from their own pages."""
     c = client(app, "sekda")
 
-    def tiles(search: str) -> list[tuple[str, str]]:   # (value, expected) of the four tiles
-        found: dict[str, list[str]] = {"tile-value": [], "tile-pct": []}
-
-        def walk(node):
-            if isinstance(node, dict):
-                if node.get("props", {}).get("className") in found:
-                    found[node["props"]["className"]].append(node["props"]["children"])
-                node = list(node.values())
-            if isinstance(node, list):
-                for child in node:
-                    walk(child)
-        walk(json.loads(c.page("/overview", search)[1]))
-        return [(v, pct.split(" dari ")[1]) for v, pct in zip(found["tile-value"], found["tile-pct"])]
-
     def added(*pages) -> list[tuple[str, str]]:
         return [tuple(str(sum(int(v.replace(".", "")) for v in col)) for col in zip(*cells))
                 for cells in zip(*pages)]
 
-    dinas, region = tiles("?kind=dinas"), tiles("")
-    assert len(dinas) == 4 and dinas == added(tiles("?unit=DINKES"), tiles("?unit=DAMKAR"))
+    day = city[1]["days"][-3].isoformat()   # a closed day: everyone seeded has a work day (today's
+    when = f"from={day}&to={day}"           # expected depend on the weekday the suite runs on)
+    dinas, region = _tiles(c, f"?{when}&kind=dinas"), _tiles(c, f"?{when}")
+    assert len(dinas) == 4 and dinas == added(_tiles(c, f"?{when}&unit=DINKES"), _tiles(c, f"?{when}&unit=DAMKAR"))
     assert dinas[0][1] == str(sum(len(city[1]["people"][u]) for u in ("DINKES", "PKM-CLG", "DAMKAR")))
-    assert dinas != region and "Dinas" in c.page("/overview", "?kind=dinas")[1]
+    assert region[0][1] == str(sum(len(p) for p in city[1]["people"].values()))
+    assert "Dinas" in c.page("/overview", f"?{when}&kind=dinas")[1]
+
+
+def test_yesterday_open_with_its_rows_already_closed_is_counted_once(app, city):
+    """Yesterday before its day close is read live; rows of it already closed (and so in the
+    daily rollup) were counted a second time: 32 expected of 16 people."""
+    c = client(app, "sekda")
+    yesterday = city[1]["days"][-2].isoformat()
+    staff = str(sum(len(p) for p in city[1]["people"].values()))
+    assert [expected for _, expected in _tiles(c, f"?from={yesterday}&to={yesterday}")] == [staff] * 4
 
 
 def test_bar_click_and_filters_go_through_the_url():
