@@ -194,8 +194,8 @@ class Dispatcher:
             return next(queued, None) or await receive()
 
         fields = activation_fields(b"".join(m.get("body", b"") for m in messages)) if whole else None
-        code = await run_in_threadpool(self._code_region, *fields) if fields else self.own
-        return code, replay
+        region = await run_in_threadpool(self._code_region, *fields) if fields else self.own
+        return region, replay
 
     def _code_region(self, nip: str, code: str) -> str:
         """Blocking (Postgres): the one region where the NIP has the code open, else the own."""

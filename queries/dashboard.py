@@ -38,7 +38,8 @@ STATUS_FILTERS = {
 
 
 # per (work_date, unit_code): rolled-up closed days up to :upto (rolled_up_to), then live
-# days after it, and the open days (:open_days) live whatever the rollup holds of them. :upto is bound, not a subquery: the planner then sees that the live part
+# days after it, and the open days (:open_days) live whatever the rollup holds of them.
+# :upto and :live_from are bound, not subqueries: the planner then sees that the live part
 # is empty for past ranges, instead of guessing a million rows there (which made it compile
 # every query with JIT, ~20 ms each, and pick sorts that spilled to disk).
 # An open day (not closed yet) has rows only for those who checked in or are on leave: the
@@ -48,7 +49,7 @@ _DAYS = f"""
     live AS (
         SELECT wd.work_date, wd.unit_code, {COUNTS}
         FROM work_days wd
-        WHERE wd.work_date BETWEEN :d0 AND :d1
+        WHERE wd.work_date BETWEEN greatest(CAST(:d0 AS date), CAST(:live_from AS date)) AND :d1
           AND (wd.work_date > CAST(:upto AS date) OR wd.work_date = ANY(CAST(:open_days AS date[])))
         GROUP BY wd.work_date, wd.unit_code),
     scheduled AS (
@@ -90,6 +91,14 @@ def open_days(expected: dict[tuple[dt.date, str], int] | None) -> dict:
 NEVER = dt.date(1900, 1, 1)
 
 
+def _days_params(conn: Connection, expected: dict[tuple[dt.date, str], int] | None) -> dict:
+    """_DAYS's bound parameters: the rollup's newest day, the first day read live (the day
+    after it, or an earlier open day), and the open days (open_days)."""
+    upto, params = rolled_up_to(conn), open_days(expected)
+    live_from = min([upto + dt.timedelta(days=1), *params["open_days"]])
+    return {"upto": upto, "live_from": live_from, **params}
+
+
 def rolled_up_to(conn: Connection, rollup: str = "unit_day_rollup") -> dt.date:
     """The newest day in a rollup (closed days up to it are there; later days are read live)."""
     assert rollup in ("unit_day_rollup", "arrival_rollup")
@@ -102,8 +111,8 @@ def unit_day_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scop
     return rows(conn, f"""
         WITH {_DAYS}
         SELECT d.* FROM days d JOIN units u ON u.code = d.unit_code
-        WHERE {IN_SCOPE} ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, upto=rolled_up_to(conn),
-        **open_days(expected))
+        WHERE {IN_SCOPE} ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope,
+        **_days_params(conn, expected))
 
 
 def region_totals(conn: Connection, date_from: dt.date, date_to: dt.date) -> dict:
@@ -113,7 +122,7 @@ def region_totals(conn: Connection, date_from: dt.date, date_to: dt.date) -> dic
         WITH {_DAYS}
         SELECT {', '.join(f'coalesce(sum(d.{k}), 0)::int AS {k}' for k in COUNT_KEYS)}
         FROM days d JOIN units u ON u.code = d.unit_code""", d0=date_from, d1=date_to,
-        upto=rolled_up_to(conn), **open_days(None))
+        **_days_params(conn, None))
 
 
 def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope: str | None,
@@ -134,7 +143,7 @@ def branch_counts(conn: Connection, date_from: dt.date, date_to: dt.date, scope:
         FROM days d JOIN units u ON u.code = d.unit_code
         WHERE {IN_SCOPE} AND {under}
         GROUP BY 1, 2 ORDER BY 1, 2""", d0=date_from, d1=date_to, scope=scope, node=node_path,
-        upto=rolled_up_to(conn), **open_days(expected))
+        **_days_params(conn, expected))
 
 
 def people(conn: Connection, unit_code: str, date_from: dt.date, date_to: dt.date,
