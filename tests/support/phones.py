@@ -49,8 +49,12 @@ def body(rt, moment: dt.datetime, office: str = "DINKES-1", north_m: float = 0.0
 class Server:
     """A running API: its URL and the clock it judges by (PANTAU_DEMO_CLOCK, speed 1)."""
 
-    def __init__(self, url: str, start: dt.datetime | None, real: float):
-        self.url, self.start, self.real = url, start, real
+    def __init__(self, url: str, start: dt.datetime | None, real: float, log: Path | None = None):
+        self.url, self.start, self.real, self.log = url, start, real, log
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the server's own log, for a failing test's message."""
+        return self.log.read_text(errors="replace")[-chars:] if self.log and self.log.exists() else ""
 
     def now(self) -> dt.datetime:
         if self.start is None:
@@ -76,7 +80,7 @@ def gunicorn(rt, clock_at: dt.datetime | None = None, env: dict | None = None, w
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_ready(proc, base, workers, log)
-        yield Server(base, clock_at, real)
+        yield Server(base, clock_at, real, log)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

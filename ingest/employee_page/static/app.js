@@ -67,7 +67,12 @@ async function api(path, options = {}) {
   setOnline(true);
   let body = null;
   try { body = await reply.json(); } catch (e) { body = null; }
-  if (reply.status === 401 && token()) { localStorage.removeItem("pantau.token"); show("activate"); }
+  if (reply.status === 401 && token()) {   // the token is void: back to activation, with a new code
+    localStorage.removeItem("pantau.token");
+    $("who").textContent = "";
+    $("code").value = "";
+    show("activate");
+  }
   return { status: reply.status, body, retryAfter: reply.headers.get("Retry-After") };
 }
 
@@ -118,7 +123,9 @@ async function sendOne(item) {
   if (reply.status === 429 || reply.status >= 500) { await queueAsOffline(item); return "wait"; }
   await queueDelete(item.event_id);   // acknowledged (201 / 200) or refused for good (4xx): never resent
   if (reply.status === 201 || reply.status === 200) { showVerdict(reply.body); return reply.body; }
-  errorBox($("result"), (reply.body && reply.body.error) || { message_id: `Gagal (${reply.status})` });
+  const error = (reply.body && reply.body.error) || { message_id: `Gagal (${reply.status})` };
+  // a refused token sends the phone back to activation: the reason is shown there, not on a hidden screen
+  errorBox(reply.status === 401 ? activateError() : $("result"), error);
   return null;
 }
 
@@ -184,7 +191,17 @@ function selfieBlob() {
   return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
 }
 
+// Whatever goes wrong on the phone itself, the employee is told, never left with a blank screen.
 async function shoot() {
+  try {
+    await captureAndSend();
+  } catch (e) {
+    errorBox($("result"), { message_id: "Presensi gagal di perangkat ini; coba lagi",
+      message_en: `Check-in failed on this phone; try again (${e && e.message || e})` });
+  }
+}
+
+async function captureAndSend() {
   $("btn-shoot").disabled = true;
   const p = state.position;
   const item = {
@@ -328,10 +345,14 @@ async function activate(event) {
     localStorage.setItem("pantau.token", reply.body.token);
     await enter();
   } else {
-    let box = $("activate-error");
-    if (!box) { box = el("div", { id: "activate-error", class: "card" }); $("activate").append(box); }
-    errorBox(box, reply.body.error);
+    errorBox(activateError(), (reply.body && reply.body.error) || { message_id: `Gagal (${reply.status})` });
   }
+}
+
+function activateError() {
+  let box = $("activate-error");
+  if (!box) { box = el("div", { id: "activate-error", class: "card" }); $("activate").append(box); }
+  return box;
 }
 
 function show(name) {
