@@ -1,5 +1,6 @@
 """config.yaml from disk to a validated Config, every problem reported at once with its
-key path (the models in config.py, the checks between sections in config_checks.py)."""
+key path (the models in config.py, the checks between sections in config_checks.py, the wording
+in config_messages.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from . import config_checks as checks
+from . import config_checks as checks, config_messages as messages
 from .config import Config, ConfigError
 
 
@@ -25,16 +26,16 @@ def load_config(path: str | Path) -> Config:
 def parse_config(text: str, source: str = "config.yaml") -> Config:
     """The validated region; raises ConfigError listing every problem with its key path."""
     try:
-        raw, problems = checks.load_yaml(text)
+        raw, problems = messages.load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(source, [checks.yaml_problem(exc)]) from None
+        raise ConfigError(source, [messages.yaml_problem(exc)]) from None
     if not isinstance(raw, dict):
         raise ConfigError(source, problems + ["(top): must be a mapping of sections (region, units, offices, ...)"])
     config = None
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        problems.extend(checks.format_pydantic(exc))
+        problems.extend(messages.format_pydantic(exc))
     problems.extend(checks.check_references(raw))
     if problems:
         raise ConfigError(source, list(dict.fromkeys(problems)))
