@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -28,7 +29,20 @@ def viewport(driver, width: int, height: int) -> None:
 
 
 def wait(driver, condition, timeout=WAIT_S):
-    return WebDriverWait(driver, timeout).until(condition)
+    """Until `condition` holds; past `timeout`, a failure that says where the page was and what
+    its console said (a wait that times out in CI is otherwise a bare TimeoutException)."""
+    try:
+        return WebDriverWait(driver, timeout).until(condition)
+    except TimeoutException as exc:
+        raise TimeoutException(f"waited {timeout} s on {_where(driver)}") from exc
+
+
+def _where(driver) -> str:
+    try:
+        console = [f"{e['level']} {e['message'][:300]}" for e in driver.get_log("browser")][-10:]
+    except WebDriverException:   # a driver without console logging
+        console = []
+    return f"{driver.current_url}; console: {console}"
 
 
 def shot(driver, name: str) -> None:
