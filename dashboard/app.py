@@ -30,6 +30,7 @@ from queries import db
 from . import auth, formats, outage, regions, security_headers, sessions, shared_cache, warm
 from .pages import downloads, login, map as map_page, password, overview, trends, wall
 from .pages import admin_audit, admin_devices, admin_events, admin_faces, admin_leave, admin_manual, admin_qr, admin_terminals
+from .pages import admin_users
 from .pages import provinsi, review
 from .pages.admin_common import nav_links
 from .pages.common import nothing, search_params, text
@@ -38,7 +39,7 @@ PAGES = {"/": overview, "/overview": overview, "/map": map_page, "/trends": tren
          "/downloads": downloads, "/wall": wall, "/provinsi": provinsi}
 ADMIN_PAGES = {"/admin/leave": admin_leave, "/admin/devices": admin_devices, "/admin/events": admin_events,
                "/admin/manual": admin_manual, "/admin/audit": admin_audit, "/admin/qr": admin_qr,
-               "/admin/terminals": admin_terminals, "/admin/faces": admin_faces,
+               "/admin/terminals": admin_terminals, "/admin/faces": admin_faces, "/admin/users": admin_users,
                "/review": review}
 PAGES.update(ADMIN_PAGES)
 UNFRAMED = (wall, admin_qr)  # full-screen pages

@@ -29,6 +29,15 @@ def list_users(conn: Connection) -> list[dict]:
     return rows(conn, f"SELECT {USER_COLUMNS} FROM users ORDER BY username")
 
 
+def logins(conn: Connection) -> list[dict]:
+    """Every login as an administrator sees it, with its live sessions; never a password hash."""
+    return rows(conn, """
+        SELECT u.username, u.full_name, u.role, u.unit_code, u.active, u.last_login_at,
+               (SELECT count(*) FROM dashboard_sessions s
+                WHERE s.user_id = u.id AND s.ended_at IS NULL AND s.expires_at > now()) AS live_sessions
+        FROM users u ORDER BY u.active DESC, u.username""")
+
+
 def touch_login(conn: Connection, user_id: int) -> None:
     run(conn, "UPDATE users SET last_login_at = now() WHERE id = :id", id=user_id)
 

@@ -19,6 +19,7 @@ from queries import faces as qf
 from queries import leave as ql
 from queries import manual as qm
 from queries import terminals as qt
+from queries import users as qu
 
 from . import _query, runtime
 
@@ -30,6 +31,10 @@ def audit_entries(**filters) -> list[dict]:
 
 def phone_bindings(search: str | None) -> list[dict]:
     return _query(qd.bindings, search)
+
+
+def logins() -> list[dict]:
+    return _query(qu.logins)
 
 
 def shared_phones() -> list[dict]:

@@ -19,7 +19,8 @@ TERMINAL_ROLES = ("bkpp", "kepala_daerah", "sekda", "kepala_unit")   # only BKPP
 REVIEW_ROLES = ("bkpp", "inspektorat", "kepala_unit")   # ingest.review.may_review has the last word
 # (href, label, roles) appended to the top bar for the roles that may use them
 ADMIN_NAV = (("/admin/leave", "Persetujuan cuti", LEAVE_ROLES), ("/admin/manual", "Presensi manual", MANUAL_ROLES),
-             ("/admin/devices", "Perangkat", BKPP), ("/admin/faces", "Wajah acuan", BKPP), ("/admin/events", "Acara", BKPP), ("/admin/audit", "Audit", BKPP),
+             ("/admin/devices", "Perangkat", BKPP), ("/admin/faces", "Wajah acuan", BKPP),
+             ("/admin/events", "Acara", BKPP), ("/admin/users", "Pengguna", BKPP), ("/admin/audit", "Audit", BKPP),
              ("/admin/terminals", "Mesin presensi", TERMINAL_ROLES), ("/review", "Tinjauan", REVIEW_ROLES))
 
 

@@ -1,4 +1,4 @@
-"""pantau users add|list|disable|password; pantau kiosk add|list|revoke. Every change is audited."""
+"""pantau users add|list|disable|enable|password; pantau kiosk add|list|revoke. Every change is audited."""
 from __future__ import annotations
 
 import getpass
@@ -6,7 +6,7 @@ import sys
 
 from sqlalchemy.exc import IntegrityError
 
-from queries import audit, dashboard_sessions, users as q
+from queries import audit, users as q
 
 ROLES = ("kepala_daerah", "sekda", "bkpp", "inspektorat", "kepala_unit", "admin_unit", "provinsi")
 
@@ -24,6 +24,9 @@ def register(sub) -> None:
     dis = _command(us, "disable", "disable a login", _disable, actor=True)
     dis.add_argument("username")
     dis.add_argument("--reason", required=True)
+    ena = _command(us, "enable", "let a disabled login log in again", _enable, actor=True)
+    ena.add_argument("username")
+    ena.add_argument("--reason", required=True)
     pw = _command(us, "password", "set a new password", _password, actor=True)
     pw.add_argument("username")
     pw.add_argument("--password-stdin", action="store_true")
@@ -68,7 +71,7 @@ def _read_password(args) -> str:
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             raise SystemExit("error: the passwords differ")
-    if len(password) < 10:
+    if len(password) < 10:   # as dashboard.logins.MIN_PASSWORD
         raise SystemExit("error: the password must have at least 10 characters")
     return password
 
@@ -109,37 +112,40 @@ def _list(args) -> int:
                                               f"{'active' if u['active'] else 'disabled'}")
 
 
-def _user_or_fail(conn, username):
-    row = q.user_by_username(conn, username)
-    if row is None:
-        raise SystemExit(f"error: no user {username!r}")
-    return row
+def _change(args, change):
+    from dashboard.logins import LoginError
+
+    rt = _runtime()
+    try:
+        with rt.transaction() as conn:
+            return change(conn)
+    except LoginError as exc:
+        raise SystemExit(f"error: {exc.message_en}") from None
 
 
 def _disable(args) -> int:
-    rt = _runtime()
-    with rt.transaction() as conn:
-        row = _user_or_fail(conn, args.username)
-        q.set_active(conn, row["id"], False)
-        audit.record(conn, args.actor, "user.disable", args.username, args.reason,
-                     before={"active": row["active"]}, after={"active": False})
-    print(f"user {args.username} disabled")
+    from dashboard import logins
+
+    done = _change(args, lambda conn: logins.disable(conn, args.username, args.actor, args.reason, own_ok=True))
+    print(f"user {done.username} disabled; {done.sessions_ended} session(s) ended")
+    return 0
+
+
+def _enable(args) -> int:
+    from dashboard import logins
+
+    done = _change(args, lambda conn: logins.enable(conn, args.username, args.actor, args.reason, own_ok=True))
+    print(f"user {done.username} enabled")
     return 0
 
 
 def _password(args) -> int:
-    from dashboard.auth import hash_password
+    from dashboard import logins
 
-    rt = _runtime()
     password = _read_password(args)
-    with rt.transaction() as conn:
-        row = _user_or_fail(conn, args.username)
-        q.set_password(conn, row["id"], hash_password(password))
-        # a reset is for a password lost or leaked: no session logged in with the old one survives it
-        ended = dashboard_sessions.end_user_sessions(conn, row["id"])
-        audit.record(conn, args.actor, "user.password", args.username, "reset oleh admin",
-                     after={"sessions_ended": ended})
-    print(f"password of {args.username} changed; {ended} session(s) ended")
+    done = _change(args, lambda conn: logins.set_password(conn, args.username, args.actor, "reset oleh admin",
+                                                          password, own_ok=True))
+    print(f"password of {done.username} changed; {done.sessions_ended} session(s) ended")
     return 0
 
 

@@ -22,7 +22,7 @@ from tests.support import factories, phones
 from tests.support.admin import PDF, close_as_tk
 from tests.conftest import ROOT
 from tests.support.city import PASSWORD, seed_city
-from tests.support.browser import MONDAY_0720, login, shot, wait
+from tests.support.browser import MONDAY_0720, login, shot, viewport, wait
 
 pytestmark = pytest.mark.browser
 FRIDAY = MONDAY_0720.date() - dt.timedelta(days=3)
@@ -118,6 +118,30 @@ def test_resetting_a_binding_locks_the_phone_out_and_a_new_code_binds_another(br
     bound = api.post("/api/v1/devices/activate", json={"nip": nip, "code": code, "device_id": "android-baru-0001",
                                                        "device_model": "Xiaomi Redmi 13"})
     assert bound.status_code == 201, bound.text
+
+
+def test_bkpp_gives_a_unit_head_a_temporary_password_that_logs_them_in(browser, server, city):  # noqa: F811
+    rt, _ = city
+    with rt.transaction() as conn:
+        users.add_user(conn, "kadinsos", hash_password(PASSWORD), "kepala_unit", "DINSOS", "Kepala Dinas Sosial")
+    login(browser, server, "bkpp")
+    for width, height in ((1920, 1080), (390, 844)):
+        viewport(browser, width, height)
+        browser.get(f"{server}/admin/users")
+        row = wait(browser, lambda d: [r for r in d.find_elements(By.CSS_SELECTOR, "#us-table .user-row")
+                                       if r.text.startswith("kadinsos")])[0]
+        assert "Kepala Dinas Sosial" in row.text and "Kepala Unit" in row.text and "belum pernah" in row.text
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+        shot(browser, f"admin_users_{width}")
+    browser.find_element(By.ID, "us-username").send_keys("kadinsos")
+    browser.find_element(By.ID, "us-reason").send_keys("lupa kata sandi")
+    browser.find_element(By.ID, "us-password").click()
+    temporary = wait(browser, EC.presence_of_element_located((By.ID, "us-issued"))).text
+    browser.execute_script("document.getElementById('us-result').scrollIntoView()")
+    shot(browser, "admin_users_reset_390")
+    viewport(browser, 1920, 1080)
+    login(browser, server, "kadinsos", temporary)
+    assert "Kepala Dinas Sosial" in browser.find_element(By.TAG_NAME, "body").text
 
 
 def test_a_phone_on_two_accounts_is_listed_for_bkpp_with_the_one_to_reset(browser, server, city):

@@ -50,12 +50,15 @@ LEAVE = ([("lv-result", "children"), ("lv-list", "children"), ("lv-choice", "opt
 
 def test_the_nav_shows_each_role_its_pages(app):
     _, bkpp = client(app, "bkpp").page("/overview")
-    assert all(p in bkpp for p in ("/admin/leave", "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit"))
+    assert all(p in bkpp for p in ("/admin/leave", "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit",
+                                   "/admin/users"))
     _, kepala = client(app, "kadamkar").page("/overview")
     assert "/admin/leave" in kepala and "/admin/devices" not in kepala and "/admin/audit" not in kepala
+    assert "/admin/users" not in kepala
     _, sekda = client(app, "sekda").page("/overview")
     assert "/admin/terminals" in sekda and "/admin/" not in sekda.replace("/admin/terminals", "")
-    for path in ("/admin/leave", "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr"):
+    for path in ("/admin/leave", "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr",
+                 "/admin/users"):
         status, text = client(app, "sekda").page(path, "?event=1")
         assert status == 200 and '"nothing"' in text, path
 
@@ -118,6 +121,62 @@ def test_devices_page_lists_resets_and_issues_a_code_for_bkpp_only(app, city):
     assert '"dv-issued"' in text
     issued = json.loads(text)["dv-result"]["children"]["props"]["children"][1]["props"]["children"]
     assert devices.activate(rt, person["nip"], issued, "android-admindash-2", "Oppo")[1]["nip"] == person["nip"]
+
+
+USERS_OUT = [("us-result", "children"), ("us-list", "children")]
+
+
+def _users_call(c, action: str, username: str, reason: str = "lupa kata sandi"):
+    inputs = [(b, "n_clicks", 1 if b == action else None) for b in ("us-password", "us-disable", "us-enable")]
+    status, out = c.callback(USERS_OUT, inputs, [("us-username", "value", username), ("us-reason", "value", reason)],
+                             changed=f"{action}.n_clicks", key=c.output_key("us-password"))
+    return status, json.dumps(out, ensure_ascii=False)
+
+
+def test_users_page_resets_a_password_disables_and_enables_for_bkpp_only(app, city):
+    rt, _ = city
+    with rt.transaction() as conn:
+        users.add_user(conn, "lupasandi", hash_password(PASSWORD), "kepala_unit", "DAMKAR", "Kepala Lupa Sandi")
+    for username in ("kadamkar", "sekda", "kada"):   # nothing shown, nothing changed
+        assert _users_call(client(app, username), "us-password", "lupasandi")[0] == 204
+        assert "lupasandi" not in client(app, username).page("/admin/users")[1]
+    assert rt_authenticates(rt, "lupasandi", PASSWORD)
+    forgetful = client(app, "lupasandi")   # logged in somewhere with the old password
+    assert forgetful.page("/overview")[0] == 200
+
+    bkpp = client(app, "bkpp")
+    _, page = bkpp.page("/admin/users")
+    assert "Kepala Lupa Sandi" in page and "Kepala Unit" in page and "Pemadam" in page
+    assert "pbkdf2" not in page and "scrypt" not in page   # no password hash reaches the page
+    status, text = _users_call(bkpp, "us-password", "lupasandi")
+    assert status == 200 and '"us-issued"' in text and "1 sesi ditutup" in text, text[:400]
+    temporary = json.loads(text)["us-result"]["children"]["props"]["children"][1]["props"]["children"]
+    assert rt_authenticates(rt, "lupasandi", temporary) and not rt_authenticates(rt, "lupasandi", PASSWORD)
+    assert forgetful.http.get("/overview").status_code == 302   # the old session ended with the reset
+    with rt.connection() as conn:
+        entry = audit.entries(conn, actor="bkpp", action="user.password")[0]
+    assert entry["target"] == "lupasandi" and entry["reason"] == "lupa kata sandi"
+    assert temporary not in json.dumps(entry, default=str)   # the audit names the change, never the password
+
+    status, text = _users_call(bkpp, "us-disable", "lupasandi", "pindah tugas")
+    assert "dinonaktifkan" in text and "Nonaktif" in text
+    assert not rt_authenticates(rt, "lupasandi", temporary)
+    assert "sudah nonaktif" in _users_call(bkpp, "us-disable", "lupasandi", "lagi")[1]
+    assert "dapat masuk lagi" in _users_call(bkpp, "us-enable", "lupasandi", "kembali")[1]
+    assert rt_authenticates(rt, "lupasandi", temporary)
+
+    for username, reason, refusal in (("bkpp", "x", "halaman Ganti kata sandi"), ("tidakada", "x", "Tidak ada pengguna"),
+                                      ("", "x", "wajib diisi"), ("lupasandi", " ", "Alasan wajib diisi")):
+        action = "us-disable" if reason.strip() == "" else "us-password"
+        status, text = _users_call(bkpp, action, username, reason)
+        assert status == 200 and '"refusal"' in text and refusal in text, (username, text[:300])
+    assert rt_authenticates(rt, "bkpp", PASSWORD)
+
+
+def rt_authenticates(rt, username: str, password: str) -> bool:
+    from dashboard import auth
+
+    return auth.authenticate(rt, username, password) is not None
 
 
 EVENT_STATE = [("ev-id", "value", None), ("ev-name", "value", "Apel Senin"), ("ev-kind", "value", "apel"),
@@ -257,6 +316,9 @@ def _admin_calls(data) -> dict:
                     ("rv-note", "value")], [("rv-sah", "n_clicks", 1), ("rv-tolak", "n_clicks", None)],
                    [("rv-note", "value", "x"), ("rv-selected", "data", data["review_item"])]),
         "rv-month": ([("rv-download", "href")], [("rv-month", "value", day[:7])], []),
+        "us-password": (USERS_OUT, [("us-password", "n_clicks", 1), ("us-disable", "n_clicks", None),
+                                    ("us-enable", "n_clicks", None)],
+                        [("us-username", "value", "kadinkes"), ("us-reason", "value", "x")]),
     }
 
 

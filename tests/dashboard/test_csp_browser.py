@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = ("/overview", "/overview?unit=DINKES", "/trends", "/map", "/downloads", "/admin/leave",
          "/admin/devices", "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr", "/admin/terminals",
-         "/admin/faces", "/review")
+         "/admin/faces", "/admin/users", "/review")
 
 FRAMES = {"/map": "map-frame", "/review": "rv-map"}   # folium maps in their own documents
 

@@ -184,7 +184,7 @@ def test_check_in_appears_on_the_wall_without_reload(browser, server, city):
 
 
 PHONE_PAGES = ("/overview", "/overview?unit=DINKES", "/trends", "/map", "/downloads", "/admin/leave",
-               "/admin/devices", "/admin/events", "/admin/manual", "/admin/terminals", "/admin/audit")
+               "/admin/devices", "/admin/events", "/admin/manual", "/admin/terminals", "/admin/users", "/admin/audit")
 
 
 def test_at_phone_width_the_menu_folds_and_no_page_scrolls_sideways(browser, server, city):

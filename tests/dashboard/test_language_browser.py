@@ -55,7 +55,7 @@ def _pages(city) -> list[str]:
     return ["/overview", "/overview?unit=DINKES", "/overview?unit=DINKES&status=belum",
             f"/overview?employee={person['id']}&month=2026-12", "/trends", "/trends?grain=week",
             "/trends?grain=month&from=2026-06-01&to=2026-12-07", "/map", "/downloads", "/admin/leave",
-            "/admin/devices", "/admin/events", "/admin/manual", "/admin/terminals", "/admin/audit", "/review"]
+            "/admin/devices", "/admin/events", "/admin/manual", "/admin/terminals", "/admin/users", "/admin/audit", "/review"]
 
 
 def _shown(driver) -> str:

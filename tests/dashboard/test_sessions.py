@@ -135,7 +135,7 @@ def test_a_password_change_ends_the_users_other_sessions_and_is_audited(app, cit
     assert desk.http.get("/overview").status_code == 302 and again.http.get("/overview").status_code == 302
     assert colleague.http.get("/overview").status_code == 200
     entry = password_audit(rt, "kadamkar")[0]
-    assert entry["actor"] == "admin-bkpp" and entry["after"] == {"sessions_ended": 2}
+    assert entry["actor"] == "admin-bkpp" and entry["after"] == {"sessions_ended": 2, "temporary": False}   # the password was typed in
     assert logged_in(app, "kadamkar").http.get("/overview").status_code == 200
 
 

@@ -49,7 +49,7 @@ FREEZE_S = BUDGET_S * 3 + 4                            # longer than any answer 
 PASSWORD = "rahasia-yang-panjang"
 DB_DOWN = "Basis data tidak dapat dihubungi"
 ROUTER_PATHS = ("/", "/overview", "/trends", "/map", "/downloads", "/wall", "/admin/leave", "/admin/devices",
-                "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr", "/admin/terminals")
+                "/admin/events", "/admin/manual", "/admin/audit", "/admin/qr", "/admin/terminals", "/admin/users")
 DOWNLOADS = ("/download/checkins.csv", "/download/units.csv", "/download/recap.csv",
              "/download/unit_recap.csv", "/download/map.html")
 FIGURES: dict[str, dict] = {}

@@ -116,6 +116,7 @@ def runs(r: Region) -> list[tuple[str, list[str]]]:
         ("faces check", ["faces", "check", nip, str(FACE)]),
         ("employees leave", ["employees", "leave", r.nips[3], "--last-day", "2026-12-31", "--reason", "pensiun", "--actor", "bkpp"]),
         ("users disable", ["users", "disable", r.user, "--reason", "pindah"]),
+        ("users enable", ["users", "enable", r.user, "--reason", "kembali"]),
         ("terminals retire", ["terminals", "retire", r.sn, "--actor", "bkpp"]),
     ]
 
@@ -129,7 +130,8 @@ def probes(own: Region) -> list[list[str]]:
         ["manual", "add", own.nips[4], f"{DAY}T07:25:00+07:00", "in", "terminal_failure", "--note", "x"],
         ["employees", "leave", own.nips[4], "--last-day", "2026-12-31", "--reason", "x"],
         ["faces", "check", own.nips[0], str(FACE)],
-        ["users", "disable", own.user],
+        ["users", "disable", own.user, "--reason", "uji"],
+        ["users", "enable", own.user, "--reason", "uji"],
         ["users", "password", own.user, "--password-stdin"],
         ["terminals", "retire", own.sn],
         ["terminals", "sync-time", own.sn],

@@ -9,7 +9,7 @@ from tests.support.city import PASSWORD
 # the administration pages' server-side callbacks (by first input), each tested for scope
 ADMIN_CALLBACKS = {"lv-approve", "dv-search", "dv-reset", "ev-save", "ev-id", "ev-tick", "qr-tick", "mn-save",
                    "mn-document", "au-actor", "tm-sync", "fc-show", "fc-upload", "fc-enrol",
-                   "rv-selected", "rv-sah", "rv-month"}
+                   "rv-selected", "rv-sah", "rv-month", "us-password"}
 # pattern-matched callbacks (one button per table row), tested for scope in their own files
 ROW_CALLBACKS = {'{"index":["ALL"],"type":"lv-row-approve"}',   # test_leave_row_buttons
                  '{"index":["ALL"],"type":"rv-open"}'}          # test_review_dashboard
