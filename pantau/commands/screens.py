@@ -20,7 +20,7 @@ PAGES = (("wall", "/wall?kiosk={kiosk}"), ("overview", "/overview"), ("overview_
          ("overview_belum", "/overview?unit=DINKES&status=belum"), ("trends", "/trends"), ("map", "/map"),
          ("downloads", "/downloads"), ("admin_leave", "/admin/leave"), ("admin_terminals", "/admin/terminals"),
          ("admin_devices", "/admin/devices"), ("admin_events", "/admin/events"), ("admin_manual", "/admin/manual"),
-         ("admin_audit", "/admin/audit"), ("admin_faces", "/admin/faces"),
+         ("admin_audit", "/admin/audit"), ("admin_faces", "/admin/faces"), ("admin_users", "/admin/users"),
          ("review", "/review"))
 APP_PAGES = (("app_activate", "/app/"),)   # the employee's page, on the ingest process (a new phone)
 SIZES = ((1920, 1080), (390, 844))
