@@ -1,7 +1,7 @@
 /* Keeps the page itself available without signal. The API is never cached: check-ins wait
    in the page's IndexedDB queue instead, so nothing stale is ever shown as sent. */
-const CACHE = "pantau-app-v1";
-const SHELL = ["./", "queue.js", "verdict.js", "app.js", "app.css", "manifest.webmanifest", "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png"];
+const CACHE = "pantau-app-v2";
+const SHELL = ["./", "queue.js", "verdict.js", "days.js", "app.js", "app.css", "manifest.webmanifest", "icons/icon.svg", "icons/icon-192.png", "icons/icon-512.png"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
