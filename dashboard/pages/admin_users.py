@@ -12,7 +12,7 @@ from dash.exceptions import PreventUpdate
 from .. import auth, data, logins
 from ..data import admin as admin_data
 from .admin_common import BKPP, actor, admin_viewer, done, table
-from .common import local_time, nothing, text, zone_name
+from .common import nothing, text, zone_name
 
 ACTIONS = {"us-password": logins.set_password, "us-disable": logins.disable, "us-enable": logins.enable}
 
@@ -21,8 +21,7 @@ def _last_login(config, row) -> str:
     when = row["last_login_at"]
     if when is None:
         return "belum pernah"
-    local = when.astimezone(config.zone)
-    return f"{local:%d/%m/%Y} {local_time(config, '', when)} {zone_name(config, None)}"
+    return f"{when.astimezone(config.zone):%d/%m/%Y %H.%M} {zone_name(config, None)}"
 
 
 def _unit(config, code: str | None) -> str:
