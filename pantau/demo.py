@@ -59,7 +59,7 @@ def _ensure_data(rt: Runtime, employees: int, days: int, day: dt.date, who: str 
 
 def _ensure_access(rt: Runtime, users=DEMO_USERS) -> tuple[dict[str, str], str]:
     """Demo logins (fresh passwords each run, printed once) and a kiosk link for the wall."""
-    from dashboard.auth import hash_password, hash_token, new_kiosk_token
+    from dashboard.auth import ROLE_LABELS, hash_password, hash_token, new_kiosk_token
     from queries import audit
     from queries import users as qu
 
@@ -69,7 +69,8 @@ def _ensure_access(rt: Runtime, users=DEMO_USERS) -> tuple[dict[str, str], str]:
             passwords[username] = secrets.token_urlsafe(9)
             user = qu.user_by_username(conn, username)
             if user is None:
-                qu.add_user(conn, username, hash_password(passwords[username]), role, unit, f"Demo {role}")
+                qu.add_user(conn, username, hash_password(passwords[username]), role, unit,
+                            f"Demo {ROLE_LABELS[role]}")   # the top bar shows it: words, not a code
                 audit.record(conn, "demo", "user.add", username, after={"role": role, "unit_code": unit})
             else:
                 qu.set_password(conn, user["id"], hash_password(passwords[username]))
