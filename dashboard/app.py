@@ -12,7 +12,7 @@ import time
 
 import dash
 from dash import Input, Output, dcc, html
-from flask import Flask, g, redirect, request
+from flask import Flask, g, redirect, request, session
 from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
@@ -50,6 +50,20 @@ PROVINCE_NAV = (("/provinsi", "Provinsi"),)   # a provinsi login's only page (an
 DATE_PICKER_LOCALE = "/assets/vendor/date-fns-locale-id.min.js"
 # paths a browser may fetch without a login (the wall checks its kiosk token itself)
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/wall", "/favicon", "/qr")
+
+
+# what a login that must first change its password may open: the form, logging out, styles
+MUST_CHANGE_OPEN = ("/password", "/logout", "/login", "/assets/", "/_favicon", "/favicon")
+
+
+def _only_password(path: str):
+    """A login made with a temporary password opens /password and nothing else until it is
+    changed: a page leads there, a callback or any other request is refused."""
+    if path.startswith(MUST_CHANGE_OPEN):
+        return None
+    if request.method == "GET" and not path.startswith("/_dash-"):
+        return redirect("/password")
+    return ("Ganti kata sandi sementara Anda dahulu. / Change your temporary password first.", 403)
 
 
 def _limiter_storage(url: str) -> tuple[str, dict]:
@@ -134,6 +148,8 @@ def create_flask(rt: Runtime, regions: dict[str, Runtime] | None = None) -> Flas
     @server.before_request
     def _require_login():
         path = request.path
+        if session.get(auth.MUST_CHANGE) and current_user and current_user.is_authenticated:
+            return _only_password(path)
         if path.startswith(PUBLIC_PREFIXES) or (current_user and current_user.is_authenticated):
             return None
         if path.startswith(("/download/", "/admin/attachment/", "/admin/events/", "/review/", "/provinsi/")):

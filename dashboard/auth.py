@@ -24,6 +24,8 @@ UNIT_ROLES = ("kepala_unit", "admin_unit")  # scoped to their unit's subtree
 # the province: the rollups of the regions under it (/provinsi), no one's people, not even its
 # own region's; its scope matches no unit, so a page or query that forgot to refuse it reads nothing
 PROVINCE_ROLE = "provinsi"
+# in the session of a login made with a password someone else set: only /password opens
+MUST_CHANGE = "must_change_password"
 NO_UNIT = "~none/"   # no unit path starts so (codes are [A-Z0-9]...), and Postgres takes it (not NUL)
 ROLE_LABELS = {
     "kepala_daerah": "Kepala Daerah", "sekda": "Sekretaris Daerah", "bkpp": "BKPP", "inspektorat": "Inspektorat",

@@ -59,7 +59,7 @@ def set_password(conn, username: str, actor: str, reason: str, password: str | N
         raise LoginError(f"Kata sandi minimal {MIN_PASSWORD} karakter.",
                          f"The password needs at least {MIN_PASSWORD} characters.")
     row = _user(conn, username, actor, own_ok)
-    user_queries.set_password(conn, row["id"], hash_password(password))
+    user_queries.set_password(conn, row["id"], hash_password(password), must_change=made)
     ended = dashboard_sessions.end_user_sessions(conn, row["id"])
     audit.record(conn, actor, "user.password", row["username"], reason.strip() or "reset oleh admin",
                  after={"sessions_ended": ended, "temporary": made})

@@ -5,7 +5,8 @@ from sqlalchemy.engine import Connection
 
 from .db import one, rows, run
 
-USER_COLUMNS = "id, username, password_hash, full_name, role, unit_code, active, created_at, last_login_at"
+USER_COLUMNS = ("id, username, password_hash, full_name, role, unit_code, active, created_at, last_login_at, "
+                "must_change_password")
 
 
 def add_user(conn: Connection, username: str, password_hash: str, role: str,
@@ -42,8 +43,10 @@ def touch_login(conn: Connection, user_id: int) -> None:
     run(conn, "UPDATE users SET last_login_at = now() WHERE id = :id", id=user_id)
 
 
-def set_password(conn: Connection, user_id: int, password_hash: str) -> None:
-    run(conn, "UPDATE users SET password_hash = :h WHERE id = :id", id=user_id, h=password_hash)
+def set_password(conn: Connection, user_id: int, password_hash: str, must_change: bool = False) -> None:
+    """A new password; `must_change` when someone else chose it (it opens /password only)."""
+    run(conn, "UPDATE users SET password_hash = :h, must_change_password = :m WHERE id = :id",
+        id=user_id, h=password_hash, m=must_change)
 
 
 def set_active(conn: Connection, user_id: int, active: bool) -> None:

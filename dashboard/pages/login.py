@@ -96,6 +96,9 @@ def login():
                 session["login_at"] = dt.datetime.now(dt.timezone.utc).timestamp()
                 sessions.start(rt, row["id"])
                 login_user(auth.DashboardUser(row))
+                if row["must_change_password"]:   # BKPP's temporary password: /password first
+                    session[auth.MUST_CHANGE] = True
+                    return redirect("/password")
                 return redirect(_safe_next(request.args.get("next")))
         error = "Nama pengguna atau kata sandi salah. / Wrong username or password."
         status = 401

@@ -158,6 +158,8 @@ def test_users_page_resets_a_password_disables_and_enables_for_bkpp_only(app, ci
     assert entry["target"] == "lupasandi" and entry["reason"] == "lupa kata sandi"
     assert temporary not in json.dumps(entry, default=str)   # the audit names the change, never the password
 
+    _first_login_opens_only_the_password_page(app, rt, temporary)
+
     status, text = _users_call(bkpp, "us-disable", "lupasandi", "pindah tugas")
     assert "dinonaktifkan" in text and "Nonaktif" in text
     assert not rt_authenticates(rt, "lupasandi", temporary)
@@ -171,6 +173,26 @@ def test_users_page_resets_a_password_disables_and_enables_for_bkpp_only(app, ci
         status, text = _users_call(bkpp, action, username, reason)
         assert status == 200 and '"refusal"' in text and refusal in text, (username, text[:300])
     assert rt_authenticates(rt, "bkpp", PASSWORD)
+
+
+def _first_login_opens_only_the_password_page(app, rt, temporary: str) -> None:
+    c = DashClient(app)
+    res = c.login("lupasandi", temporary, next_path="/overview")
+    assert res.status_code == 302 and res.headers["Location"].endswith("/password")
+    assert "kata sandi sementara" in c.http.get("/password").get_data(as_text=True)
+    for path in ("/overview", "/admin/leave", "/"):   # every page leads back to the form
+        res = c.http.get(path)
+        assert res.status_code == 302 and res.headers["Location"].endswith("/password"), path
+    assert c.page("/overview")[0] == 403   # and Dash's callbacks answer nothing
+    assert c.http.get("/download/units.csv").status_code == 302
+    mine = "sandi-pilihan-sendiri-42"
+    done = c.http.post("/password", data={"csrf_token": c.csrf(), "current": temporary, "new": mine, "again": mine})
+    assert done.status_code == 200 and "password-done" in done.get_data(as_text=True)
+    assert c.http.get("/overview").status_code == 200 and c.page("/overview")[0] == 200
+    with rt.connection() as conn:
+        assert users.user_by_username(conn, "lupasandi")["must_change_password"] is False
+    with rt.transaction() as conn:   # back to the temporary one for the rest of the test
+        users.set_password(conn, users.user_by_username(conn, "lupasandi")["id"], hash_password(temporary), True)
 
 
 def rt_authenticates(rt, username: str, password: str) -> bool:

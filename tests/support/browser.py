@@ -50,11 +50,11 @@ def shot(driver, name: str) -> None:
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
-def login(driver, base: str, username: str, password: str = PASSWORD) -> None:
+def login(driver, base: str, username: str) -> None:
     driver.delete_all_cookies()
     driver.get(base + "/login")
     driver.find_element(By.ID, "username").send_keys(username)
-    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
     shot(driver, "login")
     driver.find_element(By.ID, "login-button").click()
     wait(driver, EC.presence_of_element_located((By.ID, "breadcrumbs")))
