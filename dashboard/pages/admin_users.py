@@ -2,7 +2,7 @@
 lost theirs, disable a login, or enable it again (dashboard.logins, shared with `pantau users`).
 
 The temporary password is shown once, in the answer to the click that made it: only its hash
-is stored. Each change ends that login's sessions and is audit-logged with the BKPP user's name.
+is stored, and its first login must replace it (dashboard/app.py, _only_password). Each change ends that login's sessions and is audit-logged with the BKPP user's name.
 """
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def act(action: str, username: str, reason: str):
     if action == "us-enable":
         return done(f"{who} dapat masuk lagi dengan kata sandinya.")
     return html.Div([html.P(f"Kata sandi sementara untuk {who}. {ended} Sampaikan langsung kepada yang "
-                            "bersangkutan dan minta diganti setelah masuk. Hanya ditampilkan sekali ini:"),
+                            "bersangkutan; ia harus menggantinya saat pertama masuk. Hanya ditampilkan sekali ini:"),
                      html.Div(changed.password, className="activation-code", id="us-issued")],
                     className="done", id="done")
 
