@@ -68,26 +68,25 @@ def set_password(conn, username: str, actor: str, reason: str, password: str | N
 
 def disable(conn, username: str, actor: str, reason: str, own_ok: bool = False) -> Changed:
     """`username` can no longer log in; their open sessions end now."""
-    if not reason.strip():
-        raise LoginError("Alasan wajib diisi.", "A reason is required.")
-    row = _user(conn, username, actor, own_ok)
-    if not row["active"]:
-        raise LoginError(f"Pengguna {row['username']} sudah nonaktif.", f"User {row['username']} is already disabled.")
-    user_queries.set_active(conn, row["id"], False)
-    ended = dashboard_sessions.end_user_sessions(conn, row["id"])
-    audit.record(conn, actor, "user.disable", row["username"], reason.strip(),
-                 before={"active": True}, after={"active": False, "sessions_ended": ended})
-    return Changed(row["username"], row["full_name"], ended)
+    return _set_active(conn, username, actor, reason, False, own_ok)
 
 
 def enable(conn, username: str, actor: str, reason: str, own_ok: bool = False) -> Changed:
     """A disabled login may log in again (with the password it had, or a new one set after)."""
+    return _set_active(conn, username, actor, reason, True, own_ok)
+
+
+def _set_active(conn, username: str, actor: str, reason: str, active: bool, own_ok: bool) -> Changed:
     if not reason.strip():
         raise LoginError("Alasan wajib diisi.", "A reason is required.")
     row = _user(conn, username, actor, own_ok)
-    if row["active"]:
-        raise LoginError(f"Pengguna {row['username']} sudah aktif.", f"User {row['username']} is already active.")
-    user_queries.set_active(conn, row["id"], True)
-    audit.record(conn, actor, "user.enable", row["username"], reason.strip(),
-                 before={"active": False}, after={"active": True})
-    return Changed(row["username"], row["full_name"], 0)
+    if row["active"] == active:
+        name = row["username"]
+        raise LoginError(f"Pengguna {name} sudah {'aktif' if active else 'nonaktif'}.",
+                         f"User {name} is already {'active' if active else 'disabled'}.")
+    user_queries.set_active(conn, row["id"], active)
+    ended = 0 if active else dashboard_sessions.end_user_sessions(conn, row["id"])
+    audit.record(conn, actor, "user.enable" if active else "user.disable", row["username"], reason.strip(),
+                 before={"active": not active},
+                 after={"active": True} if active else {"active": False, "sessions_ended": ended})
+    return Changed(row["username"], row["full_name"], ended)

@@ -15,8 +15,9 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from queries import audit, users as user_queries
 
 from .. import auth, sessions
+from ..logins import MIN_PASSWORD
 
-MIN_LENGTH = 10   # as `pantau users add|password`
+MIN_LENGTH = MIN_PASSWORD   # as `pantau users add|password` and /admin/users
 
 
 class PasswordForm(FlaskForm):

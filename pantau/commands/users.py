@@ -71,8 +71,10 @@ def _read_password(args) -> str:
         password = getpass.getpass("Password: ")
         if password != getpass.getpass("Again: "):
             raise SystemExit("error: the passwords differ")
-    if len(password) < 10:   # as dashboard.logins.MIN_PASSWORD
-        raise SystemExit("error: the password must have at least 10 characters")
+    from dashboard.logins import MIN_PASSWORD
+
+    if len(password) < MIN_PASSWORD:
+        raise SystemExit(f"error: the password must have at least {MIN_PASSWORD} characters")
     return password
 
 

@@ -71,7 +71,8 @@ async function api(path, options = {}) {
     localStorage.removeItem("pantau.token");
     $("who").textContent = "";
     $("code").value = "";
-    show("activate");
+    show("activate");   // and why, there: whatever screen asked is hidden now
+    errorBox(activateError(), (body && body.error) || { message_id: "Gagal (401)" });
   }
   return { status: reply.status, body, retryAfter: reply.headers.get("Retry-After") };
 }
@@ -123,9 +124,7 @@ async function sendOne(item) {
   if (reply.status === 429 || reply.status >= 500) { await queueAsOffline(item); return "wait"; }
   await queueDelete(item.event_id);   // acknowledged (201 / 200) or refused for good (4xx): never resent
   if (reply.status === 201 || reply.status === 200) { showVerdict(reply.body); return reply.body; }
-  const error = (reply.body && reply.body.error) || { message_id: `Gagal (${reply.status})` };
-  // a refused token sends the phone back to activation: the reason is shown there, not on a hidden screen
-  errorBox(reply.status === 401 ? activateError() : $("result"), error);
+  errorBox($("result"), (reply.body && reply.body.error) || { message_id: `Gagal (${reply.status})` });
   return null;
 }
 
