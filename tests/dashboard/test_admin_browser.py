@@ -149,6 +149,9 @@ def test_bkpp_gives_a_unit_head_a_temporary_password_that_logs_them_in(browser, 
     assert browser.current_url.endswith("/password")
     assert browser.execute_script("return document.documentElement.scrollWidth") <= 390
     shot(browser, "admin_users_first_login_390")
+    viewport(browser, 1920, 1080)
+    shot(browser, "admin_users_first_login_1920")
+    viewport(browser, 390, 844)
     browser.get(f"{server}/trends")
     wait(browser, EC.visibility_of_element_located((By.ID, "password-temporary")))
     browser.find_element(By.ID, "current").send_keys(temporary)

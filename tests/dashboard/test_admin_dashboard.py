@@ -167,12 +167,16 @@ def test_users_page_resets_a_password_disables_and_enables_for_bkpp_only(app, ci
     assert "dapat masuk lagi" in _users_call(bkpp, "us-enable", "lupasandi", "kembali")[1]
     assert rt_authenticates(rt, "lupasandi", temporary)
 
+    with rt.connection() as conn:
+        audited = len(audit.entries(conn, action="user."))
     for username, reason, refusal in (("bkpp", "x", "halaman Ganti kata sandi"), ("tidakada", "x", "Tidak ada pengguna"),
                                       ("", "x", "wajib diisi"), ("lupasandi", " ", "Alasan wajib diisi")):
         action = "us-disable" if reason.strip() == "" else "us-password"
         status, text = _users_call(bkpp, action, username, reason)
         assert status == 200 and '"refusal"' in text and refusal in text, (username, text[:300])
     assert rt_authenticates(rt, "bkpp", PASSWORD)
+    with rt.connection() as conn:   # a refusal changes nothing, so nothing is audited
+        assert len(audit.entries(conn, action="user.")) == audited
 
 
 def _first_login_opens_only_the_password_page(app, rt, temporary: str) -> None:
